@@ -1,0 +1,237 @@
+//===- DLToLinalg.cpp - lower dl ops to linalg on tensors -----------------===//
+//
+// One conversion pattern per dl op. Broadcasting is made explicit here: an
+// operand whose static size-1 dimensions stretch is collapsed so that every
+// indexing map is a projected permutation, which keeps the generics friendly
+// to elementwise fusion, tiling and vectorisation downstream.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Conversion/Passes.h"
+#include "dialects/DL/IR/DLOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::dl {
+#define GEN_PASS_DEF_CONVERTDLTOLINALG
+#include "compiler/Conversion/Passes.h.inc"
+} // namespace mlir::dl
+
+using namespace mlir;
+using namespace mlir::dl;
+
+namespace {
+
+/// An operand prepared for a broadcasting generic: the (possibly collapsed)
+/// value and its indexing map into the result's iteration space.
+struct BroadcastOperand {
+  Value value;
+  AffineMap map;
+};
+
+/// Drops the operand dimensions that stretch (static 1 against a result size
+/// that is not 1) and returns the value with its projected-permutation map.
+BroadcastOperand prepareOperand(OpBuilder &b, Location loc, Value operand,
+                                RankedTensorType resultType) {
+  auto type = cast<RankedTensorType>(operand.getType());
+  int64_t rank = resultType.getRank();
+  int64_t offset = rank - type.getRank();
+  SmallVector<AffineExpr> exprs;
+  SmallVector<int64_t> keptShape;
+  SmallVector<ReassociationIndices> groups;
+  ReassociationIndices pending;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    int64_t size = type.getDimSize(i);
+    int64_t resultSize = resultType.getDimSize(offset + i);
+    pending.push_back(i);
+    bool stretched = size == 1 && resultSize != 1;
+    if (stretched)
+      continue;
+    exprs.push_back(b.getAffineDimExpr(offset + i));
+    keptShape.push_back(size);
+    groups.push_back(pending);
+    pending.clear();
+  }
+  MLIRContext *ctx = b.getContext();
+  AffineMap map = AffineMap::get(rank, 0, exprs, ctx);
+  if (keptShape.size() == static_cast<size_t>(type.getRank()))
+    return {operand, map};
+  // Trailing stretched dimensions join the last kept group; with no kept
+  // dimension at all the operand collapses to a rank-0 tensor.
+  if (!groups.empty())
+    groups.back().append(pending.begin(), pending.end());
+  auto collapsedType = RankedTensorType::get(keptShape, type.getElementType());
+  Value collapsed =
+      tensor::CollapseShapeOp::create(b, loc, collapsedType, operand, groups);
+  return {collapsed, map};
+}
+
+/// The sizes of `resultType`'s dynamic dimensions, read from whichever operand
+/// carries a dynamic size at the same aligned position.
+SmallVector<Value> dynamicResultSizes(OpBuilder &b, Location loc,
+                                      RankedTensorType resultType,
+                                      ValueRange operands) {
+  SmallVector<Value> sizes;
+  int64_t rank = resultType.getRank();
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!resultType.isDynamicDim(d))
+      continue;
+    for (Value operand : operands) {
+      auto type = cast<RankedTensorType>(operand.getType());
+      int64_t i = d - (rank - type.getRank());
+      if (i >= 0 && type.isDynamicDim(i)) {
+        sizes.push_back(tensor::DimOp::create(b, loc, operand, i));
+        break;
+      }
+    }
+  }
+  return sizes;
+}
+
+template <typename DLOp, typename ArithOp>
+struct BroadcastBinaryLowering : OpConversionPattern<DLOp> {
+  using OpConversionPattern<DLOp>::OpConversionPattern;
+  using OpAdaptor = typename DLOp::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(DLOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+    BroadcastOperand a = prepareOperand(rewriter, loc, lhs, resultType);
+    BroadcastOperand b = prepareOperand(rewriter, loc, rhs, resultType);
+    SmallVector<Value> sizes =
+        dynamicResultSizes(rewriter, loc, resultType, {lhs, rhs});
+    Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                         resultType.getElementType(), sizes);
+    int64_t rank = resultType.getRank();
+    SmallVector<AffineMap> maps = {
+        a.map, b.map, rewriter.getMultiDimIdentityMap(rank)};
+    SmallVector<utils::IteratorType> iterators(rank,
+                                               utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{resultType}, ValueRange{a.value, b.value},
+        ValueRange{init}, maps, iterators,
+        [](OpBuilder &nb, Location nloc, ValueRange args) {
+          Value r = ArithOp::create(nb, nloc, args[0], args[1]);
+          linalg::YieldOp::create(nb, nloc, r);
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
+struct MatMulLowering : OpConversionPattern<MatMulOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    SmallVector<Value> sizes;
+    if (resultType.isDynamicDim(0))
+      sizes.push_back(tensor::DimOp::create(rewriter, loc, adaptor.getLhs(), 0));
+    if (resultType.isDynamicDim(1))
+      sizes.push_back(tensor::DimOp::create(rewriter, loc, adaptor.getRhs(), 1));
+    Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
+                                         resultType.getElementType(), sizes);
+    Value zero = arith::ConstantOp::create(
+        rewriter, loc, rewriter.getZeroAttr(resultType.getElementType()));
+    Value filled =
+        linalg::FillOp::create(rewriter, loc, zero, init).getResult(0);
+    auto matmul = linalg::MatmulOp::create(
+        rewriter, loc, TypeRange{resultType},
+        ValueRange{adaptor.getLhs(), adaptor.getRhs()}, ValueRange{filled});
+    rewriter.replaceOp(op, matmul->getResults());
+    return success();
+  }
+};
+
+/// Lowers a unary elementwise op to a linalg.generic whose body `BodyFn`
+/// builds from the scalar input.
+template <typename DLOp>
+struct UnaryLowering : OpConversionPattern<DLOp> {
+  using OpConversionPattern<DLOp>::OpConversionPattern;
+  using OpAdaptor = typename DLOp::Adaptor;
+  using BodyFn = Value (*)(OpBuilder &, Location, Value);
+
+  UnaryLowering(MLIRContext *ctx, BodyFn body)
+      : OpConversionPattern<DLOp>(ctx), body(body) {}
+
+  LogicalResult
+  matchAndRewrite(DLOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    Value input = adaptor.getInput();
+    SmallVector<Value> sizes = dynamicResultSizes(rewriter, loc, type, input);
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                         type.getElementType(), sizes);
+    AffineMap id = rewriter.getMultiDimIdentityMap(type.getRank());
+    SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                               utils::IteratorType::parallel);
+    BodyFn fn = body;
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{input}, ValueRange{init},
+        SmallVector<AffineMap>{id, id}, iterators,
+        [fn](OpBuilder &nb, Location nloc, ValueRange args) {
+          linalg::YieldOp::create(nb, nloc, fn(nb, nloc, args[0]));
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+
+  BodyFn body;
+};
+
+Value reluBody(OpBuilder &b, Location loc, Value x) {
+  Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(x.getType()));
+  // maximumf propagates NaN, matching torch.relu.
+  return arith::MaximumFOp::create(b, loc, x, zero);
+}
+
+Value negBody(OpBuilder &b, Location loc, Value x) {
+  return arith::NegFOp::create(b, loc, x);
+}
+
+struct ConstantLowering : OpConversionPattern<ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(ConstantOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto value = dyn_cast<TypedAttr>(op.getValueAttr());
+    if (!value)
+      return rewriter.notifyMatchFailure(op, "value is not a typed attribute");
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
+    return success();
+  }
+};
+
+struct ConvertDLToLinalgPass
+    : dl::impl::ConvertDLToLinalgBase<ConvertDLToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<DLDialect>();
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    RewritePatternSet patterns(ctx);
+    patterns.add<BroadcastBinaryLowering<AddOp, arith::AddFOp>,
+                 BroadcastBinaryLowering<SubOp, arith::SubFOp>,
+                 BroadcastBinaryLowering<MulOp, arith::MulFOp>,
+                 BroadcastBinaryLowering<DivOp, arith::DivFOp>,
+                 MatMulLowering, ConstantLowering>(ctx);
+    patterns.add<UnaryLowering<ReluOp>>(ctx, reluBody);
+    patterns.add<UnaryLowering<NegOp>>(ctx, negBody);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

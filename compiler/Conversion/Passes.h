@@ -1,0 +1,20 @@
+//===- Passes.h - conversions out of the dl dialect -------------*- C++ -*-===//
+#ifndef DL_CONVERSION_PASSES_H
+#define DL_CONVERSION_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlir::dl {
+
+#define GEN_PASS_DECL
+#include "compiler/Conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "compiler/Conversion/Passes.h.inc"
+
+} // namespace mlir::dl
+
+#endif // DL_CONVERSION_PASSES_H

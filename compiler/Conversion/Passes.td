@@ -1,0 +1,45 @@
+//===- Passes.td - conversions out of the dl dialect -------*- tablegen -*-===//
+
+#ifndef DL_CONVERSION_PASSES_TD
+#define DL_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertDLToLinalg : Pass<"convert-dl-to-linalg", "ModuleOp"> {
+  let summary = "Lower dl ops to linalg, tensor and arith on tensors";
+  let description = [{
+    Elementwise ops become `linalg.generic` with projected-permutation
+    indexing maps: an operand that broadcasts is first collapsed
+    (`tensor.collapse_shape`) to drop its stretched size-1 dimensions, so no
+    indexing map holds a constant. `dl.matmul` becomes a zero `linalg.fill`
+    feeding `linalg.matmul`; constants become `arith.constant`. Dynamic result
+    sizes come from `tensor.dim` of an operand that carries them.
+
+    Before:
+    ```mlir
+    %0 = dl.add %x, %b : tensor<?x4xf32>, tensor<4xf32>
+    ```
+    After:
+    ```mlir
+    %c0 = arith.constant 0 : index
+    %d0 = tensor.dim %x, %c0 : tensor<?x4xf32>
+    %e = tensor.empty(%d0) : tensor<?x4xf32>
+    %0 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>,
+                                          affine_map<(d0, d1) -> (d1)>,
+                                          affine_map<(d0, d1) -> (d0, d1)>],
+                         iterator_types = ["parallel", "parallel"]}
+        ins(%x, %b : tensor<?x4xf32>, tensor<4xf32>) outs(%e : tensor<?x4xf32>) {
+      ^bb0(%a: f32, %c: f32, %out: f32):
+        %s = arith.addf %a, %c : f32
+        linalg.yield %s : f32
+    } -> tensor<?x4xf32>
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
+#endif // DL_CONVERSION_PASSES_TD

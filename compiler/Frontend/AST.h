@@ -1,0 +1,150 @@
+//===- AST.h - the DL abstract syntax tree ----------------------*- C++ -*-===//
+//
+// Plain data built by the parser and annotated in place by Sema (types,
+// name resolution). Expressions use LLVM-style RTTI (kind + classof).
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLC_FRONTEND_AST_H
+#define DLC_FRONTEND_AST_H
+
+#include "compiler/Frontend/Types.h"
+
+#include "llvm/Support/Casting.h"
+#include "llvm/Support/SMLoc.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace dlc {
+
+struct FnDecl;
+struct ParamDecl;
+
+/// A type as written: `f32[B, 784]`.
+struct TypeExpr {
+  llvm::SMLoc loc;
+  std::string elem;
+  struct DimExpr {
+    llvm::SMLoc loc;
+    int64_t size = -1; // -1: symbolic
+    std::string symbol;
+  };
+  std::vector<DimExpr> dims;
+};
+
+class Expr {
+public:
+  enum class Kind { Number, Name, Binary, Neg, Call };
+  Expr(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
+  virtual ~Expr() = default;
+  Kind getKind() const { return kind; }
+
+  const Kind kind;
+  llvm::SMLoc loc;
+  /// Filled by Sema.
+  TensorType type;
+};
+using ExprPtr = std::unique_ptr<Expr>;
+
+class NumberExpr : public Expr {
+public:
+  NumberExpr(llvm::SMLoc loc, double value) : Expr(Kind::Number, loc), value(value) {}
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Number; }
+  double value;
+};
+
+class NameExpr : public Expr {
+public:
+  NameExpr(llvm::SMLoc loc, std::string name)
+      : Expr(Kind::Name, loc), name(std::move(name)) {}
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Name; }
+  std::string name;
+  /// Sema: what the name refers to.
+  enum class Ref { Unresolved, Local, Argument, Parameter } ref = Ref::Unresolved;
+  const ParamDecl *param = nullptr;
+};
+
+class BinaryExpr : public Expr {
+public:
+  BinaryExpr(llvm::SMLoc loc, char op, ExprPtr lhs, ExprPtr rhs)
+      : Expr(Kind::Binary, loc), op(op), lhs(std::move(lhs)),
+        rhs(std::move(rhs)) {}
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Binary; }
+  char op; // + - * / @
+  ExprPtr lhs, rhs;
+};
+
+class NegExpr : public Expr {
+public:
+  NegExpr(llvm::SMLoc loc, ExprPtr operand)
+      : Expr(Kind::Neg, loc), operand(std::move(operand)) {}
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Neg; }
+  ExprPtr operand;
+};
+
+class CallExpr : public Expr {
+public:
+  CallExpr(llvm::SMLoc loc, std::string callee, std::vector<ExprPtr> args)
+      : Expr(Kind::Call, loc), callee(std::move(callee)),
+        args(std::move(args)) {}
+  static bool classof(const Expr *e) { return e->getKind() == Kind::Call; }
+  std::string callee;
+  std::vector<ExprPtr> args;
+  /// Sema: the user function called, or null for a builtin.
+  const FnDecl *fn = nullptr;
+};
+
+struct Stmt {
+  enum class Kind { Let, Return };
+  Kind kind;
+  llvm::SMLoc loc;
+  std::string name;                  // Let
+  llvm::SMLoc nameLoc;               // Let
+  std::unique_ptr<TypeExpr> declared; // Let, optional
+  ExprPtr value;
+};
+
+struct ArgDecl {
+  llvm::SMLoc loc;
+  std::string name;
+  TypeExpr typeExpr;
+  TensorType type; // Sema
+};
+
+struct FnDecl {
+  llvm::SMLoc loc;
+  std::string name;
+  std::vector<ArgDecl> args;
+  TypeExpr resultExpr;
+  TensorType result; // Sema
+  std::vector<Stmt> body;
+  llvm::SMLoc endLoc; // the closing brace
+};
+
+struct Initializer {
+  llvm::SMLoc loc;
+  std::string name = "zeros"; // zeros, ones, uniform, normal
+  std::vector<double> args;
+};
+
+struct ParamDecl {
+  llvm::SMLoc loc;
+  std::string name;
+  TypeExpr typeExpr;
+  TensorType type; // Sema
+  Initializer init;
+};
+
+struct Program {
+  std::vector<std::unique_ptr<ParamDecl>> params;
+  std::vector<std::unique_ptr<FnDecl>> fns;
+};
+
+/// Prints the tree (with Sema's types when present) for `--emit=ast`.
+void printAST(const Program &program, llvm::raw_ostream &os);
+
+} // namespace dlc
+
+#endif // DLC_FRONTEND_AST_H

@@ -1,0 +1,272 @@
+//===- Parser.cpp - recursive-descent parser for DL -----------------------===//
+#include "compiler/Frontend/Parser.h"
+
+#include <cstdlib>
+
+using namespace dlc;
+
+bool Parser::expect(Tok kind, const char *context) {
+  if (consume(kind))
+    return true;
+  if (!is(Tok::Error)) // the lexer already explained an invalid token
+    diags.error(tok.loc(), llvm::Twine("expected ") + tokenSpelling(kind) +
+                               " " + context + ", found " +
+                               (is(Tok::Eof) ? std::string("end of file")
+                                             : "'" + tok.text.str() + "'"));
+  return false;
+}
+
+void Parser::skipToTopLevel() {
+  while (!is(Tok::Eof) && !is(Tok::KwFn) && !is(Tok::KwParam))
+    advance();
+}
+
+Program Parser::parseProgram() {
+  Program program;
+  while (!is(Tok::Eof) && !diags.atLimit()) {
+    if (is(Tok::KwParam)) {
+      if (auto p = parseParam())
+        program.params.push_back(std::move(p));
+      else
+        skipToTopLevel();
+    } else if (is(Tok::KwFn)) {
+      if (auto f = parseFn())
+        program.fns.push_back(std::move(f));
+      else
+        skipToTopLevel();
+    } else {
+      if (!is(Tok::Error))
+        diags.error(tok.loc(), "expected 'fn' or 'param' at top level, found '" +
+                                   tok.text + "'");
+      advance();
+      skipToTopLevel();
+    }
+  }
+  return program;
+}
+
+bool Parser::parseNumber(double &value) {
+  bool negative = consume(Tok::Minus);
+  if (!is(Tok::Integer) && !is(Tok::Float)) {
+    if (!is(Tok::Error))
+      diags.error(tok.loc(), "expected a number, found '" + tok.text + "'");
+    return false;
+  }
+  value = std::strtod(tok.text.str().c_str(), nullptr);
+  if (negative)
+    value = -value;
+  advance();
+  return true;
+}
+
+std::unique_ptr<ParamDecl> Parser::parseParam() {
+  auto param = std::make_unique<ParamDecl>();
+  param->loc = tok.loc();
+  advance(); // 'param'
+  param->loc = tok.loc();
+  param->name = tok.text.str();
+  if (!expect(Tok::Identifier, "after 'param'") ||
+      !expect(Tok::Colon, "after the parameter name") ||
+      !parseType(param->typeExpr))
+    return nullptr;
+  if (consume(Tok::Equal)) {
+    param->init.loc = tok.loc();
+    param->init.name = tok.text.str();
+    if (!expect(Tok::Identifier, "naming an initializer"))
+      return nullptr;
+    if (consume(Tok::LParen)) {
+      if (!is(Tok::RParen)) {
+        do {
+          double v;
+          if (!parseNumber(v))
+            return nullptr;
+          param->init.args.push_back(v);
+        } while (consume(Tok::Comma));
+      }
+      if (!expect(Tok::RParen, "after the initializer arguments"))
+        return nullptr;
+    }
+  }
+  if (!expect(Tok::Semicolon, "after the parameter declaration"))
+    return nullptr;
+  return param;
+}
+
+bool Parser::parseType(TypeExpr &type) {
+  type.loc = tok.loc();
+  type.elem = tok.text.str();
+  if (!expect(Tok::Identifier, "for an element type (f32, f64)"))
+    return false;
+  if (!consume(Tok::LBracket))
+    return true;
+  do {
+    TypeExpr::DimExpr dim;
+    dim.loc = tok.loc();
+    if (is(Tok::Integer)) {
+      dim.size = std::strtoll(tok.text.str().c_str(), nullptr, 10);
+      if (tok.text.size() > 12 || dim.size <= 0) {
+        diags.error(tok.loc(), "dimension size must be between 1 and 10^12, got " +
+                                   tok.text);
+        return false;
+      }
+    } else if (is(Tok::Identifier)) {
+      dim.symbol = tok.text.str();
+    } else {
+      if (!is(Tok::Error))
+        diags.error(tok.loc(), "expected a dimension (a size or a name), found '" +
+                                   tok.text + "'");
+      return false;
+    }
+    advance();
+    type.dims.push_back(dim);
+  } while (consume(Tok::Comma));
+  return expect(Tok::RBracket, "to close the shape");
+}
+
+std::unique_ptr<FnDecl> Parser::parseFn() {
+  auto fn = std::make_unique<FnDecl>();
+  advance(); // 'fn'
+  fn->loc = tok.loc();
+  fn->name = tok.text.str();
+  if (!expect(Tok::Identifier, "after 'fn'") ||
+      !expect(Tok::LParen, "to open the argument list"))
+    return nullptr;
+  if (!is(Tok::RParen)) {
+    do {
+      ArgDecl arg;
+      arg.loc = tok.loc();
+      arg.name = tok.text.str();
+      if (!expect(Tok::Identifier, "for an argument name") ||
+          !expect(Tok::Colon, "after the argument name") ||
+          !parseType(arg.typeExpr))
+        return nullptr;
+      fn->args.push_back(std::move(arg));
+    } while (consume(Tok::Comma));
+  }
+  if (!expect(Tok::RParen, "to close the argument list") ||
+      !expect(Tok::Arrow, "before the result type") ||
+      !parseType(fn->resultExpr) ||
+      !expect(Tok::LBrace, "to open the function body"))
+    return nullptr;
+  while (!is(Tok::RBrace)) {
+    if (is(Tok::Eof)) {
+      diags.error(tok.loc(), "expected '}' to close the body of '" + fn->name +
+                                 "', found end of file");
+      return nullptr;
+    }
+    if (!parseStmt(fn->body))
+      return nullptr;
+  }
+  fn->endLoc = tok.loc();
+  advance(); // '}'
+  return fn;
+}
+
+bool Parser::parseStmt(std::vector<Stmt> &body) {
+  Stmt stmt;
+  stmt.loc = tok.loc();
+  if (consume(Tok::KwLet)) {
+    stmt.kind = Stmt::Kind::Let;
+    stmt.nameLoc = tok.loc();
+    stmt.name = tok.text.str();
+    if (!expect(Tok::Identifier, "after 'let'"))
+      return false;
+    if (consume(Tok::Colon)) {
+      stmt.declared = std::make_unique<TypeExpr>();
+      if (!parseType(*stmt.declared))
+        return false;
+    }
+    if (!expect(Tok::Equal, "in a let binding"))
+      return false;
+  } else if (consume(Tok::KwReturn)) {
+    stmt.kind = Stmt::Kind::Return;
+  } else {
+    if (!is(Tok::Error))
+      diags.error(tok.loc(), "expected a statement ('let' or 'return'), found '" +
+                                 tok.text + "'");
+    return false;
+  }
+  stmt.value = parseExpr();
+  if (!stmt.value || !expect(Tok::Semicolon, "after the statement"))
+    return false;
+  body.push_back(std::move(stmt));
+  return true;
+}
+
+ExprPtr Parser::parseExpr() {
+  ExprPtr lhs = parseTerm();
+  while (lhs && (is(Tok::Plus) || is(Tok::Minus))) {
+    Token op = tok;
+    advance();
+    ExprPtr rhs = parseTerm();
+    if (!rhs)
+      return nullptr;
+    lhs = std::make_unique<BinaryExpr>(op.loc(), op.text[0], std::move(lhs),
+                                       std::move(rhs));
+  }
+  return lhs;
+}
+
+ExprPtr Parser::parseTerm() {
+  ExprPtr lhs = parseUnary();
+  while (lhs && (is(Tok::Star) || is(Tok::Slash) || is(Tok::At))) {
+    Token op = tok;
+    advance();
+    ExprPtr rhs = parseUnary();
+    if (!rhs)
+      return nullptr;
+    lhs = std::make_unique<BinaryExpr>(op.loc(), op.text[0], std::move(lhs),
+                                       std::move(rhs));
+  }
+  return lhs;
+}
+
+ExprPtr Parser::parseUnary() {
+  if (is(Tok::Minus)) {
+    llvm::SMLoc loc = tok.loc();
+    advance();
+    ExprPtr operand = parseUnary();
+    if (!operand)
+      return nullptr;
+    return std::make_unique<NegExpr>(loc, std::move(operand));
+  }
+  return parsePrimary();
+}
+
+ExprPtr Parser::parsePrimary() {
+  llvm::SMLoc loc = tok.loc();
+  if (is(Tok::Integer) || is(Tok::Float)) {
+    double value = std::strtod(tok.text.str().c_str(), nullptr);
+    advance();
+    return std::make_unique<NumberExpr>(loc, value);
+  }
+  if (is(Tok::Identifier)) {
+    std::string name = tok.text.str();
+    advance();
+    if (!consume(Tok::LParen))
+      return std::make_unique<NameExpr>(loc, name);
+    std::vector<ExprPtr> args;
+    if (!is(Tok::RParen)) {
+      do {
+        ExprPtr arg = parseExpr();
+        if (!arg)
+          return nullptr;
+        args.push_back(std::move(arg));
+      } while (consume(Tok::Comma));
+    }
+    if (!expect(Tok::RParen, "to close the call"))
+      return nullptr;
+    return std::make_unique<CallExpr>(loc, name, std::move(args));
+  }
+  if (consume(Tok::LParen)) {
+    ExprPtr inner = parseExpr();
+    if (!inner || !expect(Tok::RParen, "to close the parenthesis"))
+      return nullptr;
+    return inner;
+  }
+  if (!is(Tok::Error))
+    diags.error(loc, "expected an expression, found " +
+                         (is(Tok::Eof) ? std::string("end of file")
+                                       : "'" + tok.text.str() + "'"));
+  return nullptr;
+}

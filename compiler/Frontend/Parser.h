@@ -1,0 +1,67 @@
+//===- Parser.h - recursive-descent parser for DL ---------------*- C++ -*-===//
+//
+// Grammar (docs/language.md has the user-facing version):
+//   program   := (param | fn)*
+//   param     := 'param' IDENT ':' type ('=' init)? ';'
+//   init      := IDENT ('(' number (',' number)* ')')?
+//   fn        := 'fn' IDENT '(' (arg (',' arg)*)? ')' '->' type block
+//   arg       := IDENT ':' type
+//   type      := IDENT ('[' dim (',' dim)* ']')?        dim := INT | IDENT
+//   block     := '{' stmt* '}'
+//   stmt      := 'let' IDENT (':' type)? '=' expr ';' | 'return' expr ';'
+//   expr      := term (('+' | '-') term)*
+//   term      := unary (('*' | '/' | '@') unary)*
+//   unary     := '-' unary | primary
+//   primary   := number | IDENT | IDENT '(' args ')' | '(' expr ')'
+// On a syntax error the parser reports it and skips to the next top-level
+// declaration, so one run reports errors in several declarations.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLC_FRONTEND_PARSER_H
+#define DLC_FRONTEND_PARSER_H
+
+#include "compiler/Frontend/AST.h"
+#include "compiler/Frontend/Lexer.h"
+
+namespace dlc {
+
+class Parser {
+public:
+  Parser(llvm::StringRef buffer, DiagnosticEngine &diags)
+      : lexer(buffer, diags), diags(diags) {
+    advance();
+  }
+  /// Parses the whole buffer; check diags for errors afterwards.
+  Program parseProgram();
+
+private:
+  void advance() { tok = lexer.next(); }
+  bool is(Tok kind) const { return tok.kind == kind; }
+  bool consume(Tok kind) {
+    if (!is(kind))
+      return false;
+    advance();
+    return true;
+  }
+  /// Consumes `kind` or reports "expected X <context>" at the current token.
+  bool expect(Tok kind, const char *context);
+  void skipToTopLevel();
+
+  std::unique_ptr<ParamDecl> parseParam();
+  std::unique_ptr<FnDecl> parseFn();
+  bool parseType(TypeExpr &type);
+  bool parseNumber(double &value);
+  bool parseStmt(std::vector<Stmt> &body);
+  ExprPtr parseExpr();
+  ExprPtr parseTerm();
+  ExprPtr parseUnary();
+  ExprPtr parsePrimary();
+
+  Lexer lexer;
+  DiagnosticEngine &diags;
+  Token tok;
+};
+
+} // namespace dlc
+
+#endif // DLC_FRONTEND_PARSER_H

@@ -1,0 +1,389 @@
+//===- Sema.cpp - names, types and shapes of a DL program -----------------===//
+//
+// Shape rules (mirrored by the dl dialect's verifiers, which see `?` where we
+// see a symbol):
+//  - broadcasting aligns trailing dimensions; equal dimensions (same size or
+//    same symbol) match, a static 1 stretches; anything else is an error;
+//  - `@` takes [M, K] @ [K, N]; the K's must be the same size or symbol;
+//  - a call binds the callee's symbols from the argument types, checks every
+//    use of a symbol binds the same dimension, and substitutes the result.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Frontend/Sema.h"
+
+#include "llvm/ADT/StringMap.h"
+
+#include <map>
+#include <set>
+
+using namespace dlc;
+
+namespace {
+
+class Sema {
+public:
+  Sema(Program &program, DiagnosticEngine &diags)
+      : program(program), diags(diags) {}
+
+  bool run() {
+    for (auto &param : program.params)
+      checkParam(*param);
+    for (auto &fn : program.fns)
+      checkFn(*fn);
+    return !diags.hasErrors();
+  }
+
+private:
+  struct Local {
+    TensorType type;
+    llvm::SMLoc loc;
+    bool isArg;
+  };
+
+  /// Declares a top-level name, reporting a redefinition.
+  bool declareGlobal(const std::string &name, llvm::SMLoc loc) {
+    auto [it, inserted] = globals.try_emplace(name, loc);
+    if (inserted)
+      return true;
+    diags.error(loc, "redefinition of '" + name + "'");
+    diags.note(it->second, "previous definition is here");
+    return false;
+  }
+
+  std::optional<TensorType> resolveType(const TypeExpr &expr) {
+    std::optional<ElemType> elem = parseElemType(expr.elem);
+    if (!elem) {
+      diags.error(expr.loc, "unknown element type '" + expr.elem +
+                                "' (expected f32 or f64)");
+      return std::nullopt;
+    }
+    TensorType type;
+    type.elem = *elem;
+    for (const auto &d : expr.dims)
+      type.dims.push_back(d.size > 0 ? Dim::known(d.size) : Dim::named(d.symbol));
+    return type;
+  }
+
+  void checkParam(ParamDecl &param) {
+    declareGlobal(param.name, param.loc);
+    if (auto type = resolveType(param.typeExpr)) {
+      param.type = *type;
+      for (const auto &d : param.typeExpr.dims)
+        if (d.size < 0)
+          diags.error(d.loc, "parameter '" + param.name +
+                                 "' must have a static shape; '" + d.symbol +
+                                 "' is symbolic");
+    }
+    static const std::map<std::string, size_t> arities = {
+        {"zeros", 0}, {"ones", 0}, {"uniform", 2}, {"normal", 2}};
+    auto it = arities.find(param.init.name);
+    if (it == arities.end()) {
+      diags.error(param.init.loc, "unknown initializer '" + param.init.name +
+                                      "' (expected zeros, ones, uniform(lo, "
+                                      "hi) or normal(mean, std))");
+    } else if (param.init.args.size() != it->second) {
+      diags.error(param.init.loc, "initializer '" + param.init.name +
+                                      "' expects " + std::to_string(it->second) +
+                                      " arguments, got " +
+                                      std::to_string(param.init.args.size()));
+    } else if (param.init.name == "normal" && param.init.args[1] < 0) {
+      diags.error(param.init.loc,
+                  "normal(mean, std) needs a non-negative standard deviation");
+    }
+  }
+
+  void checkFn(FnDecl &fn) {
+    declareGlobal(fn.name, fn.loc);
+    locals.clear();
+    std::set<std::string> symbols;
+    bool signatureOk = true;
+    for (ArgDecl &arg : fn.args) {
+      auto type = resolveType(arg.typeExpr);
+      if (!type) {
+        signatureOk = false;
+        continue;
+      }
+      arg.type = *type;
+      for (const Dim &d : arg.type.dims)
+        if (d.isSymbolic())
+          symbols.insert(d.symbol);
+      declareLocal(arg.name, arg.loc, arg.type, /*isArg=*/true);
+    }
+    if (auto type = resolveType(fn.resultExpr)) {
+      fn.result = *type;
+      for (const auto &d : fn.resultExpr.dims)
+        if (d.size < 0 && !symbols.count(d.symbol))
+          diags.error(d.loc, "result dimension '" + d.symbol +
+                                 "' is not bound by any argument of '" +
+                                 fn.name + "'");
+    } else {
+      signatureOk = false;
+    }
+    if (!signatureOk)
+      return;
+    // Signatures are complete: later functions may call this one.
+    bool returned = false;
+    for (Stmt &stmt : fn.body) {
+      if (returned) {
+        diags.error(stmt.loc, "statement after 'return' is unreachable");
+        break;
+      }
+      if (stmt.kind == Stmt::Kind::Return) {
+        returned = true;
+        if (checkExpr(*stmt.value) && stmt.value->type != fn.result)
+          diags.error(stmt.value->loc, "'" + fn.name + "' returns " +
+                                           stmt.value->type.str() +
+                                           " but its declared result is " +
+                                           fn.result.str());
+        continue;
+      }
+      bool ok = checkExpr(*stmt.value);
+      TensorType type = stmt.value->type;
+      if (ok && stmt.declared) {
+        if (auto declared = resolveType(*stmt.declared)) {
+          if (*declared != type)
+            diags.error(stmt.value->loc,
+                        "'" + stmt.name + "' is declared " + declared->str() +
+                            " but its value is " + type.str());
+        }
+      }
+      declareLocal(stmt.name, stmt.nameLoc, type, /*isArg=*/false);
+    }
+    if (!returned)
+      diags.error(fn.endLoc, "function '" + fn.name +
+                                 "' must end with a 'return' statement");
+    fnsByName[fn.name] = &fn;
+  }
+
+  void declareLocal(const std::string &name, llvm::SMLoc loc,
+                    const TensorType &type, bool isArg) {
+    if (auto it = locals.find(name); it != locals.end()) {
+      diags.error(loc, "redefinition of '" + name + "'");
+      diags.note(it->second.loc, "previous definition is here");
+      return;
+    }
+    if (paramByName(name)) {
+      diags.error(loc, "'" + name + "' shadows the parameter of that name");
+      return;
+    }
+    locals[name] = Local{type, loc, isArg};
+  }
+
+  const ParamDecl *paramByName(const std::string &name) {
+    for (auto &p : program.params)
+      if (p->name == name)
+        return p.get();
+    return nullptr;
+  }
+
+  bool checkExpr(Expr &expr) {
+    if (auto *num = llvm::dyn_cast<NumberExpr>(&expr)) {
+      (void)num;
+      expr.type = TensorType{ElemType::F32, {}};
+      return true;
+    }
+    if (auto *name = llvm::dyn_cast<NameExpr>(&expr))
+      return checkName(*name);
+    if (auto *neg = llvm::dyn_cast<NegExpr>(&expr)) {
+      if (!checkExpr(*neg->operand))
+        return false;
+      expr.type = neg->operand->type;
+      return true;
+    }
+    if (auto *bin = llvm::dyn_cast<BinaryExpr>(&expr))
+      return checkBinary(*bin);
+    return checkCall(*llvm::cast<CallExpr>(&expr));
+  }
+
+  bool checkName(NameExpr &name) {
+    if (auto it = locals.find(name.name); it != locals.end()) {
+      name.ref = it->second.isArg ? NameExpr::Ref::Argument
+                                  : NameExpr::Ref::Local;
+      name.type = it->second.type;
+      return true;
+    }
+    if (const ParamDecl *param = paramByName(name.name)) {
+      name.ref = NameExpr::Ref::Parameter;
+      name.param = param;
+      name.type = param->type;
+      return true;
+    }
+    if (fnsByName.count(name.name) || isBuiltin(name.name)) {
+      diags.error(name.loc, "function '" + name.name +
+                                "' used as a value; call it with '(...)'");
+      return false;
+    }
+    diags.error(name.loc, "unknown name '" + name.name + "'");
+    return false;
+  }
+
+  static bool isBuiltin(const std::string &name) { return name == "relu"; }
+
+  /// A number literal takes the element type of the tensor it meets.
+  static void adoptElemType(Expr &literal, const Expr &other) {
+    if (llvm::isa<NumberExpr>(literal))
+      literal.type.elem = other.type.elem;
+  }
+
+  bool checkBinary(BinaryExpr &bin) {
+    bool ok = checkExpr(*bin.lhs);
+    ok &= checkExpr(*bin.rhs);
+    if (!ok)
+      return false;
+    adoptElemType(*bin.lhs, *bin.rhs);
+    adoptElemType(*bin.rhs, *bin.lhs);
+    const TensorType &a = bin.lhs->type, &b = bin.rhs->type;
+    std::string op(1, bin.op);
+    if (a.elem != b.elem) {
+      diags.error(bin.loc, "operands of '" + op + "' have different element "
+                           "types: " + a.str() + " and " + b.str());
+      return false;
+    }
+    if (bin.op == '@')
+      return checkMatmul(bin);
+    TensorType result{a.elem, {}};
+    size_t rank = std::max(a.dims.size(), b.dims.size());
+    result.dims.resize(rank);
+    for (size_t i = 0; i < rank; ++i) {
+      // Align from the trailing end; a missing dimension acts as 1.
+      const Dim one = Dim::known(1);
+      const Dim &x = i < a.dims.size() ? a.dims[a.dims.size() - 1 - i] : one;
+      const Dim &y = i < b.dims.size() ? b.dims[b.dims.size() - 1 - i] : one;
+      Dim r;
+      if (x == y)
+        r = x;
+      else if (x == one)
+        r = y;
+      else if (y == one)
+        r = x;
+      else {
+        diags.error(bin.loc, "shapes " + a.str() + " and " + b.str() +
+                                 " do not broadcast in '" + op +
+                                 "': dimension " +
+                                 std::to_string(rank - 1 - i) + " is " +
+                                 x.str() + " vs " + y.str());
+        return false;
+      }
+      result.dims[rank - 1 - i] = r;
+    }
+    bin.type = result;
+    return true;
+  }
+
+  bool checkMatmul(BinaryExpr &bin) {
+    const TensorType &a = bin.lhs->type, &b = bin.rhs->type;
+    if (a.rank() != 2 || b.rank() != 2) {
+      diags.error(bin.loc, "'@' expects two matrices (rank 2), got " + a.str() +
+                               " @ " + b.str());
+      return false;
+    }
+    if (a.dims[1] != b.dims[0]) {
+      diags.error(bin.loc, "shape mismatch in '@': " + a.str() + " @ " +
+                               b.str() + ": inner dimensions " +
+                               a.dims[1].str() + " and " + b.dims[0].str() +
+                               " differ");
+      return false;
+    }
+    bin.type = TensorType{a.elem, {a.dims[0], b.dims[1]}};
+    return true;
+  }
+
+  bool checkCall(CallExpr &call) {
+    bool ok = true;
+    for (auto &arg : call.args)
+      ok &= checkExpr(*arg);
+    if (isBuiltin(call.callee)) {
+      if (call.args.size() != 1) {
+        diags.error(call.loc, "'" + call.callee + "' expects 1 argument, got " +
+                                  std::to_string(call.args.size()));
+        return false;
+      }
+      if (!ok)
+        return false;
+      call.type = call.args[0]->type;
+      return true;
+    }
+    auto it = fnsByName.find(call.callee);
+    if (it == fnsByName.end()) {
+      for (auto &fn : program.fns)
+        if (fn->name == call.callee) {
+          diags.error(call.loc,
+                      "call to '" + call.callee +
+                          "' before its definition (define functions before "
+                          "use; recursion is not supported)");
+          return false;
+        }
+      diags.error(call.loc, "unknown function '" + call.callee + "'");
+      return false;
+    }
+    const FnDecl &fn = *it->second;
+    if (call.args.size() != fn.args.size()) {
+      diags.error(call.loc, "'" + fn.name + "' expects " +
+                                std::to_string(fn.args.size()) +
+                                " argument(s), got " +
+                                std::to_string(call.args.size()));
+      diags.note(fn.loc, "'" + fn.name + "' is defined here");
+      return false;
+    }
+    if (!ok)
+      return false;
+    std::map<std::string, Dim> bound;
+    for (size_t i = 0; i < fn.args.size(); ++i) {
+      Expr &arg = *call.args[i];
+      const TensorType &want = fn.args[i].type;
+      if (!bindArgument(arg, want, bound, fn, i))
+        return false;
+    }
+    call.fn = &fn;
+    call.type.elem = fn.result.elem;
+    call.type.dims.clear();
+    for (const Dim &d : fn.result.dims)
+      call.type.dims.push_back(d.isSymbolic() ? bound[d.symbol] : d);
+    return true;
+  }
+
+  bool bindArgument(Expr &arg, const TensorType &want,
+                    std::map<std::string, Dim> &bound, const FnDecl &fn,
+                    size_t index) {
+    if (llvm::isa<NumberExpr>(arg))
+      arg.type.elem = want.elem;
+    const TensorType &got = arg.type;
+    auto mismatch = [&](const std::string &why) {
+      diags.error(arg.loc, "argument " + std::to_string(index + 1) + " ('" +
+                               fn.args[index].name + "') of '" + fn.name +
+                               "' has type " + got.str() + ", expected " +
+                               want.str() + ": " + why);
+      return false;
+    };
+    if (got.elem != want.elem)
+      return mismatch("element types differ");
+    if (got.rank() != want.rank())
+      return mismatch("ranks differ");
+    for (size_t d = 0; d < want.dims.size(); ++d) {
+      const Dim &w = want.dims[d], &g = got.dims[d];
+      if (!w.isSymbolic()) {
+        if (w != g)
+          return mismatch("dimension " + std::to_string(d) + " is " + g.str() +
+                          ", not " + w.str());
+        continue;
+      }
+      auto [pos, inserted] = bound.try_emplace(w.symbol, g);
+      if (!inserted && pos->second != g)
+        return mismatch("'" + w.symbol + "' is bound to both " +
+                        pos->second.str() + " and " + g.str());
+    }
+    return true;
+  }
+
+  Program &program;
+  DiagnosticEngine &diags;
+  std::map<std::string, llvm::SMLoc> globals;
+  std::map<std::string, Local> locals;
+  std::map<std::string, const FnDecl *> fnsByName;
+};
+
+} // namespace
+
+bool dlc::analyze(Program &program, DiagnosticEngine &diags) {
+  return Sema(program, diags).run();
+}

@@ -1,0 +1,60 @@
+//===- Types.h - tensor types with symbolic dimensions ----------*- C++ -*-===//
+//
+// The front end's view of a type: an element type and dimensions that are
+// either known sizes or named symbols (`B`). Shape checking happens on these,
+// so errors can spell shapes the way the user wrote them.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLC_FRONTEND_TYPES_H
+#define DLC_FRONTEND_TYPES_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dlc {
+
+enum class ElemType { F32, F64 };
+
+const char *elemTypeName(ElemType type);
+std::optional<ElemType> parseElemType(const std::string &name);
+
+struct Dim {
+  int64_t size = -1; // -1 when symbolic
+  std::string symbol;
+
+  static Dim known(int64_t n) { return Dim{n, ""}; }
+  static Dim named(std::string s) { return Dim{-1, std::move(s)}; }
+  bool isSymbolic() const { return size < 0; }
+  bool operator==(const Dim &o) const {
+    return size == o.size && symbol == o.symbol;
+  }
+  bool operator!=(const Dim &o) const { return !(*this == o); }
+  std::string str() const {
+    return isSymbolic() ? symbol : std::to_string(size);
+  }
+};
+
+struct TensorType {
+  ElemType elem = ElemType::F32;
+  std::vector<Dim> dims;
+
+  int64_t rank() const { return static_cast<int64_t>(dims.size()); }
+  bool isStatic() const {
+    for (const Dim &d : dims)
+      if (d.isSymbolic())
+        return false;
+    return true;
+  }
+  bool operator==(const TensorType &o) const {
+    return elem == o.elem && dims == o.dims;
+  }
+  bool operator!=(const TensorType &o) const { return !(*this == o); }
+  /// `f32[B, 784]`, or `f32` for a scalar.
+  std::string str() const;
+};
+
+} // namespace dlc
+
+#endif // DLC_FRONTEND_TYPES_H

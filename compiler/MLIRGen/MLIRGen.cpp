@@ -1,0 +1,169 @@
+//===- MLIRGen.cpp - DL AST to the dl dialect -----------------------------===//
+//
+// A straight walk over the typed AST. Where the front end knows more than an
+// MLIR type can say (a call that binds `B` to 3), values are reconciled with
+// tensor.cast at the call and return boundaries; canonicalisation removes the
+// casts once inlining makes the types agree.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/MLIRGen/MLIRGen.h"
+#include "dialects/DL/IR/DLOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include "llvm/Support/SourceMgr.h"
+
+#include <map>
+
+using namespace dlc;
+using namespace mlir;
+
+RankedTensorType dlc::toMLIRType(MLIRContext &ctx, const TensorType &type) {
+  SmallVector<int64_t> shape;
+  for (const Dim &d : type.dims)
+    shape.push_back(d.isSymbolic() ? ShapedType::kDynamic : d.size);
+  Type elem = type.elem == ElemType::F64 ? Type(Float64Type::get(&ctx))
+                                         : Type(Float32Type::get(&ctx));
+  return RankedTensorType::get(shape, elem);
+}
+
+namespace {
+
+class Generator {
+public:
+  Generator(MLIRContext &ctx, const Program &program,
+            const llvm::SourceMgr &sourceMgr)
+      : ctx(ctx), program(program), sourceMgr(sourceMgr), builder(&ctx) {}
+
+  OwningOpRef<ModuleOp> run() {
+    OwningOpRef<ModuleOp> module = ModuleOp::create(
+        loc(program.fns.empty() ? llvm::SMLoc() : program.fns.front()->loc));
+    builder.setInsertionPointToEnd(module->getBody());
+    for (const auto &fn : program.fns)
+      emitFn(*fn);
+    return module;
+  }
+
+private:
+  Location loc(llvm::SMLoc at) {
+    if (!at.isValid())
+      return UnknownLoc::get(&ctx);
+    unsigned id = sourceMgr.FindBufferContainingLoc(at);
+    auto [line, col] = sourceMgr.getLineAndColumn(at, id);
+    StringRef file = sourceMgr.getMemoryBuffer(id)->getBufferIdentifier();
+    return FileLineColLoc::get(&ctx, file, line, col);
+  }
+
+  Value castTo(Value value, Type type, Location at) {
+    if (value.getType() == type)
+      return value;
+    return tensor::CastOp::create(builder, at, type, value);
+  }
+
+  void emitFn(const FnDecl &fn) {
+    SmallVector<Type> argTypes;
+    for (const auto &p : program.params)
+      argTypes.push_back(toMLIRType(ctx, p->type));
+    for (const ArgDecl &a : fn.args)
+      argTypes.push_back(toMLIRType(ctx, a.type));
+    auto resultType = toMLIRType(ctx, fn.result);
+    auto func = func::FuncOp::create(builder, loc(fn.loc), fn.name,
+                                     builder.getFunctionType(argTypes,
+                                                             {resultType}));
+    size_t numParams = program.params.size();
+    for (size_t i = 0; i < numParams; ++i)
+      func.setArgAttr(i, "dl.param",
+                      builder.getStringAttr(program.params[i]->name));
+    for (size_t i = 0; i < fn.args.size(); ++i)
+      func.setArgAttr(numParams + i, "dl.arg",
+                      builder.getStringAttr(fn.args[i].name));
+
+    OpBuilder::InsertionGuard guard(builder);
+    Block *entry = func.addEntryBlock();
+    builder.setInsertionPointToStart(entry);
+    params.clear();
+    values.clear();
+    for (size_t i = 0; i < numParams; ++i)
+      params[program.params[i].get()] = entry->getArgument(i);
+    for (size_t i = 0; i < fn.args.size(); ++i)
+      values[fn.args[i].name] = entry->getArgument(numParams + i);
+    for (const Stmt &stmt : fn.body) {
+      Value v = emitExpr(*stmt.value);
+      if (stmt.kind == Stmt::Kind::Let) {
+        values[stmt.name] = v;
+        continue;
+      }
+      Location at = loc(stmt.loc);
+      func::ReturnOp::create(builder, at, castTo(v, resultType, at));
+      break;
+    }
+  }
+
+  Value emitExpr(const Expr &e) {
+    Location at = loc(e.loc);
+    if (auto *n = llvm::dyn_cast<NumberExpr>(&e)) {
+      auto type = toMLIRType(ctx, e.type);
+      Attribute value =
+          type.getElementType().isF64()
+              ? DenseElementsAttr::get(type, APFloat(n->value))
+              : DenseElementsAttr::get(type,
+                                       APFloat(static_cast<float>(n->value)));
+      return dl::ConstantOp::create(builder, at, cast<ElementsAttr>(value));
+    }
+    if (auto *n = llvm::dyn_cast<NameExpr>(&e)) {
+      if (n->ref == NameExpr::Ref::Parameter)
+        return params.at(n->param);
+      return values.at(n->name);
+    }
+    if (auto *n = llvm::dyn_cast<NegExpr>(&e))
+      return dl::NegOp::create(builder, at, emitExpr(*n->operand));
+    if (auto *b = llvm::dyn_cast<BinaryExpr>(&e)) {
+      Value lhs = emitExpr(*b->lhs), rhs = emitExpr(*b->rhs);
+      switch (b->op) {
+      case '+':
+        return dl::AddOp::create(builder, at, lhs, rhs);
+      case '-':
+        return dl::SubOp::create(builder, at, lhs, rhs);
+      case '*':
+        return dl::MulOp::create(builder, at, lhs, rhs);
+      case '/':
+        return dl::DivOp::create(builder, at, lhs, rhs);
+      default:
+        return dl::MatMulOp::create(builder, at, lhs, rhs);
+      }
+    }
+    const auto &call = *llvm::cast<CallExpr>(&e);
+    SmallVector<Value> args;
+    for (const auto &a : call.args)
+      args.push_back(emitExpr(*a));
+    if (!call.fn) // the only builtin today
+      return dl::ReluOp::create(builder, at, args[0]);
+    SmallVector<Value> operands;
+    for (const auto &p : program.params)
+      operands.push_back(params.at(p.get()));
+    for (size_t i = 0; i < args.size(); ++i)
+      operands.push_back(
+          castTo(args[i], toMLIRType(ctx, call.fn->args[i].type), at));
+    auto result = func::CallOp::create(builder, at, call.fn->name,
+                                       TypeRange{toMLIRType(ctx, call.fn->result)},
+                                       operands);
+    return castTo(result.getResult(0), toMLIRType(ctx, e.type), at);
+  }
+
+  MLIRContext &ctx;
+  const Program &program;
+  const llvm::SourceMgr &sourceMgr;
+  OpBuilder builder;
+  std::map<const ParamDecl *, Value> params;
+  std::map<std::string, Value> values;
+};
+
+} // namespace
+
+OwningOpRef<ModuleOp> dlc::emitDL(MLIRContext &ctx, const Program &program,
+                                  const llvm::SourceMgr &sourceMgr) {
+  return Generator(ctx, program, sourceMgr).run();
+}

@@ -1,0 +1,72 @@
+//===- Pipelines.cpp - the named pass pipelines ---------------------------===//
+#include "compiler/Pipelines/Pipelines.h"
+#include "compiler/Conversion/Passes.h"
+#include "dialects/DL/IR/DLDialect.h"
+
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+
+#include <mutex>
+
+using namespace mlir;
+
+// Inline user functions, clean up, lower, then fuse elementwise chains
+// (bias + relu become one loop nest with the consumer).
+const char *const dlc::kDLToLinalgPipeline =
+    "inline,canonicalize,cse,"
+    "convert-dl-to-linalg,"
+    "canonicalize,linalg-fuse-elementwise-ops,canonicalize,cse";
+
+// Bufferize with identity layouts (no strided fallbacks), free every
+// temporary (ownership-based deallocation), then loops and the LLVM dialect.
+const char *const dlc::kLinalgToLLVMPipeline =
+    "one-shot-bufferize{bufferize-function-boundaries "
+    "function-boundary-type-conversion=identity-layout-map},"
+    "canonicalize,"
+    "buffer-deallocation-pipeline,"
+    "convert-bufferization-to-memref,"
+    "func.func(convert-linalg-to-loops),"
+    "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+    "finalize-memref-to-llvm,convert-math-to-llvm,convert-arith-to-llvm,"
+    "convert-index-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,"
+    "convert-ub-to-llvm,reconcile-unrealized-casts";
+
+void dlc::registerDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<dl::DLDialect>();
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+}
+
+void dlc::registerPassesAndPipelines() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    registerAllPasses();
+    dl::registerDLConversionPasses();
+    PassPipelineRegistration<>(
+        "dl-lower-to-linalg", "Lower the dl dialect to linalg on tensors",
+        [](OpPassManager &pm) {
+          std::string error;
+          (void)addPipeline(pm, kDLToLinalgPipeline, error);
+        });
+    PassPipelineRegistration<>(
+        "dl-lower-to-llvm",
+        "Lower the dl dialect through linalg to the LLVM dialect",
+        [](OpPassManager &pm) {
+          std::string error;
+          (void)addPipeline(pm, kDLToLinalgPipeline, error);
+          (void)addPipeline(pm, kLinalgToLLVMPipeline, error);
+        });
+  });
+}
+
+LogicalResult dlc::addPipeline(OpPassManager &pm, llvm::StringRef text,
+                               std::string &error) {
+  llvm::raw_string_ostream os(error);
+  return parsePassPipeline(text, pm, os);
+}

@@ -1,0 +1,120 @@
+//===- DLOps.td - dl dialect operations --------------------*- tablegen -*-===//
+//
+// Every op verifies its operands and infers its result type, so IR built by
+// MLIRGen, by passes or by hand is checked the same way.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DL_OPS_TD
+#define DL_OPS_TD
+
+include "dialects/DL/IR/DLDialect.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def DL_FloatTensor : RankedTensorOf<[AnyFloat]>;
+
+//===----------------------------------------------------------------------===//
+// dl.constant
+//===----------------------------------------------------------------------===//
+
+def DL_ConstantOp : DL_Op<"constant", [ConstantLike, Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "A tensor constant";
+  let description = [{
+    Materialises a dense tensor literal. Model parameters are never constants:
+    they are function arguments.
+
+    ```mlir
+    %c = dl.constant dense<[1.0, 2.0]> : tensor<2xf32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$value attr-dict";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise binary ops with NumPy broadcasting
+//===----------------------------------------------------------------------===//
+
+class DL_BroadcastBinaryOp<string mnemonic, string what, list<Trait> traits = []>
+    : DL_Op<mnemonic, !listconcat(traits, [Pure,
+        DeclareOpInterfaceMethods<InferTypeOpInterface>])> {
+  let summary = "Elementwise " # what # " with NumPy broadcasting";
+  let description = [{
+    Shapes are aligned at the trailing dimension; a static size-1 dimension
+    stretches to the other side's size. Dynamic dimensions must match the other
+    side or meet a static 1. Element types must be equal.
+
+    ```mlir
+    %r = dl.}] # mnemonic # [{ %a, %b : tensor<?x4xf32>, tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$lhs, DL_FloatTensor:$rhs);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
+  let hasVerifier = 1;
+}
+
+def DL_AddOp : DL_BroadcastBinaryOp<"add", "addition", [Commutative]>;
+def DL_SubOp : DL_BroadcastBinaryOp<"sub", "subtraction">;
+def DL_MulOp : DL_BroadcastBinaryOp<"mul", "multiplication", [Commutative]>;
+def DL_DivOp : DL_BroadcastBinaryOp<"div", "division">;
+
+//===----------------------------------------------------------------------===//
+// dl.matmul
+//===----------------------------------------------------------------------===//
+
+def DL_MatMulOp : DL_Op<"matmul", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Matrix product of two rank-2 tensors";
+  let description = [{
+    `[M, K] x [K, N] -> [M, N]`. The contraction sizes must agree when both
+    are static.
+
+    ```mlir
+    %r = dl.matmul %a, %b : tensor<?x784xf32>, tensor<784x128xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$lhs, DL_FloatTensor:$rhs);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise unary ops
+//===----------------------------------------------------------------------===//
+
+def DL_ReluOp : DL_Op<"relu", [Pure, SameOperandsAndResultType]> {
+  let summary = "Rectified linear unit, max(x, 0)";
+  let description = [{
+    NaN propagates, as in PyTorch.
+
+    ```mlir
+    %r = dl.relu %x : tensor<?x128xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def DL_NegOp : DL_Op<"neg", [Pure, SameOperandsAndResultType]> {
+  let summary = "Elementwise negation, -x";
+  let description = [{
+    Flips the sign bit (so `-0.0` results from `0.0`), like `torch.neg`.
+
+    ```mlir
+    %r = dl.neg %x : tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+#endif // DL_OPS_TD

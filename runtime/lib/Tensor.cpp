@@ -1,0 +1,80 @@
+//===- Tensor.cpp - dense host tensors ------------------------------------===//
+#include "dlrt/Tensor.h"
+
+#include <cstdlib>
+#include <cstring>
+
+namespace dlrt {
+
+size_t dtypeSize(DType dtype) {
+  switch (dtype) {
+  case DType::F32:
+  case DType::I32:
+    return 4;
+  case DType::F64:
+  case DType::I64:
+    return 8;
+  }
+  return 0;
+}
+
+const char *dtypeName(DType dtype) {
+  switch (dtype) {
+  case DType::F32:
+    return "f32";
+  case DType::F64:
+    return "f64";
+  case DType::I32:
+    return "i32";
+  case DType::I64:
+    return "i64";
+  }
+  return "?";
+}
+
+std::string shapeString(const Shape &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i)
+      s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+Tensor::Tensor(DType dtype, Shape shape)
+    : dtype_(dtype), shape_(std::move(shape)) {
+  // Aligned for vector loads in generated code; never zero bytes so that
+  // an empty tensor still has a distinct, valid pointer.
+  size_t bytes = byteSize();
+  size_t rounded = ((bytes + 63) / 64) * 64;
+  if (rounded == 0)
+    rounded = 64;
+  void *p = std::aligned_alloc(64, rounded);
+  if (p)
+    std::memset(p, 0, rounded);
+  storage_.reset(static_cast<unsigned char *>(p), [](unsigned char *q) {
+    std::free(q);
+  });
+}
+
+Tensor Tensor::fromF32(Shape shape, const std::vector<float> &values) {
+  Tensor t(DType::F32, std::move(shape));
+  size_t n = std::min<size_t>(values.size(), t.numElements());
+  if (n)
+    std::memcpy(t.rawData(), values.data(), n * sizeof(float));
+  return t;
+}
+
+int64_t Tensor::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape_)
+    n *= d;
+  return n;
+}
+
+std::string Tensor::typeString() const {
+  return std::string(dtypeName(dtype_)) + shapeString(shape_);
+}
+
+} // namespace dlrt
