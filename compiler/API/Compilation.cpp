@@ -1,0 +1,166 @@
+//===- Compilation.cpp - one source buffer through every stage ------------===//
+#include "compiler/API/Compilation.h"
+#include "compiler/Frontend/Parser.h"
+#include "compiler/Frontend/Sema.h"
+#include "compiler/MLIRGen/MLIRGen.h"
+#include "compiler/Pipelines/Pipelines.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+using namespace dlc;
+
+namespace {
+
+dl::Diagnostic convert(const Diagnostic &d) {
+  dl::Diagnostic out;
+  out.kind = d.kind == Diagnostic::Kind::Error ? dl::Diagnostic::Kind::Error
+                                               : dl::Diagnostic::Kind::Note;
+  out.file = d.file;
+  out.line = d.line;
+  out.column = d.column;
+  out.message = d.message;
+  out.rendered = d.rendered;
+  return out;
+}
+
+dl::ArgumentInfo argumentInfo(const std::string &name, const TensorType &type) {
+  dl::ArgumentInfo info;
+  info.name = name;
+  info.dtype = type.elem == ElemType::F64 ? dl::DType::F64 : dl::DType::F32;
+  for (const Dim &d : type.dims) {
+    info.dims.push_back(d.isSymbolic() ? -1 : d.size);
+    info.symbols.push_back(d.isSymbolic() ? d.symbol : "");
+  }
+  info.typeString = type.str();
+  return info;
+}
+
+} // namespace
+
+Compilation::Compilation() : diags(sourceMgr) {
+  mlir::DialectRegistry registry;
+  registerDialects(registry);
+  registerPassesAndPipelines();
+  ctx = std::make_unique<mlir::MLIRContext>(registry);
+  ctx->loadAllAvailableDialects();
+}
+
+void Compilation::addError(const std::string &rendered,
+                           const std::string &message) {
+  dl::Diagnostic d;
+  d.message = message;
+  d.rendered = rendered;
+  extra.push_back(d);
+}
+
+bool Compilation::loadFile(const std::string &path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer) {
+    std::string msg =
+        "cannot open '" + path + "': " + buffer.getError().message();
+    addError("error: " + msg + "\n", msg);
+    return false;
+  }
+  sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+  return true;
+}
+
+void Compilation::loadString(const std::string &source,
+                             const std::string &name) {
+  sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(source, name),
+                               llvm::SMLoc());
+}
+
+bool Compilation::parseAndAnalyze() {
+  const llvm::MemoryBuffer *buffer =
+      sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
+  Parser parser(buffer->getBuffer(), diags);
+  ast = parser.parseProgram();
+  if (diags.hasErrors())
+    return false;
+  return analyze(ast, diags);
+}
+
+bool Compilation::emitDL() {
+  mlirModule = ::dlc::emitDL(*ctx, ast, sourceMgr);
+  // MLIRGen only sees Sema-checked programs; a verifier failure here is a
+  // compiler bug, reported like any other error rather than aborting.
+  return runPipeline(nullptr);
+}
+
+bool Compilation::lowerToLinalg() { return runPipeline(kDLToLinalgPipeline); }
+
+bool Compilation::lowerToLLVM() { return runPipeline(kLinalgToLLVMPipeline); }
+
+bool Compilation::runPipeline(const char *pipeline) {
+  // Render MLIR diagnostics against the .dl source: locations are
+  // file:line:col of the DL text.
+  mlir::ScopedDiagnosticHandler handler(ctx.get(), [&](mlir::Diagnostic &d) {
+    std::string rendered, message = d.str();
+    llvm::raw_string_ostream os(rendered);
+    llvm::SMLoc at;
+    if (auto loc = llvm::dyn_cast<mlir::FileLineColLoc>(d.getLocation()))
+      at = sourceMgr.FindLocForLineAndColumn(sourceMgr.getMainFileID(),
+                                             loc.getLine(), loc.getColumn());
+    auto kind = d.getSeverity() == mlir::DiagnosticSeverity::Error
+                    ? llvm::SourceMgr::DK_Error
+                    : llvm::SourceMgr::DK_Note;
+    sourceMgr.PrintMessage(os, at, kind, message, {}, {}, false);
+    for (const mlir::Diagnostic &note : d.getNotes())
+      os << "note: " << note.str() << "\n";
+    addError(rendered, message);
+    return mlir::success();
+  });
+  if (failed(mlir::verify(*mlirModule)))
+    return false;
+  if (!pipeline)
+    return true;
+  mlir::PassManager pm(ctx.get(), mlir::ModuleOp::getOperationName());
+  std::string error;
+  if (failed(addPipeline(pm, pipeline, error))) {
+    addError("internal error: bad pipeline: " + error + "\n", error);
+    return false;
+  }
+  return succeeded(pm.run(*mlirModule));
+}
+
+std::unique_ptr<llvm::Module>
+Compilation::translateToLLVMIR(llvm::LLVMContext &llvmCtx) {
+  auto llvmModule = mlir::translateModuleToLLVMIR(*mlirModule, llvmCtx);
+  if (!llvmModule)
+    addError("error: translation to LLVM IR failed\n",
+             "translation to LLVM IR failed");
+  return llvmModule;
+}
+
+std::vector<dl::Diagnostic> Compilation::diagnostics() const {
+  std::vector<dl::Diagnostic> out;
+  for (const Diagnostic &d : diags.diagnostics())
+    out.push_back(convert(d));
+  out.insert(out.end(), extra.begin(), extra.end());
+  return out;
+}
+
+std::string Compilation::errors() const {
+  std::string text;
+  for (const dl::Diagnostic &d : diagnostics())
+    text += d.rendered;
+  return text;
+}
+
+std::vector<dl::FunctionInfo> Compilation::functionInfos() const {
+  std::vector<dl::FunctionInfo> infos;
+  for (const auto &fn : ast.fns) {
+    dl::FunctionInfo info;
+    info.name = fn->name;
+    for (const ArgDecl &a : fn->args)
+      info.arguments.push_back(argumentInfo(a.name, a.type));
+    info.result = argumentInfo("result", fn->result);
+    infos.push_back(std::move(info));
+  }
+  return infos;
+}

@@ -1,0 +1,68 @@
+//===- Compilation.h - one source buffer through every stage ----*- C++ -*-===//
+//
+// The stages in order (parse, analyse, emit dl, lower to linalg, lower to the
+// LLVM dialect, translate to LLVM IR), each callable on its own so dlc can
+// print any of them. Diagnostics from the front end and from MLIR passes are
+// collected as values. Internal to the compiler; the public API is
+// dl/Compiler.h.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLC_API_COMPILATION_H
+#define DLC_API_COMPILATION_H
+
+#include "compiler/Frontend/AST.h"
+#include "compiler/Frontend/Diagnostics.h"
+#include "dl/Compiler.h"
+
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/SourceMgr.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <memory>
+
+namespace dlc {
+
+class Compilation {
+public:
+  Compilation();
+
+  /// Loads a file or a string as the source.
+  bool loadFile(const std::string &path);
+  void loadString(const std::string &source, const std::string &name);
+
+  bool parseAndAnalyze();
+  bool emitDL();
+  bool lowerToLinalg();
+  bool lowerToLLVM();
+  std::unique_ptr<llvm::Module> translateToLLVMIR(llvm::LLVMContext &llvmCtx);
+
+  Program &program() { return ast; }
+  mlir::ModuleOp module() { return *mlirModule; }
+  mlir::MLIRContext &context() { return *ctx; }
+  std::vector<dl::Diagnostic> diagnostics() const;
+  std::string errors() const;
+  /// The declared interface of each function (from Sema's types).
+  std::vector<dl::FunctionInfo> functionInfos() const;
+
+  /// Keeps the MLIR context alive beyond this object (the JIT'd module needs
+  /// it only during compilation, but callers may hold IR).
+  std::unique_ptr<mlir::MLIRContext> takeContext() { return std::move(ctx); }
+
+private:
+  bool runPipeline(const char *pipeline);
+  void addError(const std::string &rendered, const std::string &message);
+
+  llvm::SourceMgr sourceMgr;
+  DiagnosticEngine diags;
+  std::vector<dl::Diagnostic> extra; // MLIR and I/O diagnostics
+  Program ast;
+  std::unique_ptr<mlir::MLIRContext> ctx;
+  mlir::OwningOpRef<mlir::ModuleOp> mlirModule;
+};
+
+} // namespace dlc
+
+#endif // DLC_API_COMPILATION_H

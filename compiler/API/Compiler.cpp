@@ -1,0 +1,82 @@
+//===- Compiler.cpp - compile DL source to a JIT-compiled dl::Module ------===//
+#include "compiler/API/Compilation.h"
+#include "compiler/API/ModuleImpl.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <mutex>
+
+using namespace dl;
+
+Compiler::Compiler(CompilerOptions options) : options(options) {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
+/// Runs every stage after loading and JIT-compiles the result.
+static CompileResult compile(dlc::Compilation &c,
+                             const CompilerOptions &options) {
+  if (!c.parseAndAnalyze() || !c.emitDL() || !c.lowerToLinalg() ||
+      !c.lowerToLLVM())
+    return CompileResult{std::nullopt, c.diagnostics()};
+
+  mlir::ExecutionEngineOptions engineOptions;
+  // The transformer is a function_ref: it must outlive create().
+  auto transformer =
+      mlir::makeOptimizingTransformer(options.optLevel, 0, nullptr);
+  engineOptions.transformer = transformer;
+  engineOptions.jitCodeGenOptLevel =
+      options.optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
+      : options.optLevel == 0 ? llvm::CodeGenOptLevel::None
+                              : llvm::CodeGenOptLevel::Default;
+  engineOptions.enableGDBNotificationListener = false;
+  engineOptions.enablePerfNotificationListener = false;
+  auto engine = mlir::ExecutionEngine::create(c.module(), engineOptions);
+  if (!engine) {
+    std::string message =
+        "JIT compilation failed: " + llvm::toString(engine.takeError());
+    Diagnostic d;
+    d.message = message;
+    d.rendered = "error: " + message + "\n";
+    std::vector<Diagnostic> diags = c.diagnostics();
+    diags.push_back(d);
+    return CompileResult{std::nullopt, diags};
+  }
+
+  auto impl = std::make_unique<Module::Impl>();
+  impl->engine = std::move(*engine);
+  impl->functions = c.functionInfos();
+  for (const auto &p : c.program().params) {
+    ParamSpec spec;
+    spec.name = p->name;
+    spec.dtype = p->type.elem == dlc::ElemType::F64 ? DType::F64 : DType::F32;
+    for (const dlc::Dim &d : p->type.dims)
+      spec.shape.push_back(d.size);
+    spec.init = p->init.name;
+    spec.args = p->init.args;
+    impl->paramSpecs.push_back(spec);
+    impl->params.emplace_back(spec.dtype, spec.shape);
+  }
+  impl->ctx = c.takeContext();
+  Module module(std::move(impl));
+  module.initParameters(0);
+  return CompileResult{std::move(module), c.diagnostics()};
+}
+
+CompileResult Compiler::compileFile(const std::string &path) {
+  dlc::Compilation c;
+  if (!c.loadFile(path))
+    return CompileResult{std::nullopt, c.diagnostics()};
+  return compile(c, options);
+}
+
+CompileResult Compiler::compileString(const std::string &source,
+                                      const std::string &name) {
+  dlc::Compilation c;
+  c.loadString(source, name);
+  return compile(c, options);
+}

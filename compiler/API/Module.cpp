@@ -1,0 +1,251 @@
+//===- Module.cpp - calling JIT-compiled DL functions ---------------------===//
+//
+// Calling convention (what convert-func-to-llvm produces, through the
+// ExecutionEngine's packed wrappers `_mlir_<name>(void **)`): every memref
+// argument expands to (allocated, aligned, offset, sizes[rank],
+// strides[rank]); parameters come first, in declaration order, then the
+// function's arguments; the result is one such descriptor, written through
+// the last pointer. The result buffer is owned by the caller (ownership-based
+// deallocation guarantees it), so we copy it into a Tensor and free it.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/API/ModuleImpl.h"
+
+#include "dlrt/Random.h"
+#include "dlrt/Safetensors.h"
+
+#include "llvm/Support/Error.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+using namespace dl;
+
+Module::Module(std::unique_ptr<Impl> impl) : impl(std::move(impl)) {}
+Module::Module(Module &&) noexcept = default;
+Module &Module::operator=(Module &&) noexcept = default;
+Module::~Module() = default;
+
+const std::vector<FunctionInfo> &Module::functions() const {
+  return impl->functions;
+}
+
+const FunctionInfo *Module::function(const std::string &name) const {
+  for (const FunctionInfo &f : impl->functions)
+    if (f.name == name)
+      return &f;
+  return nullptr;
+}
+
+namespace {
+
+/// Checks `t` against a declared type, binding symbols.
+dlrt::Status checkArgument(const std::string &fn, const ArgumentInfo &want,
+                           const Tensor &t,
+                           std::map<std::string, int64_t> &bound) {
+  auto mismatch = [&](const std::string &why) {
+    return dlrt::Status::error("'" + fn + "': argument '" + want.name +
+                               "' expects " + want.typeString + ", got " +
+                               t.typeString() + ": " + why);
+  };
+  if (t.empty())
+    return dlrt::Status::error("'" + fn + "': argument '" + want.name +
+                               "' is an empty (unallocated) tensor");
+  if (t.dtype() != want.dtype)
+    return mismatch("element types differ");
+  if (t.rank() != static_cast<int64_t>(want.dims.size()))
+    return mismatch("rank " + std::to_string(t.rank()) + " is not " +
+                    std::to_string(want.dims.size()));
+  for (size_t d = 0; d < want.dims.size(); ++d) {
+    int64_t got = t.dim(d);
+    if (want.dims[d] >= 0) {
+      if (got != want.dims[d])
+        return mismatch("dimension " + std::to_string(d) + " is " +
+                        std::to_string(got) + ", not " +
+                        std::to_string(want.dims[d]));
+      continue;
+    }
+    auto [it, inserted] = bound.try_emplace(want.symbols[d], got);
+    if (!inserted && it->second != got)
+      return mismatch("'" + want.symbols[d] + "' is already bound to " +
+                      std::to_string(it->second) + " but dimension " +
+                      std::to_string(d) + " is " + std::to_string(got));
+  }
+  return dlrt::Status();
+}
+
+/// Appends a memref descriptor for a dense row-major tensor.
+void pushDescriptor(const Tensor &t, std::vector<int64_t> &fields) {
+  auto ptr = reinterpret_cast<int64_t>(t.rawData());
+  fields.push_back(ptr);
+  fields.push_back(ptr);
+  fields.push_back(0);
+  for (int64_t d = 0; d < t.rank(); ++d)
+    fields.push_back(t.dim(d));
+  int64_t stride = 1;
+  std::vector<int64_t> strides(t.rank());
+  for (int64_t d = t.rank() - 1; d >= 0; --d) {
+    strides[d] = stride;
+    stride *= t.dim(d);
+  }
+  fields.insert(fields.end(), strides.begin(), strides.end());
+}
+
+/// Copies a (possibly strided) result memref into a dense tensor.
+void copyStrided(const char *base, size_t elemSize, const int64_t *sizes,
+                 const int64_t *strides, int64_t rank, char *out) {
+  int64_t total = 1;
+  for (int64_t d = 0; d < rank; ++d)
+    total *= sizes[d];
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t i = 0; i < total; ++i) {
+    int64_t offset = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      offset += index[d] * strides[d];
+    std::memcpy(out + i * elemSize, base + offset * elemSize, elemSize);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < sizes[d])
+        break;
+      index[d] = 0;
+    }
+  }
+}
+
+} // namespace
+
+dlrt::Expected<Tensor> Module::call(const std::string &name,
+                                    const std::vector<Tensor> &inputs) {
+  const FunctionInfo *fn = function(name);
+  if (!fn)
+    return dlrt::Status::error("no function named '" + name + "'");
+  if (inputs.size() != fn->arguments.size())
+    return dlrt::Status::error("'" + name + "' expects " +
+                               std::to_string(fn->arguments.size()) +
+                               " input(s), got " +
+                               std::to_string(inputs.size()));
+  std::map<std::string, int64_t> bound;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (dlrt::Status s = checkArgument(name, fn->arguments[i], inputs[i], bound);
+        !s)
+      return s;
+
+  std::vector<int64_t> fields;
+  for (const Tensor &p : impl->params)
+    pushDescriptor(p, fields);
+  for (const Tensor &t : inputs)
+    pushDescriptor(t, fields);
+  int64_t rank = static_cast<int64_t>(fn->result.dims.size());
+  std::vector<int64_t> result(3 + 2 * rank, 0);
+  std::vector<void *> args;
+  args.reserve(fields.size() + 1);
+  for (int64_t &f : fields)
+    args.push_back(&f);
+  args.push_back(result.data());
+  if (llvm::Error err = impl->engine->invokePacked(name, args))
+    return dlrt::Status::error("cannot call '" + name +
+                               "': " + llvm::toString(std::move(err)));
+
+  char *allocated = reinterpret_cast<char *>(result[0]);
+  const char *aligned = reinterpret_cast<const char *>(result[1]);
+  dlrt::Shape shape(result.begin() + 3, result.begin() + 3 + rank);
+  Tensor out(fn->result.dtype, shape);
+  size_t elemSize = dlrt::dtypeSize(fn->result.dtype);
+  copyStrided(aligned + result[2] * elemSize, elemSize, result.data() + 3,
+              result.data() + 3 + rank, rank, static_cast<char *>(out.rawData()));
+  // The result is ours to free unless it is caller memory passed through.
+  bool borrowed = false;
+  for (const Tensor &p : impl->params)
+    borrowed |= allocated == p.rawData();
+  for (const Tensor &t : inputs)
+    borrowed |= allocated == t.rawData();
+  if (!borrowed)
+    std::free(allocated);
+  return out;
+}
+
+std::vector<std::string> Module::parameterNames() const {
+  std::vector<std::string> names;
+  for (const ParamSpec &p : impl->paramSpecs)
+    names.push_back(p.name);
+  return names;
+}
+
+const Tensor *Module::parameter(const std::string &name) const {
+  for (size_t i = 0; i < impl->paramSpecs.size(); ++i)
+    if (impl->paramSpecs[i].name == name)
+      return &impl->params[i];
+  return nullptr;
+}
+
+static dlrt::Status checkParameter(const ParamSpec &spec, const Tensor &value) {
+  if (value.dtype() != spec.dtype || value.shape() != spec.shape)
+    return dlrt::Status::error(
+        "parameter '" + spec.name + "' is declared " +
+        dlrt::dtypeName(spec.dtype) + dlrt::shapeString(spec.shape) +
+        " but the value is " + value.typeString());
+  return dlrt::Status();
+}
+
+dlrt::Status Module::setParameter(const std::string &name,
+                                  const Tensor &value) {
+  for (size_t i = 0; i < impl->paramSpecs.size(); ++i) {
+    if (impl->paramSpecs[i].name != name)
+      continue;
+    if (dlrt::Status s = checkParameter(impl->paramSpecs[i], value); !s)
+      return s;
+    // Copy: the module must not alias memory the caller may change.
+    Tensor copy(value.dtype(), value.shape());
+    std::memcpy(copy.rawData(), value.rawData(), value.byteSize());
+    impl->params[i] = copy;
+    return dlrt::Status();
+  }
+  return dlrt::Status::error("no parameter named '" + name + "'");
+}
+
+void Module::initParameters(uint64_t seed) {
+  for (size_t i = 0; i < impl->paramSpecs.size(); ++i) {
+    const ParamSpec &spec = impl->paramSpecs[i];
+    Tensor t(spec.dtype, spec.shape);
+    uint64_t stream = dlrt::streamOf(spec.name);
+    if (spec.init == "ones")
+      dlrt::fillConstant(t, 1.0);
+    else if (spec.init == "uniform")
+      dlrt::fillUniform(t, spec.args[0], spec.args[1], seed, stream);
+    else if (spec.init == "normal")
+      dlrt::fillNormal(t, spec.args[0], spec.args[1], seed, stream);
+    impl->params[i] = t; // zeros: already zero-filled
+  }
+}
+
+dlrt::Status Module::loadParameters(const std::string &path) {
+  dlrt::Expected<dlrt::TensorMap> loaded = dlrt::readSafetensors(path);
+  if (!loaded)
+    return loaded.status();
+  std::vector<Tensor> values;
+  for (const ParamSpec &spec : impl->paramSpecs) {
+    auto it = loaded->find(spec.name);
+    if (it == loaded->end())
+      return dlrt::Status::error(path + ": missing parameter '" + spec.name +
+                                 "'");
+    if (dlrt::Status s = checkParameter(spec, it->second); !s)
+      return dlrt::Status::error(path + ": " + s.message());
+    values.push_back(it->second);
+  }
+  impl->params = std::move(values);
+  return dlrt::Status();
+}
+
+dlrt::Status Module::saveParameters(const std::string &path) const {
+  dlrt::TensorMap map;
+  for (size_t i = 0; i < impl->paramSpecs.size(); ++i)
+    map[impl->paramSpecs[i].name] = impl->params[i];
+  return dlrt::writeSafetensors(path, map);
+}
+
+std::string CompileResult::errors() const {
+  std::string text;
+  for (const Diagnostic &d : diagnostics)
+    text += d.rendered;
+  return text;
+}

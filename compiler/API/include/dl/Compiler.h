@@ -1,0 +1,123 @@
+//===- dl/Compiler.h - the dlc C++ JIT API ----------------------*- C++ -*-===//
+//
+// Compile a .dl file or string, then call its functions on tensors:
+//
+//   dl::Compiler compiler;
+//   dl::CompileResult r = compiler.compileFile("mlp.dl");
+//   if (!r.ok()) { std::cerr << r.errors(); return 1; }
+//   dl::Module &net = *r.module;
+//   net.initParameters(/*seed=*/0);            // or net.loadParameters(path)
+//   dlrt::Expected<dl::Tensor> y = net.call("forward", {x});
+//
+// Nothing here aborts or exits: compile errors come back as diagnostics,
+// run-time errors (wrong shapes, missing parameters) as dlrt::Status.
+// docs/api.md documents every call.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DL_COMPILER_H
+#define DL_COMPILER_H
+
+#include "dlrt/Safetensors.h"
+#include "dlrt/Status.h"
+#include "dlrt/Tensor.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dl {
+
+using Tensor = dlrt::Tensor;
+using DType = dlrt::DType;
+
+enum class Target { CPU };
+
+struct CompilerOptions {
+  Target target = Target::CPU;
+  /// LLVM optimisation level for the generated code (0-3).
+  unsigned optLevel = 3;
+};
+
+struct Diagnostic {
+  enum class Kind { Error, Note } kind = Kind::Error;
+  std::string file;
+  unsigned line = 0, column = 0;
+  std::string message;
+  /// `file:line:col: error: message`, the source line and a caret.
+  std::string rendered;
+};
+
+/// A function's interface as declared: `x: f32[B, 784]` keeps the symbol.
+struct ArgumentInfo {
+  std::string name;
+  DType dtype;
+  /// -1 marks a symbolic dimension, named in `symbols` at the same index.
+  std::vector<int64_t> dims;
+  std::vector<std::string> symbols;
+  /// `f32[B, 784]`.
+  std::string typeString;
+};
+
+struct FunctionInfo {
+  std::string name;
+  std::vector<ArgumentInfo> arguments;
+  ArgumentInfo result;
+};
+
+class Module {
+public:
+  Module(Module &&) noexcept;
+  Module &operator=(Module &&) noexcept;
+  ~Module();
+
+  const std::vector<FunctionInfo> &functions() const;
+  const FunctionInfo *function(const std::string &name) const;
+
+  /// Calls a compiled function. Inputs must match the declared types; every
+  /// symbolic dimension is bound from the inputs and must be consistent.
+  dlrt::Expected<Tensor> call(const std::string &name,
+                              const std::vector<Tensor> &inputs);
+
+  /// Parameters, by name, in declaration order.
+  std::vector<std::string> parameterNames() const;
+  const Tensor *parameter(const std::string &name) const;
+  /// Replaces a parameter; its dtype and shape must match the declaration.
+  dlrt::Status setParameter(const std::string &name, const Tensor &value);
+  /// Runs every parameter's declared initialiser under `seed`.
+  void initParameters(uint64_t seed);
+  /// Loads every parameter from a safetensors file; a missing or mis-shaped
+  /// one is an error naming it, and nothing is changed on error.
+  dlrt::Status loadParameters(const std::string &path);
+  dlrt::Status saveParameters(const std::string &path) const;
+
+  /// Internal: modules are made by Compiler.
+  struct Impl;
+  explicit Module(std::unique_ptr<Impl> impl);
+
+private:
+  std::unique_ptr<Impl> impl;
+};
+
+struct CompileResult {
+  std::optional<Module> module;
+  std::vector<Diagnostic> diagnostics;
+  bool ok() const { return module.has_value(); }
+  /// Every diagnostic's rendered text, concatenated.
+  std::string errors() const;
+};
+
+class Compiler {
+public:
+  explicit Compiler(CompilerOptions options = {});
+  CompileResult compileFile(const std::string &path);
+  CompileResult compileString(const std::string &source,
+                              const std::string &name = "<string>");
+
+private:
+  CompilerOptions options;
+};
+
+} // namespace dl
+
+#endif // DL_COMPILER_H

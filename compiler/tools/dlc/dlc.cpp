@@ -1,0 +1,247 @@
+//===- dlc.cpp - the DL compiler driver -----------------------------------===//
+//
+//   dlc FILE.dl --emit=ast|dl|linalg|llvm-dialect|llvm-ir|obj [-o OUT]
+//   dlc run FILE.dl --fn NAME (--input X.npy ... | --synthetic-inputs
+//       --bind B=4) [--params P.safetensors] [--seed N] [--output OUT.npy]
+//
+// Errors go to stderr as `file:line:col: error: ...` and the exit status is 1.
+//
+//===----------------------------------------------------------------------===//
+#include "TensorPrinter.h"
+#include "compiler/API/Compilation.h"
+
+#include "dl/Compiler.h"
+#include "dlrt/Npy.h"
+#include "dlrt/Random.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <map>
+
+namespace cl = llvm::cl;
+
+namespace {
+
+enum class Emit { AST, DL, Linalg, LLVMDialect, LLVMIR, Obj };
+
+cl::SubCommand runCommand("run", "Run one function of a .dl file on inputs");
+
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.dl>"),
+                               cl::sub(cl::SubCommand::getTopLevel()));
+cl::opt<Emit> emitKind(
+    "emit", cl::desc("The stage to print"), cl::init(Emit::DL),
+    cl::values(clEnumValN(Emit::AST, "ast", "the typed syntax tree"),
+               clEnumValN(Emit::DL, "dl", "the dl dialect, as emitted"),
+               clEnumValN(Emit::Linalg, "linalg",
+                          "linalg on tensors, after fusion"),
+               clEnumValN(Emit::LLVMDialect, "llvm-dialect",
+                          "the MLIR LLVM dialect"),
+               clEnumValN(Emit::LLVMIR, "llvm-ir", "LLVM IR"),
+               clEnumValN(Emit::Obj, "obj", "a native object file")),
+    cl::sub(cl::SubCommand::getTopLevel()));
+cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout; "
+                                              "FILE.o for --emit=obj)"),
+                                cl::value_desc("path"),
+                                cl::sub(cl::SubCommand::getTopLevel()));
+
+cl::opt<std::string> runFile(cl::Positional, cl::desc("<file.dl>"),
+                             cl::Required, cl::sub(runCommand));
+cl::opt<std::string> runFn("fn", cl::desc("Function to run"),
+                           cl::init("forward"), cl::sub(runCommand));
+cl::list<std::string> runInputs("input", cl::desc("A .npy input, in order"),
+                                cl::value_desc("X.npy"), cl::sub(runCommand));
+cl::opt<bool> syntheticInputs(
+    "synthetic-inputs",
+    cl::desc("Use deterministic U(0,1) inputs drawn from --seed"),
+    cl::sub(runCommand));
+cl::list<std::string> binds("bind",
+                            cl::desc("Bind a symbolic dimension for "
+                                     "--synthetic-inputs (e.g. B=4)"),
+                            cl::value_desc("SYM=N"), cl::sub(runCommand));
+cl::opt<std::string> paramsFile("params",
+                                cl::desc("Load parameters from safetensors"),
+                                cl::value_desc("P.safetensors"),
+                                cl::sub(runCommand));
+cl::opt<uint64_t> seed("seed",
+                       cl::desc("Seed for initialisers and synthetic inputs"),
+                       cl::init(0), cl::sub(runCommand));
+cl::opt<std::string> runOutput("output", cl::desc("Write the result as .npy"),
+                               cl::value_desc("OUT.npy"), cl::sub(runCommand));
+
+int fail(const std::string &message) {
+  llvm::errs() << "dlc: error: " << message << "\n";
+  return 1;
+}
+
+std::string defaultObjectPath(const std::string &input) {
+  std::string stem = input;
+  if (llvm::StringRef(stem).ends_with(".dl"))
+    stem.resize(stem.size() - 3);
+  return stem + ".o";
+}
+
+int emitObject(llvm::Module &module, const std::string &path) {
+  std::string triple = llvm::sys::getDefaultTargetTriple();
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(llvm::Triple(triple), error);
+  if (!target)
+    return fail("no target for " + triple + ": " + error);
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      llvm::Triple(triple), llvm::sys::getHostCPUName(), "",
+      llvm::TargetOptions(), llvm::Reloc::PIC_));
+  module.setTargetTriple(llvm::Triple(triple));
+  module.setDataLayout(machine->createDataLayout());
+  if (llvm::Error err =
+          mlir::makeOptimizingTransformer(3, 0, machine.get())(&module))
+    return fail("LLVM optimisation failed: " + llvm::toString(std::move(err)));
+  std::error_code ec;
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return fail("cannot write '" + path + "': " + ec.message());
+  llvm::legacy::PassManager pm;
+  if (machine->addPassesToEmitFile(pm, out.os(), nullptr,
+                                   llvm::CodeGenFileType::ObjectFile))
+    return fail("the target cannot emit object files");
+  pm.run(module);
+  out.keep();
+  return 0;
+}
+
+int emitStage() {
+  if (inputFile.empty())
+    return fail("no input file (usage: dlc FILE.dl --emit=STAGE, or dlc run "
+                "FILE.dl ...; see --help)");
+  dlc::Compilation c;
+  if (!c.loadFile(inputFile) || !c.parseAndAnalyze()) {
+    llvm::errs() << c.errors();
+    return 1;
+  }
+  auto printOrFail = [&](auto &&print) {
+    std::error_code ec;
+    std::string path = outputFile.empty() ? "-" : outputFile.getValue();
+    llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_Text);
+    if (ec)
+      return fail("cannot write '" + path + "': " + ec.message());
+    print(out.os());
+    out.keep();
+    return 0;
+  };
+  if (emitKind == Emit::AST)
+    return printOrFail([&](llvm::raw_ostream &os) { printAST(c.program(), os); });
+  bool ok = c.emitDL();
+  if (ok && emitKind >= Emit::Linalg)
+    ok = c.lowerToLinalg();
+  if (ok && emitKind >= Emit::LLVMDialect)
+    ok = c.lowerToLLVM();
+  if (!ok) {
+    llvm::errs() << c.errors();
+    return 1;
+  }
+  if (emitKind <= Emit::LLVMDialect)
+    return printOrFail([&](llvm::raw_ostream &os) { c.module().print(os); });
+  llvm::LLVMContext llvmCtx;
+  std::unique_ptr<llvm::Module> module = c.translateToLLVMIR(llvmCtx);
+  if (!module) {
+    llvm::errs() << c.errors();
+    return 1;
+  }
+  if (emitKind == Emit::LLVMIR)
+    return printOrFail([&](llvm::raw_ostream &os) { module->print(os, nullptr); });
+  return emitObject(*module, outputFile.empty() ? defaultObjectPath(inputFile)
+                                                : outputFile.getValue());
+}
+
+int runFunction() {
+  dl::Compiler compiler;
+  dl::CompileResult compiled = compiler.compileFile(runFile);
+  if (!compiled.ok()) {
+    llvm::errs() << compiled.errors();
+    return 1;
+  }
+  dl::Module &module = *compiled.module;
+  const dl::FunctionInfo *fn = module.function(runFn);
+  if (!fn)
+    return fail(runFile + ": no function named '" + runFn + "'");
+  module.initParameters(seed);
+  if (!paramsFile.empty())
+    if (dlrt::Status s = module.loadParameters(paramsFile); !s)
+      return fail(s.message());
+
+  std::vector<dl::Tensor> inputs;
+  if (syntheticInputs) {
+    if (!runInputs.empty())
+      return fail("--synthetic-inputs and --input are exclusive");
+    std::map<std::string, int64_t> bound;
+    for (const std::string &b : binds) {
+      auto [sym, value] = llvm::StringRef(b).split('=');
+      int64_t n;
+      if (sym.empty() || value.getAsInteger(10, n) || n < 0)
+        return fail("malformed --bind '" + b + "' (expected SYM=N)");
+      bound[sym.str()] = n;
+    }
+    for (size_t i = 0; i < fn->arguments.size(); ++i) {
+      const dl::ArgumentInfo &arg = fn->arguments[i];
+      dlrt::Shape shape;
+      for (size_t d = 0; d < arg.dims.size(); ++d) {
+        if (arg.dims[d] >= 0) {
+          shape.push_back(arg.dims[d]);
+          continue;
+        }
+        auto it = bound.find(arg.symbols[d]);
+        if (it == bound.end())
+          return fail("argument '" + arg.name + "' has symbolic dimension '" +
+                      arg.symbols[d] + "': give it with --bind " +
+                      arg.symbols[d] + "=N");
+        shape.push_back(it->second);
+      }
+      dl::Tensor t(arg.dtype, shape);
+      dlrt::fillUniform(t, 0.0, 1.0, seed, dlrt::streamOf("input:" + arg.name));
+      inputs.push_back(t);
+    }
+  } else {
+    for (const std::string &path : runInputs) {
+      dlrt::Expected<dlrt::Tensor> t = dlrt::readNpy(path);
+      if (!t)
+        return fail(t.message());
+      inputs.push_back(*t);
+    }
+  }
+
+  dlrt::Expected<dl::Tensor> result = module.call(runFn, inputs);
+  if (!result)
+    return fail(result.message());
+  if (!runOutput.empty()) {
+    if (dlrt::Status s = dlrt::writeNpy(runOutput, *result); !s)
+      return fail(s.message());
+    llvm::outs() << runFn << ": wrote " << result->typeString() << " to "
+                 << runOutput << "\n";
+    return 0;
+  }
+  llvm::outs() << runFn << ": " << result->typeString() << "\n";
+  dlc::printTensor(*result, llvm::outs());
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  cl::ParseCommandLineOptions(argc, argv, "dlc: the DL model compiler\n");
+  if (runCommand)
+    return runFunction();
+  return emitStage();
+}
