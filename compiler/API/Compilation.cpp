@@ -80,9 +80,12 @@ bool Compilation::parseAndAnalyze() {
       sourceMgr.getMemoryBuffer(sourceMgr.getMainFileID());
   Parser parser(buffer->getBuffer(), diags);
   ast = parser.parseProgram();
-  if (diags.hasErrors())
+  // Analyse what parsed even after syntax errors, so one run reports the
+  // semantic errors of the intact declarations too.
+  bool parsed = !diags.hasErrors();
+  if (diags.atLimit())
     return false;
-  return analyze(ast, diags);
+  return analyze(ast, diags) && parsed;
 }
 
 bool Compilation::emitDL() {

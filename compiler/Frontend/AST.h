@@ -140,6 +140,9 @@ struct ParamDecl {
 struct Program {
   std::vector<std::unique_ptr<ParamDecl>> params;
   std::vector<std::unique_ptr<FnDecl>> fns;
+  /// Names of declarations that failed to parse: Sema stays quiet about
+  /// uses of them instead of cascading "unknown name" errors.
+  std::vector<std::string> brokenNames;
 };
 
 /// Prints the tree (with Sema's types when present) for `--emit=ast`.

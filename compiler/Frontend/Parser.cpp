@@ -24,16 +24,16 @@ void Parser::skipToTopLevel() {
 Program Parser::parseProgram() {
   Program program;
   while (!is(Tok::Eof) && !diags.atLimit()) {
-    if (is(Tok::KwParam)) {
-      if (auto p = parseParam())
-        program.params.push_back(std::move(p));
-      else
+    if (is(Tok::KwParam) || is(Tok::KwFn)) {
+      bool isParam = is(Tok::KwParam);
+      declName.clear();
+      bool ok = isParam ? parseDecl(program.params, &Parser::parseParam)
+                        : parseDecl(program.fns, &Parser::parseFn);
+      if (!ok) {
+        if (!declName.empty())
+          program.brokenNames.push_back(declName);
         skipToTopLevel();
-    } else if (is(Tok::KwFn)) {
-      if (auto f = parseFn())
-        program.fns.push_back(std::move(f));
-      else
-        skipToTopLevel();
+      }
     } else {
       if (!is(Tok::Error))
         diags.error(tok.loc(), "expected 'fn' or 'param' at top level, found '" +
@@ -65,6 +65,8 @@ std::unique_ptr<ParamDecl> Parser::parseParam() {
   advance(); // 'param'
   param->loc = tok.loc();
   param->name = tok.text.str();
+  if (is(Tok::Identifier))
+    declName = param->name;
   if (!expect(Tok::Identifier, "after 'param'") ||
       !expect(Tok::Colon, "after the parameter name") ||
       !parseType(param->typeExpr))
@@ -128,6 +130,8 @@ std::unique_ptr<FnDecl> Parser::parseFn() {
   advance(); // 'fn'
   fn->loc = tok.loc();
   fn->name = tok.text.str();
+  if (is(Tok::Identifier))
+    declName = fn->name;
   if (!expect(Tok::Identifier, "after 'fn'") ||
       !expect(Tok::LParen, "to open the argument list"))
     return nullptr;

@@ -46,6 +46,15 @@ private:
   /// Consumes `kind` or reports "expected X <context>" at the current token.
   bool expect(Tok kind, const char *context);
   void skipToTopLevel();
+  template <typename T>
+  bool parseDecl(std::vector<std::unique_ptr<T>> &into,
+                 std::unique_ptr<T> (Parser::*parse)()) {
+    std::unique_ptr<T> decl = (this->*parse)();
+    if (!decl)
+      return false;
+    into.push_back(std::move(decl));
+    return true;
+  }
 
   std::unique_ptr<ParamDecl> parseParam();
   std::unique_ptr<FnDecl> parseFn();
@@ -60,6 +69,8 @@ private:
   Lexer lexer;
   DiagnosticEngine &diags;
   Token tok;
+  /// The name of the declaration being parsed, for error recovery.
+  std::string declName;
 };
 
 } // namespace dlc

@@ -109,13 +109,16 @@ private:
           symbols.insert(d.symbol);
       declareLocal(arg.name, arg.loc, arg.type, /*isArg=*/true);
     }
+    bool resultOk = true;
     if (auto type = resolveType(fn.resultExpr)) {
       fn.result = *type;
       for (const auto &d : fn.resultExpr.dims)
-        if (d.size < 0 && !symbols.count(d.symbol))
+        if (d.size < 0 && !symbols.count(d.symbol)) {
           diags.error(d.loc, "result dimension '" + d.symbol +
                                  "' is not bound by any argument of '" +
                                  fn.name + "'");
+          resultOk = false;
+        }
     } else {
       signatureOk = false;
     }
@@ -130,7 +133,8 @@ private:
       }
       if (stmt.kind == Stmt::Kind::Return) {
         returned = true;
-        if (checkExpr(*stmt.value) && stmt.value->type != fn.result)
+        if (checkExpr(*stmt.value) && resultOk &&
+            stmt.value->type != fn.result)
           diags.error(stmt.value->loc, "'" + fn.name + "' returns " +
                                            stmt.value->type.str() +
                                            " but its declared result is " +
@@ -213,16 +217,37 @@ private:
                                 "' used as a value; call it with '(...)'");
       return false;
     }
-    diags.error(name.loc, "unknown name '" + name.name + "'");
+    if (!isBroken(name.name))
+      diags.error(name.loc, "unknown name '" + name.name + "'");
     return false;
   }
 
   static bool isBuiltin(const std::string &name) { return name == "relu"; }
 
-  /// A number literal takes the element type of the tensor it meets.
+  bool isBroken(const std::string &name) const {
+    for (const std::string &b : program.brokenNames)
+      if (b == name)
+        return true;
+    return false;
+  }
+
+  /// A literal (a number, possibly negated) is "weakly typed": it takes the
+  /// element type of the tensor it meets, so `x * 2.0` works for f64 `x`.
+  static bool isLiteral(const Expr &e) {
+    if (llvm::isa<NumberExpr>(e))
+      return true;
+    if (auto *neg = llvm::dyn_cast<NegExpr>(&e))
+      return isLiteral(*neg->operand);
+    return false;
+  }
+  static void setLiteralElemType(Expr &e, ElemType elem) {
+    e.type.elem = elem;
+    if (auto *neg = llvm::dyn_cast<NegExpr>(&e))
+      setLiteralElemType(*neg->operand, elem);
+  }
   static void adoptElemType(Expr &literal, const Expr &other) {
-    if (llvm::isa<NumberExpr>(literal))
-      literal.type.elem = other.type.elem;
+    if (isLiteral(literal) && !isLiteral(other))
+      setLiteralElemType(literal, other.type.elem);
   }
 
   bool checkBinary(BinaryExpr &bin) {
@@ -313,7 +338,8 @@ private:
                           "use; recursion is not supported)");
           return false;
         }
-      diags.error(call.loc, "unknown function '" + call.callee + "'");
+      if (!isBroken(call.callee))
+        diags.error(call.loc, "unknown function '" + call.callee + "'");
       return false;
     }
     const FnDecl &fn = *it->second;
@@ -345,8 +371,8 @@ private:
   bool bindArgument(Expr &arg, const TensorType &want,
                     std::map<std::string, Dim> &bound, const FnDecl &fn,
                     size_t index) {
-    if (llvm::isa<NumberExpr>(arg))
-      arg.type.elem = want.elem;
+    if (isLiteral(arg))
+      setLiteralElemType(arg, want.elem);
     const TensorType &got = arg.type;
     auto mismatch = [&](const std::string &why) {
       diags.error(arg.loc, "argument " + std::to_string(index + 1) + " ('" +

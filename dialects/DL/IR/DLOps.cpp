@@ -100,11 +100,10 @@ static LogicalResult verifyBroadcastOp(OpT op) {
 
 #define DL_BROADCAST_OP_IMPL(OpT)                                              \
   LogicalResult OpT::inferReturnTypes(                                         \
-      MLIRContext *, std::optional<Location>, ValueRange operands,             \
+      MLIRContext *, std::optional<Location> loc, ValueRange operands,         \
       DictionaryAttr, OpaqueProperties, RegionRange,                           \
       SmallVectorImpl<Type> &inferred) {                                       \
-    /* Diagnostics come from the verifier, which knows the op. */              \
-    return inferBroadcastType(std::nullopt, operands, inferred);               \
+    return inferBroadcastType(loc, operands, inferred);                        \
   }                                                                            \
   LogicalResult OpT::verify() { return verifyBroadcastOp(*this); }
 
@@ -119,14 +118,21 @@ DL_BROADCAST_OP_IMPL(DivOp)
 //===----------------------------------------------------------------------===//
 
 LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location>,
+                                         std::optional<Location> loc,
                                          ValueRange operands, DictionaryAttr,
                                          OpaqueProperties, RegionRange,
                                          SmallVectorImpl<Type> &inferred) {
   auto lhs = dyn_cast<RankedTensorType>(operands[0].getType());
   auto rhs = dyn_cast<RankedTensorType>(operands[1].getType());
-  if (!lhs || !rhs || lhs.getRank() != 2 || rhs.getRank() != 2)
+  if (!lhs || !rhs)
     return failure();
+  if (lhs.getRank() != 2 || rhs.getRank() != 2) {
+    if (loc)
+      mlir::emitError(*loc) << "'dl.matmul' expects rank-2 operands, got "
+                      << shapeString(lhs.getShape()) << " and "
+                      << shapeString(rhs.getShape());
+    return failure();
+  }
   inferred.push_back(RankedTensorType::get(
       {lhs.getDimSize(0), rhs.getDimSize(1)}, lhs.getElementType()));
   return success();

@@ -1,0 +1,39 @@
+// RUN: dl-opt %s | FileCheck %s
+// RUN: dl-opt %s | dl-opt | FileCheck %s
+// Every dl op prints and parses back unchanged, including inferred types.
+
+// CHECK-LABEL: func.func @ops
+func.func @ops(%a: tensor<?x4xf32>, %b: tensor<4xf32>, %w: tensor<4x3xf32>) -> tensor<?x3xf32> {
+  // CHECK: %[[C:.*]] = dl.constant dense<1.500000e+00> : tensor<f32>
+  %c = dl.constant dense<1.5> : tensor<f32>
+  // CHECK: %[[ADD:.*]] = dl.add %{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<4xf32>
+  %0 = dl.add %a, %b : tensor<?x4xf32>, tensor<4xf32>
+  // CHECK: dl.sub %[[ADD]], %[[C]] : tensor<?x4xf32>, tensor<f32>
+  %1 = dl.sub %0, %c : tensor<?x4xf32>, tensor<f32>
+  // CHECK: dl.mul
+  %2 = dl.mul %1, %1 : tensor<?x4xf32>, tensor<?x4xf32>
+  // CHECK: dl.div
+  %3 = dl.div %2, %b : tensor<?x4xf32>, tensor<4xf32>
+  // CHECK: dl.neg %{{.*}} : tensor<?x4xf32>
+  %4 = dl.neg %3 : tensor<?x4xf32>
+  // CHECK: dl.relu %{{.*}} : tensor<?x4xf32>
+  %5 = dl.relu %4 : tensor<?x4xf32>
+  // CHECK: dl.matmul %{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<4x3xf32>
+  %6 = dl.matmul %5, %w : tensor<?x4xf32>, tensor<4x3xf32>
+  return %6 : tensor<?x3xf32>
+}
+
+// Broadcasting infers the stretched shape: [3,1] + [1,5] -> [3,5].
+// CHECK-LABEL: func.func @broadcast_both
+func.func @broadcast_both(%a: tensor<3x1xf64>, %b: tensor<1x5xf64>) -> tensor<3x5xf64> {
+  // CHECK: dl.add %{{.*}}, %{{.*}} : tensor<3x1xf64>, tensor<1x5xf64>
+  %0 = dl.add %a, %b : tensor<3x1xf64>, tensor<1x5xf64>
+  return %0 : tensor<3x5xf64>
+}
+
+// A dynamic dimension against a static one takes the static size.
+// CHECK-LABEL: func.func @dynamic_meets_static
+func.func @dynamic_meets_static(%a: tensor<?xf32>, %b: tensor<7xf32>) -> tensor<7xf32> {
+  %0 = dl.mul %a, %b : tensor<?xf32>, tensor<7xf32>
+  return %0 : tensor<7xf32>
+}

@@ -1,0 +1,24 @@
+# lit configuration for dlc: IR tests (.mlir) run through dl-opt, language
+# and tool tests (.dl) through dlc; both checked with FileCheck.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "dlc"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".dl"]
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
+                   "unit", "e2e"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.dlc_obj_root, "test")
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.dlc_tools_dir, append_path=True)
+config.substitutions.append(("%examples", os.path.join(config.dlc_src_root,
+                                                       "examples")))
+config.substitutions.append(("%inputs", os.path.join(config.test_source_root,
+                                                     "Inputs")))
+config.substitutions.append(("%python", "/usr/bin/python3"))
+llvm_config.add_tool_substitutions(["dlc", "dl-opt"], [config.dlc_tools_dir])
