@@ -6,6 +6,8 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Frontend/AST.h"
 
+#include "llvm/Support/Format.h"
+
 using namespace dlc;
 
 namespace {
@@ -26,7 +28,7 @@ std::string typeExprString(const TypeExpr &t) {
 void printExpr(const Expr &e, llvm::raw_ostream &os, unsigned indent) {
   os.indent(indent);
   if (auto *n = llvm::dyn_cast<NumberExpr>(&e))
-    os << "Number " << n->value;
+    os << "Number " << llvm::format("%g", n->value);
   else if (auto *n = llvm::dyn_cast<NameExpr>(&e))
     os << "Name " << n->name;
   else if (auto *b = llvm::dyn_cast<BinaryExpr>(&e))
@@ -57,7 +59,7 @@ void dlc::printAST(const Program &program, llvm::raw_ostream &os) {
     if (!p->init.args.empty()) {
       os << "(";
       for (size_t i = 0; i < p->init.args.size(); ++i)
-        os << (i ? ", " : "") << p->init.args[i];
+        os << (i ? ", " : "") << llvm::format("%g", p->init.args[i]);
       os << ")";
     }
     os << "\n";

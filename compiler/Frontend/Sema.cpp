@@ -122,8 +122,10 @@ private:
     } else {
       signatureOk = false;
     }
-    if (!signatureOk)
+    if (!signatureOk) {
+      program.brokenNames.push_back(fn.name); // no cascade at call sites
       return;
+    }
     // Signatures are complete: later functions may call this one.
     bool returned = false;
     for (Stmt &stmt : fn.body) {
