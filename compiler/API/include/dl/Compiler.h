@@ -30,6 +30,7 @@ namespace dl {
 
 using Tensor = dlrt::Tensor;
 using DType = dlrt::DType;
+using Shape = dlrt::Shape;
 
 enum class Target { CPU };
 
