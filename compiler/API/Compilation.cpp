@@ -27,10 +27,24 @@ dl::Diagnostic convert(const Diagnostic &d) {
   return out;
 }
 
+dl::DType toDType(ElemType elem) {
+  switch (elem) {
+  case ElemType::F32:
+    return dl::DType::F32;
+  case ElemType::F64:
+    return dl::DType::F64;
+  case ElemType::I32:
+    return dl::DType::I32;
+  case ElemType::I64:
+    return dl::DType::I64;
+  }
+  return dl::DType::F32;
+}
+
 dl::ArgumentInfo argumentInfo(const std::string &name, const TensorType &type) {
   dl::ArgumentInfo info;
   info.name = name;
-  info.dtype = type.elem == ElemType::F64 ? dl::DType::F64 : dl::DType::F32;
+  info.dtype = toDType(type.elem);
   for (const Dim &d : type.dims) {
     info.dims.push_back(d.isSymbolic() ? -1 : d.size);
     info.symbols.push_back(d.isSymbolic() ? d.symbol : "");
@@ -154,6 +168,8 @@ std::string Compilation::errors() const {
     text += d.rendered;
   return text;
 }
+
+dl::DType Compilation::dtypeOf(ElemType elem) { return toDType(elem); }
 
 std::vector<dl::FunctionInfo> Compilation::functionInfos() const {
   std::vector<dl::FunctionInfo> infos;

@@ -46,6 +46,7 @@ public:
   std::string errors() const;
   /// The declared interface of each function (from Sema's types).
   std::vector<dl::FunctionInfo> functionInfos() const;
+  static dl::DType dtypeOf(ElemType elem);
 
   /// Keeps the MLIR context alive beyond this object (the JIT'd module needs
   /// it only during compilation, but callers may hold IR).

@@ -53,7 +53,7 @@ static CompileResult compile(dlc::Compilation &c,
   for (const auto &p : c.program().params) {
     ParamSpec spec;
     spec.name = p->name;
-    spec.dtype = p->type.elem == dlc::ElemType::F64 ? DType::F64 : DType::F32;
+    spec.dtype = dlc::Compilation::dtypeOf(p->type.elem);
     for (const dlc::Dim &d : p->type.dims)
       spec.shape.push_back(d.size);
     spec.init = p->init.name;

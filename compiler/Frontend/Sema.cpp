@@ -13,6 +13,7 @@
 
 #include "llvm/ADT/StringMap.h"
 
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -54,7 +55,7 @@ private:
     std::optional<ElemType> elem = parseElemType(expr.elem);
     if (!elem) {
       diags.error(expr.loc, "unknown element type '" + expr.elem +
-                                "' (expected f32 or f64)");
+                                "' (expected f32, f64, i32 or i64)");
       return std::nullopt;
     }
     TensorType type;
@@ -86,6 +87,12 @@ private:
                                       "' expects " + std::to_string(it->second) +
                                       " arguments, got " +
                                       std::to_string(param.init.args.size()));
+    } else if ((param.init.name == "uniform" || param.init.name == "normal") &&
+               !isFloat(param.type.elem)) {
+      diags.error(param.init.loc, "initializer '" + param.init.name +
+                                      "' needs a floating-point parameter, "
+                                      "but '" + param.name + "' is " +
+                                      param.type.str());
     } else if (param.init.name == "normal" && param.init.args[1] < 0) {
       diags.error(param.init.loc,
                   "normal(mean, std) needs a non-negative standard deviation");
@@ -247,6 +254,21 @@ private:
     if (auto *neg = llvm::dyn_cast<NegExpr>(&e))
       setLiteralElemType(*neg->operand, elem);
   }
+  /// A literal that became an integer type must hold an integer value.
+  bool checkIntegerLiteral(const Expr &e) {
+    if (!isLiteral(e) || isFloat(e.type.elem))
+      return true;
+    const Expr *inner = &e;
+    while (auto *neg = llvm::dyn_cast<NegExpr>(inner))
+      inner = neg->operand.get();
+    double v = llvm::cast<NumberExpr>(inner)->value;
+    if (v == static_cast<double>(static_cast<int64_t>(v)) && std::fabs(v) < 9e15)
+      return true;
+    diags.error(inner->loc, "literal is not an integer but is used as " +
+                                std::string(elemTypeName(e.type.elem)));
+    return false;
+  }
+
   static void adoptElemType(Expr &literal, const Expr &other) {
     if (isLiteral(literal) && !isLiteral(other))
       setLiteralElemType(literal, other.type.elem);
@@ -264,6 +286,13 @@ private:
     if (a.elem != b.elem) {
       diags.error(bin.loc, "operands of '" + op + "' have different element "
                            "types: " + a.str() + " and " + b.str());
+      return false;
+    }
+    if (!checkIntegerLiteral(*bin.lhs) || !checkIntegerLiteral(*bin.rhs))
+      return false;
+    if (bin.op == '/' && !isFloat(a.elem)) {
+      diags.error(bin.loc, "'/' is only defined for floating-point tensors; "
+                           "got " + a.str() + " and " + b.str());
       return false;
     }
     if (bin.op == '@')
@@ -373,8 +402,11 @@ private:
   bool bindArgument(Expr &arg, const TensorType &want,
                     std::map<std::string, Dim> &bound, const FnDecl &fn,
                     size_t index) {
-    if (isLiteral(arg))
+    if (isLiteral(arg)) {
       setLiteralElemType(arg, want.elem);
+      if (!checkIntegerLiteral(arg))
+        return false;
+    }
     const TensorType &got = arg.type;
     auto mismatch = [&](const std::string &why) {
       diags.error(arg.loc, "argument " + std::to_string(index + 1) + " ('" +

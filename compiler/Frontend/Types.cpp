@@ -9,6 +9,10 @@ const char *dlc::elemTypeName(ElemType type) {
     return "f32";
   case ElemType::F64:
     return "f64";
+  case ElemType::I32:
+    return "i32";
+  case ElemType::I64:
+    return "i64";
   }
   return "?";
 }
@@ -18,6 +22,10 @@ std::optional<ElemType> dlc::parseElemType(const std::string &name) {
     return ElemType::F32;
   if (name == "f64")
     return ElemType::F64;
+  if (name == "i32")
+    return ElemType::I32;
+  if (name == "i64")
+    return ElemType::I64;
   return std::nullopt;
 }
 

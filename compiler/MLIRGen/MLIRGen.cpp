@@ -25,8 +25,21 @@ RankedTensorType dlc::toMLIRType(MLIRContext &ctx, const TensorType &type) {
   SmallVector<int64_t> shape;
   for (const Dim &d : type.dims)
     shape.push_back(d.isSymbolic() ? ShapedType::kDynamic : d.size);
-  Type elem = type.elem == ElemType::F64 ? Type(Float64Type::get(&ctx))
-                                         : Type(Float32Type::get(&ctx));
+  Type elem;
+  switch (type.elem) {
+  case ElemType::F32:
+    elem = Float32Type::get(&ctx);
+    break;
+  case ElemType::F64:
+    elem = Float64Type::get(&ctx);
+    break;
+  case ElemType::I32:
+    elem = IntegerType::get(&ctx, 32);
+    break;
+  case ElemType::I64:
+    elem = IntegerType::get(&ctx, 64);
+    break;
+  }
   return RankedTensorType::get(shape, elem);
 }
 
@@ -106,11 +119,17 @@ private:
     Location at = loc(e.loc);
     if (auto *n = llvm::dyn_cast<NumberExpr>(&e)) {
       auto type = toMLIRType(ctx, e.type);
-      Attribute value =
-          type.getElementType().isF64()
-              ? DenseElementsAttr::get(type, APFloat(n->value))
-              : DenseElementsAttr::get(type,
-                                       APFloat(static_cast<float>(n->value)));
+      Type elem = type.getElementType();
+      Attribute value;
+      if (elem.isF64())
+        value = DenseElementsAttr::get(type, APFloat(n->value));
+      else if (elem.isF32())
+        value = DenseElementsAttr::get(type, APFloat(static_cast<float>(n->value)));
+      else // Sema checked the literal is an integer
+        value = DenseElementsAttr::get(
+            type, APInt(elem.getIntOrFloatBitWidth(),
+                        static_cast<uint64_t>(static_cast<int64_t>(n->value)),
+                        /*isSigned=*/true));
       return dl::ConstantOp::create(builder, at, cast<ElementsAttr>(value));
     }
     if (auto *n = llvm::dyn_cast<NameExpr>(&e)) {

@@ -23,6 +23,14 @@ template <typename F> void fillWith(Tensor &t, F value) {
     double *p = t.data<double>();
     for (int64_t i = 0; i < n; ++i)
       p[i] = value(i);
+  } else if (t.dtype() == DType::I32) {
+    int32_t *p = t.data<int32_t>();
+    for (int64_t i = 0; i < n; ++i)
+      p[i] = static_cast<int32_t>(value(i));
+  } else {
+    int64_t *p = t.data<int64_t>();
+    for (int64_t i = 0; i < n; ++i)
+      p[i] = static_cast<int64_t>(value(i));
   }
 }
 

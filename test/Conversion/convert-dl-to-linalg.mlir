@@ -73,3 +73,19 @@ func.func @unary(%x: tensor<2x2xf64>) -> tensor<2x2xf64> {
   %1 = dl.neg %0 : tensor<2x2xf64>
   return %1 : tensor<2x2xf64>
 }
+
+// -----
+
+// Integer element types pick the integer arith ops.
+// CHECK-LABEL: func.func @integers
+// CHECK: arith.addi
+// CHECK: arith.muli
+// CHECK: arith.maxsi
+// CHECK: arith.subi
+func.func @integers(%a: tensor<4xi64>, %b: tensor<4xi64>) -> tensor<4xi64> {
+  %0 = dl.add %a, %b : tensor<4xi64>, tensor<4xi64>
+  %1 = dl.mul %0, %b : tensor<4xi64>, tensor<4xi64>
+  %2 = dl.relu %1 : tensor<4xi64>
+  %3 = dl.neg %2 : tensor<4xi64>
+  return %3 : tensor<4xi64>
+}

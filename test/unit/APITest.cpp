@@ -94,6 +94,30 @@ TEST(API, DoublePrecisionFunctions) {
   EXPECT_EQ(r->data<double>()[1], -22.0);
 }
 
+TEST(API, IntegerMatmulAndWrappingArithmeticAreExact) {
+  dl::Module m = compile(R"(
+    param bias: i32[3] = ones;
+    fn f(a: i32[2, 4], b: i32[4, 3]) -> i32[2, 3] {
+      return relu(a @ b * 3 - bias);
+    })");
+  dl::Tensor a(dl::DType::I32, {2, 4}), b(dl::DType::I32, {4, 3});
+  for (int i = 0; i < 8; ++i)
+    a.data<int32_t>()[i] = (i * 37) % 11 - 5;
+  for (int i = 0; i < 12; ++i)
+    b.data<int32_t>()[i] = i == 5 ? 1 << 30 : (i * 13) % 7 - 3;
+  auto r = m.call("f", {a, b});
+  ASSERT_TRUE(r.ok()) << r.message();
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 3; ++j) {
+      uint32_t acc = 0; // unsigned: wrap-around is defined, as in the IR
+      for (int k = 0; k < 4; ++k)
+        acc += uint32_t(a.data<int32_t>()[i * 4 + k]) *
+               uint32_t(b.data<int32_t>()[k * 3 + j]);
+      int32_t v = int32_t(acc * 3u - 1u);
+      EXPECT_EQ(r->data<int32_t>()[i * 3 + j], v > 0 ? v : 0) << i << "," << j;
+    }
+}
+
 TEST(API, ReluPropagatesNaNAndZeroesNegatives) {
   dl::Module m = compile("fn f(x: f32[3]) -> f32[3] { return relu(x); }");
   auto r = m.call("f", {make({3}, {NAN, -0.0f, -3})});

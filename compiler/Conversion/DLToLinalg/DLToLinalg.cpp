@@ -91,7 +91,9 @@ SmallVector<Value> dynamicResultSizes(OpBuilder &b, Location loc,
   return sizes;
 }
 
-template <typename DLOp, typename ArithOp>
+/// Lowers a broadcasting binary op; `FloatOp` or `IntOp` computes the
+/// element, by the element type (IntOp = void: floats only).
+template <typename DLOp, typename FloatOp, typename IntOp>
 struct BroadcastBinaryLowering : OpConversionPattern<DLOp> {
   using OpConversionPattern<DLOp>::OpConversionPattern;
   using OpAdaptor = typename DLOp::Adaptor;
@@ -117,7 +119,13 @@ struct BroadcastBinaryLowering : OpConversionPattern<DLOp> {
         rewriter, loc, TypeRange{resultType}, ValueRange{a.value, b.value},
         ValueRange{init}, maps, iterators,
         [](OpBuilder &nb, Location nloc, ValueRange args) {
-          Value r = ArithOp::create(nb, nloc, args[0], args[1]);
+          Value r;
+          if constexpr (std::is_void_v<IntOp>)
+            r = FloatOp::create(nb, nloc, args[0], args[1]);
+          else if (isa<FloatType>(args[0].getType()))
+            r = FloatOp::create(nb, nloc, args[0], args[1]);
+          else
+            r = IntOp::create(nb, nloc, args[0], args[1]);
           linalg::YieldOp::create(nb, nloc, r);
         });
     rewriter.replaceOp(op, generic.getResults());
@@ -191,11 +199,17 @@ struct UnaryLowering : OpConversionPattern<DLOp> {
 
 Value reluBody(OpBuilder &b, Location loc, Value x) {
   Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(x.getType()));
+  if (!isa<FloatType>(x.getType()))
+    return arith::MaxSIOp::create(b, loc, x, zero);
   // maximumf propagates NaN, matching torch.relu.
   return arith::MaximumFOp::create(b, loc, x, zero);
 }
 
 Value negBody(OpBuilder &b, Location loc, Value x) {
+  if (!isa<FloatType>(x.getType())) {
+    Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(x.getType()));
+    return arith::SubIOp::create(b, loc, zero, x);
+  }
   return arith::NegFOp::create(b, loc, x);
 }
 
@@ -221,10 +235,10 @@ struct ConvertDLToLinalgPass
     target.addIllegalDialect<DLDialect>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(ctx);
-    patterns.add<BroadcastBinaryLowering<AddOp, arith::AddFOp>,
-                 BroadcastBinaryLowering<SubOp, arith::SubFOp>,
-                 BroadcastBinaryLowering<MulOp, arith::MulFOp>,
-                 BroadcastBinaryLowering<DivOp, arith::DivFOp>,
+    patterns.add<BroadcastBinaryLowering<AddOp, arith::AddFOp, arith::AddIOp>,
+                 BroadcastBinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,
+                 BroadcastBinaryLowering<MulOp, arith::MulFOp, arith::MulIOp>,
+                 BroadcastBinaryLowering<DivOp, arith::DivFOp, void>,
                  MatMulLowering, ConstantLowering>(ctx);
     patterns.add<UnaryLowering<ReluOp>>(ctx, reluBody);
     patterns.add<UnaryLowering<NegOp>>(ctx, negBody);

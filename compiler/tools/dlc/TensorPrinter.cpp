@@ -5,25 +5,24 @@
 
 using namespace dlc;
 
-static double elementAt(const dlrt::Tensor &t, int64_t i) {
-  switch (t.dtype()) {
-  case dlrt::DType::F32:
-    return t.data<float>()[i];
-  case dlrt::DType::F64:
-    return t.data<double>()[i];
-  case dlrt::DType::I32:
-    return t.data<int32_t>()[i];
-  case dlrt::DType::I64:
-    return static_cast<double>(t.data<int64_t>()[i]);
-  }
-  return 0;
+static void printElement(const dlrt::Tensor &t, int64_t i,
+                         llvm::raw_ostream &os) {
+  if (t.dtype() == dlrt::DType::I32)
+    os << t.data<int32_t>()[i];
+  else if (t.dtype() == dlrt::DType::I64)
+    os << t.data<int64_t>()[i];
+  else
+    os << llvm::format("%.6g", t.dtype() == dlrt::DType::F32
+                                   ? double(t.data<float>()[i])
+                                   : t.data<double>()[i]);
 }
 
 void dlc::printTensor(const dlrt::Tensor &t, llvm::raw_ostream &os,
                       int64_t maxElements) {
   int64_t n = t.numElements();
   if (t.rank() == 0) {
-    os << llvm::format("%.6g", elementAt(t, 0)) << "\n";
+    printElement(t, 0, os);
+    os << "\n";
     return;
   }
   int64_t inner = t.dim(t.rank() - 1);
@@ -36,7 +35,7 @@ void dlc::printTensor(const dlrt::Tensor &t, llvm::raw_ostream &os,
     }
     if (inner == 0 || i % inner == 0)
       os << "[";
-    os << llvm::format("%.6g", elementAt(t, i));
+    printElement(t, i, os);
     if (inner != 0 && i % inner == inner - 1)
       os << "]\n";
     else

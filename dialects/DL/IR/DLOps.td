@@ -14,6 +14,7 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def DL_FloatTensor : RankedTensorOf<[AnyFloat]>;
+def DL_NumericTensor : RankedTensorOf<[AnyFloat, I32, I64]>;
 
 //===----------------------------------------------------------------------===//
 // dl.constant
@@ -40,29 +41,35 @@ def DL_ConstantOp : DL_Op<"constant", [ConstantLike, Pure,
 // Elementwise binary ops with NumPy broadcasting
 //===----------------------------------------------------------------------===//
 
-class DL_BroadcastBinaryOp<string mnemonic, string what, list<Trait> traits = []>
+class DL_BroadcastBinaryOp<string mnemonic, string what,
+                           TypeConstraint tensor = DL_NumericTensor,
+                           list<Trait> traits = []>
     : DL_Op<mnemonic, !listconcat(traits, [Pure,
         DeclareOpInterfaceMethods<InferTypeOpInterface>])> {
   let summary = "Elementwise " # what # " with NumPy broadcasting";
   let description = [{
     Shapes are aligned at the trailing dimension; a static size-1 dimension
     stretches to the other side's size. Dynamic dimensions must match the other
-    side or meet a static 1. Element types must be equal.
+    side or meet a static 1. Element types must be equal. Integer arithmetic
+    wraps (two's complement).
 
     ```mlir
     %r = dl.}] # mnemonic # [{ %a, %b : tensor<?x4xf32>, tensor<4xf32>
     ```
   }];
-  let arguments = (ins DL_FloatTensor:$lhs, DL_FloatTensor:$rhs);
-  let results = (outs DL_FloatTensor:$result);
+  let arguments = (ins tensor:$lhs, tensor:$rhs);
+  let results = (outs tensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
   let hasVerifier = 1;
 }
 
-def DL_AddOp : DL_BroadcastBinaryOp<"add", "addition", [Commutative]>;
+def DL_AddOp : DL_BroadcastBinaryOp<"add", "addition", DL_NumericTensor,
+                                    [Commutative]>;
 def DL_SubOp : DL_BroadcastBinaryOp<"sub", "subtraction">;
-def DL_MulOp : DL_BroadcastBinaryOp<"mul", "multiplication", [Commutative]>;
-def DL_DivOp : DL_BroadcastBinaryOp<"div", "division">;
+def DL_MulOp : DL_BroadcastBinaryOp<"mul", "multiplication", DL_NumericTensor,
+                                    [Commutative]>;
+// Float only: integer division by zero has no defined result to give.
+def DL_DivOp : DL_BroadcastBinaryOp<"div", "division", DL_FloatTensor>;
 
 //===----------------------------------------------------------------------===//
 // dl.matmul
@@ -79,8 +86,8 @@ def DL_MatMulOp : DL_Op<"matmul", [Pure,
     %r = dl.matmul %a, %b : tensor<?x784xf32>, tensor<784x128xf32>
     ```
   }];
-  let arguments = (ins DL_FloatTensor:$lhs, DL_FloatTensor:$rhs);
-  let results = (outs DL_FloatTensor:$result);
+  let arguments = (ins DL_NumericTensor:$lhs, DL_NumericTensor:$rhs);
+  let results = (outs DL_NumericTensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
   let hasVerifier = 1;
 }
@@ -98,8 +105,8 @@ def DL_ReluOp : DL_Op<"relu", [Pure, SameOperandsAndResultType]> {
     %r = dl.relu %x : tensor<?x128xf32>
     ```
   }];
-  let arguments = (ins DL_FloatTensor:$input);
-  let results = (outs DL_FloatTensor:$result);
+  let arguments = (ins DL_NumericTensor:$input);
+  let results = (outs DL_NumericTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
@@ -112,8 +119,8 @@ def DL_NegOp : DL_Op<"neg", [Pure, SameOperandsAndResultType]> {
     %r = dl.neg %x : tensor<4xf32>
     ```
   }];
-  let arguments = (ins DL_FloatTensor:$input);
-  let results = (outs DL_FloatTensor:$result);
+  let arguments = (ins DL_NumericTensor:$input);
+  let results = (outs DL_NumericTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 

@@ -24,7 +24,7 @@ void fillUniform(Tensor &t, double lo, double hi, uint64_t seed,
 /// Fills a float tensor with N(mean, std^2) (Box-Muller).
 void fillNormal(Tensor &t, double mean, double stddev, uint64_t seed,
                 uint64_t stream);
-/// Fills a float tensor with one value.
+/// Fills a tensor of any dtype with one value (truncated for integers).
 void fillConstant(Tensor &t, double value);
 
 /// A stable 64-bit hash of a name, used to derive a parameter's stream.

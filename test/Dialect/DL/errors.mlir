@@ -40,16 +40,25 @@ func.func @wrong_result_type(%a: tensor<3xf32>, %b: tensor<3xf32>) {
 
 // -----
 
-func.func @relu_integer(%a: tensor<3xi32>) {
-  // expected-error @+1 {{'dl.relu' op operand #0 must be ranked tensor of floating-point values}}
-  %0 = dl.relu %a : tensor<3xi32>
+func.func @relu_bool(%a: tensor<3xi1>) {
+  // expected-error @+1 {{'dl.relu' op operand #0 must be ranked tensor of floating-point or 32-bit signless integer or 64-bit signless integer values}}
+  %0 = dl.relu %a : tensor<3xi1>
+  return
+}
+
+// -----
+
+// Integer division is not defined (division by zero would have no result).
+func.func @div_integer(%a: tensor<3xi32>, %b: tensor<3xi32>) {
+  // expected-error @+1 {{'dl.div' op operand #0 must be ranked tensor of floating-point values}}
+  %0 = "dl.div"(%a, %b) : (tensor<3xi32>, tensor<3xi32>) -> tensor<3xi32>
   return
 }
 
 // -----
 
 func.func @unranked(%a: tensor<*xf32>, %b: tensor<3xf32>) {
-  // expected-error @+1 {{'dl.add' op operand #0 must be ranked tensor of floating-point values}}
+  // expected-error @+1 {{'dl.add' op operand #0 must be ranked tensor of floating-point or 32-bit signless integer or 64-bit signless integer values}}
   %0 = "dl.add"(%a, %b) : (tensor<*xf32>, tensor<3xf32>) -> tensor<3xf32>
   return
 }

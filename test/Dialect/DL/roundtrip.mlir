@@ -37,3 +37,15 @@ func.func @dynamic_meets_static(%a: tensor<?xf32>, %b: tensor<7xf32>) -> tensor<
   %0 = dl.mul %a, %b : tensor<?xf32>, tensor<7xf32>
   return %0 : tensor<7xf32>
 }
+
+// Integer tensors: wrapping arithmetic, matmul and relu.
+// CHECK-LABEL: func.func @integers
+func.func @integers(%a: tensor<2x3xi64>, %b: tensor<3x2xi64>, %c: tensor<2xi32>) -> tensor<2x2xi64> {
+  // CHECK: dl.matmul %{{.*}}, %{{.*}} : tensor<2x3xi64>, tensor<3x2xi64>
+  %0 = dl.matmul %a, %b : tensor<2x3xi64>, tensor<3x2xi64>
+  // CHECK: dl.relu %{{.*}} : tensor<2x2xi64>
+  %1 = dl.relu %0 : tensor<2x2xi64>
+  // CHECK: dl.sub %{{.*}}, %{{.*}} : tensor<2xi32>, tensor<2xi32>
+  %2 = dl.sub %c, %c : tensor<2xi32>, tensor<2xi32>
+  return %1 : tensor<2x2xi64>
+}
