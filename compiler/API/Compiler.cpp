@@ -60,6 +60,15 @@ static CompileResult compile(dlc::Compilation &c,
     spec.args = p->init.args;
     impl->paramSpecs.push_back(spec);
     impl->params.emplace_back(spec.dtype, spec.shape);
+    if (impl->params.back().empty()) {
+      Diagnostic d;
+      d.message = "cannot allocate parameter '" + spec.name + "' (" +
+                  impl->params.back().typeString() + ")";
+      d.rendered = "error: " + d.message + "\n";
+      std::vector<Diagnostic> diags = c.diagnostics();
+      diags.push_back(d);
+      return CompileResult{std::nullopt, diags};
+    }
   }
   impl->ctx = c.takeContext();
   Module module(std::move(impl));

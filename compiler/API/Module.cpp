@@ -150,6 +150,11 @@ dlrt::Expected<Tensor> Module::call(const std::string &name,
   const char *aligned = reinterpret_cast<const char *>(result[1]);
   dlrt::Shape shape(result.begin() + 3, result.begin() + 3 + rank);
   Tensor out(fn->result.dtype, shape);
+  if (out.empty()) {
+    std::free(allocated);
+    return dlrt::Status::error("'" + name + "': cannot allocate the result " +
+                               out.typeString());
+  }
   size_t elemSize = dlrt::dtypeSize(fn->result.dtype);
   copyStrided(aligned + result[2] * elemSize, elemSize, result.data() + 3,
               result.data() + 3 + rank, rank, static_cast<char *>(out.rawData()));
@@ -196,6 +201,9 @@ dlrt::Status Module::setParameter(const std::string &name,
       return s;
     // Copy: the module must not alias memory the caller may change.
     Tensor copy(value.dtype(), value.shape());
+    if (copy.empty())
+      return dlrt::Status::error("out of memory copying parameter '" + name +
+                                 "'");
     std::memcpy(copy.rawData(), value.rawData(), value.byteSize());
     impl->params[i] = copy;
     return dlrt::Status();
@@ -207,6 +215,8 @@ void Module::initParameters(uint64_t seed) {
   for (size_t i = 0; i < impl->paramSpecs.size(); ++i) {
     const ParamSpec &spec = impl->paramSpecs[i];
     Tensor t(spec.dtype, spec.shape);
+    if (t.empty()) // out of memory: keep the previous values
+      continue;
     uint64_t stream = dlrt::streamOf(spec.name);
     if (spec.init == "ones")
       dlrt::fillConstant(t, 1.0);

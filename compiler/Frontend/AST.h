@@ -13,6 +13,7 @@
 #include "llvm/Support/SMLoc.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,8 @@ public:
 
   const Kind kind;
   llvm::SMLoc loc;
+  /// Longest path to a leaf (1 for a leaf), bounded by the parser.
+  unsigned height = 1;
   /// Filled by Sema.
   TensorType type;
 };
@@ -70,7 +73,9 @@ class BinaryExpr : public Expr {
 public:
   BinaryExpr(llvm::SMLoc loc, char op, ExprPtr lhs, ExprPtr rhs)
       : Expr(Kind::Binary, loc), op(op), lhs(std::move(lhs)),
-        rhs(std::move(rhs)) {}
+        rhs(std::move(rhs)) {
+    height = std::max(this->lhs->height, this->rhs->height) + 1;
+  }
   static bool classof(const Expr *e) { return e->getKind() == Kind::Binary; }
   char op; // + - * / @
   ExprPtr lhs, rhs;
@@ -79,7 +84,9 @@ public:
 class NegExpr : public Expr {
 public:
   NegExpr(llvm::SMLoc loc, ExprPtr operand)
-      : Expr(Kind::Neg, loc), operand(std::move(operand)) {}
+      : Expr(Kind::Neg, loc), operand(std::move(operand)) {
+    height = this->operand->height + 1;
+  }
   static bool classof(const Expr *e) { return e->getKind() == Kind::Neg; }
   ExprPtr operand;
 };
@@ -88,7 +95,10 @@ class CallExpr : public Expr {
 public:
   CallExpr(llvm::SMLoc loc, std::string callee, std::vector<ExprPtr> args)
       : Expr(Kind::Call, loc), callee(std::move(callee)),
-        args(std::move(args)) {}
+        args(std::move(args)) {
+    for (const auto &a : this->args)
+      height = std::max(height, a->height + 1);
+  }
   static bool classof(const Expr *e) { return e->getKind() == Kind::Call; }
   std::string callee;
   std::vector<ExprPtr> args;

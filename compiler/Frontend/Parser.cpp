@@ -197,6 +197,18 @@ bool Parser::parseStmt(std::vector<Stmt> &body) {
   return true;
 }
 
+ExprPtr Parser::checkHeight(ExprPtr e) {
+  // Every later walk over the tree (Sema, MLIRGen, the printer) recurses, so
+  // a tree as tall as a long chain `x + x + ...` must be refused here.
+  if (e && e->height > kMaxHeight) {
+    diags.error(e->loc, "expression is too deep (over " +
+                            std::to_string(kMaxHeight) +
+                            " nested operations); split it with 'let'");
+    return nullptr;
+  }
+  return e;
+}
+
 ExprPtr Parser::parseExpr() {
   ExprPtr lhs = parseTerm();
   while (lhs && (is(Tok::Plus) || is(Tok::Minus))) {
@@ -205,8 +217,8 @@ ExprPtr Parser::parseExpr() {
     ExprPtr rhs = parseTerm();
     if (!rhs)
       return nullptr;
-    lhs = std::make_unique<BinaryExpr>(op.loc(), op.text[0], std::move(lhs),
-                                       std::move(rhs));
+    lhs = checkHeight(std::make_unique<BinaryExpr>(
+        op.loc(), op.text[0], std::move(lhs), std::move(rhs)));
   }
   return lhs;
 }
@@ -219,20 +231,32 @@ ExprPtr Parser::parseTerm() {
     ExprPtr rhs = parseUnary();
     if (!rhs)
       return nullptr;
-    lhs = std::make_unique<BinaryExpr>(op.loc(), op.text[0], std::move(lhs),
-                                       std::move(rhs));
+    lhs = checkHeight(std::make_unique<BinaryExpr>(
+        op.loc(), op.text[0], std::move(lhs), std::move(rhs)));
   }
   return lhs;
 }
 
 ExprPtr Parser::parseUnary() {
+  // Deep nesting would exhaust the stack of this recursive-descent parser
+  // (and of every later recursive walk); refuse it with a diagnostic.
+  if (depth >= kMaxDepth) {
+    diags.error(tok.loc(), "expression nested too deeply (limit " +
+                               std::to_string(kMaxDepth) + ")");
+    return nullptr;
+  }
+  struct DepthGuard {
+    unsigned &d;
+    DepthGuard(unsigned &d) : d(d) { ++d; }
+    ~DepthGuard() { --d; }
+  } guard(depth);
   if (is(Tok::Minus)) {
     llvm::SMLoc loc = tok.loc();
     advance();
     ExprPtr operand = parseUnary();
     if (!operand)
       return nullptr;
-    return std::make_unique<NegExpr>(loc, std::move(operand));
+    return checkHeight(std::make_unique<NegExpr>(loc, std::move(operand)));
   }
   return parsePrimary();
 }
@@ -260,7 +284,7 @@ ExprPtr Parser::parsePrimary() {
     }
     if (!expect(Tok::RParen, "to close the call"))
       return nullptr;
-    return std::make_unique<CallExpr>(loc, name, std::move(args));
+    return checkHeight(std::make_unique<CallExpr>(loc, name, std::move(args)));
   }
   if (consume(Tok::LParen)) {
     ExprPtr inner = parseExpr();

@@ -61,6 +61,7 @@ private:
   bool parseType(TypeExpr &type);
   bool parseNumber(double &value);
   bool parseStmt(std::vector<Stmt> &body);
+  ExprPtr checkHeight(ExprPtr e);
   ExprPtr parseExpr();
   ExprPtr parseTerm();
   ExprPtr parseUnary();
@@ -69,6 +70,9 @@ private:
   Lexer lexer;
   DiagnosticEngine &diags;
   Token tok;
+  static constexpr unsigned kMaxDepth = 200;   // parser recursion
+  static constexpr unsigned kMaxHeight = 1000; // tree height
+  unsigned depth = 0;
   /// The name of the declaration being parsed, for error recovery.
   std::string declName;
 };

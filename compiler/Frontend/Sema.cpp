@@ -60,8 +60,16 @@ private:
     }
     TensorType type;
     type.elem = *elem;
-    for (const auto &d : expr.dims)
+    double elements = 1;
+    for (const auto &d : expr.dims) {
       type.dims.push_back(d.size > 0 ? Dim::known(d.size) : Dim::named(d.symbol));
+      elements *= d.size > 0 ? double(d.size) : 1.0;
+    }
+    if (elements > 0x1p40) {
+      diags.error(expr.loc, "tensor type " + type.str() +
+                                " is too large (over 2^40 elements)");
+      return std::nullopt;
+    }
     return type;
   }
 

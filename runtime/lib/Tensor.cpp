@@ -45,8 +45,17 @@ std::string shapeString(const Shape &shape) {
 Tensor::Tensor(DType dtype, Shape shape)
     : dtype_(dtype), shape_(std::move(shape)) {
   // Aligned for vector loads in generated code; never zero bytes so that
-  // an empty tensor still has a distinct, valid pointer.
-  size_t bytes = byteSize();
+  // an empty tensor still has a distinct, valid pointer. Negative sizes or a
+  // byte count past 2^48 leave the tensor unallocated (empty() is true).
+  unsigned __int128 count = dtypeSize(dtype_);
+  for (int64_t d : shape_) {
+    if (d < 0)
+      return;
+    count *= static_cast<uint64_t>(d);
+    if (count > (static_cast<unsigned __int128>(1) << 48))
+      return;
+  }
+  size_t bytes = static_cast<size_t>(count);
   size_t rounded = ((bytes + 63) / 64) * 64;
   if (rounded == 0)
     rounded = 64;

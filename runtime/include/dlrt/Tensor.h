@@ -30,7 +30,9 @@ std::string shapeString(const Shape &shape);
 class Tensor {
 public:
   Tensor() = default;
-  /// A zero-filled tensor. Sizes must be non-negative.
+  /// A zero-filled tensor. If the sizes are negative, the size is absurd
+  /// (over 2^48 bytes) or memory runs out, the tensor is left unallocated:
+  /// check empty().
   Tensor(DType dtype, Shape shape);
 
   /// A float32 tensor holding a copy of `values` (sizes must agree).
