@@ -111,6 +111,7 @@ DL_BROADCAST_OP_IMPL(AddOp)
 DL_BROADCAST_OP_IMPL(SubOp)
 DL_BROADCAST_OP_IMPL(MulOp)
 DL_BROADCAST_OP_IMPL(DivOp)
+DL_BROADCAST_OP_IMPL(PowOp)
 #undef DL_BROADCAST_OP_IMPL
 
 //===----------------------------------------------------------------------===//

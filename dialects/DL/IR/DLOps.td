@@ -15,6 +15,7 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def DL_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def DL_NumericTensor : RankedTensorOf<[AnyFloat, I32, I64]>;
+def DL_IndexTensor : RankedTensorOf<[I32, I64]>;
 
 //===----------------------------------------------------------------------===//
 // dl.constant
@@ -123,5 +124,10 @@ def DL_NegOp : DL_Op<"neg", [Pure, SameOperandsAndResultType]> {
   let results = (outs DL_NumericTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
+
+include "dialects/DL/IR/DLMathOps.td"
+include "dialects/DL/IR/DLReductionOps.td"
+include "dialects/DL/IR/DLShapeOps.td"
+include "dialects/DL/IR/DLNNOps.td"
 
 #endif // DL_OPS_TD

@@ -1,0 +1,114 @@
+//===- DLNNOps.td - neural-network ops ---------------------*- tablegen -*-===//
+//
+// Convolution, pooling, and the composites (softmax, log_softmax,
+// cross_entropy) that `dl-decompose` expands into primitives before lowering.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DL_NN_OPS_TD
+#define DL_NN_OPS_TD
+
+def DL_Conv2dOp : DL_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
+  let summary = "2-D convolution (cross-correlation), NCHW input, FCHW filter";
+  let description = [{
+    `torch.nn.functional.conv2d`: input `[N, C, H, W]`, filter
+    `[F, C / groups, KH, KW]`, optional bias `[F]`; zero padding of
+    `padding = [ph, pw]` on each side, `stride` and `dilation` per spatial axis.
+    Spatial sizes must be static; N may be dynamic.
+    Output: `[N, F, (H + 2ph - dh(KH-1) - 1) / sh + 1, ...]`.
+
+    ```mlir
+    %y = dl.conv2d %x, %w, %b <{dilation = array<i64: 1, 1>, groups = 1 : i64,
+           padding = array<i64: 1, 1>, stride = array<i64: 1, 1>}>
+         : tensor<?x1x28x28xf32>, tensor<64x1x3x3xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input, DL_FloatTensor:$filter,
+                       Optional<DL_FloatTensor>:$bias,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilation, I64Attr:$groups);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter (`,` $bias^)? prop-dict attr-dict `:` type($input) `,` type($filter) (`,` type($bias)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+class DL_Pool2dOp<string mnemonic, string what>
+    : DL_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let summary = what # " pooling over 2-D windows, NCHW";
+  let description = [{
+    Windows of `kernel` with `stride`, over the input padded by `padding` on
+    each side (max pooling pads with -inf; average pooling counts padded
+    zeros, like PyTorch's default `count_include_pad=True`). Spatial sizes must
+    be static.
+
+    ```mlir
+    %y = dl.}] # mnemonic # [{ %x <{kernel = array<i64: 2, 2>,
+           padding = array<i64: 0, 0>, stride = array<i64: 2, 2>}> : tensor<?x64x28x28xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$input prop-dict attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def DL_MaxPool2dOp : DL_Pool2dOp<"max_pool2d", "Maximum">;
+def DL_AvgPool2dOp : DL_Pool2dOp<"avg_pool2d", "Average">;
+
+class DL_SoftmaxLikeOp<string mnemonic, string what>
+    : DL_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let summary = what;
+  let description = [{
+    Along `axis`, computed stably (the maximum is subtracted first).
+    A composite: `dl-decompose` rewrites it into reductions and elementwise ops.
+
+    ```mlir
+    %p = dl.}] # mnemonic # [{ %x axis 1 : tensor<?x10xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$input `axis` $axis attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def DL_SoftmaxOp : DL_SoftmaxLikeOp<"softmax", "Softmax, exp(x) / sum(exp(x))">;
+def DL_LogSoftmaxOp : DL_SoftmaxLikeOp<"log_softmax", "Log-softmax, x - log(sum(exp(x)))">;
+
+def DL_OneHotOp : DL_Op<"one_hot", [Pure]> {
+  let summary = "One-hot encoding of integer labels";
+  let description = [{
+    `[..., classes]` with 1 at each label's position, 0 elsewhere; a label
+    outside `[0, classes)` gives an all-zero row.
+
+    ```mlir
+    %h = dl.one_hot %labels : tensor<?xi64> -> tensor<?x10xf32>
+    ```
+  }];
+  let arguments = (ins DL_IndexTensor:$labels);
+  let results = (outs DL_NumericTensor:$result);
+  let assemblyFormat = "$labels attr-dict `:` type($labels) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def DL_CrossEntropyOp : DL_Op<"cross_entropy", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Mean cross-entropy of logits against integer labels";
+  let description = [{
+    `torch.nn.functional.cross_entropy(logits, labels)` with mean reduction:
+    `-mean_n log_softmax(logits)[n, labels[n]]`. Logits `[N, C]`, labels
+    `[N]`; the result is a scalar. A composite expanded by `dl-decompose`.
+
+    ```mlir
+    %l = dl.cross_entropy %logits, %labels : tensor<?x10xf32>, tensor<?xi64>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$logits, DL_IndexTensor:$labels);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$logits `,` $labels attr-dict `:` type($logits) `,` type($labels)";
+  let hasVerifier = 1;
+}
+
+#endif // DL_NN_OPS_TD

@@ -1,0 +1,40 @@
+//===- DLShapeOps.td - reshaping and permuting -------------*- tablegen -*-===//
+
+#ifndef DL_SHAPE_OPS_TD
+#define DL_SHAPE_OPS_TD
+
+def DL_ReshapeOp : DL_Op<"reshape", [Pure]> {
+  let summary = "Same elements in row-major order, another shape";
+  let description = [{
+    The result type gives the new shape; at most one result dimension may be
+    dynamic, and it is inferred from the element count (like -1 in
+    `torch.reshape`). When every size is static, the counts must agree.
+
+    ```mlir
+    %r = dl.reshape %x : tensor<?x1x28x28xf32> -> tensor<?x784xf32>
+    ```
+  }];
+  let arguments = (ins DL_NumericTensor:$input);
+  let results = (outs DL_NumericTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def DL_TransposeOp : DL_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Permute dimensions";
+  let description = [{
+    Result dimension i is input dimension `permutation[i]`
+    (`torch.permute`).
+
+    ```mlir
+    %r = dl.transpose %x [1, 0] : tensor<3x?xf32>
+    ```
+  }];
+  let arguments = (ins DL_NumericTensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs DL_NumericTensor:$result);
+  let assemblyFormat = "$input $permutation attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+#endif // DL_SHAPE_OPS_TD
