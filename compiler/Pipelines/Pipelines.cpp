@@ -2,6 +2,7 @@
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/Conversion/Passes.h"
 #include "dialects/DL/IR/DLDialect.h"
+#include "dialects/DL/Transforms/Passes.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -18,6 +19,7 @@ using namespace mlir;
 // (bias + relu become one loop nest with the consumer).
 const char *const dlc::kDLToLinalgPipeline =
     "inline,canonicalize,cse,"
+    "dl-decompose,canonicalize,cse,"
     "convert-dl-to-linalg,"
     "canonicalize,linalg-fuse-elementwise-ops,canonicalize,cse";
 
@@ -31,7 +33,8 @@ const char *const dlc::kLinalgToLLVMPipeline =
     "convert-bufferization-to-memref,"
     "func.func(convert-linalg-to-loops),"
     "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
-    "finalize-memref-to-llvm,convert-math-to-llvm,convert-arith-to-llvm,"
+    "finalize-memref-to-llvm,convert-math-to-libm,convert-math-to-llvm,"
+    "convert-arith-to-llvm,"
     "convert-index-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,"
     "convert-ub-to-llvm,reconcile-unrealized-casts";
 
@@ -48,6 +51,7 @@ void dlc::registerPassesAndPipelines() {
   std::call_once(once, [] {
     registerAllPasses();
     dl::registerDLConversionPasses();
+    dl::registerDLTransformsPasses();
     PassPipelineRegistration<>(
         "dl-lower-to-linalg", "Lower the dl dialect to linalg on tensors",
         [](OpPassManager &pm) {

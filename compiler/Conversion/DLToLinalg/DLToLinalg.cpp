@@ -6,8 +6,11 @@
 // to elementwise fusion, tiling and vectorisation downstream.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Conversion/DLToLinalg/Patterns.h"
 #include "compiler/Conversion/Passes.h"
 #include "dialects/DL/IR/DLOps.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -205,6 +208,43 @@ Value reluBody(OpBuilder &b, Location loc, Value x) {
   return arith::MaximumFOp::create(b, loc, x, zero);
 }
 
+Value expBody(OpBuilder &b, Location loc, Value x) {
+  return math::ExpOp::create(b, loc, x);
+}
+Value logBody(OpBuilder &b, Location loc, Value x) {
+  return math::LogOp::create(b, loc, x);
+}
+Value sqrtBody(OpBuilder &b, Location loc, Value x) {
+  return math::SqrtOp::create(b, loc, x);
+}
+Value rsqrtBody(OpBuilder &b, Location loc, Value x) {
+  return math::RsqrtOp::create(b, loc, x);
+}
+Value tanhBody(OpBuilder &b, Location loc, Value x) {
+  return math::TanhOp::create(b, loc, x);
+}
+Value absBody(OpBuilder &b, Location loc, Value x) {
+  if (isa<FloatType>(x.getType()))
+    return math::AbsFOp::create(b, loc, x);
+  return math::AbsIOp::create(b, loc, x);
+}
+Value sigmoidBody(OpBuilder &b, Location loc, Value x) {
+  // 1 / (1 + e^-x): for very negative x, e^-x overflows to +inf and the
+  // result is exactly 0; for very positive x it is 1. No NaN either way.
+  Value one = scalarConstant(b, loc, x.getType(), 1);
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, e));
+}
+Value geluBody(OpBuilder &b, Location loc, Value x) {
+  // Exact GELU (torch.nn.functional.gelu's default): x/2 * (1 + erf(x/sqrt2)).
+  Value half = scalarConstant(b, loc, x.getType(), 0.5);
+  Value one = scalarConstant(b, loc, x.getType(), 1);
+  Value invSqrt2 = scalarConstant(b, loc, x.getType(), 0.70710678118654752440);
+  Value erf = math::ErfOp::create(b, loc, arith::MulFOp::create(b, loc, x, invSqrt2));
+  Value halfX = arith::MulFOp::create(b, loc, x, half);
+  return arith::MulFOp::create(b, loc, halfX, arith::AddFOp::create(b, loc, one, erf));
+}
+
 Value negBody(OpBuilder &b, Location loc, Value x) {
   if (!isa<FloatType>(x.getType())) {
     Value zero = arith::ConstantOp::create(b, loc, b.getZeroAttr(x.getType()));
@@ -239,9 +279,21 @@ struct ConvertDLToLinalgPass
                  BroadcastBinaryLowering<SubOp, arith::SubFOp, arith::SubIOp>,
                  BroadcastBinaryLowering<MulOp, arith::MulFOp, arith::MulIOp>,
                  BroadcastBinaryLowering<DivOp, arith::DivFOp, void>,
+                 BroadcastBinaryLowering<PowOp, math::PowFOp, void>,
                  MatMulLowering, ConstantLowering>(ctx);
     patterns.add<UnaryLowering<ReluOp>>(ctx, reluBody);
     patterns.add<UnaryLowering<NegOp>>(ctx, negBody);
+    patterns.add<UnaryLowering<ExpOp>>(ctx, expBody);
+    patterns.add<UnaryLowering<LogOp>>(ctx, logBody);
+    patterns.add<UnaryLowering<SqrtOp>>(ctx, sqrtBody);
+    patterns.add<UnaryLowering<RsqrtOp>>(ctx, rsqrtBody);
+    patterns.add<UnaryLowering<AbsOp>>(ctx, absBody);
+    patterns.add<UnaryLowering<SigmoidOp>>(ctx, sigmoidBody);
+    patterns.add<UnaryLowering<TanhOp>>(ctx, tanhBody);
+    patterns.add<UnaryLowering<GeluOp>>(ctx, geluBody);
+    populateReductionLoweringPatterns(patterns);
+    populateShapeLoweringPatterns(patterns);
+    populateNNLoweringPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -1,0 +1,81 @@
+//===- ShapeLowering.cpp - dl.reshape and dl.transpose --------------------===//
+//
+// Reshape becomes `tensor.reshape` with a shape tensor whose one dynamic
+// entry is the element count divided by the static sizes (a view after
+// bufferization, no copy). Transpose becomes `linalg.transpose`.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Conversion/DLToLinalg/Patterns.h"
+#include "dialects/DL/IR/DLOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace mlir::dl;
+
+namespace {
+
+struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(ReshapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto inType = cast<RankedTensorType>(input.getType());
+    auto outType = cast<RankedTensorType>(op.getType());
+    Value total = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    for (int64_t d = 0; d < inType.getRank(); ++d)
+      total = arith::MulIOp::create(
+          rewriter, loc, total, tensor::DimOp::create(rewriter, loc, input, d));
+    int64_t staticProduct = 1;
+    for (int64_t d : outType.getShape())
+      if (!ShapedType::isDynamic(d))
+        staticProduct *= d;
+    SmallVector<Value> sizes;
+    for (int64_t d : outType.getShape()) {
+      if (!ShapedType::isDynamic(d)) {
+        sizes.push_back(arith::ConstantIndexOp::create(rewriter, loc, d));
+        continue;
+      }
+      Value divisor = arith::ConstantIndexOp::create(rewriter, loc, staticProduct);
+      sizes.push_back(arith::DivUIOp::create(rewriter, loc, total, divisor));
+    }
+    auto shapeType = RankedTensorType::get(
+        {outType.getRank()}, rewriter.getIndexType());
+    Value shape = tensor::FromElementsOp::create(rewriter, loc, shapeType, sizes);
+    rewriter.replaceOpWithNewOp<tensor::ReshapeOp>(op, outType, input, shape);
+    return success();
+  }
+};
+
+struct TransposeLowering : OpConversionPattern<TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(TransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto outType = cast<RankedTensorType>(op.getType());
+    SmallVector<Value> dynSizes;
+    ArrayRef<int64_t> perm = op.getPermutation();
+    for (int64_t d = 0; d < outType.getRank(); ++d)
+      if (outType.isDynamicDim(d))
+        dynSizes.push_back(tensor::DimOp::create(rewriter, loc, input, perm[d]));
+    Value init = emptyTensor(rewriter, loc, outType, dynSizes);
+    auto t = linalg::TransposeOp::create(rewriter, loc, input, init, perm);
+    rewriter.replaceOp(op, t->getResults());
+    return success();
+  }
+};
+
+} // namespace
+
+void dl::populateShapeLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<ReshapeLowering, TransposeLowering>(patterns.getContext());
+}
