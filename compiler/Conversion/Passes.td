@@ -43,4 +43,27 @@ def ConvertDLToLinalg : Pass<"convert-dl-to-linalg", "ModuleOp"> {
   ];
 }
 
+def MemRefCopyToLinalg : Pass<"dl-memref-copy-to-linalg"> {
+  let summary = "Rewrite memref.copy as linalg.copy";
+  let description = [{
+    `finalize-memref-to-llvm` turns a copy between buffers that are not both
+    contiguous (a padded convolution input, a strided view) into a call to
+    `memrefCopy` from MLIR's C runner library, which neither the JIT nor an
+    object file emitted by dlc links. As `linalg.copy`, the copy becomes loops
+    like every other kernel. Run after bufferization, before linalg is
+    lowered to loops.
+
+    Before:
+    ```mlir
+    memref.copy %src, %dst : memref<2x3xf32> to memref<2x3xf32, strided<[5, 1], offset: ?>>
+    ```
+    After:
+    ```mlir
+    linalg.copy ins(%src : memref<2x3xf32>)
+                outs(%dst : memref<2x3xf32, strided<[5, 1], offset: ?>>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // DL_CONVERSION_PASSES_TD

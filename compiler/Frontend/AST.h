@@ -37,7 +37,7 @@ struct TypeExpr {
 
 class Expr {
 public:
-  enum class Kind { Number, Name, Binary, Neg, Call };
+  enum class Kind { Number, Name, Binary, Neg, Call, List };
   Expr(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
   virtual ~Expr() = default;
   Kind getKind() const { return kind; }
@@ -91,19 +91,54 @@ public:
   ExprPtr operand;
 };
 
+/// `[a, b, c]`: compile-time lists (shapes, axes, window sizes).
+class ListExpr : public Expr {
+public:
+  ListExpr(llvm::SMLoc loc, std::vector<ExprPtr> elements)
+      : Expr(Kind::List, loc), elements(std::move(elements)) {
+    for (const auto &e : this->elements)
+      height = std::max(height, e->height + 1);
+  }
+  static bool classof(const Expr *e) { return e->getKind() == Kind::List; }
+  std::vector<ExprPtr> elements;
+};
+
+/// A `name = value` argument of a call.
+struct KeywordArg {
+  llvm::SMLoc loc;
+  std::string name;
+  ExprPtr value;
+};
+
+/// A builtin's argument after Sema bound it to the builtin's parameter list:
+/// a tensor expression, or a compile-time value.
+struct BoundArg {
+  bool present = false;
+  const Expr *tensor = nullptr;
+  std::vector<int64_t> ints; // Int (one element), IntList, IntPair
+  std::vector<Dim> shape;    // Shape
+  bool flag = false;         // Bool
+};
+
 class CallExpr : public Expr {
 public:
-  CallExpr(llvm::SMLoc loc, std::string callee, std::vector<ExprPtr> args)
+  CallExpr(llvm::SMLoc loc, std::string callee, std::vector<ExprPtr> args,
+           std::vector<KeywordArg> kwargs)
       : Expr(Kind::Call, loc), callee(std::move(callee)),
-        args(std::move(args)) {
+        args(std::move(args)), kwargs(std::move(kwargs)) {
     for (const auto &a : this->args)
       height = std::max(height, a->height + 1);
+    for (const auto &k : this->kwargs)
+      height = std::max(height, k.value->height + 1);
   }
   static bool classof(const Expr *e) { return e->getKind() == Kind::Call; }
   std::string callee;
   std::vector<ExprPtr> args;
+  std::vector<KeywordArg> kwargs;
   /// Sema: the user function called, or null for a builtin.
   const FnDecl *fn = nullptr;
+  /// Sema, builtins only: arguments by the builtin's parameter order.
+  std::vector<BoundArg> bound;
 };
 
 struct Stmt {

@@ -37,6 +37,8 @@ void printExpr(const Expr &e, llvm::raw_ostream &os, unsigned indent) {
     os << "Neg";
   else if (auto *c = llvm::dyn_cast<CallExpr>(&e))
     os << "Call " << c->callee;
+  else if (llvm::isa<ListExpr>(&e))
+    os << "List";
   os << " : " << e.type.str() << "\n";
   if (auto *b = llvm::dyn_cast<BinaryExpr>(&e)) {
     printExpr(*b->lhs, os, indent + 2);
@@ -46,6 +48,13 @@ void printExpr(const Expr &e, llvm::raw_ostream &os, unsigned indent) {
   } else if (auto *c = llvm::dyn_cast<CallExpr>(&e)) {
     for (const auto &a : c->args)
       printExpr(*a, os, indent + 2);
+    for (const auto &k : c->kwargs) {
+      os.indent(indent + 2) << k.name << " =\n";
+      printExpr(*k.value, os, indent + 4);
+    }
+  } else if (auto *l = llvm::dyn_cast<ListExpr>(&e)) {
+    for (const auto &x : l->elements)
+      printExpr(*x, os, indent + 2);
   }
 }
 

@@ -274,17 +274,47 @@ ExprPtr Parser::parsePrimary() {
     if (!consume(Tok::LParen))
       return std::make_unique<NameExpr>(loc, name);
     std::vector<ExprPtr> args;
+    std::vector<KeywordArg> kwargs;
     if (!is(Tok::RParen)) {
       do {
         ExprPtr arg = parseExpr();
         if (!arg)
           return nullptr;
+        // `name = value`: the name parses as an expression first.
+        if (is(Tok::Equal) && llvm::isa<NameExpr>(arg.get())) {
+          advance();
+          KeywordArg kw{arg->loc, llvm::cast<NameExpr>(arg.get())->name,
+                        parseExpr()};
+          if (!kw.value)
+            return nullptr;
+          kwargs.push_back(std::move(kw));
+          continue;
+        }
+        if (!kwargs.empty()) {
+          diags.error(arg->loc, "positional argument after a keyword argument");
+          return nullptr;
+        }
         args.push_back(std::move(arg));
       } while (consume(Tok::Comma));
     }
     if (!expect(Tok::RParen, "to close the call"))
       return nullptr;
-    return checkHeight(std::make_unique<CallExpr>(loc, name, std::move(args)));
+    return checkHeight(std::make_unique<CallExpr>(loc, name, std::move(args),
+                                                  std::move(kwargs)));
+  }
+  if (consume(Tok::LBracket)) {
+    std::vector<ExprPtr> elements;
+    if (!is(Tok::RBracket)) {
+      do {
+        ExprPtr e = parseExpr();
+        if (!e)
+          return nullptr;
+        elements.push_back(std::move(e));
+      } while (consume(Tok::Comma));
+    }
+    if (!expect(Tok::RBracket, "to close the list"))
+      return nullptr;
+    return checkHeight(std::make_unique<ListExpr>(loc, std::move(elements)));
   }
   if (consume(Tok::LParen)) {
     ExprPtr inner = parseExpr();

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Frontend/Sema.h"
+#include "compiler/Frontend/Builtins.h"
 
 #include "llvm/ADT/StringMap.h"
 
@@ -213,6 +214,11 @@ private:
     }
     if (auto *bin = llvm::dyn_cast<BinaryExpr>(&expr))
       return checkBinary(*bin);
+    if (llvm::isa<ListExpr>(&expr)) {
+      diags.error(expr.loc, "a list can only be an argument of a builtin "
+                            "(a shape, axes or window size)");
+      return false;
+    }
     return checkCall(*llvm::cast<CallExpr>(&expr));
   }
 
@@ -239,7 +245,6 @@ private:
     return false;
   }
 
-  static bool isBuiltin(const std::string &name) { return name == "relu"; }
 
   bool isBroken(const std::string &name) const {
     for (const std::string &b : program.brokenNames)
@@ -305,32 +310,19 @@ private:
     }
     if (bin.op == '@')
       return checkMatmul(bin);
-    TensorType result{a.elem, {}};
-    size_t rank = std::max(a.dims.size(), b.dims.size());
-    result.dims.resize(rank);
-    for (size_t i = 0; i < rank; ++i) {
-      // Align from the trailing end; a missing dimension acts as 1.
-      const Dim one = Dim::known(1);
-      const Dim &x = i < a.dims.size() ? a.dims[a.dims.size() - 1 - i] : one;
-      const Dim &y = i < b.dims.size() ? b.dims[b.dims.size() - 1 - i] : one;
-      Dim r;
-      if (x == y)
-        r = x;
-      else if (x == one)
-        r = y;
-      else if (y == one)
-        r = x;
-      else {
-        diags.error(bin.loc, "shapes " + a.str() + " and " + b.str() +
-                                 " do not broadcast in '" + op +
-                                 "': dimension " +
-                                 std::to_string(rank - 1 - i) + " is " +
-                                 x.str() + " vs " + y.str());
-        return false;
-      }
-      result.dims[rank - 1 - i] = r;
+    size_t bad = 0;
+    std::optional<TensorType> result = broadcastTypes(a, b, bad);
+    if (!result) {
+      size_t rank = std::max(a.dims.size(), b.dims.size());
+      const Dim &x = a.dims[a.dims.size() - (rank - bad)];
+      const Dim &y = b.dims[b.dims.size() - (rank - bad)];
+      diags.error(bin.loc, "shapes " + a.str() + " and " + b.str() +
+                               " do not broadcast in '" + op + "': dimension " +
+                               std::to_string(bad) + " is " + x.str() + " vs " +
+                               y.str());
+      return false;
     }
-    bin.type = result;
+    bin.type = *result;
     return true;
   }
 
@@ -353,19 +345,16 @@ private:
   }
 
   bool checkCall(CallExpr &call) {
+    if (isBuiltin(call.callee))
+      return checkBuiltinCall(call, diags,
+                              [this](Expr &e) { return checkExpr(e); });
     bool ok = true;
     for (auto &arg : call.args)
       ok &= checkExpr(*arg);
-    if (isBuiltin(call.callee)) {
-      if (call.args.size() != 1) {
-        diags.error(call.loc, "'" + call.callee + "' expects 1 argument, got " +
-                                  std::to_string(call.args.size()));
-        return false;
-      }
-      if (!ok)
-        return false;
-      call.type = call.args[0]->type;
-      return true;
+    if (!call.kwargs.empty()) {
+      diags.error(call.kwargs[0].loc,
+                  "keyword arguments are only supported for builtins");
+      return false;
     }
     auto it = fnsByName.find(call.callee);
     if (it == fnsByName.end()) {

@@ -29,6 +29,32 @@ std::optional<ElemType> dlc::parseElemType(const std::string &name) {
   return std::nullopt;
 }
 
+std::optional<TensorType> dlc::broadcastTypes(const TensorType &a,
+                                              const TensorType &b,
+                                              size_t &badDim) {
+  TensorType result{a.elem, {}};
+  size_t rank = std::max(a.dims.size(), b.dims.size());
+  result.dims.resize(rank);
+  const Dim one = Dim::known(1);
+  for (size_t i = 0; i < rank; ++i) {
+    const Dim &x = i < a.dims.size() ? a.dims[a.dims.size() - 1 - i] : one;
+    const Dim &y = i < b.dims.size() ? b.dims[b.dims.size() - 1 - i] : one;
+    Dim r;
+    if (x == y)
+      r = x;
+    else if (x == one)
+      r = y;
+    else if (y == one)
+      r = x;
+    else {
+      badDim = rank - 1 - i;
+      return std::nullopt;
+    }
+    result.dims[rank - 1 - i] = r;
+  }
+  return result;
+}
+
 std::string TensorType::str() const {
   std::string s = elemTypeName(elem);
   if (dims.empty())

@@ -57,6 +57,12 @@ struct TensorType {
   std::string str() const;
 };
 
+/// NumPy broadcasting with symbols: equal dimensions (size or symbol) match
+/// and a static 1 stretches. On failure returns nullopt and sets `badDim` to
+/// the failing dimension of the (longer) result, counted from the left.
+std::optional<TensorType> broadcastTypes(const TensorType &a,
+                                         const TensorType &b, size_t &badDim);
+
 } // namespace dlc
 
 #endif // DLC_FRONTEND_TYPES_H

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/MLIRGen/MLIRGen.h"
+#include "compiler/MLIRGen/BuiltinGen.h"
 #include "dialects/DL/IR/DLOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -155,11 +156,17 @@ private:
       }
     }
     const auto &call = *llvm::cast<CallExpr>(&e);
+    if (!call.fn) {
+      // Builtin: its result type may carry more static knowledge than the
+      // op infers (a symbol bound by the caller); reconcile with a cast.
+      auto type = toMLIRType(ctx, e.type);
+      Value v = emitBuiltin(builder, at, call, type,
+                            [this](const Expr &x) { return emitExpr(x); });
+      return castTo(v, type, at);
+    }
     SmallVector<Value> args;
     for (const auto &a : call.args)
       args.push_back(emitExpr(*a));
-    if (!call.fn) // the only builtin today
-      return dl::ReluOp::create(builder, at, args[0]);
     SmallVector<Value> operands;
     for (const auto &p : program.params)
       operands.push_back(params.at(p.get()));

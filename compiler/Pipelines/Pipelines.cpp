@@ -23,17 +23,20 @@ const char *const dlc::kDLToLinalgPipeline =
     "convert-dl-to-linalg,"
     "canonicalize,linalg-fuse-elementwise-ops,canonicalize,cse";
 
-// Bufferize with identity layouts (no strided fallbacks), free every
+// Bufferize with identity layouts (no strided fallbacks), turn copies into
+// linalg.copy (loops, not a call into MLIR's C runner library), free every
 // temporary (ownership-based deallocation), then loops and the LLVM dialect.
+// Math: LLVM intrinsics where they exist, libm (tanhf, erff) for the rest.
 const char *const dlc::kLinalgToLLVMPipeline =
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
     "canonicalize,"
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
+    "dl-memref-copy-to-linalg,"
     "func.func(convert-linalg-to-loops),"
     "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
-    "finalize-memref-to-llvm,convert-math-to-libm,convert-math-to-llvm,"
+    "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
     "convert-arith-to-llvm,"
     "convert-index-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,"
     "convert-ub-to-llvm,reconcile-unrealized-casts";

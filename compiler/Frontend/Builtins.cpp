@@ -1,0 +1,603 @@
+//===- Builtins.cpp - the built-in functions of DL ------------------------===//
+//
+// The table at the top is the whole surface: a builtin's parameters, in
+// order, with their kinds. Type rules follow, one per family, mirroring the
+// dl dialect's shape inference but spelled with symbols.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Frontend/Builtins.h"
+
+#include <cmath>
+#include <map>
+#include <set>
+
+using namespace dlc;
+
+namespace {
+
+enum class Kind {
+  Tensor,
+  Int,     // an integer literal
+  IntList, // an integer or a list of integers
+  IntPair, // an integer (used twice) or a list of two
+  Bool,    // true / false
+  Shape,   // a list of sizes and symbols
+};
+
+struct Param {
+  const char *name;
+  Kind kind;
+  bool required;
+};
+
+const std::map<std::string, std::vector<Param>> &specs() {
+  static const std::map<std::string, std::vector<Param>> table = [] {
+    std::map<std::string, std::vector<Param>> t;
+    for (const char *unary : {"relu", "exp", "log", "sqrt", "rsqrt", "abs",
+                              "sigmoid", "tanh", "gelu"})
+      t[unary] = {{"x", Kind::Tensor, true}};
+    t["pow"] = {{"x", Kind::Tensor, true}, {"y", Kind::Tensor, true}};
+    t["matmul"] = {{"a", Kind::Tensor, true}, {"b", Kind::Tensor, true}};
+    for (const char *reduce : {"sum", "mean", "max", "min"})
+      t[reduce] = {{"x", Kind::Tensor, true},
+                   {"axis", Kind::IntList, false},
+                   {"keepdims", Kind::Bool, false}};
+    t["reshape"] = {{"x", Kind::Tensor, true}, {"shape", Kind::Shape, true}};
+    t["flatten"] = {{"x", Kind::Tensor, true}, {"start", Kind::Int, false}};
+    t["transpose"] = {{"x", Kind::Tensor, true},
+                      {"dim0", Kind::Int, false},
+                      {"dim1", Kind::Int, false}};
+    t["permute"] = {{"x", Kind::Tensor, true}, {"dims", Kind::IntList, true}};
+    t["softmax"] = {{"x", Kind::Tensor, true}, {"axis", Kind::Int, false}};
+    t["log_softmax"] = t["softmax"];
+    t["conv2d"] = {{"x", Kind::Tensor, true},       {"weight", Kind::Tensor, true},
+                   {"bias", Kind::Tensor, false},   {"stride", Kind::IntPair, false},
+                   {"padding", Kind::IntPair, false}, {"dilation", Kind::IntPair, false},
+                   {"groups", Kind::Int, false}};
+    t["max_pool2d"] = {{"x", Kind::Tensor, true},
+                       {"kernel", Kind::IntPair, true},
+                       {"stride", Kind::IntPair, false},
+                       {"padding", Kind::IntPair, false}};
+    t["avg_pool2d"] = t["max_pool2d"];
+    t["one_hot"] = {{"labels", Kind::Tensor, true}, {"classes", Kind::Int, true}};
+    t["cross_entropy"] = {{"logits", Kind::Tensor, true},
+                          {"labels", Kind::Tensor, true}};
+    t["mse"] = {{"input", Kind::Tensor, true}, {"target", Kind::Tensor, true}};
+    return t;
+  }();
+  return table;
+}
+
+class Checker {
+public:
+  Checker(CallExpr &call, DiagnosticEngine &diags,
+          const std::function<bool(Expr &)> &checkTensor)
+      : call(call), diags(diags), checkTensor(checkTensor),
+        params(specs().at(call.callee)) {}
+
+  bool run() {
+    if (!bind())
+      return false;
+    return typeRule();
+  }
+
+private:
+  bool error(llvm::SMLoc loc, const std::string &message) {
+    diags.error(loc, message);
+    return false;
+  }
+  std::string what() const { return "'" + call.callee + "'"; }
+
+  bool bind() {
+    call.bound.assign(params.size(), BoundArg());
+    std::vector<const Expr *> given(params.size(), nullptr);
+    if (call.args.size() > params.size())
+      return error(call.loc, what() + " takes at most " +
+                                 std::to_string(params.size()) +
+                                 " argument(s), got " +
+                                 std::to_string(call.args.size()));
+    for (size_t i = 0; i < call.args.size(); ++i)
+      given[i] = call.args[i].get();
+    for (const KeywordArg &kw : call.kwargs) {
+      size_t i = 0;
+      while (i < params.size() && kw.name != params[i].name)
+        ++i;
+      if (i == params.size())
+        return error(kw.loc, what() + " has no parameter named '" + kw.name +
+                                 "'");
+      if (given[i])
+        return error(kw.loc, what() + ": argument '" + kw.name +
+                                 "' is given twice");
+      given[i] = kw.value.get();
+    }
+    bool ok = true;
+    for (size_t i = 0; i < params.size(); ++i) {
+      if (!given[i]) {
+        if (params[i].required)
+          ok = error(call.loc, what() + " is missing its argument '" +
+                                   params[i].name + "'");
+        continue;
+      }
+      ok &= bindOne(i, const_cast<Expr &>(*given[i]));
+    }
+    return ok;
+  }
+
+  std::optional<int64_t> intValue(const Expr &e) {
+    if (auto *n = llvm::dyn_cast<NumberExpr>(&e))
+      if (n->value == std::floor(n->value) && std::fabs(n->value) < 1e15)
+        return static_cast<int64_t>(n->value);
+    if (auto *neg = llvm::dyn_cast<NegExpr>(&e))
+      if (auto v = intValue(*neg->operand))
+        return -*v;
+    return std::nullopt;
+  }
+
+  bool bindOne(size_t i, Expr &e) {
+    BoundArg &arg = call.bound[i];
+    const Param &p = params[i];
+    arg.present = true;
+    std::string name = what() + " argument '" + p.name + "'";
+    switch (p.kind) {
+    case Kind::Tensor:
+      if (llvm::isa<ListExpr>(e))
+        return error(e.loc, name + " must be a tensor, not a list");
+      arg.tensor = &e;
+      return checkTensor(e);
+    case Kind::Int:
+      if (auto v = intValue(e)) {
+        arg.ints = {*v};
+        return true;
+      }
+      return error(e.loc, name + " must be an integer literal");
+    case Kind::IntList:
+    case Kind::IntPair: {
+      if (auto v = intValue(e)) {
+        arg.ints = p.kind == Kind::IntPair ? std::vector<int64_t>{*v, *v}
+                                           : std::vector<int64_t>{*v};
+        return true;
+      }
+      auto *list = llvm::dyn_cast<ListExpr>(&e);
+      if (!list)
+        return error(e.loc, name + " must be an integer or a list of integers");
+      for (const auto &x : list->elements) {
+        auto v = intValue(*x);
+        if (!v)
+          return error(x->loc, name + " must hold integer literals");
+        arg.ints.push_back(*v);
+      }
+      if (p.kind == Kind::IntPair && arg.ints.size() != 2)
+        return error(e.loc, name + " must be an integer or a list of two, got " +
+                                std::to_string(arg.ints.size()) + " values");
+      return true;
+    }
+    case Kind::Bool:
+      if (auto *n = llvm::dyn_cast<NameExpr>(&e)) {
+        if (n->name == "true" || n->name == "false") {
+          arg.flag = n->name == "true";
+          return true;
+        }
+      }
+      return error(e.loc, name + " must be true or false");
+    case Kind::Shape: {
+      auto *list = llvm::dyn_cast<ListExpr>(&e);
+      if (!list)
+        return error(e.loc, name + " must be a list of sizes and symbols");
+      for (const auto &x : list->elements) {
+        if (auto v = intValue(*x)) {
+          if (*v < 1)
+            return error(x->loc, name + ": sizes must be positive, got " +
+                                     std::to_string(*v));
+          arg.shape.push_back(Dim::known(*v));
+        } else if (auto *n = llvm::dyn_cast<NameExpr>(x.get())) {
+          arg.shape.push_back(Dim::named(n->name));
+        } else {
+          return error(x->loc, name + " must hold sizes and symbol names");
+        }
+      }
+      return true;
+    }
+    }
+    return false;
+  }
+
+  const TensorType &tensorType(size_t i) { return call.bound[i].tensor->type; }
+  llvm::SMLoc argLoc(size_t i) { return call.bound[i].tensor->loc; }
+
+  /// Normalises an axis (negative counts from the end) against `rank`.
+  std::optional<int64_t> axis(int64_t a, int64_t rank, llvm::SMLoc loc) {
+    int64_t n = a < 0 ? a + rank : a;
+    if (n < 0 || n >= rank) {
+      error(loc, what() + ": axis " + std::to_string(a) +
+                     " is out of range for rank " + std::to_string(rank));
+      return std::nullopt;
+    }
+    return n;
+  }
+
+  bool requireFloat(size_t i) {
+    if (isFloat(tensorType(i).elem))
+      return true;
+    return error(argLoc(i), what() + " needs a floating-point tensor, got " +
+                                tensorType(i).str());
+  }
+
+  bool typeRule() {
+    const std::string &f = call.callee;
+    if (f == "relu" || f == "abs") {
+      call.type = tensorType(0);
+      return true;
+    }
+    if (f == "exp" || f == "log" || f == "sqrt" || f == "rsqrt" ||
+        f == "sigmoid" || f == "tanh" || f == "gelu") {
+      call.type = tensorType(0);
+      return requireFloat(0);
+    }
+    if (f == "pow" || f == "mse")
+      return binaryFloat();
+    if (f == "matmul")
+      return matmul();
+    if (f == "sum" || f == "mean" || f == "max" || f == "min")
+      return reduction();
+    if (f == "reshape")
+      return reshape(call.bound[1].shape);
+    if (f == "flatten")
+      return flatten();
+    if (f == "transpose" || f == "permute")
+      return permute();
+    if (f == "softmax" || f == "log_softmax") {
+      call.type = tensorType(0);
+      int64_t a = call.bound[1].present ? call.bound[1].ints[0] : -1;
+      auto n = axis(a, call.type.rank(), call.loc);
+      if (!n)
+        return false;
+      call.bound[1].present = true;
+      call.bound[1].ints = {*n};
+      return requireFloat(0);
+    }
+    if (f == "conv2d")
+      return conv2d();
+    if (f == "max_pool2d" || f == "avg_pool2d")
+      return pool2d();
+    if (f == "one_hot")
+      return oneHot();
+    if (f == "cross_entropy")
+      return crossEntropy();
+    return error(call.loc, "internal error: no type rule for " + what());
+  }
+
+  bool binaryFloat() {
+    Expr &a = const_cast<Expr &>(*call.bound[0].tensor);
+    Expr &b = const_cast<Expr &>(*call.bound[1].tensor);
+    if (llvm::isa<NumberExpr>(a))
+      a.type.elem = b.type.elem;
+    if (llvm::isa<NumberExpr>(b))
+      b.type.elem = a.type.elem;
+    if (a.type.elem != b.type.elem)
+      return error(call.loc, what() + ": element types differ: " +
+                                 a.type.str() + " and " + b.type.str());
+    if (!requireFloat(0))
+      return false;
+    size_t bad = 0;
+    auto r = broadcastTypes(a.type, b.type, bad);
+    if (!r)
+      return error(call.loc, what() + ": shapes " + a.type.str() + " and " +
+                                 b.type.str() + " do not broadcast (dimension " +
+                                 std::to_string(bad) + ")");
+    call.type = call.callee == "mse" ? TensorType{r->elem, {}} : *r;
+    return true;
+  }
+
+  bool matmul() {
+    const TensorType &a = tensorType(0), &b = tensorType(1);
+    if (a.elem != b.elem)
+      return error(call.loc, "'matmul': element types differ: " + a.str() +
+                                 " and " + b.str());
+    if (a.rank() != 2 || b.rank() != 2)
+      return error(call.loc, "'matmul' expects two matrices (rank 2), got " +
+                                 a.str() + " and " + b.str());
+    if (a.dims[1] != b.dims[0])
+      return error(call.loc, "shape mismatch in 'matmul': " + a.str() +
+                                 " and " + b.str() + ": inner dimensions " +
+                                 a.dims[1].str() + " and " + b.dims[0].str() +
+                                 " differ");
+    call.type = TensorType{a.elem, {a.dims[0], b.dims[1]}};
+    return true;
+  }
+
+  bool reduction() {
+    const TensorType &x = tensorType(0);
+    std::vector<int64_t> axes;
+    if (call.bound[1].present) {
+      for (int64_t a : call.bound[1].ints) {
+        auto n = axis(a, x.rank(), call.loc);
+        if (!n)
+          return false;
+        axes.push_back(*n);
+      }
+    } else {
+      for (int64_t d = 0; d < x.rank(); ++d)
+        axes.push_back(d);
+    }
+    std::set<int64_t> unique(axes.begin(), axes.end());
+    if (unique.size() != axes.size())
+      return error(call.loc, what() + ": an axis is repeated");
+    axes.assign(unique.begin(), unique.end());
+    call.bound[1].present = true;
+    call.bound[1].ints = axes;
+    if (call.callee == "mean" && !isFloat(x.elem))
+      return requireFloat(0);
+    bool keep = call.bound[2].present && call.bound[2].flag;
+    call.type = TensorType{x.elem, {}};
+    for (int64_t d = 0; d < x.rank(); ++d) {
+      if (!unique.count(d))
+        call.type.dims.push_back(x.dims[d]);
+      else if (keep)
+        call.type.dims.push_back(Dim::known(1));
+    }
+    return true;
+  }
+
+  /// Reshape keeps the element count: the static sizes' products must agree
+  /// and the symbols on both sides must be the same (as a multiset). The
+  /// lowering infers at most one dynamic size.
+  bool reshape(const std::vector<Dim> &target) {
+    const TensorType &x = tensorType(0);
+    auto split = [](const std::vector<Dim> &dims, int64_t &product,
+                    std::multiset<std::string> &symbols) {
+      product = 1;
+      for (const Dim &d : dims) {
+        if (d.isSymbolic())
+          symbols.insert(d.symbol);
+        else
+          product *= d.size;
+      }
+    };
+    int64_t pIn, pOut;
+    std::multiset<std::string> sIn, sOut;
+    split(x.dims, pIn, sIn);
+    split(target, pOut, sOut);
+    TensorType to{x.elem, target};
+    if (pIn != pOut || sIn != sOut)
+      return error(call.loc, what() + ": cannot reshape " + x.str() + " into " +
+                                 to.str() + " (element counts differ)");
+    if (sOut.size() > 1)
+      return error(call.loc, what() + ": at most one symbolic dimension is "
+                                      "supported in the result, got " +
+                                      to.str());
+    call.type = to;
+    return true;
+  }
+
+  bool flatten() {
+    const TensorType &x = tensorType(0);
+    int64_t start = call.bound[1].present ? call.bound[1].ints[0] : 1;
+    auto n = axis(start, x.rank(), call.loc);
+    if (!n)
+      return false;
+    std::vector<Dim> target(x.dims.begin(), x.dims.begin() + *n);
+    int64_t product = 1;
+    for (int64_t d = *n; d < x.rank(); ++d) {
+      if (x.dims[d].isSymbolic())
+        return error(call.loc, what() + ": cannot flatten over the symbolic "
+                                        "dimension '" + x.dims[d].symbol +
+                                        "' of " + x.str());
+      product *= x.dims[d].size;
+    }
+    target.push_back(Dim::known(product));
+    call.bound[1].present = true;
+    call.bound[1].shape = target;
+    return reshape(target);
+  }
+
+  bool permute() {
+    const TensorType &x = tensorType(0);
+    std::vector<int64_t> perm;
+    if (call.callee == "transpose") {
+      if (!call.bound[1].present && !call.bound[2].present && x.rank() == 2) {
+        perm = {1, 0};
+      } else {
+        if (!call.bound[1].present || !call.bound[2].present)
+          return error(call.loc, "'transpose' needs dim0 and dim1 unless its "
+                                 "input is a matrix");
+        auto a = axis(call.bound[1].ints[0], x.rank(), call.loc);
+        auto b = axis(call.bound[2].ints[0], x.rank(), call.loc);
+        if (!a || !b)
+          return false;
+        for (int64_t d = 0; d < x.rank(); ++d)
+          perm.push_back(d);
+        std::swap(perm[*a], perm[*b]);
+      }
+    } else {
+      std::set<int64_t> seen;
+      for (int64_t p : call.bound[1].ints) {
+        auto n = axis(p, x.rank(), call.loc);
+        if (!n)
+          return false;
+        seen.insert(*n);
+        perm.push_back(*n);
+      }
+      if (perm.size() != static_cast<size_t>(x.rank()) ||
+          seen.size() != perm.size())
+        return error(call.loc, "'permute': dims must be a permutation of the " +
+                                   std::to_string(x.rank()) + " axes of " +
+                                   x.str());
+    }
+    call.bound[1].present = true;
+    call.bound[1].ints = perm;
+    call.type = TensorType{x.elem, {}};
+    for (int64_t p : perm)
+      call.type.dims.push_back(x.dims[p]);
+    return true;
+  }
+
+  /// Output size of a window over one static spatial axis.
+  std::optional<int64_t> window(int64_t size, int64_t k, int64_t s, int64_t p,
+                                int64_t d, const std::string &axisName) {
+    int64_t span = d * (k - 1) + 1;
+    if (size + 2 * p < span) {
+      error(call.loc, what() + ": the window (" + std::to_string(span) +
+                          ") is larger than the padded " + axisName + " (" +
+                          std::to_string(size + 2 * p) + ")");
+      return std::nullopt;
+    }
+    return (size + 2 * p - span) / s + 1;
+  }
+
+  std::vector<int64_t> pairOr(size_t i, int64_t dflt) {
+    return call.bound[i].present ? call.bound[i].ints
+                                 : std::vector<int64_t>{dflt, dflt};
+  }
+
+  bool positive(const std::vector<int64_t> &v, const char *name, int64_t min) {
+    for (int64_t x : v)
+      if (x < min)
+        return error(call.loc, what() + ": " + name + " must be >= " +
+                                   std::to_string(min));
+    return true;
+  }
+
+  bool conv2d() {
+    const TensorType &x = tensorType(0), &w = tensorType(1);
+    if (!requireFloat(0))
+      return false;
+    if (x.rank() != 4 || w.rank() != 4)
+      return error(call.loc, "'conv2d' expects input [N, C, H, W] and weight "
+                             "[F, C/groups, KH, KW], got " + x.str() +
+                                 " and " + w.str());
+    if (x.elem != w.elem)
+      return error(call.loc, "'conv2d': element types differ");
+    for (int d = 1; d < 4; ++d)
+      if (x.dims[d].isSymbolic() || w.dims[d].isSymbolic())
+        return error(call.loc, "'conv2d' needs static channel and spatial "
+                               "sizes, got " + x.str() + " and " + w.str());
+    if (w.dims[0].isSymbolic())
+      return error(call.loc, "'conv2d' needs a static number of filters");
+    std::vector<int64_t> s = pairOr(3, 1), p = pairOr(4, 0), d = pairOr(5, 1);
+    int64_t g = call.bound[6].present ? call.bound[6].ints[0] : 1;
+    if (!positive(s, "stride", 1) || !positive(p, "padding", 0) ||
+        !positive(d, "dilation", 1) || !positive({g}, "groups", 1))
+      return false;
+    int64_t c = x.dims[1].size, f = w.dims[0].size;
+    if (c != w.dims[1].size * g)
+      return error(call.loc, "'conv2d': input " + x.str() + " has " +
+                                 std::to_string(c) + " channels but weight " +
+                                 w.str() + " expects " +
+                                 std::to_string(w.dims[1].size) + " x " +
+                                 std::to_string(g) + " group(s)");
+    if (f % g)
+      return error(call.loc, "'conv2d': " + std::to_string(f) +
+                                 " filters are not divisible by groups " +
+                                 std::to_string(g));
+    if (call.bound[2].present) {
+      const TensorType &b = tensorType(2);
+      if (b.elem != x.elem || b.rank() != 1 || b.dims[0] != w.dims[0])
+        return error(argLoc(2), "'conv2d': bias must be " +
+                                    TensorType{x.elem, {w.dims[0]}}.str() +
+                                    ", got " + b.str());
+    }
+    auto oh = window(x.dims[2].size, w.dims[2].size, s[0], p[0], d[0], "height");
+    auto ow = window(x.dims[3].size, w.dims[3].size, s[1], p[1], d[1], "width");
+    if (!oh || !ow)
+      return false;
+    storePair(3, s);
+    storePair(4, p);
+    storePair(5, d);
+    call.bound[6].present = true;
+    call.bound[6].ints = {g};
+    call.type = TensorType{x.elem, {x.dims[0], w.dims[0], Dim::known(*oh),
+                                    Dim::known(*ow)}};
+    return true;
+  }
+
+  void storePair(size_t i, const std::vector<int64_t> &v) {
+    call.bound[i].present = true;
+    call.bound[i].ints = v;
+  }
+
+  bool pool2d() {
+    const TensorType &x = tensorType(0);
+    if (!requireFloat(0))
+      return false;
+    if (x.rank() != 4 || x.dims[2].isSymbolic() || x.dims[3].isSymbolic())
+      return error(call.loc, what() + " expects [N, C, H, W] with static H and "
+                                      "W, got " + x.str());
+    std::vector<int64_t> k = call.bound[1].ints;
+    std::vector<int64_t> s = pairOr(2, 0), p = pairOr(3, 0);
+    if (!call.bound[2].present)
+      s = k; // PyTorch: stride defaults to the kernel size
+    if (!positive(k, "kernel", 1) || !positive(s, "stride", 1) ||
+        !positive(p, "padding", 0))
+      return false;
+    for (int i = 0; i < 2; ++i)
+      if (2 * p[i] > k[i])
+        return error(call.loc, what() + ": padding must be at most half the "
+                                        "kernel size");
+    auto oh = window(x.dims[2].size, k[0], s[0], p[0], 1, "height");
+    auto ow = window(x.dims[3].size, k[1], s[1], p[1], 1, "width");
+    if (!oh || !ow)
+      return false;
+    storePair(2, s);
+    storePair(3, p);
+    call.type = TensorType{x.elem, {x.dims[0], x.dims[1], Dim::known(*oh),
+                                    Dim::known(*ow)}};
+    return true;
+  }
+
+  bool oneHot() {
+    const TensorType &y = tensorType(0);
+    if (isFloat(y.elem))
+      return error(argLoc(0), "'one_hot' needs integer labels, got " + y.str());
+    int64_t classes = call.bound[1].ints[0];
+    if (classes < 1)
+      return error(call.loc, "'one_hot': classes must be positive");
+    call.type = TensorType{ElemType::F32, y.dims};
+    call.type.dims.push_back(Dim::known(classes));
+    return true;
+  }
+
+  bool crossEntropy() {
+    const TensorType &l = tensorType(0), &y = tensorType(1);
+    if (!requireFloat(0))
+      return false;
+    if (isFloat(y.elem))
+      return error(argLoc(1), "'cross_entropy' needs integer class labels, "
+                              "got " + y.str());
+    if (l.rank() != 2 || y.rank() != 1)
+      return error(call.loc, "'cross_entropy' expects logits [N, C] and "
+                             "labels [N], got " + l.str() + " and " + y.str());
+    if (l.dims[0] != y.dims[0])
+      return error(call.loc, "'cross_entropy': logits " + l.str() + " and "
+                             "labels " + y.str() + " disagree on N (" +
+                                 l.dims[0].str() + " vs " + y.dims[0].str() +
+                                 ")");
+    if (l.dims[1].isSymbolic())
+      return error(call.loc, "'cross_entropy' needs a static number of "
+                             "classes, got " + l.str());
+    call.type = TensorType{l.elem, {}};
+    return true;
+  }
+
+  CallExpr &call;
+  DiagnosticEngine &diags;
+  const std::function<bool(Expr &)> &checkTensor;
+  const std::vector<Param> &params;
+};
+
+} // namespace
+
+bool dlc::isBuiltin(const std::string &name) { return specs().count(name); }
+
+bool dlc::checkBuiltinCall(CallExpr &call, DiagnosticEngine &diags,
+                           const std::function<bool(Expr &)> &checkTensor) {
+  return Checker(call, diags, checkTensor).run();
+}
+
+int dlc::builtinParamIndex(const std::string &builtin,
+                           const std::string &param) {
+  const auto &params = specs().at(builtin);
+  for (size_t i = 0; i < params.size(); ++i)
+    if (param == params[i].name)
+      return static_cast<int>(i);
+  return -1;
+}
