@@ -89,3 +89,136 @@ func.func @integers(%a: tensor<4xi64>, %b: tensor<4xi64>) -> tensor<4xi64> {
   %3 = dl.neg %2 : tensor<4xi64>
   return %3 : tensor<4xi64>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @math
+// CHECK: math.exp
+// CHECK: math.log
+// CHECK: math.sqrt
+// CHECK: math.rsqrt
+// CHECK: math.tanh
+// CHECK: math.absf
+// CHECK: math.erf
+// CHECK: math.powf
+func.func @math(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = dl.exp %x : tensor<4xf32>
+  %1 = dl.log %0 : tensor<4xf32>
+  %2 = dl.sqrt %1 : tensor<4xf32>
+  %3 = dl.rsqrt %2 : tensor<4xf32>
+  %4 = dl.tanh %3 : tensor<4xf32>
+  %5 = dl.abs %4 : tensor<4xf32>
+  %6 = dl.gelu %5 : tensor<4xf32>
+  %7 = dl.pow %6, %x : tensor<4xf32>, tensor<4xf32>
+  return %7 : tensor<4xf32>
+}
+
+// -----
+
+// Sigmoid is 1 / (1 + exp(-x)).
+// CHECK-LABEL: func.func @sigmoid
+// CHECK: arith.negf
+// CHECK-NEXT: math.exp
+// CHECK-NEXT: arith.addf
+// CHECK-NEXT: arith.divf
+func.func @sigmoid(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = dl.sigmoid %x : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @reduce_sum_keepdims
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4x5xf32>)
+// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<?x5xf32>
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[F:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[E]] : tensor<?x5xf32>)
+// CHECK: %[[R:.*]] = linalg.reduce ins(%[[X]] : tensor<?x4x5xf32>) outs(%[[F]] : tensor<?x5xf32>) dimensions = [1]
+// CHECK: arith.addf
+// CHECK: tensor.expand_shape %[[R]] {{\[\[}}0, 1], [2]] output_shape [%{{.*}}, 1, 5] : tensor<?x5xf32> into tensor<?x1x5xf32>
+func.func @reduce_sum_keepdims(%x: tensor<?x4x5xf32>) -> tensor<?x1x5xf32> {
+  %0 = dl.reduce_sum %x along [1] keepdims : tensor<?x4x5xf32>
+  return %0 : tensor<?x1x5xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @reduce_max_mean
+// CHECK: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: linalg.fill ins(%[[NEGINF]] : f32)
+// CHECK: linalg.reduce
+// CHECK: arith.maximumf
+// CHECK: linalg.reduce
+// CHECK: arith.addf
+// CHECK: arith.sitofp
+// CHECK: linalg.generic
+// CHECK: arith.divf
+func.func @reduce_max_mean(%x: tensor<3x4xf32>) -> (tensor<3xf32>, tensor<4xf32>) {
+  %0 = dl.reduce_max %x along [1] : tensor<3x4xf32>
+  %1 = dl.reduce_mean %x along [0] : tensor<3x4xf32>
+  return %0, %1 : tensor<3xf32>, tensor<4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @reshape_transpose
+// CHECK: %[[SHAPE:.*]] = tensor.from_elements %{{.*}}, %{{.*}} : tensor<2xindex>
+// CHECK: %[[R:.*]] = tensor.reshape %{{.*}}(%[[SHAPE]]) : (tensor<?x3x4xf32>, tensor<2xindex>) -> tensor<?x12xf32>
+// CHECK: linalg.transpose ins(%[[R]] : tensor<?x12xf32>) outs(%{{.*}} : tensor<12x?xf32>) permutation = [1, 0]
+func.func @reshape_transpose(%x: tensor<?x3x4xf32>) -> tensor<12x?xf32> {
+  %0 = dl.reshape %x : tensor<?x3x4xf32> -> tensor<?x12xf32>
+  %1 = dl.transpose %0 [1, 0] : tensor<?x12xf32>
+  return %1 : tensor<12x?xf32>
+}
+
+// -----
+
+// Padding happens once, outside the convolution; the bias initialises the
+// accumulator.
+// CHECK-LABEL: func.func @conv
+// CHECK: %[[PAD:.*]] = tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<8xf32>) outs(%{{.*}} : tensor<?x8x6x6xf32>)
+// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : vector<2xi64>, strides = dense<1> : vector<2xi64>} ins(%[[PAD]], %{{.*}} : tensor<?x3x8x8xf32>, tensor<8x3x3x3xf32>) outs(%[[INIT]] : tensor<?x8x6x6xf32>)
+func.func @conv(%x: tensor<?x3x6x6xf32>, %w: tensor<8x3x3x3xf32>, %b: tensor<8xf32>) -> tensor<?x8x6x6xf32> {
+  %0 = dl.conv2d %x, %w, %b <{dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 1>, stride = array<i64: 1, 1>}> : tensor<?x3x6x6xf32>, tensor<8x3x3x3xf32>, tensor<8xf32>
+  return %0 : tensor<?x8x6x6xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @grouped_conv
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2], [3], [4]]
+// CHECK: linalg.conv_2d_ngchw_gfchw {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2], [3], [4]] : tensor<2x2x3x2x2xf32> into tensor<2x6x2x2xf32>
+func.func @grouped_conv(%x: tensor<2x4x5x5xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<2x6x2x2xf32> {
+  %0 = dl.conv2d %x, %w <{dilation = array<i64: 1, 1>, groups = 2 : i64, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>}> : tensor<2x4x5x5xf32>, tensor<6x2x3x3xf32>
+  return %0 : tensor<2x6x2x2xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @pools
+// CHECK: %[[NEGINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: linalg.pooling_nchw_max {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
+// CHECK: tensor.pad
+// CHECK: linalg.pooling_nchw_sum
+// CHECK: arith.constant 9.000000e+00 : f32
+// CHECK: arith.divf
+func.func @pools(%x: tensor<?x2x7x7xf32>) -> (tensor<?x2x3x3xf32>, tensor<?x2x7x7xf32>) {
+  %0 = dl.max_pool2d %x <{kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>}> : tensor<?x2x7x7xf32>
+  %1 = dl.avg_pool2d %x <{kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, stride = array<i64: 1, 1>}> : tensor<?x2x7x7xf32>
+  return %0, %1 : tensor<?x2x3x3xf32>, tensor<?x2x7x7xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @one_hot
+// CHECK: linalg.generic
+// CHECK: %[[C:.*]] = linalg.index 1 : index
+// CHECK: %[[CI:.*]] = arith.index_cast %[[C]] : index to i64
+// CHECK: arith.cmpi eq, %{{.*}}, %[[CI]] : i64
+// CHECK: arith.select
+func.func @one_hot(%y: tensor<?xi64>) -> tensor<?x10xf32> {
+  %0 = dl.one_hot %y : tensor<?xi64> -> tensor<?x10xf32>
+  return %0 : tensor<?x10xf32>
+}

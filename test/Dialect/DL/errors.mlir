@@ -62,3 +62,91 @@ func.func @unranked(%a: tensor<*xf32>, %b: tensor<3xf32>) {
   %0 = "dl.add"(%a, %b) : (tensor<*xf32>, tensor<3xf32>) -> tensor<3xf32>
   return
 }
+
+// -----
+
+func.func @reduce_axis_range(%x: tensor<3x4xf32>) {
+  // expected-error @+1 {{reduction axis 2 is out of range for rank 2}}
+  %0 = dl.reduce_sum %x along [2] : tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @reduce_axes_unsorted(%x: tensor<3x4xf32>) {
+  // expected-error @+1 {{reduction axes [1, 0] must be sorted and distinct}}
+  %0 = dl.reduce_sum %x along [1, 0] : tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_count(%x: tensor<3x4xf32>) {
+  // expected-error @+1 {{'dl.reshape' op cannot reshape [3, 4] (12 elements) into [5, 2] (10 elements)}}
+  %0 = dl.reshape %x : tensor<3x4xf32> -> tensor<5x2xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_two_dynamic(%x: tensor<?x4xf32>) {
+  // expected-error @+1 {{'dl.reshape' op at most one result dimension can be dynamic, got [?, ?]}}
+  %0 = dl.reshape %x : tensor<?x4xf32> -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
+func.func @bad_permutation(%x: tensor<3x4xf32>) {
+  // expected-error @+1 {{invalid permutation [0, 0]}}
+  %0 = dl.transpose %x [0, 0] : tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_channels(%x: tensor<1x3x8x8xf32>, %w: tensor<4x2x3x3xf32>) {
+  // expected-error @+1 {{conv2d input has 3 channels but the filter expects 2 x 1 groups}}
+  %0 = dl.conv2d %x, %w <{dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>}> : tensor<1x3x8x8xf32>, tensor<4x2x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @conv_window(%x: tensor<1x1x2x2xf32>, %w: tensor<1x1x3x3xf32>) {
+  // expected-error @+1 {{window of 3 does not fit in 2 (padded to 2)}}
+  %0 = dl.conv2d %x, %w <{dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 0, 0>, stride = array<i64: 1, 1>}> : tensor<1x1x2x2xf32>, tensor<1x1x3x3xf32>
+  return
+}
+
+// -----
+
+func.func @pool_padding(%x: tensor<1x1x8x8xf32>) {
+  // expected-error @+1 {{padding [2, 2] must be at most half the kernel [2, 2]}}
+  %0 = dl.max_pool2d %x <{kernel = array<i64: 2, 2>, padding = array<i64: 2, 2>, stride = array<i64: 2, 2>}> : tensor<1x1x8x8xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_axis(%x: tensor<3x4xf32>) {
+  // expected-error @+1 {{'dl.softmax' op axis 2 is out of range for rank 2}}
+  %0 = dl.softmax %x axis 2 : tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_rows(%x: tensor<3x4xf32>, %y: tensor<5xi64>) {
+  // expected-error @+1 {{cross_entropy: 3 rows of logits but 5 labels}}
+  %0 = dl.cross_entropy %x, %y : tensor<3x4xf32>, tensor<5xi64>
+  return
+}
+
+// -----
+
+func.func @one_hot_rank(%y: tensor<3xi64>) {
+  // expected-error @+1 {{'dl.one_hot' op result rank must be the labels' rank plus one}}
+  %0 = dl.one_hot %y : tensor<3xi64> -> tensor<3xf32>
+  return
+}

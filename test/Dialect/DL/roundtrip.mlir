@@ -49,3 +49,32 @@ func.func @integers(%a: tensor<2x3xi64>, %b: tensor<3x2xi64>, %c: tensor<2xi32>)
   %2 = dl.sub %c, %c : tensor<2xi32>, tensor<2xi32>
   return %1 : tensor<2x2xi64>
 }
+
+// CHECK-LABEL: func.func @nn
+func.func @nn(%x: tensor<?x1x28x28xf32>, %w: tensor<8x1x3x3xf32>, %b: tensor<8xf32>, %y: tensor<?xi32>) -> tensor<f32> {
+  // CHECK: dl.conv2d %{{.*}}, %{{.*}}, %{{.*}} <{dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 1>, stride = array<i64: 1, 1>}> : tensor<?x1x28x28xf32>, tensor<8x1x3x3xf32>, tensor<8xf32>
+  %0 = dl.conv2d %x, %w, %b <{dilation = array<i64: 1, 1>, groups = 1 : i64, padding = array<i64: 1, 1>, stride = array<i64: 1, 1>}> : tensor<?x1x28x28xf32>, tensor<8x1x3x3xf32>, tensor<8xf32>
+  // CHECK: dl.max_pool2d %{{.*}} <{kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>}> : tensor<?x8x28x28xf32>
+  %1 = dl.max_pool2d %0 <{kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>}> : tensor<?x8x28x28xf32>
+  // CHECK: dl.avg_pool2d
+  %2 = dl.avg_pool2d %1 <{kernel = array<i64: 2, 2>, padding = array<i64: 1, 1>, stride = array<i64: 1, 1>}> : tensor<?x8x14x14xf32>
+  // CHECK: dl.reshape %{{.*}} : tensor<?x8x15x15xf32> -> tensor<?x1800xf32>
+  %3 = dl.reshape %2 : tensor<?x8x15x15xf32> -> tensor<?x1800xf32>
+  // CHECK: dl.transpose %{{.*}} [1, 0] : tensor<?x1800xf32>
+  %4 = dl.transpose %3 [1, 0] : tensor<?x1800xf32>
+  // CHECK: dl.reduce_sum %{{.*}} along [0] keepdims : tensor<1800x?xf32>
+  %5 = dl.reduce_sum %4 along [0] keepdims : tensor<1800x?xf32>
+  // CHECK: dl.reduce_mean %{{.*}} along [1] : tensor<?x1800xf32>
+  %6 = dl.reduce_mean %3 along [1] : tensor<?x1800xf32>
+  // CHECK: dl.softmax %{{.*}} axis 1 : tensor<?x1800xf32>
+  %7 = dl.softmax %3 axis 1 : tensor<?x1800xf32>
+  // CHECK: dl.log_softmax %{{.*}} axis 0 : tensor<?x1800xf32>
+  %8 = dl.log_softmax %7 axis 0 : tensor<?x1800xf32>
+  // CHECK: dl.one_hot %{{.*}} : tensor<?xi32> -> tensor<?x4xf32>
+  %9 = dl.one_hot %y : tensor<?xi32> -> tensor<?x4xf32>
+  // CHECK: dl.cross_entropy %{{.*}}, %{{.*}} : tensor<?x1800xf32>, tensor<?xi32>
+  %10 = dl.cross_entropy %8, %y : tensor<?x1800xf32>, tensor<?xi32>
+  // CHECK: dl.sigmoid
+  %11 = dl.sigmoid %10 : tensor<f32>
+  return %11 : tensor<f32>
+}
