@@ -1,5 +1,6 @@
 //===- Compilation.cpp - one source buffer through every stage ------------===//
 #include "compiler/API/Compilation.h"
+#include "compiler/Frontend/Elaborate.h"
 #include "compiler/Frontend/Parser.h"
 #include "compiler/Frontend/Sema.h"
 #include "compiler/MLIRGen/MLIRGen.h"
@@ -98,6 +99,8 @@ bool Compilation::parseAndAnalyze() {
   // semantic errors of the intact declarations too.
   bool parsed = !diags.hasErrors();
   if (diags.atLimit())
+    return false;
+  if (!elaborate(ast, diags))
     return false;
   return analyze(ast, diags) && parsed;
 }

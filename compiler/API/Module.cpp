@@ -16,6 +16,7 @@
 
 #include "llvm/Support/Error.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -218,7 +219,35 @@ void Module::initParameters(uint64_t seed) {
     if (t.empty()) // out of memory: keep the previous values
       continue;
     uint64_t stream = dlrt::streamOf(spec.name);
-    if (spec.init == "ones")
+    // Fans as torch.nn.init computes them: dims 0 and 1 times the receptive
+    // field (the product of the remaining dims).
+    double receptive = 1, fanIn = 1, fanOut = 1;
+    if (spec.shape.size() >= 2) {
+      for (size_t d = 2; d < spec.shape.size(); ++d)
+        receptive *= double(spec.shape[d]);
+      fanIn = double(spec.shape[1]) * receptive;
+      fanOut = double(spec.shape[0]) * receptive;
+    }
+    double arg = spec.args.empty() ? -1 : spec.args[0];
+    if (spec.init == "kaiming_uniform" || spec.init == "kaiming_normal") {
+      double a = arg < 0 ? 0 : arg; // negative slope of the nonlinearity
+      double gain = std::sqrt(2.0 / (1 + a * a));
+      if (spec.init == "kaiming_uniform") {
+        double bound = gain * std::sqrt(3.0 / fanIn);
+        dlrt::fillUniform(t, -bound, bound, seed, stream);
+      } else {
+        dlrt::fillNormal(t, 0, gain / std::sqrt(fanIn), seed, stream);
+      }
+    } else if (spec.init == "xavier_uniform" || spec.init == "xavier_normal") {
+      double gain = arg < 0 ? 1 : arg;
+      if (spec.init == "xavier_uniform") {
+        double bound = gain * std::sqrt(6.0 / (fanIn + fanOut));
+        dlrt::fillUniform(t, -bound, bound, seed, stream);
+      } else {
+        dlrt::fillNormal(t, 0, gain * std::sqrt(2.0 / (fanIn + fanOut)), seed,
+                         stream);
+      }
+    } else if (spec.init == "ones")
       dlrt::fillConstant(t, 1.0);
     else if (spec.init == "uniform")
       dlrt::fillUniform(t, spec.args[0], spec.args[1], seed, stream);

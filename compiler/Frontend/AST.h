@@ -170,7 +170,10 @@ struct FnDecl {
 
 struct Initializer {
   llvm::SMLoc loc;
-  std::string name = "zeros"; // zeros, ones, uniform, normal
+  std::string name = "zeros"; // see docs/language.md
+  /// As written (compile-time expressions); evaluated into `args` by
+  /// elaboration.
+  std::vector<ExprPtr> argExprs;
   std::vector<double> args;
 };
 
@@ -182,9 +185,42 @@ struct ParamDecl {
   Initializer init;
 };
 
+/// `name: int = 3` in a model's header.
+struct ModelArg {
+  llvm::SMLoc loc;
+  std::string name;
+  std::string kind; // int, float, bool
+  ExprPtr defaultValue;
+};
+
+/// `conv1 = Conv2d(1, 64, 3, padding=1);` or, with `count`,
+/// `blocks = [Block(d) for i in range(n)];`.
+struct SubmoduleDecl {
+  llvm::SMLoc loc;
+  std::string name;
+  llvm::SMLoc modelLoc;
+  std::string model;
+  std::vector<ExprPtr> args;
+  std::vector<KeywordArg> kwargs;
+  ExprPtr count;       // list form only
+  std::string loopVar; // list form only
+};
+
+struct ModelDecl {
+  llvm::SMLoc loc;
+  std::string name;
+  std::vector<ModelArg> args;
+  std::vector<std::unique_ptr<ParamDecl>> params;
+  std::vector<SubmoduleDecl> submodules;
+  std::vector<std::unique_ptr<FnDecl>> fns;
+};
+
 struct Program {
   std::vector<std::unique_ptr<ParamDecl>> params;
   std::vector<std::unique_ptr<FnDecl>> fns;
+  /// Model definitions; elaboration instantiates the root (the last one)
+  /// into params and fns above and clears this list.
+  std::vector<std::unique_ptr<ModelDecl>> models;
   /// Names of declarations that failed to parse: Sema stays quiet about
   /// uses of them instead of cascading "unknown name" errors.
   std::vector<std::string> brokenNames;

@@ -27,6 +27,8 @@ const char *dlc::tokenSpelling(Tok kind) {
     return "'return'";
   case Tok::KwParam:
     return "'param'";
+  case Tok::KwModel:
+    return "'model'";
   case Tok::LParen:
     return "'('";
   case Tok::RParen:
@@ -144,6 +146,7 @@ Token Lexer::next() {
                    .Case("let", Tok::KwLet)
                    .Case("return", Tok::KwReturn)
                    .Case("param", Tok::KwParam)
+                   .Case("model", Tok::KwModel)
                    .Default(Tok::Identifier);
     return make(kind, start);
   }

@@ -18,6 +18,7 @@ enum class Tok {
   KwLet,
   KwReturn,
   KwParam,
+  KwModel,
   LParen,
   RParen,
   LBracket,

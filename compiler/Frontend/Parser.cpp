@@ -17,7 +17,8 @@ bool Parser::expect(Tok kind, const char *context) {
 }
 
 void Parser::skipToTopLevel() {
-  while (!is(Tok::Eof) && !is(Tok::KwFn) && !is(Tok::KwParam))
+  while (!is(Tok::Eof) && !is(Tok::KwFn) && !is(Tok::KwParam) &&
+         !is(Tok::KwModel))
     advance();
 }
 
@@ -34,29 +35,22 @@ Program Parser::parseProgram() {
           program.brokenNames.push_back(declName);
         skipToTopLevel();
       }
+    } else if (is(Tok::KwModel)) {
+      declName.clear();
+      if (!parseDecl(program.models, &Parser::parseModel)) {
+        if (!declName.empty())
+          program.brokenNames.push_back(declName);
+        skipToTopLevel();
+      }
     } else {
       if (!is(Tok::Error))
-        diags.error(tok.loc(), "expected 'fn' or 'param' at top level, found '" +
-                                   tok.text + "'");
+        diags.error(tok.loc(), "expected 'fn', 'param' or 'model' at top "
+                               "level, found '" + tok.text + "'");
       advance();
       skipToTopLevel();
     }
   }
   return program;
-}
-
-bool Parser::parseNumber(double &value) {
-  bool negative = consume(Tok::Minus);
-  if (!is(Tok::Integer) && !is(Tok::Float)) {
-    if (!is(Tok::Error))
-      diags.error(tok.loc(), "expected a number, found '" + tok.text + "'");
-    return false;
-  }
-  value = std::strtod(tok.text.str().c_str(), nullptr);
-  if (negative)
-    value = -value;
-  advance();
-  return true;
 }
 
 std::unique_ptr<ParamDecl> Parser::parseParam() {
@@ -79,10 +73,10 @@ std::unique_ptr<ParamDecl> Parser::parseParam() {
     if (consume(Tok::LParen)) {
       if (!is(Tok::RParen)) {
         do {
-          double v;
-          if (!parseNumber(v))
+          ExprPtr arg = parseExpr();
+          if (!arg)
             return nullptr;
-          param->init.args.push_back(v);
+          param->init.argExprs.push_back(std::move(arg));
         } while (consume(Tok::Comma));
       }
       if (!expect(Tok::RParen, "after the initializer arguments"))
@@ -197,6 +191,139 @@ bool Parser::parseStmt(std::vector<Stmt> &body) {
   return true;
 }
 
+bool Parser::parseCallArgs(std::vector<ExprPtr> &args,
+                           std::vector<KeywordArg> &kwargs) {
+  // The '(' is consumed by the caller.
+  if (!is(Tok::RParen)) {
+    do {
+      ExprPtr arg = parseExpr();
+      if (!arg)
+        return false;
+      // `name = value`: the name parses as an expression first.
+      if (is(Tok::Equal) && llvm::isa<NameExpr>(arg.get())) {
+        advance();
+        KeywordArg kw{arg->loc, llvm::cast<NameExpr>(arg.get())->name,
+                      parseExpr()};
+        if (!kw.value)
+          return false;
+        kwargs.push_back(std::move(kw));
+        continue;
+      }
+      if (!kwargs.empty()) {
+        diags.error(arg->loc, "positional argument after a keyword argument");
+        return false;
+      }
+      args.push_back(std::move(arg));
+    } while (consume(Tok::Comma));
+  }
+  return expect(Tok::RParen, "to close the argument list");
+}
+
+std::unique_ptr<ModelDecl> Parser::parseModel() {
+  auto model = std::make_unique<ModelDecl>();
+  advance(); // 'model'
+  model->loc = tok.loc();
+  model->name = tok.text.str();
+  if (is(Tok::Identifier))
+    declName = model->name;
+  if (!expect(Tok::Identifier, "after 'model'"))
+    return nullptr;
+  if (consume(Tok::LParen) && !is(Tok::RParen)) {
+    do {
+      ModelArg arg;
+      arg.loc = tok.loc();
+      arg.name = tok.text.str();
+      if (!expect(Tok::Identifier, "for a model argument") ||
+          !expect(Tok::Colon, "after the model argument's name"))
+        return nullptr;
+      arg.kind = tok.text.str();
+      if (!expect(Tok::Identifier, "for the argument's kind (int, float, bool)"))
+        return nullptr;
+      if (consume(Tok::Equal) && !(arg.defaultValue = parseExpr()))
+        return nullptr;
+      model->args.push_back(std::move(arg));
+    } while (consume(Tok::Comma));
+    if (!expect(Tok::RParen, "to close the model's arguments"))
+      return nullptr;
+  } else if (is(Tok::RParen)) {
+    advance();
+  }
+  if (!expect(Tok::LBrace, "to open the model's body"))
+    return nullptr;
+  while (!consume(Tok::RBrace)) {
+    if (is(Tok::Eof)) {
+      diags.error(tok.loc(), "expected '}' to close model '" + model->name +
+                                 "', found end of file");
+      return nullptr;
+    }
+    if (is(Tok::KwParam)) {
+      auto param = parseParam();
+      if (!param)
+        return nullptr;
+      model->params.push_back(std::move(param));
+    } else if (is(Tok::KwFn)) {
+      auto fn = parseFn();
+      if (!fn)
+        return nullptr;
+      model->fns.push_back(std::move(fn));
+    } else if (is(Tok::Identifier)) {
+      if (!parseSubmodule(*model))
+        return nullptr;
+    } else {
+      if (!is(Tok::Error))
+        diags.error(tok.loc(), "expected 'param', 'fn' or a submodule "
+                               "('name = Layer(...);') in model '" +
+                                   model->name + "', found '" + tok.text + "'");
+      return nullptr;
+    }
+  }
+  return model;
+}
+
+bool Parser::parseSubmodule(ModelDecl &model) {
+  SubmoduleDecl sub;
+  sub.loc = tok.loc();
+  sub.name = tok.text.str();
+  advance();
+  if (!expect(Tok::Equal, "after the submodule's name"))
+    return false;
+  bool isList = consume(Tok::LBracket);
+  sub.modelLoc = tok.loc();
+  sub.model = tok.text.str();
+  if (!expect(Tok::Identifier, "naming a model or layer") ||
+      !expect(Tok::LParen, "after the model's name") ||
+      !parseCallArgs(sub.args, sub.kwargs))
+    return false;
+  if (isList) {
+    // `for i in range(n)`: 'for', 'in' and 'range' are contextual words.
+    auto word = [&](const char *w) {
+      if (is(Tok::Identifier) && tok.text == w) {
+        advance();
+        return true;
+      }
+      if (!is(Tok::Error))
+        diags.error(tok.loc(), std::string("expected '") + w +
+                                   "' in a submodule list, found '" +
+                                   tok.text.str() + "'");
+      return false;
+    };
+    if (!word("for"))
+      return false;
+    sub.loopVar = tok.text.str();
+    if (!expect(Tok::Identifier, "for the loop variable") || !word("in") ||
+        !word("range") || !expect(Tok::LParen, "after 'range'"))
+      return false;
+    if (!(sub.count = parseExpr()) ||
+        !expect(Tok::RParen, "to close 'range'") ||
+        !expect(Tok::RBracket, "to close the submodule list"))
+      return false;
+  }
+  if (!expect(Tok::Semicolon, "after the submodule"))
+    return false;
+  model.submodules.push_back(std::move(sub));
+  return true;
+}
+
 ExprPtr Parser::checkHeight(ExprPtr e) {
   // Every later walk over the tree (Sema, MLIRGen, the printer) recurses, so
   // a tree as tall as a long chain `x + x + ...` must be refused here.
@@ -275,29 +402,7 @@ ExprPtr Parser::parsePrimary() {
       return std::make_unique<NameExpr>(loc, name);
     std::vector<ExprPtr> args;
     std::vector<KeywordArg> kwargs;
-    if (!is(Tok::RParen)) {
-      do {
-        ExprPtr arg = parseExpr();
-        if (!arg)
-          return nullptr;
-        // `name = value`: the name parses as an expression first.
-        if (is(Tok::Equal) && llvm::isa<NameExpr>(arg.get())) {
-          advance();
-          KeywordArg kw{arg->loc, llvm::cast<NameExpr>(arg.get())->name,
-                        parseExpr()};
-          if (!kw.value)
-            return nullptr;
-          kwargs.push_back(std::move(kw));
-          continue;
-        }
-        if (!kwargs.empty()) {
-          diags.error(arg->loc, "positional argument after a keyword argument");
-          return nullptr;
-        }
-        args.push_back(std::move(arg));
-      } while (consume(Tok::Comma));
-    }
-    if (!expect(Tok::RParen, "to close the call"))
+    if (!parseCallArgs(args, kwargs))
       return nullptr;
     return checkHeight(std::make_unique<CallExpr>(loc, name, std::move(args),
                                                   std::move(kwargs)));

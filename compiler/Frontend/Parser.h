@@ -1,9 +1,14 @@
 //===- Parser.h - recursive-descent parser for DL ---------------*- C++ -*-===//
 //
 // Grammar (docs/language.md has the user-facing version):
-//   program   := (param | fn)*
+//   program   := (param | fn | model)*
+//   model     := 'model' IDENT ('(' marg (',' marg)* ')')? '{' member* '}'
+//   marg      := IDENT ':' IDENT ('=' expr)?
+//   member    := param | fn | IDENT '=' instance ';'
+//              | IDENT '=' '[' instance 'for' IDENT 'in' 'range' '(' expr ')' ']' ';'
+//   instance  := IDENT '(' args ')' 
 //   param     := 'param' IDENT ':' type ('=' init)? ';'
-//   init      := IDENT ('(' number (',' number)* ')')?
+//   init      := IDENT ('(' expr (',' expr)* ')')?
 //   fn        := 'fn' IDENT '(' (arg (',' arg)*)? ')' '->' type block
 //   arg       := IDENT ':' type
 //   type      := IDENT ('[' dim (',' dim)* ']')?        dim := INT | IDENT
@@ -57,9 +62,12 @@ private:
   }
 
   std::unique_ptr<ParamDecl> parseParam();
+  std::unique_ptr<ModelDecl> parseModel();
+  bool parseSubmodule(ModelDecl &model);
+  bool parseCallArgs(std::vector<ExprPtr> &args,
+                     std::vector<KeywordArg> &kwargs);
   std::unique_ptr<FnDecl> parseFn();
   bool parseType(TypeExpr &type);
-  bool parseNumber(double &value);
   bool parseStmt(std::vector<Stmt> &body);
   ExprPtr checkHeight(ExprPtr e);
   ExprPtr parseExpr();

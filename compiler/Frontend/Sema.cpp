@@ -84,20 +84,39 @@ private:
                                  "' must have a static shape; '" + d.symbol +
                                  "' is symbolic");
     }
-    static const std::map<std::string, size_t> arities = {
-        {"zeros", 0}, {"ones", 0}, {"uniform", 2}, {"normal", 2}};
+    // name -> (min, max) argument count.
+    static const std::map<std::string, std::pair<size_t, size_t>> arities = {
+        {"zeros", {0, 0}},          {"ones", {0, 0}},
+        {"uniform", {2, 2}},        {"normal", {2, 2}},
+        {"kaiming_uniform", {0, 1}}, {"kaiming_normal", {0, 1}},
+        {"xavier_uniform", {0, 1}}, {"xavier_normal", {0, 1}}};
     auto it = arities.find(param.init.name);
+    bool random = param.init.name != "zeros" && param.init.name != "ones";
+    bool fanBased = random && param.init.name != "uniform" &&
+                    param.init.name != "normal";
     if (it == arities.end()) {
-      diags.error(param.init.loc, "unknown initializer '" + param.init.name +
-                                      "' (expected zeros, ones, uniform(lo, "
-                                      "hi) or normal(mean, std))");
-    } else if (param.init.args.size() != it->second) {
+      diags.error(param.init.loc,
+                  "unknown initializer '" + param.init.name +
+                      "' (expected zeros, ones, uniform(lo, hi), normal(mean, "
+                      "std), kaiming_uniform, kaiming_normal, xavier_uniform "
+                      "or xavier_normal)");
+    } else if (param.init.argExprs.size() < it->second.first ||
+               param.init.argExprs.size() > it->second.second) {
+      std::string expected =
+          it->second.first == it->second.second
+              ? std::to_string(it->second.first)
+              : std::to_string(it->second.first) + " or " +
+                    std::to_string(it->second.second);
       diags.error(param.init.loc, "initializer '" + param.init.name +
-                                      "' expects " + std::to_string(it->second) +
+                                      "' expects " + expected +
                                       " arguments, got " +
-                                      std::to_string(param.init.args.size()));
-    } else if ((param.init.name == "uniform" || param.init.name == "normal") &&
-               !isFloat(param.type.elem)) {
+                                      std::to_string(param.init.argExprs.size()));
+    } else if (fanBased && param.type.rank() < 2) {
+      diags.error(param.init.loc, "initializer '" + param.init.name +
+                                      "' computes fan-in and fan-out, which "
+                                      "needs a parameter of rank 2 or more; '" +
+                                      param.name + "' is " + param.type.str());
+    } else if (random && !isFloat(param.type.elem)) {
       diags.error(param.init.loc, "initializer '" + param.init.name +
                                       "' needs a floating-point parameter, "
                                       "but '" + param.name + "' is " +
