@@ -91,10 +91,11 @@ public:
       : program(program), diags(diags) {}
 
   bool run() {
+    unsigned before = diags.errorCount();
     for (auto &p : program.params)
       evalInit(*p, Consts());
     if (program.models.empty())
-      return !diags.hasErrors();
+      return diags.errorCount() == before;
     for (auto &m : program.models) {
       if (layerSpecs().count(m->name))
         diags.error(m->loc, "model '" + m->name +
@@ -107,7 +108,7 @@ public:
     if (bindArgs(root, {}, {}, Consts(), root.loc, inst.consts))
       instantiate(root, inst, 0);
     program.models.clear();
-    return !diags.hasErrors();
+    return diags.errorCount() == before;
   }
 
 private:

@@ -1,6 +1,7 @@
 //===- MLPTest.cpp - examples/mlp.dl against a naive C++ reference --------===//
 //
-// The reference evaluates relu(x @ w1 + b1) @ w2 + b2 in double precision
+// The reference evaluates relu(x W1^T + b1) W2^T + b2 (PyTorch's Linear,
+// weights stored [out, in]) in double precision
 // with plain loops. The tolerance is not a guess: for a dot product of n
 // terms computed in float in any order (tiling, vectorisation and FMA
 // included), |fl(x.y) - x.y| <= gamma_n * sum_i |x_i y_i| with
@@ -42,10 +43,12 @@ TEST_P(MLP, ForwardMatchesNaiveReferenceWithinTheFloatErrorBound) {
   ASSERT_TRUE(out.ok()) << out.message();
   ASSERT_EQ(out->shape(), (dl::Shape{B, O}));
 
-  const float *w1 = net.parameter("w1")->data<float>();
-  const float *b1 = net.parameter("b1")->data<float>();
-  const float *w2 = net.parameter("w2")->data<float>();
-  const float *b2 = net.parameter("b2")->data<float>();
+  ASSERT_EQ(net.parameter("fc1.weight")->shape(), (dl::Shape{H, I}));
+  ASSERT_EQ(net.parameter("fc2.weight")->shape(), (dl::Shape{O, H}));
+  const float *w1 = net.parameter("fc1.weight")->data<float>();
+  const float *b1 = net.parameter("fc1.bias")->data<float>();
+  const float *w2 = net.parameter("fc2.weight")->data<float>();
+  const float *b2 = net.parameter("fc2.bias")->data<float>();
   const float *xs = x.data<float>();
   double worst = 0;
   for (int64_t n = 0; n < B; ++n) {
@@ -53,7 +56,7 @@ TEST_P(MLP, ForwardMatchesNaiveReferenceWithinTheFloatErrorBound) {
     for (int64_t j = 0; j < H; ++j) {
       double acc = b1[j], mag = std::fabs(b1[j]);
       for (int64_t i = 0; i < I; ++i) {
-        double p = double(xs[n * I + i]) * w1[i * H + j];
+        double p = double(xs[n * I + i]) * w1[j * I + i];
         acc += p;
         mag += std::fabs(p);
       }
@@ -64,9 +67,9 @@ TEST_P(MLP, ForwardMatchesNaiveReferenceWithinTheFloatErrorBound) {
     for (int64_t k = 0; k < O; ++k) {
       double acc = b2[k], mag = std::fabs(b2[k]), carried = 0;
       for (int64_t j = 0; j < H; ++j) {
-        acc += h[j] * w2[j * O + k];
-        mag += hAbs[j] * std::fabs(w2[j * O + k]);
-        carried += hErr[j] * std::fabs(w2[j * O + k]);
+        acc += h[j] * w2[k * H + j];
+        mag += hAbs[j] * std::fabs(w2[k * H + j]);
+        carried += hErr[j] * std::fabs(w2[k * H + j]);
       }
       double bound = gamma(H + 1) * mag + carried;
       double got = out->data<float>()[n * O + k];
