@@ -1,0 +1,78 @@
+//===- TorchParityTest.cpp - examples/mnist_cnn.dl against PyTorch --------===//
+//
+// The fixtures in test/fixtures/torch come from make_reference.py (Debian's
+// python3-torch 1.13): the PyTorch twin of the model, initialised with seed
+// 0, its state_dict saved as safetensors, a fixed batch, and the logits and
+// loss computed in float64. Loading that file checks the parameter names and
+// layouts; the outputs must agree within torch.testing.assert_close's
+// float32 tolerances (atol 1e-5, rtol 1.3e-6); see the script for why these
+// and not the worst-case bound.
+//
+//===----------------------------------------------------------------------===//
+#include "dl/Compiler.h"
+#include "dlrt/Npy.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace {
+
+const std::string fixtures = DLC_FIXTURES_DIR "/torch/";
+
+dl::Tensor load(const std::string &name) {
+  auto t = dlrt::readNpy(fixtures + name);
+  EXPECT_TRUE(t.ok()) << t.message();
+  return t.ok() ? *t : dl::Tensor();
+}
+
+TEST(TorchParity, MnistCnnForwardAndLossMatchPyTorch) {
+  dl::Compiler compiler;
+  auto compiled = compiler.compileFile(DLC_EXAMPLES_DIR "/mnist_cnn.dl");
+  ASSERT_TRUE(compiled.ok()) << compiled.errors();
+  dl::Module &net = *compiled.module;
+  dlrt::Status loaded = net.loadParameters(fixtures + "mnist_cnn.safetensors");
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
+  EXPECT_EQ(net.parameterNames(),
+            (std::vector<std::string>{"conv1.weight", "conv1.bias",
+                                      "fc1.weight", "fc1.bias", "fc2.weight",
+                                      "fc2.bias"}));
+
+  dl::Tensor x = load("input.npy"), y = load("labels.npy");
+  dl::Tensor want = load("logits.npy"), wantLoss = load("loss.npy");
+  ASSERT_EQ(want.dtype(), dl::DType::F64);
+  auto logits = net.call("forward", {x});
+  ASSERT_TRUE(logits.ok()) << logits.message();
+  ASSERT_EQ(logits->shape(), want.shape());
+  for (int64_t i = 0; i < want.numElements(); ++i) {
+    double w = want.data<double>()[i];
+    EXPECT_NEAR(logits->data<float>()[i], w, 1e-5 + 1.3e-6 * std::fabs(w))
+        << "logit " << i;
+  }
+  auto loss = net.call("loss", {x, y});
+  ASSERT_TRUE(loss.ok()) << loss.message();
+  double w = wantLoss.data<double>()[0];
+  EXPECT_NEAR(loss->data<float>()[0], w, 1e-5 + 1.3e-6 * std::fabs(w));
+}
+
+TEST(TorchParity, MisnamedOrMisshapedCheckpointsAreRejected) {
+  const char *src = R"(
+    model Net {
+      conv1 = Conv2d(1, 64, 3, padding=1);
+      fc1 = Linear(64 * 14 * 14, 100);
+      fn forward(x: f32[B, 1, 28, 28]) -> f32[B, 100] {
+        return fc1(flatten(max_pool2d(conv1(x), 2)));
+      }
+    })";
+  dl::Compiler compiler;
+  auto compiled = compiler.compileString(src, "net.dl");
+  ASSERT_TRUE(compiled.ok()) << compiled.errors();
+  dlrt::Status s = compiled.module->loadParameters(fixtures + "mnist_cnn.safetensors");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("parameter 'fc1.weight' is declared f32[100, 12544] "
+                             "but the value is f32[128, 12544]"),
+            std::string::npos)
+      << s.message();
+}
+
+} // namespace
