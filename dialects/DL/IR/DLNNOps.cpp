@@ -329,8 +329,9 @@ DL_POOL_IMPL(AvgPool2dOp)
 
 template <typename OpT> static LogicalResult verifyAxis(OpT op) {
   int64_t rank = op.getType().getRank();
-  if (op.getAxis() < 0 || op.getAxis() >= rank)
-    return op.emitOpError("axis ") << op.getAxis() << " is out of range for rank "
+  auto axis = static_cast<int64_t>(op.getAxis());
+  if (axis < 0 || axis >= rank)
+    return op.emitOpError("axis ") << axis << " is out of range for rank "
                                    << rank;
   return success();
 }
