@@ -293,15 +293,12 @@ private:
     if (a.elem != b.elem)
       return error(call.loc, "'matmul': element types differ: " + a.str() +
                                  " and " + b.str());
-    if (a.rank() != 2 || b.rank() != 2)
-      return error(call.loc, "'matmul' expects two matrices (rank 2), got " +
-                                 a.str() + " and " + b.str());
-    if (a.dims[1] != b.dims[0])
+    std::string why;
+    std::optional<TensorType> r = matmulType(a, b, why);
+    if (!r)
       return error(call.loc, "shape mismatch in 'matmul': " + a.str() +
-                                 " and " + b.str() + ": inner dimensions " +
-                                 a.dims[1].str() + " and " + b.dims[0].str() +
-                                 " differ");
-    call.type = TensorType{a.elem, {a.dims[0], b.dims[1]}};
+                                 " and " + b.str() + ": " + why);
+    call.type = *r;
     return true;
   }
 

@@ -347,19 +347,14 @@ private:
 
   bool checkMatmul(BinaryExpr &bin) {
     const TensorType &a = bin.lhs->type, &b = bin.rhs->type;
-    if (a.rank() != 2 || b.rank() != 2) {
-      diags.error(bin.loc, "'@' expects two matrices (rank 2), got " + a.str() +
-                               " @ " + b.str());
-      return false;
-    }
-    if (a.dims[1] != b.dims[0]) {
+    std::string why;
+    std::optional<TensorType> r = matmulType(a, b, why);
+    if (!r) {
       diags.error(bin.loc, "shape mismatch in '@': " + a.str() + " @ " +
-                               b.str() + ": inner dimensions " +
-                               a.dims[1].str() + " and " + b.dims[0].str() +
-                               " differ");
+                               b.str() + ": " + why);
       return false;
     }
-    bin.type = TensorType{a.elem, {a.dims[0], b.dims[1]}};
+    bin.type = *r;
     return true;
   }
 

@@ -55,6 +55,32 @@ std::optional<TensorType> dlc::broadcastTypes(const TensorType &a,
   return result;
 }
 
+std::optional<TensorType> dlc::matmulType(const TensorType &a,
+                                          const TensorType &b,
+                                          std::string &why) {
+  int64_t ra = a.rank(), rb = b.rank();
+  if (ra < 2 || rb < 2 || (rb > 2 && rb != ra)) {
+    why = "expects [M, K] @ [K, N], [..., M, K] @ [K, N] or batches of "
+          "equal rank";
+    return std::nullopt;
+  }
+  const Dim &k1 = a.dims[ra - 1], &k2 = b.dims[rb - 2];
+  if (k1 != k2) {
+    why = "inner dimensions " + k1.str() + " and " + k2.str() + " differ";
+    return std::nullopt;
+  }
+  TensorType r{a.elem, std::vector<Dim>(a.dims.begin(), a.dims.end() - 1)};
+  if (rb > 2)
+    for (int64_t d = 0; d < ra - 2; ++d)
+      if (a.dims[d] != b.dims[d]) {
+        why = "batch dimension " + std::to_string(d) + " differs (" +
+              a.dims[d].str() + " vs " + b.dims[d].str() + ")";
+        return std::nullopt;
+      }
+  r.dims.push_back(b.dims[rb - 1]);
+  return r;
+}
+
 std::string TensorType::str() const {
   std::string s = elemTypeName(elem);
   if (dims.empty())

@@ -63,6 +63,12 @@ struct TensorType {
 std::optional<TensorType> broadcastTypes(const TensorType &a,
                                          const TensorType &b, size_t &badDim);
 
+/// The matrix product's type: [M, K] @ [K, N], [..., M, K] @ [K, N], or
+/// [..., M, K] @ [..., K, N] with equal batch dimensions. On failure returns
+/// nullopt with the reason in `why`.
+std::optional<TensorType> matmulType(const TensorType &a, const TensorType &b,
+                                     std::string &why);
+
 } // namespace dlc
 
 #endif // DLC_FRONTEND_TYPES_H

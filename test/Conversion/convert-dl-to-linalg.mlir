@@ -51,8 +51,8 @@ func.func @scale(%x: tensor<6xf32>) -> tensor<6xf32> {
 // CHECK-SAME: (%[[A:.*]]: tensor<?x3xf32>, %[[B:.*]]: tensor<3x?xf32>)
 // CHECK-DAG: %[[M:.*]] = tensor.dim %[[A]], %c0
 // CHECK-DAG: %[[N:.*]] = tensor.dim %[[B]], %c1
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK: %[[E:.*]] = tensor.empty(%[[M]], %[[N]]) : tensor<?x?xf32>
-// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK: %[[F:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[E]] : tensor<?x?xf32>)
 // CHECK: linalg.matmul ins(%[[A]], %[[B]] : tensor<?x3xf32>, tensor<3x?xf32>) outs(%[[F]] : tensor<?x?xf32>)
 func.func @matmul(%a: tensor<?x3xf32>, %b: tensor<3x?xf32>) -> tensor<?x?xf32> {
@@ -221,4 +221,41 @@ func.func @pools(%x: tensor<?x2x7x7xf32>) -> (tensor<?x2x3x3xf32>, tensor<?x2x7x
 func.func @one_hot(%y: tensor<?xi64>) -> tensor<?x10xf32> {
   %0 = dl.one_hot %y : tensor<?xi64> -> tensor<?x10xf32>
   return %0 : tensor<?x10xf32>
+}
+
+// -----
+
+// Batched products read the batch dimensions directly: no reshapes.
+// CHECK-DAG: #[[A:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-DAG: #[[B:.*]] = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+// CHECK-DAG: #[[C:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @sequence_matmul
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: linalg.generic {indexing_maps = [#[[A]], #[[B]], #[[C]]], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+// CHECK: arith.mulf
+// CHECK: arith.addf
+func.func @sequence_matmul(%x: tensor<?x7x4xf32>, %w: tensor<4x5xf32>) -> tensor<?x7x5xf32> {
+  %0 = dl.matmul %x, %w : tensor<?x7x4xf32>, tensor<4x5xf32>
+  return %0 : tensor<?x7x5xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @batch3
+// CHECK: linalg.batch_matmul ins(%{{.*}}, %{{.*}} : tensor<?x6x8xf32>, tensor<?x8x6xf32>)
+func.func @batch3(%q: tensor<?x6x8xf32>, %k: tensor<?x8x6xf32>) -> tensor<?x6x6xf32> {
+  %0 = dl.matmul %q, %k : tensor<?x6x8xf32>, tensor<?x8x6xf32>
+  return %0 : tensor<?x6x6xf32>
+}
+
+// -----
+
+// Rank-4 batches (attention's [B, H, T, D]).
+// CHECK-DAG: #[[Q:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>
+// CHECK-DAG: #[[K:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d4, d3)>
+// CHECK-LABEL: func.func @attention_scores
+// CHECK: linalg.generic {indexing_maps = [#[[Q]], #[[K]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+func.func @attention_scores(%q: tensor<2x4x6x8xf32>, %k: tensor<2x4x8x6xf32>) -> tensor<2x4x6x6xf32> {
+  %0 = dl.matmul %q, %k : tensor<2x4x6x8xf32>, tensor<2x4x8x6xf32>
+  return %0 : tensor<2x4x6x6xf32>
 }

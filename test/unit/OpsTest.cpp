@@ -93,6 +93,40 @@ std::vector<double> map(const dl::Tensor &x, double (*f)(double)) {
   return r;
 }
 
+/// Naive batched product: a [Bt, M, K] (or [M, K] shared) times b.
+TEST(Ops, BatchedMatmul) {
+  auto check = [](const std::string &src, dl::Shape as, dl::Shape bs,
+                  bool bShared) {
+    SCOPED_TRACE(src);
+    dl::Tensor a = randn(as, -1, 1, 10), b = randn(bs, -1, 1, 11);
+    dl::Tensor r = run(src, {a, b});
+    int64_t K = as.back(), M = as[as.size() - 2], N = bs.back();
+    int64_t batches = a.numElements() / (M * K);
+    std::vector<double> ref, mags;
+    for (int64_t t = 0; t < batches; ++t)
+      for (int64_t i = 0; i < M; ++i)
+        for (int64_t j = 0; j < N; ++j) {
+          double acc = 0, mag = 0;
+          for (int64_t k = 0; k < K; ++k) {
+            double p = double(at(a, (t * M + i) * K + k)) *
+                       at(b, ((bShared ? 0 : t) * K + k) * N + j);
+            acc += p;
+            mag += std::fabs(p);
+          }
+          ref.push_back(acc);
+          mags.push_back(mag);
+        }
+    expectWithin(r, ref, [&](int64_t i, double) { return gamma(K) * mags[i] + 1e-30; });
+  };
+  check("fn f(x: f32[B, T, 5], w: f32[5, 3]) -> f32[B, T, 3] { return x @ w; }",
+        {2, 3, 5}, {5, 3}, true);
+  check("fn f(q: f32[B, H, 4, 6], k: f32[B, H, 6, 4]) -> f32[B, H, 4, 4] { "
+        "return matmul(q, k); }",
+        {2, 3, 4, 6}, {2, 3, 6, 4}, false);
+  check("fn f(a: f32[3, 2, 7], b: f32[3, 7, 5]) -> f32[3, 2, 5] { return a @ b; }",
+        {3, 2, 7}, {3, 7, 5}, false);
+}
+
 TEST(Ops, UnaryMath) {
   dl::Tensor x = randn({3, 7}, -4, 4);
   dl::Tensor pos = randn({3, 7}, 0.01, 50, 2);

@@ -136,6 +136,33 @@ struct BroadcastBinaryLowering : OpConversionPattern<DLOp> {
   }
 };
 
+/// A zero-filled accumulator of the product's type; dynamic sizes come from
+/// the operand that carries each dimension.
+Value productInit(OpBuilder &b, Location loc, RankedTensorType type, Value lhs,
+                  Value rhs) {
+  int64_t rank = type.getRank();
+  auto l = cast<RankedTensorType>(lhs.getType());
+  auto r = cast<RankedTensorType>(rhs.getType());
+  SmallVector<Value> dyn;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!type.isDynamicDim(d))
+      continue;
+    if (d == rank - 1)
+      dyn.push_back(tensor::DimOp::create(b, loc, rhs, r.getRank() - 1));
+    else if (l.isDynamicDim(d))
+      dyn.push_back(tensor::DimOp::create(b, loc, lhs, d));
+    else
+      dyn.push_back(tensor::DimOp::create(b, loc, rhs, d));
+  }
+  Value zero = scalarConstant(b, loc, type.getElementType(), 0);
+  return linalg::FillOp::create(b, loc, zero, emptyTensor(b, loc, type, dyn))
+      .getResult(0);
+}
+
+/// Lowers dl.matmul without reshapes: linalg.matmul for matrices,
+/// linalg.batch_matmul for rank-3 batches, and otherwise a contraction
+/// generic whose maps read the batch dimensions directly (reshaping dynamic
+/// batch dimensions in and out would only be undone by fusion).
 struct MatMulLowering : OpConversionPattern<MatMulOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -143,22 +170,59 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
   matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto resultType = cast<RankedTensorType>(op.getType());
-    SmallVector<Value> sizes;
-    if (resultType.isDynamicDim(0))
-      sizes.push_back(tensor::DimOp::create(rewriter, loc, adaptor.getLhs(), 0));
-    if (resultType.isDynamicDim(1))
-      sizes.push_back(tensor::DimOp::create(rewriter, loc, adaptor.getRhs(), 1));
-    Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
-                                         resultType.getElementType(), sizes);
-    Value zero = arith::ConstantOp::create(
-        rewriter, loc, rewriter.getZeroAttr(resultType.getElementType()));
-    Value filled =
-        linalg::FillOp::create(rewriter, loc, zero, init).getResult(0);
-    auto matmul = linalg::MatmulOp::create(
-        rewriter, loc, TypeRange{resultType},
-        ValueRange{adaptor.getLhs(), adaptor.getRhs()}, ValueRange{filled});
-    rewriter.replaceOp(op, matmul->getResults());
+    auto type = cast<RankedTensorType>(op.getType());
+    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+    int64_t rank = type.getRank();
+    int64_t rr = cast<RankedTensorType>(rhs.getType()).getRank();
+    Value init = productInit(rewriter, loc, type, lhs, rhs);
+    Value product;
+    if (rank == 2) {
+      product = linalg::MatmulOp::create(rewriter, loc, TypeRange{type},
+                                         ValueRange{lhs, rhs}, ValueRange{init})
+                    ->getResult(0);
+    } else if (rank == 3 && rr == 3) {
+      product = linalg::BatchMatmulOp::create(rewriter, loc, TypeRange{type},
+                                              ValueRange{lhs, rhs},
+                                              ValueRange{init})
+                    ->getResult(0);
+    } else {
+      // Iteration space (batch..., m, n, k).
+      MLIRContext *ctx = rewriter.getContext();
+      int64_t n = rank + 1;
+      auto dim = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+      SmallVector<AffineExpr> a, b, c;
+      for (int64_t d = 0; d < rank - 2; ++d) {
+        a.push_back(dim(d));
+        c.push_back(dim(d));
+        if (rr > 2)
+          b.push_back(dim(d));
+      }
+      a.append({dim(rank - 2), dim(rank)});
+      b.append({dim(rank), dim(rank - 1)});
+      c.append({dim(rank - 2), dim(rank - 1)});
+      SmallVector<AffineMap> maps = {AffineMap::get(n, 0, a, ctx),
+                                     AffineMap::get(n, 0, b, ctx),
+                                     AffineMap::get(n, 0, c, ctx)};
+      SmallVector<utils::IteratorType> it(n, utils::IteratorType::parallel);
+      it.back() = utils::IteratorType::reduction;
+      product = linalg::GenericOp::create(
+                    rewriter, loc, TypeRange{type}, ValueRange{lhs, rhs},
+                    ValueRange{init}, maps, it,
+                    [](OpBuilder &nb, Location l, ValueRange args) {
+                      bool isFloat = isa<FloatType>(args[0].getType());
+                      Value p = isFloat ? Value(arith::MulFOp::create(
+                                              nb, l, args[0], args[1]))
+                                        : Value(arith::MulIOp::create(
+                                              nb, l, args[0], args[1]));
+                      Value sum = isFloat ? Value(arith::AddFOp::create(
+                                                nb, l, args[2], p))
+                                          : Value(arith::AddIOp::create(
+                                                nb, l, args[2], p));
+                      linalg::YieldOp::create(nb, l, sum);
+                    })
+                    .getResult(0);
+    }
+    rewriter.replaceOp(op, product);
     return success();
   }
 };

@@ -118,48 +118,64 @@ DL_BROADCAST_OP_IMPL(PowOp)
 // MatMulOp
 //===----------------------------------------------------------------------===//
 
+/// Matrix product shapes: [M, K] @ [K, N]; [..., M, K] @ [K, N] (the
+/// right matrix shared by every batch); [..., M, K] @ [..., K, N] with equal
+/// batch dimensions. Reports through `loc` when given.
+static LogicalResult inferMatMul(std::optional<Location> loc, Type lhsType,
+                                 Type rhsType, SmallVectorImpl<Type> &inferred) {
+  auto lhs = dyn_cast<RankedTensorType>(lhsType);
+  auto rhs = dyn_cast<RankedTensorType>(rhsType);
+  if (!lhs || !rhs)
+    return failure();
+  auto fail = [&](const Twine &why) {
+    if (loc)
+      mlir::emitError(*loc) << "'dl.matmul' " << why;
+    return failure();
+  };
+  int64_t lr = lhs.getRank(), rr = rhs.getRank();
+  if (lr < 2 || rr < 2 || (rr > 2 && rr != lr))
+    return fail("expects [..., M, K] @ [K, N] or equal-rank batches, got " +
+                shapeString(lhs.getShape()) + " and " +
+                shapeString(rhs.getShape()));
+  if (lhs.getElementType() != rhs.getElementType())
+    return fail("element types differ");
+  int64_t k1 = lhs.getDimSize(lr - 1), k2 = rhs.getDimSize(rr - 2);
+  if (!ShapedType::isDynamic(k1) && !ShapedType::isDynamic(k2) && k1 != k2)
+    return fail("contraction sizes differ: " + shapeString(lhs.getShape()) +
+                " @ " + shapeString(rhs.getShape()) + " (" + Twine(k1) +
+                " vs " + Twine(k2) + ")");
+  SmallVector<int64_t> shape(lhs.getShape().drop_back());
+  if (rr > 2)
+    for (int64_t d = 0; d < lr - 2; ++d) {
+      int64_t a = lhs.getDimSize(d), b = rhs.getDimSize(d);
+      if (!ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b)
+        return fail("batch dimensions differ: " + shapeString(lhs.getShape()) +
+                    " @ " + shapeString(rhs.getShape()));
+      if (ShapedType::isDynamic(a))
+        shape[d] = b;
+    }
+  shape.push_back(rhs.getDimSize(rr - 1));
+  inferred.push_back(RankedTensorType::get(shape, lhs.getElementType()));
+  return success();
+}
+
 LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
                                          std::optional<Location> loc,
                                          ValueRange operands, DictionaryAttr,
                                          OpaqueProperties, RegionRange,
                                          SmallVectorImpl<Type> &inferred) {
-  auto lhs = dyn_cast<RankedTensorType>(operands[0].getType());
-  auto rhs = dyn_cast<RankedTensorType>(operands[1].getType());
-  if (!lhs || !rhs)
-    return failure();
-  if (lhs.getRank() != 2 || rhs.getRank() != 2) {
-    if (loc)
-      mlir::emitError(*loc) << "'dl.matmul' expects rank-2 operands, got "
-                      << shapeString(lhs.getShape()) << " and "
-                      << shapeString(rhs.getShape());
-    return failure();
-  }
-  inferred.push_back(RankedTensorType::get(
-      {lhs.getDimSize(0), rhs.getDimSize(1)}, lhs.getElementType()));
-  return success();
+  return inferMatMul(loc, operands[0].getType(), operands[1].getType(),
+                     inferred);
 }
 
 LogicalResult MatMulOp::verify() {
-  auto lhs = getLhs().getType();
-  auto rhs = getRhs().getType();
-  if (lhs.getRank() != 2 || rhs.getRank() != 2)
-    return emitOpError("expects rank-2 operands, got ")
-           << shapeString(lhs.getShape()) << " and "
-           << shapeString(rhs.getShape());
-  if (lhs.getElementType() != rhs.getElementType())
-    return emitOpError("element types differ: ")
-           << lhs.getElementType() << " vs " << rhs.getElementType();
-  int64_t k1 = lhs.getDimSize(1), k2 = rhs.getDimSize(0);
-  if (!ShapedType::isDynamic(k1) && !ShapedType::isDynamic(k2) && k1 != k2)
-    return emitOpError("contraction sizes differ: ")
-           << shapeString(lhs.getShape()) << " @ "
-           << shapeString(rhs.getShape()) << " (" << k1 << " vs " << k2
-           << ")";
-  RankedTensorType expected = RankedTensorType::get(
-      {lhs.getDimSize(0), rhs.getDimSize(1)}, lhs.getElementType());
-  if (getType() != expected)
+  SmallVector<Type> inferred;
+  if (failed(inferMatMul(getLoc(), getLhs().getType(), getRhs().getType(),
+                         inferred)))
+    return failure();
+  if (getType() != inferred[0])
     return emitOpError("result type ")
-           << getType() << " does not match the inferred type " << expected;
+           << getType() << " does not match the inferred type " << inferred[0];
   return success();
 }
 

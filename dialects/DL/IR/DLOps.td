@@ -78,10 +78,12 @@ def DL_DivOp : DL_BroadcastBinaryOp<"div", "division", DL_FloatTensor>;
 
 def DL_MatMulOp : DL_Op<"matmul", [Pure,
     DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
-  let summary = "Matrix product of two rank-2 tensors";
+  let summary = "Matrix product, optionally batched";
   let description = [{
-    `[M, K] x [K, N] -> [M, N]`. The contraction sizes must agree when both
-    are static.
+    `[M, K] x [K, N] -> [M, N]`; `[..., M, K] x [K, N] -> [..., M, N]` (one
+    right matrix for every batch, as a Linear layer on a sequence);
+    `[..., M, K] x [..., K, N] -> [..., M, N]` with equal batch dimensions.
+    The contraction sizes must agree when both are static.
 
     ```mlir
     %r = dl.matmul %a, %b : tensor<?x784xf32>, tensor<784x128xf32>

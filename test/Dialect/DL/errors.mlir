@@ -17,16 +17,24 @@ func.func @element_types_differ(%a: tensor<4xf32>, %b: tensor<4xf64>) {
 // -----
 
 func.func @matmul_inner(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) {
-  // expected-error @+1 {{'dl.matmul' op contraction sizes differ: 2x3 @ 4x5 (3 vs 4)}}
+  // expected-error @+1 {{'dl.matmul' contraction sizes differ: 2x3 @ 4x5 (3 vs 4)}}
   %0 = dl.matmul %a, %b : tensor<2x3xf32>, tensor<4x5xf32>
   return
 }
 
 // -----
 
-func.func @matmul_rank(%a: tensor<2x3x4xf32>, %b: tensor<4x5xf32>) {
-  // expected-error @+1 {{'dl.matmul' expects rank-2 operands, got 2x3x4 and 4x5}}
-  %0 = dl.matmul %a, %b : tensor<2x3x4xf32>, tensor<4x5xf32>
+func.func @matmul_rank(%a: tensor<3xf32>, %b: tensor<3x5xf32>) {
+  // expected-error @+1 {{'dl.matmul' expects [..., M, K] @ [K, N] or equal-rank batches, got 3 and 3x5}}
+  %0 = dl.matmul %a, %b : tensor<3xf32>, tensor<3x5xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_batches(%a: tensor<2x3x4xf32>, %b: tensor<3x4x5xf32>) {
+  // expected-error @+1 {{'dl.matmul' batch dimensions differ: 2x3x4 @ 3x4x5}}
+  %0 = dl.matmul %a, %b : tensor<2x3x4xf32>, tensor<3x4x5xf32>
   return
 }
 
