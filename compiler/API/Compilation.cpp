@@ -38,6 +38,8 @@ dl::DType toDType(ElemType elem) {
     return dl::DType::I32;
   case ElemType::I64:
     return dl::DType::I64;
+  case ElemType::Bool:
+    return dl::DType::Bool;
   }
   return dl::DType::F32;
 }

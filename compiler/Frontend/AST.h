@@ -69,6 +69,40 @@ public:
   const ParamDecl *param = nullptr;
 };
 
+/// How a BinaryExpr's operator is spelled: '+', '<=' (op 'l'), '==' ('e')...
+inline const char *opSpelling(char op) {
+  switch (op) {
+  case 'l':
+    return "<=";
+  case 'g':
+    return ">=";
+  case 'e':
+    return "==";
+  case 'n':
+    return "!=";
+  case '+':
+    return "+";
+  case '-':
+    return "-";
+  case '*':
+    return "*";
+  case '/':
+    return "/";
+  case '@':
+    return "@";
+  case '<':
+    return "<";
+  case '>':
+    return ">";
+  }
+  return "?";
+}
+
+inline bool isComparison(char op) {
+  return op == '<' || op == '>' || op == 'l' || op == 'g' || op == 'e' ||
+         op == 'n';
+}
+
 class BinaryExpr : public Expr {
 public:
   BinaryExpr(llvm::SMLoc loc, char op, ExprPtr lhs, ExprPtr rhs)

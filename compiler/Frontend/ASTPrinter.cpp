@@ -32,7 +32,7 @@ void printExpr(const Expr &e, llvm::raw_ostream &os, unsigned indent) {
   else if (auto *n = llvm::dyn_cast<NameExpr>(&e))
     os << "Name " << n->name;
   else if (auto *b = llvm::dyn_cast<BinaryExpr>(&e))
-    os << "Binary '" << b->op << "'";
+    os << "Binary '" << opSpelling(b->op) << "'";
   else if (llvm::isa<NegExpr>(&e))
     os << "Neg";
   else if (auto *c = llvm::dyn_cast<CallExpr>(&e))

@@ -63,6 +63,14 @@ const std::map<std::string, std::vector<Param>> &specs() {
     t["cross_entropy"] = {{"logits", Kind::Tensor, true},
                           {"labels", Kind::Tensor, true}};
     t["mse"] = {{"input", Kind::Tensor, true}, {"target", Kind::Tensor, true}};
+    t["where"] = {{"cond", Kind::Tensor, true},
+                  {"a", Kind::Tensor, true},
+                  {"b", Kind::Tensor, true}};
+    t["argmax"] = {{"x", Kind::Tensor, true}, {"axis", Kind::Int, false}};
+    t["accuracy"] = {{"logits", Kind::Tensor, true},
+                     {"labels", Kind::Tensor, true}};
+    for (const char *conv : {"f32", "f64", "i32", "i64", "bool"})
+      t[conv] = {{"x", Kind::Tensor, true}};
     return t;
   }();
   return table;
@@ -261,8 +269,30 @@ private:
       return pool2d();
     if (f == "one_hot")
       return oneHot();
-    if (f == "cross_entropy")
+    if (f == "cross_entropy" || f == "accuracy")
       return crossEntropy();
+    if (f == "where")
+      return where();
+    if (f == "argmax") {
+      const TensorType &x = tensorType(0);
+      if (x.elem == ElemType::Bool)
+        return error(argLoc(0), "'argmax' needs numbers, got " + x.str());
+      auto n = axis(call.bound[1].present ? call.bound[1].ints[0] : -1,
+                    x.rank(), call.loc);
+      if (!n)
+        return false;
+      call.bound[1].present = true;
+      call.bound[1].ints = {*n};
+      call.type = TensorType{ElemType::I64, {}};
+      for (int64_t d = 0; d < x.rank(); ++d)
+        if (d != *n)
+          call.type.dims.push_back(x.dims[d]);
+      return true;
+    }
+    if (auto to = parseElemType(f)) { // f32(x), i64(x), bool(x), ...
+      call.type = TensorType{*to, tensorType(0).dims};
+      return true;
+    }
     return error(call.loc, "internal error: no type rule for " + what());
   }
 
@@ -553,25 +583,51 @@ private:
     return true;
   }
 
+  bool where() {
+    Expr &a = const_cast<Expr &>(*call.bound[1].tensor);
+    Expr &b = const_cast<Expr &>(*call.bound[2].tensor);
+    if (llvm::isa<NumberExpr>(a))
+      a.type.elem = b.type.elem;
+    if (llvm::isa<NumberExpr>(b))
+      b.type.elem = a.type.elem;
+    const TensorType &c = tensorType(0);
+    if (c.elem != ElemType::Bool)
+      return error(argLoc(0), "'where' needs a bool condition, got " + c.str());
+    if (a.type.elem != b.type.elem)
+      return error(call.loc, "'where': the branches have different element "
+                             "types: " + a.type.str() + " and " + b.type.str());
+    size_t bad = 0;
+    auto ab = broadcastTypes(a.type, b.type, bad);
+    std::optional<TensorType> all;
+    if (ab)
+      all = broadcastTypes(c, *ab, bad);
+    if (!all)
+      return error(call.loc, "'where': shapes " + c.str() + ", " + a.type.str() +
+                                 " and " + b.type.str() + " do not broadcast");
+    call.type = TensorType{a.type.elem, all->dims};
+    return true;
+  }
+
   bool crossEntropy() {
     const TensorType &l = tensorType(0), &y = tensorType(1);
     if (!requireFloat(0))
       return false;
-    if (isFloat(y.elem))
-      return error(argLoc(1), "'cross_entropy' needs integer class labels, "
-                              "got " + y.str());
+    if (isFloat(y.elem) || y.elem == ElemType::Bool)
+      return error(argLoc(1), what() + " needs integer class labels, got " +
+                                  y.str());
     if (l.rank() != 2 || y.rank() != 1)
-      return error(call.loc, "'cross_entropy' expects logits [N, C] and "
-                             "labels [N], got " + l.str() + " and " + y.str());
+      return error(call.loc, what() + " expects logits [N, C] and labels [N], "
+                                      "got " + l.str() + " and " + y.str());
     if (l.dims[0] != y.dims[0])
-      return error(call.loc, "'cross_entropy': logits " + l.str() + " and "
-                             "labels " + y.str() + " disagree on N (" +
+      return error(call.loc, what() + ": logits " + l.str() + " and labels " +
+                                 y.str() + " disagree on N (" +
                                  l.dims[0].str() + " vs " + y.dims[0].str() +
                                  ")");
     if (l.dims[1].isSymbolic())
-      return error(call.loc, "'cross_entropy' needs a static number of "
-                             "classes, got " + l.str());
-    call.type = TensorType{l.elem, {}};
+      return error(call.loc, what() + " needs a static number of classes, "
+                                      "got " + l.str());
+    call.type = TensorType{call.callee == "accuracy" ? ElemType::F32 : l.elem,
+                           {}};
     return true;
   }
 

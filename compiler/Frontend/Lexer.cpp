@@ -61,6 +61,18 @@ const char *dlc::tokenSpelling(Tok kind) {
     return "'/'";
   case Tok::At:
     return "'@'";
+  case Tok::Less:
+    return "'<'";
+  case Tok::LessEqual:
+    return "'<='";
+  case Tok::Greater:
+    return "'>'";
+  case Tok::GreaterEqual:
+    return "'>='";
+  case Tok::EqualEqual:
+    return "'=='";
+  case Tok::NotEqual:
+    return "'!='";
   }
   return "token";
 }
@@ -174,7 +186,29 @@ Token Lexer::next() {
   case ';':
     return make(Tok::Semicolon, start);
   case '=':
+    if (cur != buffer.end() && *cur == '=') {
+      ++cur;
+      return make(Tok::EqualEqual, start);
+    }
     return make(Tok::Equal, start);
+  case '<':
+    if (cur != buffer.end() && *cur == '=') {
+      ++cur;
+      return make(Tok::LessEqual, start);
+    }
+    return make(Tok::Less, start);
+  case '>':
+    if (cur != buffer.end() && *cur == '=') {
+      ++cur;
+      return make(Tok::GreaterEqual, start);
+    }
+    return make(Tok::Greater, start);
+  case '!':
+    if (cur != buffer.end() && *cur == '=') {
+      ++cur;
+      return make(Tok::NotEqual, start);
+    }
+    break;
   case '+':
     return make(Tok::Plus, start);
   case '*':

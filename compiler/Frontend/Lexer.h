@@ -35,6 +35,12 @@ enum class Tok {
   Star,
   Slash,
   At,
+  Less,
+  LessEqual,
+  Greater,
+  GreaterEqual,
+  EqualEqual,
+  NotEqual,
 };
 
 /// How a token kind is spelled in messages: `';'`, `identifier`.

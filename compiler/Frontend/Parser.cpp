@@ -336,7 +336,36 @@ ExprPtr Parser::checkHeight(ExprPtr e) {
   return e;
 }
 
+/// Comparisons do not chain (`a < b < c` is an error), as in Rust.
 ExprPtr Parser::parseExpr() {
+  ExprPtr lhs = parseAdditive();
+  static const std::pair<Tok, char> ops[] = {
+      {Tok::Less, '<'},       {Tok::LessEqual, 'l'}, {Tok::Greater, '>'},
+      {Tok::GreaterEqual, 'g'}, {Tok::EqualEqual, 'e'}, {Tok::NotEqual, 'n'}};
+  for (auto [kind, op] : ops) {
+    if (!lhs || !is(kind))
+      continue;
+    llvm::SMLoc loc = tok.loc();
+    advance();
+    ExprPtr rhs = parseAdditive();
+    if (!rhs)
+      return nullptr;
+    lhs = checkHeight(std::make_unique<BinaryExpr>(loc, op, std::move(lhs),
+                                                   std::move(rhs)));
+    for (auto [again, unused] : ops) {
+      (void)unused;
+      if (is(again)) {
+        diags.error(tok.loc(), "comparisons cannot be chained; use "
+                               "parentheses");
+        return nullptr;
+      }
+    }
+    return lhs;
+  }
+  return lhs;
+}
+
+ExprPtr Parser::parseAdditive() {
   ExprPtr lhs = parseTerm();
   while (lhs && (is(Tok::Plus) || is(Tok::Minus))) {
     Token op = tok;

@@ -14,7 +14,8 @@
 //   type      := IDENT ('[' dim (',' dim)* ']')?        dim := INT | IDENT
 //   block     := '{' stmt* '}'
 //   stmt      := 'let' IDENT (':' type)? '=' expr ';' | 'return' expr ';'
-//   expr      := term (('+' | '-') term)*
+//   expr      := additive (('<' | '<=' | '>' | '>=' | '==' | '!=') additive)?
+//   additive  := term (('+' | '-') term)*
 //   term      := unary (('*' | '/' | '@') unary)*
 //   unary     := '-' unary | primary
 //   primary   := number | IDENT | IDENT '(' args ')' | '(' expr ')'
@@ -71,6 +72,7 @@ private:
   bool parseStmt(std::vector<Stmt> &body);
   ExprPtr checkHeight(ExprPtr e);
   ExprPtr parseExpr();
+  ExprPtr parseAdditive();
   ExprPtr parseTerm();
   ExprPtr parseUnary();
   ExprPtr parsePrimary();

@@ -56,7 +56,7 @@ private:
     std::optional<ElemType> elem = parseElemType(expr.elem);
     if (!elem) {
       diags.error(expr.loc, "unknown element type '" + expr.elem +
-                                "' (expected f32, f64, i32 or i64)");
+                                "' (expected f32, f64, i32, i64 or bool)");
       return std::nullopt;
     }
     TensorType type;
@@ -254,6 +254,10 @@ private:
       name.type = param->type;
       return true;
     }
+    if (name.name == "true" || name.name == "false") {
+      name.type = TensorType{ElemType::Bool, {}};
+      return true;
+    }
     if (fnsByName.count(name.name) || isBuiltin(name.name)) {
       diags.error(name.loc, "function '" + name.name +
                                 "' used as a value; call it with '(...)'");
@@ -314,7 +318,7 @@ private:
     adoptElemType(*bin.lhs, *bin.rhs);
     adoptElemType(*bin.rhs, *bin.lhs);
     const TensorType &a = bin.lhs->type, &b = bin.rhs->type;
-    std::string op(1, bin.op);
+    std::string op = opSpelling(bin.op);
     if (a.elem != b.elem) {
       diags.error(bin.loc, "operands of '" + op + "' have different element "
                            "types: " + a.str() + " and " + b.str());
@@ -322,6 +326,13 @@ private:
     }
     if (!checkIntegerLiteral(*bin.lhs) || !checkIntegerLiteral(*bin.rhs))
       return false;
+    if (a.elem == ElemType::Bool &&
+        !(bin.op == 'e' || bin.op == 'n')) {
+      diags.error(bin.loc, "'" + op + "' is not defined for bool tensors (" +
+                               a.str() + " and " + b.str() +
+                               "); convert with f32(...) or i64(...)");
+      return false;
+    }
     if (bin.op == '/' && !isFloat(a.elem)) {
       diags.error(bin.loc, "'/' is only defined for floating-point tensors; "
                            "got " + a.str() + " and " + b.str());
@@ -342,6 +353,8 @@ private:
       return false;
     }
     bin.type = *result;
+    if (isComparison(bin.op))
+      bin.type.elem = ElemType::Bool;
     return true;
   }
 

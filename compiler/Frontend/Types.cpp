@@ -13,6 +13,8 @@ const char *dlc::elemTypeName(ElemType type) {
     return "i32";
   case ElemType::I64:
     return "i64";
+  case ElemType::Bool:
+    return "bool";
   }
   return "?";
 }
@@ -26,6 +28,8 @@ std::optional<ElemType> dlc::parseElemType(const std::string &name) {
     return ElemType::I32;
   if (name == "i64")
     return ElemType::I64;
+  if (name == "bool")
+    return ElemType::Bool;
   return std::nullopt;
 }
 

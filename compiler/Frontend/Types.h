@@ -15,7 +15,7 @@
 
 namespace dlc {
 
-enum class ElemType { F32, F64, I32, I64 };
+enum class ElemType { F32, F64, I32, I64, Bool };
 
 inline bool isFloat(ElemType t) { return t == ElemType::F32 || t == ElemType::F64; }
 

@@ -88,5 +88,28 @@ Value dlc::emitBuiltin(OpBuilder &b, Location loc, const CallExpr &call,
     return dl::OneHotOp::create(b, loc, resultType, tensor(0));
   if (f == "cross_entropy")
     return dl::CrossEntropyOp::create(b, loc, tensor(0), tensor(1));
+  if (f == "where")
+    return dl::SelectOp::create(b, loc, tensor(0), tensor(1), tensor(2));
+  if (f == "argmax")
+    return dl::ArgMaxOp::create(b, loc, tensor(0),
+                                b.getI64IntegerAttr(arg[1].ints[0]));
+  if (f == "accuracy") {
+    // mean(argmax(logits, 1) == labels), the fraction of correct rows.
+    Value predicted = dl::ArgMaxOp::create(b, loc, tensor(0), b.getI64IntegerAttr(1));
+    Value labels = tensor(1);
+    auto labelType = cast<RankedTensorType>(labels.getType());
+    if (!labelType.getElementType().isInteger(64))
+      labels = dl::ConvertOp::create(
+          b, loc, RankedTensorType::get(labelType.getShape(), b.getI64Type()),
+          labels);
+    Value hits = dl::CompareOp::create(b, loc, "eq", predicted, labels);
+    auto hitType = cast<RankedTensorType>(hits.getType());
+    Value asFloat = dl::ConvertOp::create(
+        b, loc, RankedTensorType::get(hitType.getShape(), b.getF32Type()), hits);
+    return dl::ReduceMeanOp::create(b, loc, asFloat, b.getDenseI64ArrayAttr({0}),
+                                    nullptr);
+  }
+  if (f == "f32" || f == "f64" || f == "i32" || f == "i64" || f == "bool")
+    return dl::ConvertOp::create(b, loc, resultType, tensor(0));
   return Value();
 }

@@ -40,6 +40,9 @@ RankedTensorType dlc::toMLIRType(MLIRContext &ctx, const TensorType &type) {
   case ElemType::I64:
     elem = IntegerType::get(&ctx, 64);
     break;
+  case ElemType::Bool:
+    elem = IntegerType::get(&ctx, 1);
+    break;
   }
   return RankedTensorType::get(shape, elem);
 }
@@ -136,12 +139,27 @@ private:
     if (auto *n = llvm::dyn_cast<NameExpr>(&e)) {
       if (n->ref == NameExpr::Ref::Parameter)
         return params.at(n->param);
+      if (n->ref == NameExpr::Ref::Unresolved) { // true / false
+        auto type = toMLIRType(ctx, e.type);
+        return dl::ConstantOp::create(
+            builder, at,
+            cast<ElementsAttr>(DenseElementsAttr::get(type, n->name == "true")));
+      }
       return values.at(n->name);
     }
     if (auto *n = llvm::dyn_cast<NegExpr>(&e))
       return dl::NegOp::create(builder, at, emitExpr(*n->operand));
     if (auto *b = llvm::dyn_cast<BinaryExpr>(&e)) {
       Value lhs = emitExpr(*b->lhs), rhs = emitExpr(*b->rhs);
+      if (isComparison(b->op)) {
+        const char *pred = b->op == '<'   ? "lt"
+                           : b->op == 'l' ? "le"
+                           : b->op == '>' ? "gt"
+                           : b->op == 'g' ? "ge"
+                           : b->op == 'e' ? "eq"
+                                          : "ne";
+        return dl::CompareOp::create(builder, at, pred, lhs, rhs);
+      }
       switch (b->op) {
       case '+':
         return dl::AddOp::create(builder, at, lhs, rhs);

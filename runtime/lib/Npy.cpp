@@ -81,10 +81,12 @@ Expected<Tensor> parseNpy(const std::string &bytes, const std::string &name) {
     dtype = DType::I32;
   else if (descr == "<i8")
     dtype = DType::I64;
+  else if (descr == "|b1")
+    dtype = DType::Bool;
   else
     return npyError(name, headerStart + at,
                     "unsupported dtype '" + descr +
-                        "' (expected <f4, <f8, <i4 or <i8)");
+                        "' (expected <f4, <f8, <i4, <i8 or |b1)");
 
   at = findKey(header, "fortran_order");
   if (at == std::string::npos)
@@ -166,6 +168,9 @@ std::string serializeNpy(const Tensor &tensor) {
     break;
   case DType::I64:
     descr = "<i8";
+    break;
+  case DType::Bool:
+    descr = "|b1";
     break;
   }
   std::string shape = "(";

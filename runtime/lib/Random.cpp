@@ -27,10 +27,14 @@ template <typename F> void fillWith(Tensor &t, F value) {
     int32_t *p = t.data<int32_t>();
     for (int64_t i = 0; i < n; ++i)
       p[i] = static_cast<int32_t>(value(i));
-  } else {
+  } else if (t.dtype() == DType::I64) {
     int64_t *p = t.data<int64_t>();
     for (int64_t i = 0; i < n; ++i)
       p[i] = static_cast<int64_t>(value(i));
+  } else {
+    uint8_t *p = t.data<uint8_t>();
+    for (int64_t i = 0; i < n; ++i)
+      p[i] = value(i) != 0;
   }
 }
 

@@ -32,6 +32,8 @@ bool dtypeFromName(const std::string &s, DType &dtype) {
     dtype = DType::I32;
   else if (s == "I64")
     dtype = DType::I64;
+  else if (s == "BOOL")
+    dtype = DType::Bool;
   else
     return false;
   return true;
@@ -47,6 +49,8 @@ const char *dtypeToName(DType dtype) {
     return "I32";
   case DType::I64:
     return "I64";
+  case DType::Bool:
+    return "BOOL";
   }
   return "F32";
 }
@@ -92,7 +96,7 @@ Expected<TensorMap> parseSafetensors(const std::string &bytes,
     if (!dtypeFromName(dt->get<std::string>(), dtype))
       return stError(name, 8,
                      what + "unsupported dtype '" + dt->get<std::string>() +
-                         "' (expected F32, F64, I32 or I64)");
+                         "' (expected F32, F64, I32, I64 or BOOL)");
     if (sh == entry.end() || !sh->is_array())
       return stError(name, 8, what + "missing or non-array 'shape'");
     Shape shape;

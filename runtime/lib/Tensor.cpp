@@ -14,6 +14,8 @@ size_t dtypeSize(DType dtype) {
   case DType::F64:
   case DType::I64:
     return 8;
+  case DType::Bool:
+    return 1;
   }
   return 0;
 }
@@ -28,6 +30,8 @@ const char *dtypeName(DType dtype) {
     return "i32";
   case DType::I64:
     return "i64";
+  case DType::Bool:
+    return "bool";
   }
   return "?";
 }

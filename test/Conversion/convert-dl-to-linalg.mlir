@@ -259,3 +259,36 @@ func.func @attention_scores(%q: tensor<2x4x6x8xf32>, %k: tensor<2x4x8x6xf32>) ->
   %0 = dl.matmul %q, %k : tensor<2x4x6x8xf32>, tensor<2x4x8x6xf32>
   return %0 : tensor<2x4x6x6xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @logic
+// CHECK: arith.cmpf olt
+// CHECK: arith.cmpf une
+// CHECK: arith.cmpi sge
+// CHECK: arith.select
+// CHECK: arith.uitofp %{{.*}} : i1 to f32
+// CHECK: arith.fptosi %{{.*}} : f32 to i64
+func.func @logic(%a: tensor<3xf32>, %b: tensor<3xf32>, %i: tensor<3xi32>) -> (tensor<3xf32>, tensor<3xi64>) {
+  %lt = dl.compare "lt" %a, %b : tensor<3xf32>, tensor<3xf32>
+  %ne = dl.compare "ne" %a, %b : tensor<3xf32>, tensor<3xf32>
+  %ge = dl.compare "ge" %i, %i : tensor<3xi32>, tensor<3xi32>
+  %s = dl.select %lt, %a, %b : tensor<3xi1>, tensor<3xf32>, tensor<3xf32>
+  %f = dl.convert %ne : tensor<3xi1> -> tensor<3xf32>
+  %n = dl.convert %s : tensor<3xf32> -> tensor<3xi64>
+  return %f, %n : tensor<3xf32>, tensor<3xi64>
+}
+
+// -----
+
+// argmax: a reduction with two accumulators, the value and its index.
+// CHECK-LABEL: func.func @argmax
+// CHECK: %[[V:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%{{.*}} : tensor<?x10xf32>) outs(%{{.*}}, %{{.*}} : tensor<?xf32>, tensor<?xi64>)
+// CHECK: linalg.index 1
+// CHECK: arith.cmpf ogt
+// CHECK: arith.cmpf uno
+// CHECK: return %[[V]]#1
+func.func @argmax(%x: tensor<?x10xf32>) -> tensor<?xi64> {
+  %0 = dl.argmax %x axis 1 : tensor<?x10xf32>
+  return %0 : tensor<?xi64>
+}

@@ -26,13 +26,16 @@ Tensor iota(DType dtype, Shape shape) {
     case DType::I64:
       t.data<int64_t>()[i] = (int64_t(1) << 40) + i;
       break;
+    case DType::Bool:
+      t.data<uint8_t>()[i] = i % 3 == 0;
+      break;
     }
   }
   return t;
 }
 
 TEST(Npy, RoundTripsEveryDtypeAndRank) {
-  for (DType dtype : {DType::F32, DType::F64, DType::I32, DType::I64}) {
+  for (DType dtype : {DType::F32, DType::F64, DType::I32, DType::I64, DType::Bool}) {
     for (Shape shape : {Shape{}, Shape{5}, Shape{2, 3}, Shape{2, 1, 4}, Shape{0, 3}}) {
       Tensor t = iota(dtype, shape);
       std::string bytes = serializeNpy(t);

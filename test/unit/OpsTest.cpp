@@ -127,6 +127,83 @@ TEST(Ops, BatchedMatmul) {
         {3, 2, 7}, {3, 7, 5}, false);
 }
 
+TEST(Ops, ComparisonsWhereAndConversions) {
+  dl::Tensor a = dl::Tensor::fromF32({2, 3}, {1, NAN, -2, 4, 0, 7});
+  dl::Tensor b = dl::Tensor::fromF32({3}, {1, NAN, 3});
+  const char *ops[] = {"<", "<=", ">", ">=", "==", "!="};
+  for (int k = 0; k < 6; ++k) {
+    SCOPED_TRACE(ops[k]);
+    dl::Tensor r = run(std::string("fn f(a: f32[2, 3], b: f32[3]) -> f32[2, 3] "
+                                   "{ return f32(a ") +
+                           ops[k] + " b); }",
+                       {a, b});
+    for (int i = 0; i < 2; ++i)
+      for (int j = 0; j < 3; ++j) {
+        float x = at(a, i * 3 + j), y = at(b, j);
+        bool want[] = {x < y, x <= y, x > y, x >= y, x == y, x != y};
+        EXPECT_EQ(at(r, i * 3 + j), want[k] ? 1.0f : 0.0f) << i << "," << j;
+      }
+  }
+  // where broadcasts all three operands; literals take the branch type.
+  dl::Tensor w = run("fn f(a: f32[2, 3], b: f32[3]) -> f32[2, 3] { "
+                     "return where(a > b, a, 0.0); }",
+                     {a, b});
+  for (int i = 0; i < 6; ++i) {
+    float x = at(a, i), y = at(b, i % 3);
+    EXPECT_EQ(at(w, i), x > y ? x : 0.0f) << i;
+  }
+  // Conversions: float -> int truncates toward zero; bool -> float is 0/1.
+  dl::Tensor c = dl::Tensor::fromF32({4}, {2.9f, -2.9f, 0.0f, 1e3f});
+  dl::Tensor ci = run("fn f(x: f32[4]) -> i64[4] { return i64(x); }", {c});
+  EXPECT_EQ(std::vector<int64_t>(ci.data<int64_t>(), ci.data<int64_t>() + 4),
+            (std::vector<int64_t>{2, -2, 0, 1000}));
+  dl::Tensor cb = run("fn f(x: f32[4]) -> bool[4] { return bool(x); }", {c});
+  EXPECT_EQ(std::vector<uint8_t>(cb.data<uint8_t>(), cb.data<uint8_t>() + 4),
+            (std::vector<uint8_t>{1, 1, 0, 1}));
+  dl::Tensor cd = run("fn f(x: f32[4]) -> f64[4] { return f64(x); }", {c});
+  EXPECT_EQ(cd.data<double>()[0], double(2.9f));
+}
+
+TEST(Ops, ArgmaxKeepsTheFirstMaximumAndNaN) {
+  dl::Tensor x = dl::Tensor::fromF32(
+      {4, 4}, {1, 5, 5, 2,   //
+               -INFINITY, -INFINITY, -INFINITY, -INFINITY,
+               0, NAN, 3, NAN, //
+               -1, -3, -0.5f, -2});
+  dl::Tensor r = run("fn f(x: f32[N, 4]) -> i64[N] { return argmax(x, axis=1); }", {x});
+  EXPECT_EQ(std::vector<int64_t>(r.data<int64_t>(), r.data<int64_t>() + 4),
+            (std::vector<int64_t>{1, 0, 1, 2}));
+  dl::Tensor cols = run("fn f(x: f32[N, 4]) -> i64[4] { return argmax(x, 0); }",
+                        {dl::Tensor::fromF32({2, 4}, {1, 2, 3, 4, 4, 3, 3, 1})});
+  EXPECT_EQ(std::vector<int64_t>(cols.data<int64_t>(), cols.data<int64_t>() + 4),
+            (std::vector<int64_t>{1, 1, 0, 0}));
+}
+
+TEST(Ops, AccuracyCountsCorrectRows) {
+  dl::Tensor logits = randn({7, 5}, -2, 2, 12);
+  for (dl::DType type : {dl::DType::I64, dl::DType::I32}) {
+    dl::Tensor labels(type, {7});
+    int correct = 0;
+    for (int i = 0; i < 7; ++i) {
+      int best = 0;
+      for (int j = 1; j < 5; ++j)
+        if (at(logits, i * 5 + j) > at(logits, i * 5 + best))
+          best = j;
+      int y = i % 2 ? best : (best + 1) % 5;
+      correct += y == best;
+      if (type == dl::DType::I64)
+        labels.data<int64_t>()[i] = y;
+      else
+        labels.data<int32_t>()[i] = y;
+    }
+    std::string t = type == dl::DType::I64 ? "i64" : "i32";
+    dl::Tensor r = run("fn f(x: f32[N, 5], y: " + t + "[N]) -> f32 { return "
+                       "accuracy(x, y); }",
+                       {logits, labels});
+    EXPECT_EQ(at(r, 0), float(correct) / 7.0f) << t;
+  }
+}
+
 TEST(Ops, UnaryMath) {
   dl::Tensor x = randn({3, 7}, -4, 4);
   dl::Tensor pos = randn({3, 7}, 0.01, 50, 2);

@@ -28,72 +28,6 @@ using namespace mlir::dl;
 
 namespace {
 
-/// An operand prepared for a broadcasting generic: the (possibly collapsed)
-/// value and its indexing map into the result's iteration space.
-struct BroadcastOperand {
-  Value value;
-  AffineMap map;
-};
-
-/// Drops the operand dimensions that stretch (static 1 against a result size
-/// that is not 1) and returns the value with its projected-permutation map.
-BroadcastOperand prepareOperand(OpBuilder &b, Location loc, Value operand,
-                                RankedTensorType resultType) {
-  auto type = cast<RankedTensorType>(operand.getType());
-  int64_t rank = resultType.getRank();
-  int64_t offset = rank - type.getRank();
-  SmallVector<AffineExpr> exprs;
-  SmallVector<int64_t> keptShape;
-  SmallVector<ReassociationIndices> groups;
-  ReassociationIndices pending;
-  for (int64_t i = 0; i < type.getRank(); ++i) {
-    int64_t size = type.getDimSize(i);
-    int64_t resultSize = resultType.getDimSize(offset + i);
-    pending.push_back(i);
-    bool stretched = size == 1 && resultSize != 1;
-    if (stretched)
-      continue;
-    exprs.push_back(b.getAffineDimExpr(offset + i));
-    keptShape.push_back(size);
-    groups.push_back(pending);
-    pending.clear();
-  }
-  MLIRContext *ctx = b.getContext();
-  AffineMap map = AffineMap::get(rank, 0, exprs, ctx);
-  if (keptShape.size() == static_cast<size_t>(type.getRank()))
-    return {operand, map};
-  // Trailing stretched dimensions join the last kept group; with no kept
-  // dimension at all the operand collapses to a rank-0 tensor.
-  if (!groups.empty())
-    groups.back().append(pending.begin(), pending.end());
-  auto collapsedType = RankedTensorType::get(keptShape, type.getElementType());
-  Value collapsed =
-      tensor::CollapseShapeOp::create(b, loc, collapsedType, operand, groups);
-  return {collapsed, map};
-}
-
-/// The sizes of `resultType`'s dynamic dimensions, read from whichever operand
-/// carries a dynamic size at the same aligned position.
-SmallVector<Value> dynamicResultSizes(OpBuilder &b, Location loc,
-                                      RankedTensorType resultType,
-                                      ValueRange operands) {
-  SmallVector<Value> sizes;
-  int64_t rank = resultType.getRank();
-  for (int64_t d = 0; d < rank; ++d) {
-    if (!resultType.isDynamicDim(d))
-      continue;
-    for (Value operand : operands) {
-      auto type = cast<RankedTensorType>(operand.getType());
-      int64_t i = d - (rank - type.getRank());
-      if (i >= 0 && type.isDynamicDim(i)) {
-        sizes.push_back(tensor::DimOp::create(b, loc, operand, i));
-        break;
-      }
-    }
-  }
-  return sizes;
-}
-
 /// Lowers a broadcasting binary op; `FloatOp` or `IntOp` computes the
 /// element, by the element type (IntOp = void: floats only).
 template <typename DLOp, typename FloatOp, typename IntOp>
@@ -358,6 +292,7 @@ struct ConvertDLToLinalgPass
     populateReductionLoweringPatterns(patterns);
     populateShapeLoweringPatterns(patterns);
     populateNNLoweringPatterns(patterns);
+    populateLogicLoweringPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -7,6 +7,7 @@
 #ifndef DLC_CONVERSION_DLTOLINALG_PATTERNS_H
 #define DLC_CONVERSION_DLTOLINALG_PATTERNS_H
 
+#include "mlir/IR/AffineMap.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/PatternMatch.h"
@@ -16,6 +17,26 @@ namespace mlir::dl {
 void populateReductionLoweringPatterns(RewritePatternSet &patterns);
 void populateShapeLoweringPatterns(RewritePatternSet &patterns);
 void populateNNLoweringPatterns(RewritePatternSet &patterns);
+void populateLogicLoweringPatterns(RewritePatternSet &patterns);
+
+/// An operand prepared for a broadcasting generic: the (possibly collapsed)
+/// value and its indexing map into the result's iteration space.
+struct BroadcastOperand {
+  Value value;
+  AffineMap map;
+};
+
+/// Drops the operand dimensions that stretch (static 1 against a result
+/// size that is not 1) and returns the value with its projected-permutation
+/// map into `resultType`'s iteration space.
+BroadcastOperand prepareOperand(OpBuilder &b, Location loc, Value operand,
+                                RankedTensorType resultType);
+
+/// The sizes of `resultType`'s dynamic dimensions, read from whichever
+/// operand carries a dynamic size at the same (trailing-aligned) position.
+SmallVector<Value> dynamicResultSizes(OpBuilder &b, Location loc,
+                                      RankedTensorType resultType,
+                                      ValueRange operands);
 
 /// `tensor.empty` of `type`, with dynamic sizes taken from `dynSizes`.
 Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,

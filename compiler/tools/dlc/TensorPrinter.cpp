@@ -11,6 +11,8 @@ static void printElement(const dlrt::Tensor &t, int64_t i,
     os << t.data<int32_t>()[i];
   else if (t.dtype() == dlrt::DType::I64)
     os << t.data<int64_t>()[i];
+  else if (t.dtype() == dlrt::DType::Bool)
+    os << (t.data<uint8_t>()[i] ? "true" : "false");
   else
     os << llvm::format("%.6g", t.dtype() == dlrt::DType::F32
                                    ? double(t.data<float>()[i])

@@ -16,6 +16,8 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 def DL_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def DL_NumericTensor : RankedTensorOf<[AnyFloat, I32, I64]>;
 def DL_IndexTensor : RankedTensorOf<[I32, I64]>;
+def DL_BoolTensor : RankedTensorOf<[I1]>;
+def DL_AnyTensor : RankedTensorOf<[AnyFloat, I1, I32, I64]>;
 
 //===----------------------------------------------------------------------===//
 // dl.constant
@@ -131,5 +133,6 @@ include "dialects/DL/IR/DLMathOps.td"
 include "dialects/DL/IR/DLReductionOps.td"
 include "dialects/DL/IR/DLShapeOps.td"
 include "dialects/DL/IR/DLNNOps.td"
+include "dialects/DL/IR/DLLogicOps.td"
 
 #endif // DL_OPS_TD

@@ -15,7 +15,8 @@
 
 namespace dlrt {
 
-enum class DType { F32, F64, I32, I64 };
+/// Bool is one byte per element (0 or 1), as NumPy and LLVM store it.
+enum class DType { F32, F64, I32, I64, Bool };
 
 /// Bytes per element.
 size_t dtypeSize(DType dtype);

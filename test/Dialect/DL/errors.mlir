@@ -158,3 +158,27 @@ func.func @one_hot_rank(%y: tensor<3xi64>) {
   %0 = dl.one_hot %y : tensor<3xi64> -> tensor<3xf32>
   return
 }
+
+// -----
+
+func.func @bad_predicate(%a: tensor<3xf32>) {
+  // expected-error @+1 {{'dl.compare' op unknown predicate 'lte' (expected eq, ne, lt, le, gt or ge)}}
+  %0 = dl.compare "lte" %a, %a : tensor<3xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @convert_shape(%a: tensor<3xf32>) {
+  // expected-error @+1 {{'dl.convert' op changes the shape}}
+  %0 = dl.convert %a : tensor<3xf32> -> tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @argmax_axis(%a: tensor<3xf32>) {
+  // expected-error @+1 {{argmax axis 1 is out of range for rank 1}}
+  %0 = dl.argmax %a axis 1 : tensor<3xf32>
+  return
+}

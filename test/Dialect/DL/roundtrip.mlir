@@ -78,3 +78,16 @@ func.func @nn(%x: tensor<?x1x28x28xf32>, %w: tensor<8x1x3x3xf32>, %b: tensor<8xf
   %11 = dl.sigmoid %10 : tensor<f32>
   return %11 : tensor<f32>
 }
+
+// CHECK-LABEL: func.func @logic
+func.func @logic(%a: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<?xi64> {
+  // CHECK: dl.compare "le" %{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<4xf32>
+  %c = dl.compare "le" %a, %b : tensor<?x4xf32>, tensor<4xf32>
+  // CHECK: dl.select %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x4xi1>, tensor<?x4xf32>, tensor<4xf32>
+  %s = dl.select %c, %a, %b : tensor<?x4xi1>, tensor<?x4xf32>, tensor<4xf32>
+  // CHECK: dl.convert %{{.*}} : tensor<?x4xi1> -> tensor<?x4xi32>
+  %i = dl.convert %c : tensor<?x4xi1> -> tensor<?x4xi32>
+  // CHECK: dl.argmax %{{.*}} axis 1 : tensor<?x4xf32>
+  %m = dl.argmax %s axis 1 : tensor<?x4xf32>
+  return %m : tensor<?xi64>
+}
