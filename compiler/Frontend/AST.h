@@ -149,6 +149,7 @@ struct KeywordArg {
 struct BoundArg {
   bool present = false;
   const Expr *tensor = nullptr;
+  std::vector<const Expr *> tensors; // TensorList
   std::vector<int64_t> ints; // Int (one element), IntList, IntPair
   std::vector<Dim> shape;    // Shape
   bool flag = false;         // Bool

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Frontend/Builtins.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -22,6 +23,7 @@ enum class Kind {
   IntPair, // an integer (used twice) or a list of two
   Bool,    // true / false
   Shape,   // a list of sizes and symbols
+  TensorList, // a list of tensor expressions
 };
 
 struct Param {
@@ -67,6 +69,11 @@ const std::map<std::string, std::vector<Param>> &specs() {
                   {"a", Kind::Tensor, true},
                   {"b", Kind::Tensor, true}};
     t["argmax"] = {{"x", Kind::Tensor, true}, {"axis", Kind::Int, false}};
+    t["slice"] = {{"x", Kind::Tensor, true},
+                  {"axis", Kind::Int, true},
+                  {"start", Kind::Int, true},
+                  {"end", Kind::Int, true}};
+    t["concat"] = {{"xs", Kind::TensorList, true}, {"axis", Kind::Int, false}};
     t["accuracy"] = {{"logits", Kind::Tensor, true},
                      {"labels", Kind::Tensor, true}};
     for (const char *conv : {"f32", "f64", "i32", "i64", "bool"})
@@ -187,6 +194,17 @@ private:
         }
       }
       return error(e.loc, name + " must be true or false");
+    case Kind::TensorList: {
+      auto *list = llvm::dyn_cast<ListExpr>(&e);
+      if (!list || list->elements.empty())
+        return error(e.loc, name + " must be a non-empty list of tensors");
+      bool ok = true;
+      for (const auto &x : list->elements) {
+        arg.tensors.push_back(x.get());
+        ok &= checkTensor(*x);
+      }
+      return ok;
+    }
     case Kind::Shape: {
       auto *list = llvm::dyn_cast<ListExpr>(&e);
       if (!list)
@@ -273,6 +291,10 @@ private:
       return crossEntropy();
     if (f == "where")
       return where();
+    if (f == "slice")
+      return slice();
+    if (f == "concat")
+      return concat();
     if (f == "argmax") {
       const TensorType &x = tensorType(0);
       if (x.elem == ElemType::Bool)
@@ -580,6 +602,66 @@ private:
       return error(call.loc, "'one_hot': classes must be positive");
     call.type = TensorType{ElemType::F32, y.dims};
     call.type.dims.push_back(Dim::known(classes));
+    return true;
+  }
+
+  /// Python slicing of one axis: negative indices count from the end, and
+  /// the range is clipped to the axis.
+  bool slice() {
+    const TensorType &x = tensorType(0);
+    auto ax = axis(call.bound[1].ints[0], x.rank(), call.loc);
+    if (!ax)
+      return false;
+    const Dim &d = x.dims[*ax];
+    if (d.isSymbolic())
+      return error(call.loc, "'slice' needs a static size along axis " +
+                                 std::to_string(*ax) + " of " + x.str());
+    auto norm = [&](int64_t i) {
+      if (i < 0)
+        i += d.size;
+      return std::clamp<int64_t>(i, 0, d.size);
+    };
+    int64_t start = norm(call.bound[2].ints[0]), end = norm(call.bound[3].ints[0]);
+    if (end <= start)
+      return error(call.loc, "'slice': [" + std::to_string(call.bound[2].ints[0]) +
+                                 ", " + std::to_string(call.bound[3].ints[0]) +
+                                 ") selects nothing from dimension " +
+                                 std::to_string(*ax) + " of " + x.str());
+    call.bound[1].ints = {*ax};
+    call.bound[2].ints = {start};
+    call.bound[3].ints = {end};
+    call.type = x;
+    call.type.dims[*ax] = Dim::known(end - start);
+    return true;
+  }
+
+  bool concat() {
+    const auto &xs = call.bound[0].tensors;
+    const TensorType &first = xs[0]->type;
+    auto ax = axis(call.bound[1].present ? call.bound[1].ints[0] : 0,
+                   first.rank(), call.loc);
+    if (!ax)
+      return false;
+    call.bound[1].present = true;
+    call.bound[1].ints = {*ax};
+    TensorType r = first;
+    int64_t total = 0;
+    for (const Expr *e : xs) {
+      const TensorType &t = e->type;
+      if (t.elem != first.elem || t.rank() != first.rank())
+        return error(e->loc, "'concat': " + t.str() + " does not match " +
+                                 first.str() + " in element type and rank");
+      for (int64_t d = 0; d < t.rank(); ++d)
+        if (d != *ax && t.dims[d] != first.dims[d])
+          return error(e->loc, "'concat': " + t.str() + " and " + first.str() +
+                                   " differ in dimension " + std::to_string(d));
+      if (t.dims[*ax].isSymbolic())
+        return error(e->loc, "'concat' needs static sizes along axis " +
+                                 std::to_string(*ax) + ", got " + t.str());
+      total += t.dims[*ax].size;
+    }
+    r.dims[*ax] = Dim::known(total);
+    call.type = r;
     return true;
   }
 

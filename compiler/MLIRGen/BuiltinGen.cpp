@@ -88,6 +88,16 @@ Value dlc::emitBuiltin(OpBuilder &b, Location loc, const CallExpr &call,
     return dl::OneHotOp::create(b, loc, resultType, tensor(0));
   if (f == "cross_entropy")
     return dl::CrossEntropyOp::create(b, loc, tensor(0), tensor(1));
+  if (f == "slice")
+    return dl::SliceOp::create(b, loc, tensor(0), b.getI64IntegerAttr(arg[1].ints[0]),
+                               b.getI64IntegerAttr(arg[2].ints[0]),
+                               b.getI64IntegerAttr(arg[3].ints[0]));
+  if (f == "concat") {
+    SmallVector<Value> xs;
+    for (const Expr *e : arg[0].tensors)
+      xs.push_back(emit(*e));
+    return dl::ConcatOp::create(b, loc, xs, b.getI64IntegerAttr(arg[1].ints[0]));
+  }
   if (f == "where")
     return dl::SelectOp::create(b, loc, tensor(0), tensor(1), tensor(2));
   if (f == "argmax")

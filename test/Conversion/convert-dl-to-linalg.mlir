@@ -292,3 +292,16 @@ func.func @argmax(%x: tensor<?x10xf32>) -> tensor<?xi64> {
   %0 = dl.argmax %x axis 1 : tensor<?x10xf32>
   return %0 : tensor<?xi64>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @slice_concat
+// CHECK: tensor.extract_slice %{{.*}}[0, 2] [%{{.*}}, 3] [1, 1] : tensor<?x8xf32> to tensor<?x3xf32>
+// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<?x11xf32>
+// CHECK: %[[A:.*]] = tensor.insert_slice %{{.*}} into %[[E]][0, 0] [%{{.*}}, 3] [1, 1]
+// CHECK: tensor.insert_slice %{{.*}} into %[[A]][0, 3] [%{{.*}}, 8] [1, 1]
+func.func @slice_concat(%x: tensor<?x8xf32>) -> tensor<?x11xf32> {
+  %0 = dl.slice %x axis 1 [2, 5] : tensor<?x8xf32>
+  %1 = dl.concat %0, %x axis 1 : tensor<?x3xf32>, tensor<?x8xf32>
+  return %1 : tensor<?x11xf32>
+}

@@ -204,6 +204,29 @@ TEST(Ops, AccuracyCountsCorrectRows) {
   }
 }
 
+TEST(Ops, SliceAndConcatAreExact) {
+  dl::Tensor x = randn({2, 6});
+  dl::Tensor s = run("fn f(x: f32[B, 6]) -> f32[B, 3] { return slice(x, 1, -4, 5); }", {x});
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 3; ++j)
+      EXPECT_EQ(at(s, i * 3 + j), at(x, i * 6 + 2 + j));
+  dl::Tensor a = randn({2, 2}, -1, 1, 13), b = randn({2, 3}, -1, 1, 14);
+  dl::Tensor c = run("fn f(a: f32[B, 2], b: f32[B, 3]) -> f32[B, 7] { "
+                     "return concat([a, b, a], axis=1); }",
+                     {a, b});
+  for (int i = 0; i < 2; ++i) {
+    std::vector<float> row = {at(a, i * 2), at(a, i * 2 + 1), at(b, i * 3),
+                              at(b, i * 3 + 1), at(b, i * 3 + 2), at(a, i * 2),
+                              at(a, i * 2 + 1)};
+    for (int j = 0; j < 7; ++j)
+      EXPECT_EQ(at(c, i * 7 + j), row[j]) << i << "," << j;
+  }
+  dl::Tensor rows = run("fn f(a: f32[2, 2], b: f32[1, 2]) -> f32[3, 2] { "
+                        "return concat([a, b]); }",
+                        {a, randn({1, 2}, -1, 1, 15)});
+  EXPECT_EQ(at(rows, 3), at(a, 3));
+}
+
 TEST(Ops, UnaryMath) {
   dl::Tensor x = randn({3, 7}, -4, 4);
   dl::Tensor pos = randn({3, 7}, 0.01, 50, 2);

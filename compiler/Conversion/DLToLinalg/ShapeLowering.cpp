@@ -74,8 +74,68 @@ struct TransposeLowering : OpConversionPattern<TransposeOp> {
   }
 };
 
+struct SliceLowering : OpConversionPattern<SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(SliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto type = cast<RankedTensorType>(input.getType());
+    auto axis = static_cast<int64_t>(op.getAxis());
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      bool cut = d == axis;
+      offsets.push_back(rewriter.getIndexAttr(cut ? op.getStart() : 0));
+      sizes.push_back(cut ? rewriter.getIndexAttr(op.getEnd() - op.getStart())
+                          : dimSize(rewriter, loc, input, d));
+      strides.push_back(rewriter.getIndexAttr(1));
+    }
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        op, cast<RankedTensorType>(op.getType()), input, offsets, sizes,
+        strides);
+    return success();
+  }
+};
+
+/// Concat writes each input into its slot of one destination tensor.
+struct ConcatLowering : OpConversionPattern<ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    auto axis = static_cast<int64_t>(op.getAxis());
+    ValueRange inputs = adaptor.getInputs();
+    SmallVector<Value> dyn;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      if (type.isDynamicDim(d))
+        dyn.push_back(tensor::DimOp::create(rewriter, loc, inputs[0], d));
+    Value result = emptyTensor(rewriter, loc, type, dyn);
+    int64_t offset = 0;
+    for (Value v : inputs) {
+      auto t = cast<RankedTensorType>(v.getType());
+      SmallVector<OpFoldResult> offsets, sizes, strides;
+      for (int64_t d = 0; d < type.getRank(); ++d) {
+        offsets.push_back(rewriter.getIndexAttr(d == axis ? offset : 0));
+        sizes.push_back(dimSize(rewriter, loc, v, d));
+        strides.push_back(rewriter.getIndexAttr(1));
+      }
+      result = tensor::InsertSliceOp::create(rewriter, loc, v, result, offsets,
+                                             sizes, strides);
+      offset += t.getDimSize(axis);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void dl::populateShapeLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<ReshapeLowering, TransposeLowering>(patterns.getContext());
+  patterns.add<ReshapeLowering, TransposeLowering, SliceLowering,
+               ConcatLowering>(patterns.getContext());
 }

@@ -189,6 +189,97 @@ LogicalResult TransposeOp::verify() {
   return inferTranspose(getLoc(), getInput(), getPermutation(), inferred);
 }
 
+static LogicalResult inferSlice(std::optional<Location> loc, Value input,
+                                int64_t axis, int64_t start, int64_t end,
+                                SmallVectorImpl<Type> &inferred) {
+  auto t = dyn_cast<RankedTensorType>(input.getType());
+  if (!t)
+    return failure();
+  if (axis < 0 || axis >= t.getRank())
+    return fail(loc, "slice axis " + Twine(axis) + " is out of range for rank " +
+                         Twine(t.getRank()));
+  if (t.isDynamicDim(axis))
+    return fail(loc, "slice needs a static size along axis " + Twine(axis));
+  if (start < 0 || end <= start || end > t.getDimSize(axis))
+    return fail(loc, "slice [" + Twine(start) + ", " + Twine(end) +
+                         ") is empty or outside [0, " +
+                         Twine(t.getDimSize(axis)) + ")");
+  SmallVector<int64_t> shape(t.getShape());
+  shape[axis] = end - start;
+  inferred.push_back(RankedTensorType::get(shape, t.getElementType()));
+  return success();
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  if (!adaptor.getAxisAttr() || !adaptor.getStartAttr() || !adaptor.getEndAttr())
+    return fail(loc, "slice needs axis, start and end");
+  return inferSlice(loc, adaptor.getInput(),
+                    static_cast<int64_t>(adaptor.getAxis()),
+                    static_cast<int64_t>(adaptor.getStart()),
+                    static_cast<int64_t>(adaptor.getEnd()), inferred);
+}
+
+LogicalResult SliceOp::verify() {
+  SmallVector<Type> inferred;
+  return inferSlice(getLoc(), getInput(), static_cast<int64_t>(getAxis()),
+                    static_cast<int64_t>(getStart()),
+                    static_cast<int64_t>(getEnd()), inferred);
+}
+
+static LogicalResult inferConcat(std::optional<Location> loc,
+                                 ValueRange inputs, int64_t axis,
+                                 SmallVectorImpl<Type> &inferred) {
+  if (inputs.empty())
+    return fail(loc, "concat needs at least one input");
+  auto first = dyn_cast<RankedTensorType>(inputs[0].getType());
+  if (!first)
+    return failure();
+  if (axis < 0 || axis >= first.getRank())
+    return fail(loc, "concat axis " + Twine(axis) +
+                         " is out of range for rank " + Twine(first.getRank()));
+  SmallVector<int64_t> shape(first.getShape());
+  shape[axis] = 0;
+  for (Value v : inputs) {
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    if (!t || t.getRank() != first.getRank() ||
+        t.getElementType() != first.getElementType())
+      return fail(loc, "concat inputs must share element type and rank");
+    for (int64_t d = 0; d < t.getRank(); ++d) {
+      if (d == axis)
+        continue;
+      if (!ShapedType::isDynamic(t.getDimSize(d)) &&
+          !ShapedType::isDynamic(shape[d]) && t.getDimSize(d) != shape[d])
+        return fail(loc, "concat inputs differ in dimension " + Twine(d) +
+                             ": " + str(first.getShape()) + " vs " +
+                             str(t.getShape()));
+    }
+    if (t.isDynamicDim(axis))
+      return fail(loc, "concat needs static sizes along axis " + Twine(axis));
+    shape[axis] += t.getDimSize(axis);
+  }
+  inferred.push_back(RankedTensorType::get(shape, first.getElementType()));
+  return success();
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  if (!adaptor.getAxisAttr())
+    return fail(loc, "concat needs an axis");
+  return inferConcat(loc, adaptor.getInputs(),
+                     static_cast<int64_t>(adaptor.getAxis()), inferred);
+}
+
+LogicalResult ConcatOp::verify() {
+  SmallVector<Type> inferred;
+  return inferConcat(getLoc(), getInputs(), static_cast<int64_t>(getAxis()),
+                     inferred);
+}
+
 //===----------------------------------------------------------------------===//
 // Conv2dOp
 //===----------------------------------------------------------------------===//

@@ -37,4 +37,36 @@ def DL_TransposeOp : DL_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
   let hasVerifier = 1;
 }
 
+def DL_SliceOp : DL_Op<"slice", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Elements [start, end) along one axis";
+  let description = [{
+    `0 <= start < end <= size` along `axis`, which must be static.
+
+    ```mlir
+    %r = dl.slice %x axis 1 [2, 5] : tensor<?x8xf32>
+    ```
+  }];
+  let arguments = (ins DL_AnyTensor:$input, I64Attr:$axis, I64Attr:$start,
+                       I64Attr:$end);
+  let results = (outs DL_AnyTensor:$result);
+  let assemblyFormat = "$input `axis` $axis `[` $start `,` $end `]` attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def DL_ConcatOp : DL_Op<"concat", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Join tensors along an axis";
+  let description = [{
+    Every input has the same element type and rank, and the same sizes
+    except along `axis`, where sizes must be static and add up.
+
+    ```mlir
+    %r = dl.concat %a, %b axis 1 : tensor<?x3xf32>, tensor<?x5xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<DL_AnyTensor>:$inputs, I64Attr:$axis);
+  let results = (outs DL_AnyTensor:$result);
+  let assemblyFormat = "$inputs `axis` $axis attr-dict `:` type($inputs)";
+  let hasVerifier = 1;
+}
+
 #endif // DL_SHAPE_OPS_TD

@@ -182,3 +182,19 @@ func.func @argmax_axis(%a: tensor<3xf32>) {
   %0 = dl.argmax %a axis 1 : tensor<3xf32>
   return
 }
+
+// -----
+
+func.func @slice_range(%a: tensor<4xf32>) {
+  // expected-error @+1 {{slice [2, 6) is empty or outside [0, 4)}}
+  %0 = dl.slice %a axis 0 [2, 6] : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @concat_mismatch(%a: tensor<2x3xf32>, %b: tensor<3x3xf32>) {
+  // expected-error @+1 {{concat inputs differ in dimension 0: [2, 3] vs [3, 3]}}
+  %0 = dl.concat %a, %b axis 1 : tensor<2x3xf32>, tensor<3x3xf32>
+  return
+}
