@@ -184,6 +184,31 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
                         inferred);
 }
 
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  ArrayRef<int64_t> perm = getPermutation();
+  auto isIdentity = [](ArrayRef<int64_t> p) {
+    for (size_t i = 0; i < p.size(); ++i)
+      if (p[i] != static_cast<int64_t>(i))
+        return false;
+    return true;
+  };
+  if (isIdentity(perm))
+    return getInput();
+  // transpose(transpose(x, p), q) == transpose(x, p o q).
+  if (auto inner = getInput().getDefiningOp<TransposeOp>()) {
+    ArrayRef<int64_t> p = inner.getPermutation();
+    SmallVector<int64_t> composed;
+    for (int64_t q : perm)
+      composed.push_back(p[q]);
+    if (isIdentity(composed))
+      return inner.getInput();
+    getInputMutable().assign(inner.getInput());
+    setPermutation(composed);
+    return getResult();
+  }
+  return {};
+}
+
 LogicalResult TransposeOp::verify() {
   SmallVector<Type> inferred;
   return inferTranspose(getLoc(), getInput(), getPermutation(), inferred);

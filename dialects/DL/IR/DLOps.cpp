@@ -179,5 +179,70 @@ LogicalResult MatMulOp::verify() {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Identity folds. Only the bit-exact ones: x * 1, x / 1, x - 0, x + (-0.0)
+// for floats (x + 0.0 is not x when x is -0.0), and x + 0 for integers. The
+// kept operand must already have the result's type (no broadcasting).
+//===----------------------------------------------------------------------===//
+
+/// Is `attr` a splat equal to `value` (for floats: with the sign of zero)?
+static bool isSplat(Attribute attr, double value) {
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(attr);
+  if (!dense || !dense.isSplat())
+    return false;
+  Type elem = dense.getElementType();
+  if (isa<FloatType>(elem)) {
+    APFloat v = dense.getSplatValue<APFloat>();
+    bool lost;
+    APFloat want(value);
+    want.convert(v.getSemantics(), APFloat::rmNearestTiesToEven, &lost);
+    return v.bitwiseIsEqual(want);
+  }
+  if (isa<IntegerType>(elem))
+    return dense.getSplatValue<APInt>().getSExtValue() ==
+           static_cast<int64_t>(value);
+  return false;
+}
+
+static bool isFloatOp(Operation *op) {
+  return isa<FloatType>(
+      cast<RankedTensorType>(op->getResult(0).getType()).getElementType());
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
+  double zero = isFloatOp(*this) ? -0.0 : 0.0;
+  if (isSplat(adaptor.getRhs(), zero) && getLhs().getType() == getType())
+    return getLhs();
+  if (isSplat(adaptor.getLhs(), zero) && getRhs().getType() == getType())
+    return getRhs();
+  return {};
+}
+
+OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
+  if (isSplat(adaptor.getRhs(), 0.0) && getLhs().getType() == getType())
+    return getLhs();
+  return {};
+}
+
+OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
+  if (isSplat(adaptor.getRhs(), 1.0) && getLhs().getType() == getType())
+    return getLhs();
+  if (isSplat(adaptor.getLhs(), 1.0) && getRhs().getType() == getType())
+    return getRhs();
+  return {};
+}
+
+OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
+  if (isSplat(adaptor.getRhs(), 1.0) && getLhs().getType() == getType())
+    return getLhs();
+  return {};
+}
+
+OpFoldResult PowOp::fold(FoldAdaptor adaptor) {
+  if (isSplat(adaptor.getRhs(), 1.0) && getLhs().getType() == getType())
+    return getLhs();
+  return {};
+}
+
 #define GET_OP_CLASSES
 #include "dialects/DL/IR/DLOps.cpp.inc"

@@ -64,6 +64,7 @@ class DL_BroadcastBinaryOp<string mnemonic, string what,
   let results = (outs tensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def DL_AddOp : DL_BroadcastBinaryOp<"add", "addition", DL_NumericTensor,

@@ -35,6 +35,7 @@ def DL_TransposeOp : DL_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
   let results = (outs DL_NumericTensor:$result);
   let assemblyFormat = "$input $permutation attr-dict `:` type($input)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def DL_SliceOp : DL_Op<"slice", [Pure, InferTypeOpAdaptor]> {
