@@ -153,6 +153,7 @@ struct BoundArg {
   std::vector<int64_t> ints; // Int (one element), IntList, IntPair
   std::vector<Dim> shape;    // Shape
   bool flag = false;         // Bool
+  double number = 0;         // Float
 };
 
 class CallExpr : public Expr {

@@ -24,6 +24,7 @@ enum class Kind {
   Bool,    // true / false
   Shape,   // a list of sizes and symbols
   TensorList, // a list of tensor expressions
+  Float,      // a number literal
 };
 
 struct Param {
@@ -74,6 +75,23 @@ const std::map<std::string, std::vector<Param>> &specs() {
                   {"start", Kind::Int, true},
                   {"end", Kind::Int, true}};
     t["concat"] = {{"xs", Kind::TensorList, true}, {"axis", Kind::Int, false}};
+    t["embedding"] = {{"indices", Kind::Tensor, true},
+                      {"weight", Kind::Tensor, true}};
+    t["layer_norm"] = {{"x", Kind::Tensor, true},
+                       {"weight", Kind::Tensor, false},
+                       {"bias", Kind::Tensor, false},
+                       {"eps", Kind::Float, false}};
+    t["scaled_dot_product_attention"] = {{"q", Kind::Tensor, true},
+                                         {"k", Kind::Tensor, true},
+                                         {"v", Kind::Tensor, true},
+                                         {"causal", Kind::Bool, false}};
+    t["multi_head_attention"] = {{"x", Kind::Tensor, true},
+                                 {"in_weight", Kind::Tensor, true},
+                                 {"in_bias", Kind::Tensor, true},
+                                 {"out_weight", Kind::Tensor, true},
+                                 {"out_bias", Kind::Tensor, true},
+                                 {"heads", Kind::Int, true},
+                                 {"causal", Kind::Bool, false}};
     t["accuracy"] = {{"logits", Kind::Tensor, true},
                      {"labels", Kind::Tensor, true}};
     for (const char *conv : {"f32", "f64", "i32", "i64", "bool"})
@@ -194,6 +212,19 @@ private:
         }
       }
       return error(e.loc, name + " must be true or false");
+    case Kind::Float: {
+      const Expr *inner = &e;
+      bool negative = false;
+      while (auto *neg = llvm::dyn_cast<NegExpr>(inner)) {
+        negative = !negative;
+        inner = neg->operand.get();
+      }
+      if (auto *n = llvm::dyn_cast<NumberExpr>(inner)) {
+        arg.number = negative ? -n->value : n->value;
+        return true;
+      }
+      return error(e.loc, name + " must be a number literal");
+    }
     case Kind::TensorList: {
       auto *list = llvm::dyn_cast<ListExpr>(&e);
       if (!list || list->elements.empty())
@@ -211,6 +242,10 @@ private:
         return error(e.loc, name + " must be a list of sizes and symbols");
       for (const auto &x : list->elements) {
         if (auto v = intValue(*x)) {
+          if (*v == -1) { // inferred, resolved by the reshape rule
+            arg.shape.push_back(Dim::named("-1"));
+            continue;
+          }
           if (*v < 1)
             return error(x->loc, name + ": sizes must be positive, got " +
                                      std::to_string(*v));
@@ -293,6 +328,14 @@ private:
       return where();
     if (f == "slice")
       return slice();
+    if (f == "embedding")
+      return embedding();
+    if (f == "layer_norm")
+      return layerNorm();
+    if (f == "scaled_dot_product_attention")
+      return attention();
+    if (f == "multi_head_attention")
+      return multiHeadAttention();
     if (f == "concat")
       return concat();
     if (f == "argmax") {
@@ -390,16 +433,28 @@ private:
   /// Reshape keeps the element count: the static sizes' products must agree
   /// and the symbols on both sides must be the same (as a multiset). The
   /// lowering infers at most one dynamic size.
-  bool reshape(const std::vector<Dim> &target) {
+  bool reshape(std::vector<Dim> target) {
     const TensorType &x = tensorType(0);
+    if (!resolveInferred(x, target))
+      return false;
     auto split = [](const std::vector<Dim> &dims, int64_t &product,
                     std::multiset<std::string> &symbols) {
       product = 1;
       for (const Dim &d : dims) {
-        if (d.isSymbolic())
-          symbols.insert(d.symbol);
-        else
+        if (!d.isSymbolic()) {
           product *= d.size;
+          continue;
+        }
+        // A derived symbol ("B*32") stands for its factors.
+        llvm::SmallVector<llvm::StringRef> parts;
+        llvm::StringRef(d.symbol).split(parts, '*');
+        for (llvm::StringRef part : parts) {
+          int64_t v;
+          if (!part.getAsInteger(10, v))
+            product *= v;
+          else
+            symbols.insert(part.str());
+        }
       }
     };
     int64_t pIn, pOut;
@@ -415,6 +470,58 @@ private:
                                       "supported in the result, got " +
                                       to.str());
     call.type = to;
+    return true;
+  }
+
+  /// Resolves a -1 in a reshape target: the leftover of the input's element
+  /// count. With symbols left over, the dimension is a derived symbol named
+  /// by their product ("B*32"), so the same reshape of another tensor with
+  /// the same shape gives the same, comparable dimension.
+  bool resolveInferred(const TensorType &x, std::vector<Dim> &target) {
+    int wild = -1;
+    for (size_t i = 0; i < target.size(); ++i)
+      if (target[i].symbol == "-1") {
+        if (wild >= 0)
+          return error(call.loc, what() + ": at most one -1 in the shape");
+        wild = static_cast<int>(i);
+      }
+    if (wild < 0)
+      return true;
+    int64_t product = 1;
+    std::multiset<std::string> symbols;
+    for (const Dim &d : x.dims) {
+      if (d.isSymbolic())
+        symbols.insert(d.symbol);
+      else
+        product *= d.size;
+    }
+    for (size_t i = 0; i < target.size(); ++i) {
+      if (static_cast<int>(i) == wild)
+        continue;
+      const Dim &d = target[i];
+      if (d.isSymbolic()) {
+        auto it = symbols.find(d.symbol);
+        if (it == symbols.end())
+          return error(call.loc, what() + ": '" + d.symbol +
+                                     "' is not a dimension of " + x.str());
+        symbols.erase(it);
+      } else if (product % d.size) {
+        return error(call.loc, what() + ": " + x.str() +
+                                   " does not divide into the sizes given");
+      } else {
+        product /= d.size;
+      }
+    }
+    if (symbols.empty()) {
+      target[wild] = Dim::known(product);
+      return true;
+    }
+    std::string derived;
+    for (const std::string &s : symbols)
+      derived += (derived.empty() ? "" : "*") + s;
+    if (product != 1)
+      derived += "*" + std::to_string(product);
+    target[wild] = Dim::named(derived);
     return true;
   }
 
@@ -602,6 +709,99 @@ private:
       return error(call.loc, "'one_hot': classes must be positive");
     call.type = TensorType{ElemType::F32, y.dims};
     call.type.dims.push_back(Dim::known(classes));
+    return true;
+  }
+
+  bool embedding() {
+    const TensorType &ids = tensorType(0), &w = tensorType(1);
+    if (isFloat(ids.elem) || ids.elem == ElemType::Bool)
+      return error(argLoc(0), "'embedding' needs integer indices, got " +
+                                  ids.str());
+    if (!isFloat(w.elem) || w.rank() != 2)
+      return error(argLoc(1), "'embedding' needs a float table [V, D], got " +
+                                  w.str());
+    call.type = TensorType{w.elem, ids.dims};
+    call.type.dims.push_back(w.dims[1]);
+    return true;
+  }
+
+  bool layerNorm() {
+    const TensorType &x = tensorType(0);
+    if (!requireFloat(0))
+      return false;
+    if (x.rank() < 1)
+      return error(argLoc(0), "'layer_norm' needs a tensor of rank 1 or more");
+    TensorType want{x.elem, {x.dims.back()}};
+    for (size_t i : {size_t(1), size_t(2)})
+      if (call.bound[i].present && tensorType(i) != want)
+        return error(argLoc(i), "'layer_norm': " + std::string(params[i].name) +
+                                    " must be " + want.str() + ", got " +
+                                    tensorType(i).str());
+    if (!call.bound[3].present)
+      call.bound[3].number = 1e-5;
+    call.bound[3].present = true;
+    if (!(call.bound[3].number > 0))
+      return error(call.loc, "'layer_norm': eps must be positive");
+    call.type = x;
+    return true;
+  }
+
+  /// [..., Tq, E] x [..., Tk, E] x [..., Tk, Ev] -> [..., Tq, Ev].
+  bool attention() {
+    const TensorType &q = tensorType(0), &k = tensorType(1), &v = tensorType(2);
+    if (!requireFloat(0))
+      return false;
+    int64_t r = q.rank();
+    bool ok = r >= 2 && k.rank() == r && v.rank() == r && q.elem == k.elem &&
+              q.elem == v.elem && q.dims[r - 1] == k.dims[r - 1] &&
+              k.dims[r - 2] == v.dims[r - 2];
+    for (int64_t d = 0; ok && d < r - 2; ++d)
+      ok = q.dims[d] == k.dims[d] && q.dims[d] == v.dims[d];
+    if (!ok)
+      return error(call.loc, what() + " expects q [..., Tq, E], k [..., Tk, E] "
+                                      "and v [..., Tk, Ev], got " + q.str() +
+                                      ", " + k.str() + ", " + v.str());
+    bool causal = call.bound[3].present && call.bound[3].flag;
+    if (causal && (q.dims[r - 2] != k.dims[r - 2] || q.dims[r - 2].isSymbolic()))
+      return error(call.loc, what() + ": a causal mask needs equal, static "
+                                      "query and key lengths, got " + q.str() +
+                                      " and " + k.str());
+    if (q.dims[r - 1].isSymbolic())
+      return error(call.loc, what() + " needs a static head size");
+    call.type = q;
+    call.type.dims[r - 1] = v.dims[r - 1];
+    return true;
+  }
+
+  bool multiHeadAttention() {
+    const TensorType &x = tensorType(0);
+    if (!requireFloat(0))
+      return false;
+    if (x.rank() != 3 || x.dims[2].isSymbolic())
+      return error(argLoc(0), what() + " expects x [B, T, D] with a static D, "
+                                       "got " + x.str());
+    if (x.dims[0].isSymbolic() && x.dims[1].isSymbolic())
+      return error(argLoc(0), what() + ": only one of B and T can be "
+                                       "symbolic, got " + x.str());
+    int64_t dm = x.dims[2].size, h = call.bound[5].ints[0];
+    if (h < 1 || dm % h)
+      return error(call.loc, what() + ": " + std::to_string(dm) +
+                                 " is not divisible by heads " +
+                                 std::to_string(h));
+    Dim d = Dim::known(dm), d3 = Dim::known(3 * dm);
+    auto expect = [&](size_t i, TensorType want) {
+      if (tensorType(i) == want)
+        return true;
+      return error(argLoc(i), what() + ": " + params[i].name + " must be " +
+                                  want.str() + ", got " + tensorType(i).str());
+    };
+    if (!expect(1, {x.elem, {d3, d}}) || !expect(2, {x.elem, {d3}}) ||
+        !expect(3, {x.elem, {d, d}}) || !expect(4, {x.elem, {d}}))
+      return false;
+    if (call.bound[6].present && call.bound[6].flag && x.dims[1].isSymbolic())
+      return error(argLoc(0), what() + ": a causal mask needs a static "
+                                       "sequence length, got " + x.str());
+    call.type = x;
     return true;
   }
 

@@ -18,6 +18,7 @@ struct Layer {
   std::string kind;
   std::string prefix; // "conv1."
   std::map<std::string, std::vector<int64_t>> cfg;
+  std::map<std::string, double> real; // float arguments (eps, p)
   bool bias = false;
 };
 
@@ -57,6 +58,7 @@ struct LayerParam {
   bool isPair;      // an int or [a, b]
   bool required;
   double dflt;      // NaN: "same as kernel_size"
+  bool isReal = false; // a float argument
 };
 
 const std::map<std::string, std::vector<LayerParam>> &layerSpecs() {
@@ -80,6 +82,16 @@ const std::map<std::string, std::vector<LayerParam>> &layerSpecs() {
     t["Flatten"] = {{"start_dim", false, false, 1}};
     for (const char *f : {"ReLU", "Sigmoid", "Tanh", "GELU"})
       t[f] = {};
+    t["Embedding"] = {{"num_embeddings", false, true, 0},
+                      {"embedding_dim", false, true, 0}};
+    t["LayerNorm"] = {{"normalized_shape", false, true, 0},
+                      {"eps", false, false, 1e-5, true},
+                      {"elementwise_affine", false, false, 1}};
+    t["Dropout"] = {{"p", false, false, 0.5, true}};
+    t["MultiheadAttention"] = {{"embed_dim", false, true, 0},
+                               {"num_heads", false, true, 0},
+                               {"bias", false, false, 1},
+                               {"causal", false, false, 0}};
     return t;
   }();
   return specs;
@@ -374,6 +386,13 @@ private:
     layer.prefix = prefix;
     for (size_t i = 0; i < params.size(); ++i) {
       const LayerParam &p = params[i];
+      if (p.isReal) {
+        std::optional<double> v = p.dflt;
+        if (given[i] && !(v = eval(*given[i], scope)))
+          return std::nullopt;
+        layer.real[p.name] = *v;
+        continue;
+      }
       std::vector<int64_t> values;
       if (!given[i]) {
         if (p.required) {
@@ -407,6 +426,26 @@ private:
       layer.cfg[p.name] = values;
     }
     auto cfg = [&](const char *k) { return layer.cfg[k][0]; };
+    auto addParam = [&](const std::string &n, std::vector<int64_t> shape,
+                        const std::string &init, std::vector<double> args) {
+      auto q = std::make_unique<ParamDecl>();
+      q->loc = s.loc;
+      q->name = prefix + n;
+      q->typeExpr.loc = s.loc;
+      q->typeExpr.elem = "f32";
+      for (int64_t d : shape) {
+        TypeExpr::DimExpr dim;
+        dim.loc = s.loc;
+        dim.size = d;
+        q->typeExpr.dims.push_back(dim);
+      }
+      q->init.loc = s.loc;
+      q->init.name = init;
+      for (double a : args)
+        q->init.argExprs.push_back(number(s.loc, a));
+      q->init.args = args;
+      this->addParam(std::move(q));
+    };
     auto addWeight = [&](const std::string &n, std::vector<int64_t> shape,
                          double bound) {
       auto q = std::make_unique<ParamDecl>();
@@ -427,7 +466,7 @@ private:
       q->init.argExprs.push_back(number(s.loc, -bound));
       q->init.argExprs.push_back(number(s.loc, bound));
       q->init.args = {-bound, bound};
-      addParam(std::move(q));
+      this->addParam(std::move(q));
     };
     auto positive = [&](const char *k) {
       for (int64_t v : layer.cfg[k])
@@ -466,6 +505,52 @@ private:
       addWeight("weight", {out, in / g, k[0], k[1]}, bound);
       if (layer.bias)
         addWeight("bias", {out}, bound);
+    } else if (layer.kind == "Embedding") {
+      if (!positive("num_embeddings") || !positive("embedding_dim"))
+        return std::nullopt;
+      // torch.nn.Embedding: N(0, 1).
+      addParam("weight", {cfg("num_embeddings"), cfg("embedding_dim")},
+               "normal", {0, 1});
+    } else if (layer.kind == "LayerNorm") {
+      if (!positive("normalized_shape"))
+        return std::nullopt;
+      if (!(layer.real["eps"] > 0)) {
+        diags.error(s.modelLoc, "'LayerNorm': eps must be positive");
+        return std::nullopt;
+      }
+      layer.bias = cfg("elementwise_affine") != 0;
+      if (layer.bias) {
+        addParam("weight", {cfg("normalized_shape")}, "ones", {});
+        addParam("bias", {cfg("normalized_shape")}, "zeros", {});
+      }
+    } else if (layer.kind == "Dropout") {
+      double p = layer.real["p"];
+      if (!(p >= 0 && p < 1)) {
+        diags.error(s.modelLoc, "'Dropout': p must be in [0, 1)");
+        return std::nullopt;
+      }
+    } else if (layer.kind == "MultiheadAttention") {
+      if (!positive("embed_dim") || !positive("num_heads"))
+        return std::nullopt;
+      int64_t d = cfg("embed_dim"), h = cfg("num_heads");
+      if (d % h) {
+        diags.error(s.modelLoc, "'MultiheadAttention': embed_dim " +
+                                    std::to_string(d) +
+                                    " is not divisible by num_heads " +
+                                    std::to_string(h));
+        return std::nullopt;
+      }
+      if (cfg("bias") == 0) {
+        diags.error(s.modelLoc, "'MultiheadAttention' without bias is not "
+                                "supported yet");
+        return std::nullopt;
+      }
+      // torch.nn.MultiheadAttention._reset_parameters: xavier_uniform for
+      // the packed projection, zero biases; out_proj is a Linear.
+      addParam("in_proj_weight", {3 * d, d}, "xavier_uniform", {});
+      addParam("in_proj_bias", {3 * d}, "zeros", {});
+      addWeight("out_proj.weight", {d, d}, 1.0 / std::sqrt(double(d)));
+      addParam("out_proj.bias", {d}, "zeros", {});
     }
     SubRef ref;
     ref.kind = SubRef::Kind::Layer;
@@ -595,6 +680,37 @@ private:
       return call("tanh", one(std::move(x)));
     if (l.kind == "GELU")
       return call("gelu", one(std::move(x)));
+    if (l.kind == "Dropout") // evaluation mode: the identity
+      return x;
+    if (l.kind == "Embedding") {
+      std::vector<ExprPtr> args;
+      args.push_back(std::move(x));
+      args.push_back(name(loc, l.prefix + "weight"));
+      return call("embedding", std::move(args));
+    }
+    if (l.kind == "LayerNorm") {
+      std::vector<ExprPtr> args;
+      args.push_back(std::move(x));
+      std::vector<KeywordArg> kwargs;
+      if (l.bias) {
+        args.push_back(name(loc, l.prefix + "weight"));
+        args.push_back(name(loc, l.prefix + "bias"));
+      }
+      kwargs.push_back({loc, "eps", number(loc, l.real.at("eps"))});
+      return call("layer_norm", std::move(args), std::move(kwargs));
+    }
+    if (l.kind == "MultiheadAttention") {
+      std::vector<ExprPtr> args;
+      args.push_back(std::move(x));
+      for (const char *p : {"in_proj_weight", "in_proj_bias", "out_proj.weight",
+                            "out_proj.bias"})
+        args.push_back(name(loc, l.prefix + p));
+      std::vector<KeywordArg> kwargs;
+      kwargs.push_back({loc, "heads", number(loc, double(cfg("num_heads")[0]))});
+      kwargs.push_back(
+          {loc, "causal", name(loc, cfg("causal")[0] ? "true" : "false")});
+      return call("multi_head_attention", std::move(args), std::move(kwargs));
+    }
     if (l.kind == "Flatten") {
       std::vector<KeywordArg> kw;
       kw.push_back({loc, "start", number(loc, double(cfg("start_dim")[0]))});

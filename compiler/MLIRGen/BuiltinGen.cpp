@@ -10,8 +10,105 @@
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include <cmath>
+
 using namespace dlc;
 using namespace mlir;
+
+namespace {
+
+RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+/// A rank-0 constant of `elem`.
+Value scalar(OpBuilder &b, Location loc, Type elem, double v) {
+  auto type = RankedTensorType::get({}, elem);
+  Attribute attr =
+      elem.isF64() ? DenseElementsAttr::get(type, APFloat(v))
+                   : DenseElementsAttr::get(type, APFloat(static_cast<float>(v)));
+  return dl::ConstantOp::create(b, loc, cast<ElementsAttr>(attr));
+}
+
+Value swapLastTwo(OpBuilder &b, Location loc, Value x) {
+  int64_t r = typeOf(x).getRank();
+  SmallVector<int64_t> perm;
+  for (int64_t d = 0; d < r; ++d)
+    perm.push_back(d);
+  std::swap(perm[r - 1], perm[r - 2]);
+  return dl::TransposeOp::create(b, loc, x, b.getDenseI64ArrayAttr(perm));
+}
+
+/// layer_norm over the last axis: (x - mean) * rsqrt(var + eps), biased var.
+Value layerNorm(OpBuilder &b, Location loc, Value x, Value w, Value bias,
+                double eps) {
+  auto last = b.getDenseI64ArrayAttr({typeOf(x).getRank() - 1});
+  Type elem = typeOf(x).getElementType();
+  Value mean = dl::ReduceMeanOp::create(b, loc, x, last, b.getUnitAttr());
+  Value centred = dl::SubOp::create(b, loc, x, mean);
+  Value sq = dl::MulOp::create(b, loc, centred, centred);
+  Value var = dl::ReduceMeanOp::create(b, loc, sq, last, b.getUnitAttr());
+  Value inv = dl::RsqrtOp::create(
+      b, loc, dl::AddOp::create(b, loc, var, scalar(b, loc, elem, eps)));
+  Value y = dl::MulOp::create(b, loc, centred, inv);
+  if (w)
+    y = dl::MulOp::create(b, loc, y, w);
+  if (bias)
+    y = dl::AddOp::create(b, loc, y, bias);
+  return y;
+}
+
+/// softmax(q k^T / sqrt(E) [masked]) v.
+Value attention(OpBuilder &b, Location loc, Value q, Value k, Value v,
+                bool causal) {
+  auto qt = typeOf(q);
+  int64_t r = qt.getRank();
+  Type elem = qt.getElementType();
+  Value scores = dl::MatMulOp::create(b, loc, q, swapLastTwo(b, loc, k));
+  scores = dl::MulOp::create(
+      b, loc, scores,
+      scalar(b, loc, elem, 1.0 / std::sqrt(double(qt.getDimSize(r - 1)))));
+  if (causal) {
+    int64_t t = qt.getDimSize(r - 2);
+    SmallVector<bool> keep;
+    for (int64_t i = 0; i < t; ++i)
+      for (int64_t j = 0; j < t; ++j)
+        keep.push_back(j <= i);
+    auto maskType = RankedTensorType::get({t, t}, b.getI1Type());
+    Value mask = dl::ConstantOp::create(
+        b, loc, cast<ElementsAttr>(DenseElementsAttr::get(maskType, keep)));
+    scores = dl::SelectOp::create(b, loc, mask, scores,
+                                  scalar(b, loc, elem, -INFINITY));
+  }
+  Value p = dl::SoftmaxOp::create(b, loc, scores, b.getI64IntegerAttr(r - 1));
+  return dl::MatMulOp::create(b, loc, p, v);
+}
+
+/// torch.nn.MultiheadAttention (batch_first) as self-attention on x [B, T, D].
+Value multiHeadAttention(OpBuilder &b, Location loc, Value x, Value inW,
+                         Value inB, Value outW, Value outB, int64_t heads,
+                         bool causal) {
+  auto xt = typeOf(x);
+  int64_t bsz = xt.getDimSize(0), t = xt.getDimSize(1), d = xt.getDimSize(2);
+  int64_t hd = d / heads;
+  Type elem = xt.getElementType();
+  Value qkv = dl::AddOp::create(
+      b, loc, dl::MatMulOp::create(b, loc, x, swapLastTwo(b, loc, inW)), inB);
+  auto split = [&](int64_t i) {
+    Value part = dl::SliceOp::create(b, loc, qkv, b.getI64IntegerAttr(2),
+                                     b.getI64IntegerAttr(i * d),
+                                     b.getI64IntegerAttr((i + 1) * d));
+    Value heads4 = dl::ReshapeOp::create(
+        b, loc, RankedTensorType::get({bsz, t, heads, hd}, elem), part);
+    return dl::TransposeOp::create(b, loc, heads4,
+                                   b.getDenseI64ArrayAttr({0, 2, 1, 3}));
+  };
+  Value o = attention(b, loc, split(0), split(1), split(2), causal);
+  o = dl::TransposeOp::create(b, loc, o, b.getDenseI64ArrayAttr({0, 2, 1, 3}));
+  o = dl::ReshapeOp::create(b, loc, RankedTensorType::get({bsz, t, d}, elem), o);
+  return dl::AddOp::create(
+      b, loc, dl::MatMulOp::create(b, loc, o, swapLastTwo(b, loc, outW)), outB);
+}
+
+} // namespace
 
 Value dlc::emitBuiltin(OpBuilder &b, Location loc, const CallExpr &call,
                        RankedTensorType resultType,
@@ -88,6 +185,17 @@ Value dlc::emitBuiltin(OpBuilder &b, Location loc, const CallExpr &call,
     return dl::OneHotOp::create(b, loc, resultType, tensor(0));
   if (f == "cross_entropy")
     return dl::CrossEntropyOp::create(b, loc, tensor(0), tensor(1));
+  if (f == "embedding")
+    return dl::EmbeddingOp::create(b, loc, tensor(1), tensor(0));
+  if (f == "layer_norm")
+    return layerNorm(b, loc, tensor(0), tensor(1), tensor(2), arg[3].number);
+  if (f == "scaled_dot_product_attention")
+    return attention(b, loc, tensor(0), tensor(1), tensor(2),
+                     arg[3].present && arg[3].flag);
+  if (f == "multi_head_attention")
+    return multiHeadAttention(b, loc, tensor(0), tensor(1), tensor(2),
+                              tensor(3), tensor(4), arg[5].ints[0],
+                              arg[6].present && arg[6].flag);
   if (f == "slice")
     return dl::SliceOp::create(b, loc, tensor(0), b.getI64IntegerAttr(arg[1].ints[0]),
                                b.getI64IntegerAttr(arg[2].ints[0]),

@@ -55,6 +55,34 @@ TEST(TorchParity, MnistCnnForwardAndLossMatchPyTorch) {
   EXPECT_NEAR(loss->data<float>()[0], w, 1e-5 + 1.3e-6 * std::fabs(w));
 }
 
+TEST(TorchParity, TinyGptForwardAndLossMatchPyTorch) {
+  // Embedding, LayerNorm, nn.MultiheadAttention with a causal mask, GELU,
+  // residual connections and the state-dict names of an nn.ModuleList.
+  dl::Compiler compiler;
+  auto compiled = compiler.compileFile(DLC_EXAMPLES_DIR "/tiny_gpt.dl");
+  ASSERT_TRUE(compiled.ok()) << compiled.errors();
+  dl::Module &net = *compiled.module;
+  dlrt::Status loaded = net.loadParameters(fixtures + "tiny_gpt.safetensors");
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
+  dl::Tensor idx = load("gpt_idx.npy"), targets = load("gpt_targets.npy");
+  dl::Tensor want = load("gpt_logits.npy"), wantLoss = load("gpt_loss.npy");
+  auto logits = net.call("forward", {idx});
+  ASSERT_TRUE(logits.ok()) << logits.message();
+  ASSERT_EQ(logits->shape(), want.shape());
+  double worst = 0;
+  for (int64_t i = 0; i < want.numElements(); ++i) {
+    double w = want.data<double>()[i];
+    double err = std::fabs(logits->data<float>()[i] - w);
+    worst = std::max(worst, err);
+    EXPECT_LE(err, 1e-5 + 1.3e-6 * std::fabs(w)) << "logit " << i;
+  }
+  RecordProperty("worst_logit_error", std::to_string(worst));
+  auto loss = net.call("loss", {idx, targets});
+  ASSERT_TRUE(loss.ok()) << loss.message();
+  double w = wantLoss.data<double>()[0];
+  EXPECT_NEAR(loss->data<float>()[0], w, 1e-5 + 1.3e-6 * std::fabs(w));
+}
+
 TEST(TorchParity, MisnamedOrMisshapedCheckpointsAreRejected) {
   const char *src = R"(
     model Net {

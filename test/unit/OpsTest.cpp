@@ -227,6 +227,114 @@ TEST(Ops, SliceAndConcatAreExact) {
   EXPECT_EQ(at(rows, 3), at(a, 3));
 }
 
+TEST(Ops, EmbeddingPicksRowsAndPoisonsOutOfRange) {
+  dl::Tensor table = randn({5, 3});
+  dl::Tensor ids(dl::DType::I64, {2, 2});
+  int64_t idv[4] = {4, 0, 7, -1};
+  for (int i = 0; i < 4; ++i)
+    ids.data<int64_t>()[i] = idv[i];
+  dl::Tensor r = run("fn f(ids: i64[B, 2], w: f32[5, 3]) -> f32[B, 2, 3] { "
+                     "return embedding(ids, w); }",
+                     {ids, table});
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 3; ++j) {
+      if (idv[i] >= 0 && idv[i] < 5)
+        EXPECT_EQ(at(r, i * 3 + j), at(table, idv[i] * 3 + j));
+      else
+        EXPECT_TRUE(std::isnan(at(r, i * 3 + j))) << "index " << idv[i];
+    }
+}
+
+TEST(Ops, LayerNormMatchesTorchDefinition) {
+  dl::Tensor x = randn({3, 2, 6}, -3, 3), w = randn({6}, 0.5, 1.5, 2),
+             b = randn({6}, -1, 1, 3);
+  dl::Tensor r = run("fn f(x: f32[B, 2, 6], w: f32[6], b: f32[6]) -> f32[B, 2, 6] { "
+                     "return layer_norm(x, w, b, eps=1e-5); }",
+                     {x, w, b});
+  // mean, biased variance, (x - mean) / sqrt(var + eps) * w + b: sums of 6
+  // terms and a handful of roundings; 64u relative to the O(1) values.
+  for (int row = 0; row < 6; ++row) {
+    double mean = 0, var = 0;
+    for (int j = 0; j < 6; ++j)
+      mean += at(x, row * 6 + j) / 6.0;
+    for (int j = 0; j < 6; ++j)
+      var += (at(x, row * 6 + j) - mean) * (at(x, row * 6 + j) - mean) / 6.0;
+    for (int j = 0; j < 6; ++j) {
+      double want = (at(x, row * 6 + j) - mean) / std::sqrt(var + 1e-5) *
+                        at(w, j) + at(b, j);
+      EXPECT_NEAR(at(r, row * 6 + j), want, 64 * u * (1 + std::fabs(want)));
+    }
+  }
+}
+
+/// Naive self-attention, as torch.nn.MultiheadAttention computes it.
+std::vector<double> mhaRef(const dl::Tensor &x, const dl::Tensor &inW,
+                           const dl::Tensor &inB, const dl::Tensor &outW,
+                           const dl::Tensor &outB, int64_t H, bool causal) {
+  int64_t B = x.dim(0), T = x.dim(1), D = x.dim(2), hd = D / H;
+  std::vector<double> qkv(B * T * 3 * D), o(B * T * D), out;
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t t = 0; t < T; ++t)
+      for (int64_t j = 0; j < 3 * D; ++j) {
+        double acc = at(inB, j);
+        for (int64_t i = 0; i < D; ++i)
+          acc += double(at(x, (b * T + t) * D + i)) * at(inW, j * D + i);
+        qkv[(b * T + t) * 3 * D + j] = acc;
+      }
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t i = 0; i < T; ++i) {
+        std::vector<double> s(T, -INFINITY);
+        double m = -INFINITY;
+        for (int64_t j = 0; j < T; ++j) {
+          if (causal && j > i)
+            continue;
+          double acc = 0;
+          for (int64_t e = 0; e < hd; ++e)
+            acc += qkv[(b * T + i) * 3 * D + h * hd + e] *
+                   qkv[(b * T + j) * 3 * D + D + h * hd + e];
+          s[j] = acc / std::sqrt(double(hd));
+          m = std::max(m, s[j]);
+        }
+        double z = 0;
+        for (double &v : s)
+          z += (v = std::exp(v - m));
+        for (int64_t e = 0; e < hd; ++e) {
+          double acc = 0;
+          for (int64_t j = 0; j < T; ++j)
+            acc += s[j] / z * qkv[(b * T + j) * 3 * D + 2 * D + h * hd + e];
+          o[(b * T + i) * D + h * hd + e] = acc;
+        }
+      }
+  for (int64_t bt = 0; bt < B * T; ++bt)
+    for (int64_t k = 0; k < D; ++k) {
+      double acc = at(outB, k);
+      for (int64_t c = 0; c < D; ++c)
+        acc += o[bt * D + c] * at(outW, k * D + c);
+      out.push_back(acc);
+    }
+  return out;
+}
+
+TEST(Ops, MultiHeadAttentionMatchesNaiveLoops) {
+  const int64_t B = 2, T = 5, D = 8, H = 2;
+  dl::Tensor x = randn({B, T, D}, -1, 1, 20), inW = randn({3 * D, D}, -0.5, 0.5, 21),
+             inB = randn({3 * D}, -0.1, 0.1, 22), outW = randn({D, D}, -0.5, 0.5, 23),
+             outB = randn({D}, -0.1, 0.1, 24);
+  for (bool causal : {false, true}) {
+    SCOPED_TRACE(causal ? "causal" : "full");
+    dl::Tensor r = run(std::string("fn f(x: f32[N, 5, 8], a: f32[24, 8], b: f32[24], "
+                                   "c: f32[8, 8], d: f32[8]) -> f32[N, 5, 8] { return "
+                                   "multi_head_attention(x, a, b, c, d, heads=2, causal=") +
+                           (causal ? "true" : "false") + "); }",
+                       {x, inW, inB, outW, outB});
+    std::vector<double> ref = mhaRef(x, inW, inB, outW, outB, H, causal);
+    // Three chained sums of at most 8 terms, an exp and a division, on O(1)
+    // values: 256u absolute is (3*8 + 16)u with a 6x margin.
+    expectWithin(r, ref, [](int64_t, double) { return 256 * u; });
+  }
+}
+
 TEST(Ops, UnaryMath) {
   dl::Tensor x = randn({3, 7}, -4, 4);
   dl::Tensor pos = randn({3, 7}, 0.01, 50, 2);

@@ -225,10 +225,63 @@ struct OneHotLowering : OpConversionPattern<OneHotOp> {
   }
 };
 
+/// A generic over [..., D] reading the index, clamping it for a safe
+/// tensor.extract, and yielding NaN when it was out of range.
+struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(EmbeddingOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value table = adaptor.getTable(), ids = adaptor.getIndices();
+    auto outType = cast<RankedTensorType>(op.getType());
+    int64_t rank = outType.getRank();
+    SmallVector<Value> dyn;
+    for (int64_t d = 0; d < rank; ++d)
+      if (outType.isDynamicDim(d))
+        dyn.push_back(d == rank - 1
+                          ? Value(tensor::DimOp::create(rewriter, loc, table, 1))
+                          : Value(tensor::DimOp::create(rewriter, loc, ids, d)));
+    Value init = emptyTensor(rewriter, loc, outType, dyn);
+    Value rows = tensor::DimOp::create(rewriter, loc, table, 0);
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineExpr> idExprs;
+    for (int64_t d = 0; d < rank - 1; ++d)
+      idExprs.push_back(getAffineDimExpr(d, ctx));
+    SmallVector<utils::IteratorType> it(rank, utils::IteratorType::parallel);
+    auto elem = cast<FloatType>(outType.getElementType());
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{outType}, ValueRange{ids}, ValueRange{init},
+        SmallVector<AffineMap>{AffineMap::get(rank, 0, idExprs, ctx),
+                               rewriter.getMultiDimIdentityMap(rank)},
+        it, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value id = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+          Value zero = arith::ConstantIndexOp::create(b, l, 0);
+          Value last = arith::SubIOp::create(
+              b, l, rows, arith::ConstantIndexOp::create(b, l, 1));
+          Value inRange = arith::AndIOp::create(
+              b, l,
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, id, zero),
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, id, rows));
+          Value safe = arith::MinSIOp::create(
+              b, l, arith::MaxSIOp::create(b, l, id, zero), last);
+          Value col = linalg::IndexOp::create(b, l, rank - 1);
+          Value v = tensor::ExtractOp::create(b, l, table, ValueRange{safe, col});
+          Value nan = arith::ConstantOp::create(
+              b, l, b.getFloatAttr(elem, APFloat::getNaN(elem.getFloatSemantics())));
+          linalg::YieldOp::create(
+              b, l, Value(arith::SelectOp::create(b, l, inRange, v, nan)));
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
 } // namespace
 
 void dl::populateNNLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<Conv2dLowering, Pool2dLowering<MaxPool2dOp>,
-               Pool2dLowering<AvgPool2dOp>, OneHotLowering>(
+               Pool2dLowering<AvgPool2dOp>, OneHotLowering, EmbeddingLowering>(
       patterns.getContext());
 }

@@ -305,6 +305,24 @@ LogicalResult ConcatOp::verify() {
                      inferred);
 }
 
+LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            ValueRange operands, DictionaryAttr,
+                                            OpaqueProperties, RegionRange,
+                                            SmallVectorImpl<Type> &inferred) {
+  auto table = dyn_cast<RankedTensorType>(operands[0].getType());
+  auto ids = dyn_cast<RankedTensorType>(operands[1].getType());
+  if (!table || !ids)
+    return failure();
+  if (table.getRank() != 2)
+    return fail(loc, "embedding table must be [V, D], got " +
+                         str(table.getShape()));
+  SmallVector<int64_t> shape(ids.getShape());
+  shape.push_back(table.getDimSize(1));
+  inferred.push_back(RankedTensorType::get(shape, table.getElementType()));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Conv2dOp
 //===----------------------------------------------------------------------===//

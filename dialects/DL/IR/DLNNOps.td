@@ -111,4 +111,20 @@ def DL_CrossEntropyOp : DL_Op<"cross_entropy", [Pure, InferTypeOpAdaptor]> {
   let hasVerifier = 1;
 }
 
+def DL_EmbeddingOp : DL_Op<"embedding", [Pure,
+    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let summary = "Rows of a table picked by integer indices";
+  let description = [{
+    `table [V, D]`, `indices [...]` -> `[..., D]` (`F.embedding`). An index
+    outside `[0, V)` yields a row of NaN (never an out-of-bounds read).
+
+    ```mlir
+    %e = dl.embedding %table, %ids : tensor<100x16xf32>, tensor<?x8xi64>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$table, DL_IndexTensor:$indices);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$table `,` $indices attr-dict `:` type($table) `,` type($indices)";
+}
+
 #endif // DL_NN_OPS_TD
