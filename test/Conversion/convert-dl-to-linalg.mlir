@@ -305,3 +305,21 @@ func.func @slice_concat(%x: tensor<?x8xf32>) -> tensor<?x11xf32> {
   %1 = dl.concat %0, %x axis 1 : tensor<?x3xf32>, tensor<?x8xf32>
   return %1 : tensor<?x11xf32>
 }
+
+// -----
+
+// Embedding: a safe (clamped) read, replaced by NaN when out of range.
+// CHECK-LABEL: func.func @embedding
+// CHECK: linalg.generic
+// CHECK: arith.index_cast %{{.*}} : i64 to index
+// CHECK: arith.cmpi sge
+// CHECK: arith.cmpi slt
+// CHECK: arith.maxsi
+// CHECK: arith.minsi
+// CHECK: tensor.extract %{{.*}}[%{{.*}}, %{{.*}}] : tensor<10x4xf32>
+// CHECK: arith.constant 0x7FC00000 : f32
+// CHECK: arith.select
+func.func @embedding(%t: tensor<10x4xf32>, %ids: tensor<?x3xi64>) -> tensor<?x3x4xf32> {
+  %0 = dl.embedding %t, %ids : tensor<10x4xf32>, tensor<?x3xi64>
+  return %0 : tensor<?x3x4xf32>
+}
