@@ -131,6 +131,7 @@ private:
     declareGlobal(fn.name, fn.loc);
     locals.clear();
     std::set<std::string> symbols;
+    symbolOrigins.clear();
     bool signatureOk = true;
     for (ArgDecl &arg : fn.args) {
       auto type = resolveType(arg.typeExpr);
@@ -139,9 +140,14 @@ private:
         continue;
       }
       arg.type = *type;
-      for (const Dim &d : arg.type.dims)
-        if (d.isSymbolic())
-          symbols.insert(d.symbol);
+      for (size_t i = 0; i < arg.type.dims.size(); ++i) {
+        const Dim &d = arg.type.dims[i];
+        if (!d.isSymbolic())
+          continue;
+        symbols.insert(d.symbol);
+        symbolOrigins.try_emplace(d.symbol,
+                                  SymbolOrigin{arg.name, arg.typeExpr.dims[i].loc});
+      }
       declareLocal(arg.name, arg.loc, arg.type, /*isArg=*/true);
     }
     bool resultOk = true;
@@ -350,6 +356,7 @@ private:
                                " do not broadcast in '" + op + "': dimension " +
                                std::to_string(bad) + " is " + x.str() + " vs " +
                                y.str());
+      noteOrigins({x, y});
       return false;
     }
     bin.type = *result;
@@ -365,6 +372,8 @@ private:
     if (!r) {
       diags.error(bin.loc, "shape mismatch in '@': " + a.str() + " @ " +
                                b.str() + ": " + why);
+      if (a.rank() >= 1 && b.rank() >= 2)
+        noteOrigins({a.dims[a.rank() - 1], b.dims[b.rank() - 2]});
       return false;
     }
     bin.type = *r;
@@ -408,7 +417,7 @@ private:
     }
     if (!ok)
       return false;
-    std::map<std::string, Dim> bound;
+    std::map<std::string, Binding> bound;
     for (size_t i = 0; i < fn.args.size(); ++i) {
       Expr &arg = *call.args[i];
       const TensorType &want = fn.args[i].type;
@@ -419,12 +428,19 @@ private:
     call.type.elem = fn.result.elem;
     call.type.dims.clear();
     for (const Dim &d : fn.result.dims)
-      call.type.dims.push_back(d.isSymbolic() ? bound[d.symbol] : d);
+      call.type.dims.push_back(d.isSymbolic() ? bound[d.symbol].dim : d);
     return true;
   }
 
+  /// Where a callee's symbol got its value at a call.
+  struct Binding {
+    Dim dim;
+    llvm::SMLoc loc;
+    size_t argIndex = 0;
+  };
+
   bool bindArgument(Expr &arg, const TensorType &want,
-                    std::map<std::string, Dim> &bound, const FnDecl &fn,
+                    std::map<std::string, Binding> &bound, const FnDecl &fn,
                     size_t index) {
     if (isLiteral(arg)) {
       setLiteralElemType(arg, want.elem);
@@ -451,12 +467,41 @@ private:
                           ", not " + w.str());
         continue;
       }
-      auto [pos, inserted] = bound.try_emplace(w.symbol, g);
-      if (!inserted && pos->second != g)
-        return mismatch("'" + w.symbol + "' is bound to both " +
-                        pos->second.str() + " and " + g.str());
+      auto [pos, inserted] =
+          bound.try_emplace(w.symbol, Binding{g, arg.loc, index});
+      if (!inserted && pos->second.dim != g) {
+        mismatch("'" + w.symbol + "' is bound to both " +
+                 pos->second.dim.str() + " and " + g.str());
+        diags.note(pos->second.loc,
+                   "'" + w.symbol + "' was bound to " + pos->second.dim.str() +
+                       " by argument " +
+                       std::to_string(pos->second.argIndex + 1) + " ('" +
+                       fn.args[pos->second.argIndex].name + "') here");
+        return false;
+      }
     }
     return true;
+  }
+
+  /// Where a function's symbols are bound: the first argument naming them.
+  struct SymbolOrigin {
+    std::string arg;
+    llvm::SMLoc loc;
+  };
+  std::map<std::string, SymbolOrigin> symbolOrigins;
+
+  /// After a shape error: says where each symbolic dimension involved was
+  /// bound, so the user can see which input fixes it.
+  void noteOrigins(std::initializer_list<Dim> dims) {
+    std::set<std::string> seen;
+    for (const Dim &d : dims) {
+      if (!d.isSymbolic() || !seen.insert(d.symbol).second)
+        continue;
+      auto it = symbolOrigins.find(d.symbol);
+      if (it != symbolOrigins.end())
+        diags.note(it->second.loc, "'" + d.symbol + "' is bound by argument '" +
+                                       it->second.arg + "' here");
+    }
   }
 
   Program &program;
