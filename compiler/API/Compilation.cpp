@@ -184,6 +184,7 @@ std::vector<dl::FunctionInfo> Compilation::functionInfos() const {
     for (const ArgDecl &a : fn->args)
       info.arguments.push_back(argumentInfo(a.name, a.type));
     info.result = argumentInfo("result", fn->result);
+    info.results = {info.result};
     infos.push_back(std::move(info));
   }
   return infos;

@@ -118,6 +118,19 @@ void copyStrided(const char *base, size_t elemSize, const int64_t *sizes,
 dlrt::Expected<Tensor> Module::call(const std::string &name,
                                     const std::vector<Tensor> &inputs) {
   const FunctionInfo *fn = function(name);
+  if (fn && fn->results.size() != 1)
+    return dlrt::Status::error("'" + name + "' returns " +
+                               std::to_string(fn->results.size()) +
+                               " tensors; use callAll");
+  auto all = callAll(name, inputs);
+  if (!all)
+    return all.status();
+  return std::move((*all)[0]);
+}
+
+dlrt::Expected<std::vector<Tensor>>
+Module::callAll(const std::string &name, const std::vector<Tensor> &inputs) {
+  const FunctionInfo *fn = function(name);
   if (!fn)
     return dlrt::Status::error("no function named '" + name + "'");
   if (inputs.size() != fn->arguments.size())
@@ -136,8 +149,15 @@ dlrt::Expected<Tensor> Module::call(const std::string &name,
     pushDescriptor(p, fields);
   for (const Tensor &t : inputs)
     pushDescriptor(t, fields);
-  int64_t rank = static_cast<int64_t>(fn->result.dims.size());
-  std::vector<int64_t> result(3 + 2 * rank, 0);
+  // Several results come back as a struct of descriptors; every field is 8
+  // bytes, so they lie one after another.
+  std::vector<size_t> offsets;
+  size_t total = 0;
+  for (const ArgumentInfo &r : fn->results) {
+    offsets.push_back(total);
+    total += 3 + 2 * r.dims.size();
+  }
+  std::vector<int64_t> result(total, 0);
   std::vector<void *> args;
   args.reserve(fields.size() + 1);
   for (int64_t &f : fields)
@@ -147,27 +167,40 @@ dlrt::Expected<Tensor> Module::call(const std::string &name,
     return dlrt::Status::error("cannot call '" + name +
                                "': " + llvm::toString(std::move(err)));
 
-  char *allocated = reinterpret_cast<char *>(result[0]);
-  const char *aligned = reinterpret_cast<const char *>(result[1]);
-  dlrt::Shape shape(result.begin() + 3, result.begin() + 3 + rank);
-  Tensor out(fn->result.dtype, shape);
-  if (out.empty()) {
-    std::free(allocated);
-    return dlrt::Status::error("'" + name + "': cannot allocate the result " +
-                               out.typeString());
+  std::vector<Tensor> outs;
+  std::vector<char *> toFree;
+  std::string failure;
+  for (size_t k = 0; k < fn->results.size(); ++k) {
+    const int64_t *desc = result.data() + offsets[k];
+    int64_t rank = static_cast<int64_t>(fn->results[k].dims.size());
+    char *allocated = reinterpret_cast<char *>(desc[0]);
+    const char *aligned = reinterpret_cast<const char *>(desc[1]);
+    // The result is ours to free unless it is caller memory passed through
+    // (or another result sharing its buffer).
+    bool borrowed = false;
+    for (const Tensor &p : impl->params)
+      borrowed |= allocated == p.rawData();
+    for (const Tensor &t : inputs)
+      borrowed |= allocated == t.rawData();
+    for (char *f : toFree)
+      borrowed |= allocated == f;
+    if (!borrowed)
+      toFree.push_back(allocated);
+    Tensor out(fn->results[k].dtype, dlrt::Shape(desc + 3, desc + 3 + rank));
+    if (out.empty()) {
+      failure = "'" + name + "': cannot allocate the result " + out.typeString();
+      continue;
+    }
+    size_t elemSize = dlrt::dtypeSize(fn->results[k].dtype);
+    copyStrided(aligned + desc[2] * elemSize, elemSize, desc + 3,
+                desc + 3 + rank, rank, static_cast<char *>(out.rawData()));
+    outs.push_back(std::move(out));
   }
-  size_t elemSize = dlrt::dtypeSize(fn->result.dtype);
-  copyStrided(aligned + result[2] * elemSize, elemSize, result.data() + 3,
-              result.data() + 3 + rank, rank, static_cast<char *>(out.rawData()));
-  // The result is ours to free unless it is caller memory passed through.
-  bool borrowed = false;
-  for (const Tensor &p : impl->params)
-    borrowed |= allocated == p.rawData();
-  for (const Tensor &t : inputs)
-    borrowed |= allocated == t.rawData();
-  if (!borrowed)
-    std::free(allocated);
-  return out;
+  for (char *f : toFree)
+    std::free(f);
+  if (!failure.empty())
+    return dlrt::Status::error(failure);
+  return outs;
 }
 
 std::vector<std::string> Module::parameterNames() const {

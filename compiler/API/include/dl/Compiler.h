@@ -63,7 +63,9 @@ struct ArgumentInfo {
 struct FunctionInfo {
   std::string name;
   std::vector<ArgumentInfo> arguments;
+  /// The first result (most functions have exactly one).
   ArgumentInfo result;
+  std::vector<ArgumentInfo> results;
 };
 
 class Module {
@@ -79,6 +81,10 @@ public:
   /// symbolic dimension is bound from the inputs and must be consistent.
   dlrt::Expected<Tensor> call(const std::string &name,
                               const std::vector<Tensor> &inputs);
+  /// Calls a function with several results (a `.grad` function returns the
+  /// value and one gradient per parameter).
+  dlrt::Expected<std::vector<Tensor>> callAll(const std::string &name,
+                                              const std::vector<Tensor> &inputs);
 
   /// Parameters, by name, in declaration order.
   std::vector<std::string> parameterNames() const;
