@@ -6,6 +6,7 @@
 #include "compiler/MLIRGen/MLIRGen.h"
 #include "compiler/Pipelines/Pipelines.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
@@ -114,6 +115,18 @@ bool Compilation::emitDL() {
   return runPipeline(nullptr);
 }
 
+void Compilation::requestGradients() {
+  for (const auto &fn : ast.fns) {
+    if (fn->result.rank() != 0 || !isFloat(fn->result.elem))
+      continue;
+    auto f = mlirModule->lookupSymbol<mlir::func::FuncOp>(fn->name);
+    if (!f)
+      continue;
+    f->setAttr("dl.differentiate", mlir::UnitAttr::get(ctx.get()));
+    differentiated.push_back(fn->name);
+  }
+}
+
 bool Compilation::lowerToLinalg() { return runPipeline(kDLToLinalgPipeline); }
 
 bool Compilation::lowerToLLVM() { return runPipeline(kLinalgToLLVMPipeline); }
@@ -186,6 +199,17 @@ std::vector<dl::FunctionInfo> Compilation::functionInfos() const {
     info.result = argumentInfo("result", fn->result);
     info.results = {info.result};
     infos.push_back(std::move(info));
+  }
+  for (const std::string &name : differentiated) {
+    dl::FunctionInfo grad;
+    for (const dl::FunctionInfo &f : infos)
+      if (f.name == name)
+        grad = f;
+    grad.name = name + ".grad";
+    for (const auto &p : ast.params)
+      if (isFloat(p->type.elem))
+        grad.results.push_back(argumentInfo(p->name, p->type));
+    infos.push_back(std::move(grad));
   }
   return infos;
 }

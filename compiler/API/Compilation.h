@@ -35,6 +35,8 @@ public:
 
   bool parseAndAnalyze();
   bool emitDL();
+  /// Marks every scalar-valued function for `dl-autodiff` (before lowering).
+  void requestGradients();
   bool lowerToLinalg();
   bool lowerToLLVM();
   std::unique_ptr<llvm::Module> translateToLLVMIR(llvm::LLVMContext &llvmCtx);
@@ -62,6 +64,7 @@ private:
   Program ast;
   std::unique_ptr<mlir::MLIRContext> ctx;
   mlir::OwningOpRef<mlir::ModuleOp> mlirModule;
+  std::vector<std::string> differentiated;
 };
 
 } // namespace dlc

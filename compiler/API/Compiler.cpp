@@ -20,8 +20,11 @@ Compiler::Compiler(CompilerOptions options) : options(options) {
 /// Runs every stage after loading and JIT-compiles the result.
 static CompileResult compile(dlc::Compilation &c,
                              const CompilerOptions &options) {
-  if (!c.parseAndAnalyze() || !c.emitDL() || !c.lowerToLinalg() ||
-      !c.lowerToLLVM())
+  if (!c.parseAndAnalyze() || !c.emitDL())
+    return CompileResult{std::nullopt, c.diagnostics()};
+  if (options.gradients)
+    c.requestGradients();
+  if (!c.lowerToLinalg() || !c.lowerToLLVM())
     return CompileResult{std::nullopt, c.diagnostics()};
 
   mlir::ExecutionEngineOptions engineOptions;

@@ -133,9 +133,65 @@ struct ConcatLowering : OpConversionPattern<ConcatOp> {
   }
 };
 
+/// A generic reading the input without the broadcast axes (after dropping
+/// them when they are kept as size 1).
+struct BroadcastToLowering : OpConversionPattern<BroadcastToOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(BroadcastToOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput(), like = adaptor.getLike();
+    auto outType = cast<RankedTensorType>(op.getType());
+    auto inType = cast<RankedTensorType>(input.getType());
+    ArrayRef<int64_t> axes = op.getAxes();
+    int64_t rank = outType.getRank();
+    if (inType.getRank() == rank && !axes.empty()) {
+      // Drop the kept size-1 axes: group each with a neighbour.
+      SmallVector<ReassociationIndices> groups;
+      ReassociationIndices pending;
+      SmallVector<int64_t> shape;
+      for (int64_t d = 0; d < rank; ++d) {
+        pending.push_back(d);
+        if (llvm::is_contained(axes, d))
+          continue;
+        groups.push_back(pending);
+        pending.clear();
+        shape.push_back(inType.getDimSize(d));
+      }
+      if (!groups.empty())
+        groups.back().append(pending.begin(), pending.end());
+      input = tensor::CollapseShapeOp::create(
+          rewriter, loc, RankedTensorType::get(shape, inType.getElementType()),
+          input, groups);
+    }
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineExpr> exprs;
+    SmallVector<Value> dyn;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (!llvm::is_contained(axes, d))
+        exprs.push_back(getAffineDimExpr(d, ctx));
+      if (outType.isDynamicDim(d))
+        dyn.push_back(tensor::DimOp::create(rewriter, loc, like, d));
+    }
+    SmallVector<utils::IteratorType> it(rank, utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{outType}, ValueRange{input},
+        ValueRange{emptyTensor(rewriter, loc, outType, dyn)},
+        SmallVector<AffineMap>{AffineMap::get(rank, 0, exprs, ctx),
+                               rewriter.getMultiDimIdentityMap(rank)},
+        it, [](OpBuilder &b, Location l, ValueRange args) {
+          linalg::YieldOp::create(b, l, args[0]);
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
 } // namespace
 
 void dl::populateShapeLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<ReshapeLowering, TransposeLowering, SliceLowering,
-               ConcatLowering>(patterns.getContext());
+               ConcatLowering, BroadcastToLowering>(patterns.getContext());
 }

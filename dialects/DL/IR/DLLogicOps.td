@@ -22,7 +22,7 @@ def DL_CompareOp : DL_Op<"compare", [Pure,
 }
 
 def DL_SelectOp : DL_Op<"select", [Pure,
-    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    DeclareOpInterfaceMethods<InferTypeOpInterface>, DeclareOpInterfaceMethods<DL_VJPOpInterface>]> {
   let summary = "where(cond, a, b) with NumPy broadcasting of all three";
   let description = [{
     ```mlir
@@ -35,7 +35,7 @@ def DL_SelectOp : DL_Op<"select", [Pure,
   let hasVerifier = 1;
 }
 
-def DL_ConvertOp : DL_Op<"convert", [Pure]> {
+def DL_ConvertOp : DL_Op<"convert", [Pure, DeclareOpInterfaceMethods<DL_VJPOpInterface>]> {
   let summary = "Elementwise element-type conversion";
   let description = [{
     Same shape, another element type: float <-> float rounds to nearest,

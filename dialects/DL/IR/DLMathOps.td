@@ -8,7 +8,7 @@
 #define DL_MATH_OPS_TD
 
 class DL_UnaryOp<string mnemonic, string what, TypeConstraint tensor = DL_FloatTensor>
-    : DL_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+    : DL_Op<mnemonic, [Pure, SameOperandsAndResultType, DeclareOpInterfaceMethods<DL_VJPOpInterface>]> {
   let summary = what;
   let description = [{
     Elementwise; the result has the operand's type.

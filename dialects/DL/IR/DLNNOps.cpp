@@ -323,6 +323,24 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult BroadcastToOp::verify() {
+  auto in = getInput().getType(), like = getLike().getType(), out = getType();
+  if (out.getShape() != like.getShape() ||
+      out.getElementType() != in.getElementType())
+    return emitOpError("result must have the shape of `like` and the element "
+                       "type of the input");
+  ArrayRef<int64_t> axes = getAxes();
+  for (size_t i = 0; i < axes.size(); ++i)
+    if (axes[i] < 0 || axes[i] >= like.getRank() || (i && axes[i] <= axes[i - 1]))
+      return emitOpError("axes must be sorted, distinct and within rank ")
+             << like.getRank();
+  bool keep = in.getRank() == like.getRank();
+  if (!keep && in.getRank() + static_cast<int64_t>(axes.size()) != like.getRank())
+    return emitOpError("input rank must be the result's minus the axes, or "
+                       "equal with size-1 axes");
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Conv2dOp
 //===----------------------------------------------------------------------===//

@@ -14,6 +14,8 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "dialects/DL/IR/DLInterfaces.h.inc"
+
 #define GET_OP_CLASSES
 #include "dialects/DL/IR/DLOps.h.inc"
 

@@ -12,6 +12,7 @@ include "dialects/DL/IR/DLDialect.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
+include "dialects/DL/IR/DLInterfaces.td"
 
 def DL_FloatTensor : RankedTensorOf<[AnyFloat]>;
 def DL_NumericTensor : RankedTensorOf<[AnyFloat, I32, I64]>;
@@ -48,7 +49,7 @@ class DL_BroadcastBinaryOp<string mnemonic, string what,
                            TypeConstraint tensor = DL_NumericTensor,
                            list<Trait> traits = []>
     : DL_Op<mnemonic, !listconcat(traits, [Pure,
-        DeclareOpInterfaceMethods<InferTypeOpInterface>])> {
+        DeclareOpInterfaceMethods<InferTypeOpInterface>, DeclareOpInterfaceMethods<DL_VJPOpInterface>])> {
   let summary = "Elementwise " # what # " with NumPy broadcasting";
   let description = [{
     Shapes are aligned at the trailing dimension; a static size-1 dimension
@@ -80,7 +81,7 @@ def DL_DivOp : DL_BroadcastBinaryOp<"div", "division", DL_FloatTensor>;
 //===----------------------------------------------------------------------===//
 
 def DL_MatMulOp : DL_Op<"matmul", [Pure,
-    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    DeclareOpInterfaceMethods<InferTypeOpInterface>, DeclareOpInterfaceMethods<DL_VJPOpInterface>]> {
   let summary = "Matrix product, optionally batched";
   let description = [{
     `[M, K] x [K, N] -> [M, N]`; `[..., M, K] x [K, N] -> [..., M, N]` (one
@@ -102,7 +103,7 @@ def DL_MatMulOp : DL_Op<"matmul", [Pure,
 // Elementwise unary ops
 //===----------------------------------------------------------------------===//
 
-def DL_ReluOp : DL_Op<"relu", [Pure, SameOperandsAndResultType]> {
+def DL_ReluOp : DL_Op<"relu", [Pure, SameOperandsAndResultType, DeclareOpInterfaceMethods<DL_VJPOpInterface>]> {
   let summary = "Rectified linear unit, max(x, 0)";
   let description = [{
     NaN propagates, as in PyTorch.
@@ -116,7 +117,7 @@ def DL_ReluOp : DL_Op<"relu", [Pure, SameOperandsAndResultType]> {
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
-def DL_NegOp : DL_Op<"neg", [Pure, SameOperandsAndResultType]> {
+def DL_NegOp : DL_Op<"neg", [Pure, SameOperandsAndResultType, DeclareOpInterfaceMethods<DL_VJPOpInterface>]> {
   let summary = "Elementwise negation, -x";
   let description = [{
     Flips the sign bit (so `-0.0` results from `0.0`), like `torch.neg`.

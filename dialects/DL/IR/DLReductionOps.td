@@ -4,7 +4,7 @@
 #define DL_REDUCTION_OPS_TD
 
 class DL_ReduceOp<string mnemonic, string what, TypeConstraint tensor = DL_NumericTensor>
-    : DL_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+    : DL_Op<mnemonic, [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<DL_VJPOpInterface>]> {
   let summary = what # " over the given axes";
   let description = [{
     Reduces `input` over `axes` (sorted, distinct, in range). Without

@@ -3,7 +3,7 @@
 #ifndef DL_SHAPE_OPS_TD
 #define DL_SHAPE_OPS_TD
 
-def DL_ReshapeOp : DL_Op<"reshape", [Pure]> {
+def DL_ReshapeOp : DL_Op<"reshape", [Pure, DeclareOpInterfaceMethods<DL_VJPOpInterface>]> {
   let summary = "Same elements in row-major order, another shape";
   let description = [{
     The result type gives the new shape; at most one result dimension may be
@@ -21,7 +21,7 @@ def DL_ReshapeOp : DL_Op<"reshape", [Pure]> {
   let hasFolder = 1;
 }
 
-def DL_TransposeOp : DL_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
+def DL_TransposeOp : DL_Op<"transpose", [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<DL_VJPOpInterface>]> {
   let summary = "Permute dimensions";
   let description = [{
     Result dimension i is input dimension `permutation[i]`
@@ -38,7 +38,7 @@ def DL_TransposeOp : DL_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
   let hasFolder = 1;
 }
 
-def DL_SliceOp : DL_Op<"slice", [Pure, InferTypeOpAdaptor]> {
+def DL_SliceOp : DL_Op<"slice", [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<DL_VJPOpInterface>]> {
   let summary = "Elements [start, end) along one axis";
   let description = [{
     `0 <= start < end <= size` along `axis`, which must be static.
@@ -54,7 +54,7 @@ def DL_SliceOp : DL_Op<"slice", [Pure, InferTypeOpAdaptor]> {
   let hasVerifier = 1;
 }
 
-def DL_ConcatOp : DL_Op<"concat", [Pure, InferTypeOpAdaptor]> {
+def DL_ConcatOp : DL_Op<"concat", [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<DL_VJPOpInterface>]> {
   let summary = "Join tensors along an axis";
   let description = [{
     Every input has the same element type and rank, and the same sizes
@@ -67,6 +67,25 @@ def DL_ConcatOp : DL_Op<"concat", [Pure, InferTypeOpAdaptor]> {
   let arguments = (ins Variadic<DL_AnyTensor>:$inputs, I64Attr:$axis);
   let results = (outs DL_AnyTensor:$result);
   let assemblyFormat = "$inputs `axis` $axis attr-dict `:` type($inputs)";
+  let hasVerifier = 1;
+}
+
+def DL_BroadcastToOp : DL_Op<"broadcast_to", [Pure, DeclareOpInterfaceMethods<DL_VJPOpInterface>]> {
+  let summary = "Repeat a tensor along axes to the shape of another";
+  let description = [{
+    `input` has the shape of `like` without `axes` (or with size 1 there);
+    the result has `like`'s type and repeats `input` along `axes`. Only
+    `like`'s shape is used. Autodiff builds it for the adjoints of
+    reductions.
+
+    ```mlir
+    %r = dl.broadcast_to %g, %x axes [1] : tensor<?xf32>, tensor<?x10xf32> -> tensor<?x10xf32>
+    ```
+  }];
+  let arguments = (ins DL_AnyTensor:$input, DL_AnyTensor:$like,
+                       DenseI64ArrayAttr:$axes);
+  let results = (outs DL_AnyTensor:$result);
+  let assemblyFormat = "$input `,` $like `axes` $axes attr-dict `:` type($input) `,` type($like) `->` type($result)";
   let hasVerifier = 1;
 }
 

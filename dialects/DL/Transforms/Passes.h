@@ -4,6 +4,7 @@
 
 #include "dialects/DL/IR/DLDialect.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::dl {

@@ -33,4 +33,47 @@ def DLDecompose : Pass<"dl-decompose"> {
   }];
 }
 
+def DLAutodiff : Pass<"dl-autodiff", "ModuleOp"> {
+  let summary = "Generate reverse-mode gradient functions";
+  let description = [{
+    For every `func.func` with the unit attribute `dl.differentiate` that
+    returns one rank-0 float tensor, adds `@<name>.grad`: same arguments,
+    returning the value and then the gradient with respect to every float
+    argument tagged `dl.param`, in order.
+
+    The forward ops are cloned once; the backward pass walks them in reverse,
+    asking each op's `VJPOpInterface` for its operands' adjoints (forward
+    values are reused, not recomputed) and summing adjoints where a value
+    fans out. Activity analysis: only values that depend on a parameter are
+    differentiated, so data and integer labels get no adjoint. Every backward
+    op carries the location of the forward op it comes from. Ops without a
+    derivative rule are all reported, with their locations, before the pass
+    fails. Run after `dl-decompose` and inlining; canonicalise afterwards to
+    drop adjoints nothing needs.
+
+    Before:
+    ```mlir
+    func.func @f(%w: tensor<3xf32> {dl.param = "w"}, %x: tensor<3xf32>)
+        -> tensor<f32> attributes {dl.differentiate} {
+      %0 = dl.mul %w, %x : tensor<3xf32>, tensor<3xf32>
+      %1 = dl.reduce_sum %0 along [0] : tensor<3xf32>
+      return %1 : tensor<f32>
+    }
+    ```
+    After (plus @f unchanged):
+    ```mlir
+    func.func @f.grad(%w: tensor<3xf32> {dl.param = "w"}, %x: tensor<3xf32>)
+        -> (tensor<f32>, tensor<3xf32>) {
+      %0 = dl.mul %w, %x : tensor<3xf32>, tensor<3xf32>
+      %1 = dl.reduce_sum %0 along [0] : tensor<3xf32>
+      %one = dl.constant dense<1.0> : tensor<f32>
+      %g = dl.broadcast_to %one, %0 axes [0] : tensor<f32>, tensor<3xf32> -> tensor<3xf32>
+      %dw = dl.mul %g, %x : tensor<3xf32>, tensor<3xf32>
+      return %1, %dw : tensor<f32>, tensor<3xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 #endif // DL_TRANSFORMS_PASSES_TD

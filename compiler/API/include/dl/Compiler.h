@@ -38,6 +38,10 @@ struct CompilerOptions {
   Target target = Target::CPU;
   /// LLVM optimisation level for the generated code (0-3).
   unsigned optLevel = 3;
+  /// Also compile `<f>.grad` for every function returning a float scalar:
+  /// it returns the value, then the gradient with respect to every float
+  /// parameter in declaration order (reverse-mode autodiff, `dl-autodiff`).
+  bool gradients = false;
 };
 
 struct Diagnostic {

@@ -1,0 +1,405 @@
+//===- DLVJP.cpp - reverse-mode derivative rules of the dl ops ------------===//
+//
+// One buildVJP per op: given the adjoint `g` of the result, the adjoints of
+// the operands, written with dl ops so they fuse and lower like the forward
+// pass. Broadcasting is undone by summing the adjoint over the stretched
+// axes (unbroadcast). Conventions follow PyTorch: relu'(0) = 0, |x|'(0) = 0,
+// ties of max/min share the gradient equally (torch.amax).
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/DL/IR/DLOps.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
+using namespace mlir::dl;
+
+namespace {
+
+RankedTensorType ty(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+/// A rank-0 constant of `elem`.
+Value scalar(OpBuilder &b, Location loc, Type elem, double v) {
+  auto type = RankedTensorType::get({}, elem);
+  Attribute attr;
+  if (auto f = dyn_cast<FloatType>(elem)) {
+    APFloat value(v);
+    bool lost;
+    value.convert(f.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+    attr = DenseElementsAttr::get(type, value);
+  } else {
+    attr = DenseElementsAttr::get(
+        type, APInt(elem.getIntOrFloatBitWidth(), static_cast<int64_t>(v), true));
+  }
+  return ConstantOp::create(b, loc, cast<ElementsAttr>(attr));
+}
+
+Value scalarOf(OpBuilder &b, Location loc, Value like, double v) {
+  return scalar(b, loc, ty(like).getElementType(), v);
+}
+
+/// Sums `adj` (of a broadcast result's shape) down to `target`'s shape.
+Value unbroadcast(OpBuilder &b, Location loc, Value adj, Type target) {
+  auto t = cast<RankedTensorType>(target);
+  if (ty(adj) == t)
+    return adj;
+  int64_t lead = ty(adj).getRank() - t.getRank();
+  SmallVector<int64_t> axes;
+  for (int64_t d = 0; d < lead; ++d)
+    axes.push_back(d);
+  if (!axes.empty())
+    adj = ReduceSumOp::create(b, loc, adj, b.getDenseI64ArrayAttr(axes), nullptr);
+  axes.clear();
+  for (int64_t d = 0; d < t.getRank(); ++d)
+    if (t.getDimSize(d) == 1 && ty(adj).getDimSize(d) != 1)
+      axes.push_back(d);
+  if (!axes.empty())
+    adj = ReduceSumOp::create(b, loc, adj, b.getDenseI64ArrayAttr(axes),
+                              b.getUnitAttr());
+  if (ty(adj) != t) // only static/dynamic knowledge differs
+    adj = tensor::CastOp::create(b, loc, t, adj);
+  return adj;
+}
+
+Value swapLastTwo(OpBuilder &b, Location loc, Value x) {
+  int64_t r = ty(x).getRank();
+  SmallVector<int64_t> perm;
+  for (int64_t d = 0; d < r; ++d)
+    perm.push_back(d);
+  std::swap(perm[r - 1], perm[r - 2]);
+  return TransposeOp::create(b, loc, x, b.getDenseI64ArrayAttr(perm));
+}
+
+Value broadcastLike(OpBuilder &b, Location loc, Value g, Value like,
+                    ArrayRef<int64_t> axes) {
+  auto type = RankedTensorType::get(ty(like).getShape(), ty(g).getElementType());
+  return BroadcastToOp::create(b, loc, type, g, like, b.getDenseI64ArrayAttr(axes));
+}
+
+Value zeroIfNotPositive(OpBuilder &b, Location loc, Value x, Value g) {
+  Value positive = CompareOp::create(b, loc, "gt", x, scalarOf(b, loc, x, 0));
+  return SelectOp::create(b, loc, positive, g, scalarOf(b, loc, g, 0));
+}
+
+/// The number of elements each result element of a reduction summarises,
+/// with the result's shape (so dynamic sizes work).
+Value reductionCount(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes,
+                     bool keepdims) {
+  SmallVector<int64_t> all;
+  for (int64_t d = 0; d < ty(x).getRank(); ++d)
+    all.push_back(d);
+  Value ones = broadcastLike(b, loc, scalarOf(b, loc, x, 1), x, all);
+  return ReduceSumOp::create(b, loc, ones, b.getDenseI64ArrayAttr(axes),
+                             keepdims ? b.getUnitAttr() : nullptr);
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Elementwise binary ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult AddOp::buildVJP(OpBuilder &b, Value g,
+                              SmallVectorImpl<Value> &out) {
+  out.push_back(unbroadcast(b, getLoc(), g, getLhs().getType()));
+  out.push_back(unbroadcast(b, getLoc(), g, getRhs().getType()));
+  return success();
+}
+
+LogicalResult SubOp::buildVJP(OpBuilder &b, Value g,
+                              SmallVectorImpl<Value> &out) {
+  Location loc = getLoc();
+  out.push_back(unbroadcast(b, loc, g, getLhs().getType()));
+  out.push_back(unbroadcast(b, loc, NegOp::create(b, loc, g), getRhs().getType()));
+  return success();
+}
+
+LogicalResult MulOp::buildVJP(OpBuilder &b, Value g,
+                              SmallVectorImpl<Value> &out) {
+  Location loc = getLoc();
+  out.push_back(unbroadcast(b, loc, MulOp::create(b, loc, g, getRhs()),
+                            getLhs().getType()));
+  out.push_back(unbroadcast(b, loc, MulOp::create(b, loc, g, getLhs()),
+                            getRhs().getType()));
+  return success();
+}
+
+LogicalResult DivOp::buildVJP(OpBuilder &b, Value g,
+                              SmallVectorImpl<Value> &out) {
+  Location loc = getLoc();
+  // d(x/y)/dx = 1/y; d(x/y)/dy = -(x/y)/y.
+  out.push_back(unbroadcast(b, loc, DivOp::create(b, loc, g, getRhs()),
+                            getLhs().getType()));
+  Value dy = NegOp::create(
+      b, loc, DivOp::create(b, loc, MulOp::create(b, loc, g, getResult()), getRhs()));
+  out.push_back(unbroadcast(b, loc, dy, getRhs().getType()));
+  return success();
+}
+
+LogicalResult PowOp::buildVJP(OpBuilder &b, Value g,
+                              SmallVectorImpl<Value> &out) {
+  Location loc = getLoc();
+  Value x = getLhs(), y = getRhs();
+  // d(x^y)/dx = y x^(y-1); d(x^y)/dy = x^y log x.
+  Value ym1 = SubOp::create(b, loc, y, scalarOf(b, loc, y, 1));
+  Value dx = MulOp::create(b, loc, g,
+                           MulOp::create(b, loc, y, PowOp::create(b, loc, x, ym1)));
+  out.push_back(unbroadcast(b, loc, dx, x.getType()));
+  Value dy = MulOp::create(
+      b, loc, g, MulOp::create(b, loc, getResult(), LogOp::create(b, loc, x)));
+  out.push_back(unbroadcast(b, loc, dy, y.getType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise unary ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult NegOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+  out.push_back(NegOp::create(b, getLoc(), g));
+  return success();
+}
+
+LogicalResult ReluOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+  out.push_back(zeroIfNotPositive(b, getLoc(), getInput(), g));
+  return success();
+}
+
+LogicalResult ExpOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+  out.push_back(MulOp::create(b, getLoc(), g, getResult()));
+  return success();
+}
+
+LogicalResult LogOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+  out.push_back(DivOp::create(b, getLoc(), g, getInput()));
+  return success();
+}
+
+LogicalResult SqrtOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+  Location loc = getLoc();
+  Value twice = MulOp::create(b, loc, getResult(), scalarOf(b, loc, g, 2));
+  out.push_back(DivOp::create(b, loc, g, twice));
+  return success();
+}
+
+LogicalResult RsqrtOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+  Location loc = getLoc();
+  // d(x^-1/2)/dx = -1/2 x^-3/2 = -1/2 r^3.
+  Value r = getResult();
+  Value r3 = MulOp::create(b, loc, MulOp::create(b, loc, r, r), r);
+  out.push_back(MulOp::create(b, loc, MulOp::create(b, loc, g, r3),
+                              scalarOf(b, loc, g, -0.5)));
+  return success();
+}
+
+LogicalResult TanhOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+  Location loc = getLoc();
+  Value r = getResult();
+  Value d = SubOp::create(b, loc, scalarOf(b, loc, r, 1), MulOp::create(b, loc, r, r));
+  out.push_back(MulOp::create(b, loc, g, d));
+  return success();
+}
+
+LogicalResult SigmoidOp::buildVJP(OpBuilder &b, Value g,
+                                  SmallVectorImpl<Value> &out) {
+  Location loc = getLoc();
+  Value r = getResult();
+  Value d = MulOp::create(b, loc, r, SubOp::create(b, loc, scalarOf(b, loc, r, 1), r));
+  out.push_back(MulOp::create(b, loc, g, d));
+  return success();
+}
+
+LogicalResult AbsOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+  Location loc = getLoc();
+  Value x = getInput();
+  if (!isa<FloatType>(ty(x).getElementType())) {
+    out.push_back(Value());
+    return success();
+  }
+  Value zero = scalarOf(b, loc, x, 0);
+  Value neg = SelectOp::create(b, loc, CompareOp::create(b, loc, "lt", x, zero),
+                               NegOp::create(b, loc, g), zero);
+  out.push_back(SelectOp::create(b, loc, CompareOp::create(b, loc, "gt", x, zero),
+                                 g, neg));
+  return success();
+}
+
+LogicalResult GeluOp::buildVJP(OpBuilder &, Value, SmallVectorImpl<Value> &) {
+  return emitOpError("has no derivative rule yet");
+}
+
+//===----------------------------------------------------------------------===//
+// Matrix product
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatMulOp::buildVJP(OpBuilder &b, Value g,
+                                 SmallVectorImpl<Value> &out) {
+  Location loc = getLoc();
+  Value x = getLhs(), y = getRhs();
+  int64_t xr = ty(x).getRank(), yr = ty(y).getRank();
+  out.push_back(unbroadcast(
+      b, loc, MatMulOp::create(b, loc, g, swapLastTwo(b, loc, y)), x.getType()));
+  Value dy = MatMulOp::create(b, loc, swapLastTwo(b, loc, x), g);
+  if (yr == 2 && xr > 2) { // one matrix for every batch: sum the batches
+    SmallVector<int64_t> batch;
+    for (int64_t d = 0; d < xr - 2; ++d)
+      batch.push_back(d);
+    dy = ReduceSumOp::create(b, loc, dy, b.getDenseI64ArrayAttr(batch), nullptr);
+  }
+  out.push_back(unbroadcast(b, loc, dy, y.getType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReduceSumOp::buildVJP(OpBuilder &b, Value g,
+                                    SmallVectorImpl<Value> &out) {
+  out.push_back(broadcastLike(b, getLoc(), g, getInput(), getAxes()));
+  return success();
+}
+
+LogicalResult ReduceMeanOp::buildVJP(OpBuilder &b, Value g,
+                                     SmallVectorImpl<Value> &out) {
+  Location loc = getLoc();
+  Value count = reductionCount(b, loc, getInput(), getAxes(), getKeepdims());
+  out.push_back(broadcastLike(b, loc, DivOp::create(b, loc, g, count), getInput(),
+                              getAxes()));
+  return success();
+}
+
+/// Max and min: the gradient goes to every position equal to the result,
+/// shared equally among ties.
+template <typename OpT>
+static LogicalResult extremumVJP(OpT op, OpBuilder &b, Value g,
+                                 SmallVectorImpl<Value> &out) {
+  Location loc = op.getLoc();
+  Value x = op.getInput();
+  if (!isa<FloatType>(ty(x).getElementType())) {
+    out.push_back(Value());
+    return success();
+  }
+  Value hit = CompareOp::create(
+      b, loc, "eq", x, broadcastLike(b, loc, op.getResult(), x, op.getAxes()));
+  Value mask = ConvertOp::create(b, loc, ty(x), hit);
+  Value ties = ReduceSumOp::create(b, loc, mask, b.getDenseI64ArrayAttr(op.getAxes()),
+                                   op.getKeepdims() ? b.getUnitAttr() : nullptr);
+  Value share = broadcastLike(b, loc, DivOp::create(b, loc, g, ties), x, op.getAxes());
+  out.push_back(MulOp::create(b, loc, mask, share));
+  return success();
+}
+
+LogicalResult ReduceMaxOp::buildVJP(OpBuilder &b, Value g,
+                                    SmallVectorImpl<Value> &out) {
+  return extremumVJP(*this, b, g, out);
+}
+
+LogicalResult ReduceMinOp::buildVJP(OpBuilder &b, Value g,
+                                    SmallVectorImpl<Value> &out) {
+  return extremumVJP(*this, b, g, out);
+}
+
+//===----------------------------------------------------------------------===//
+// Shapes, selection, conversion
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::buildVJP(OpBuilder &b, Value g,
+                                  SmallVectorImpl<Value> &out) {
+  auto in = ty(getInput());
+  int64_t dynamic = 0;
+  for (int64_t d : in.getShape())
+    dynamic += ShapedType::isDynamic(d);
+  if (dynamic > 1)
+    return emitOpError("cannot be differentiated: its input ")
+           << in << " has more than one dynamic dimension";
+  out.push_back(ReshapeOp::create(b, getLoc(), in, g));
+  return success();
+}
+
+LogicalResult TransposeOp::buildVJP(OpBuilder &b, Value g,
+                                    SmallVectorImpl<Value> &out) {
+  ArrayRef<int64_t> perm = getPermutation();
+  SmallVector<int64_t> inverse(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i)
+    inverse[perm[i]] = i;
+  out.push_back(TransposeOp::create(b, getLoc(), g, b.getDenseI64ArrayAttr(inverse)));
+  return success();
+}
+
+LogicalResult ConcatOp::buildVJP(OpBuilder &b, Value g,
+                                 SmallVectorImpl<Value> &out) {
+  auto axis = static_cast<int64_t>(getAxis());
+  int64_t offset = 0;
+  for (Value in : getInputs()) {
+    int64_t size = ty(in).getDimSize(axis);
+    out.push_back(SliceOp::create(b, getLoc(), g, b.getI64IntegerAttr(axis),
+                                  b.getI64IntegerAttr(offset),
+                                  b.getI64IntegerAttr(offset + size)));
+    offset += size;
+  }
+  return success();
+}
+
+LogicalResult SliceOp::buildVJP(OpBuilder &b, Value g,
+                                SmallVectorImpl<Value> &out) {
+  // Zeros around the adjoint: each zero block has the shape of the matching
+  // slice of the input (so dynamic sizes carry over).
+  Location loc = getLoc();
+  Value x = getInput();
+  auto axis = static_cast<int64_t>(getAxis());
+  int64_t start = getStart(), end = getEnd(), size = ty(x).getDimSize(axis);
+  SmallVector<int64_t> all;
+  for (int64_t d = 0; d < ty(x).getRank(); ++d)
+    all.push_back(d);
+  auto zeros = [&](int64_t from, int64_t to) {
+    Value like = SliceOp::create(b, loc, x, b.getI64IntegerAttr(axis),
+                                 b.getI64IntegerAttr(from), b.getI64IntegerAttr(to));
+    return broadcastLike(b, loc, scalarOf(b, loc, g, 0), like, all);
+  };
+  SmallVector<Value> parts;
+  if (start > 0)
+    parts.push_back(zeros(0, start));
+  parts.push_back(g);
+  if (end < size)
+    parts.push_back(zeros(end, size));
+  out.push_back(parts.size() == 1
+                    ? g
+                    : Value(ConcatOp::create(b, loc, parts, b.getI64IntegerAttr(axis))));
+  return success();
+}
+
+LogicalResult BroadcastToOp::buildVJP(OpBuilder &b, Value g,
+                                      SmallVectorImpl<Value> &out) {
+  bool keep = ty(getInput()).getRank() == ty(getLike()).getRank();
+  Value sum = ReduceSumOp::create(b, getLoc(), g, b.getDenseI64ArrayAttr(getAxes()),
+                                  keep ? b.getUnitAttr() : nullptr);
+  out.push_back(unbroadcast(b, getLoc(), sum, getInput().getType()));
+  out.push_back(Value()); // only the shape of `like` is used
+  return success();
+}
+
+LogicalResult SelectOp::buildVJP(OpBuilder &b, Value g,
+                                 SmallVectorImpl<Value> &out) {
+  Location loc = getLoc();
+  Value zero = scalarOf(b, loc, g, 0);
+  out.push_back(Value()); // the condition
+  out.push_back(unbroadcast(b, loc, SelectOp::create(b, loc, getCond(), g, zero),
+                            getLhs().getType()));
+  out.push_back(unbroadcast(b, loc, SelectOp::create(b, loc, getCond(), zero, g),
+                            getRhs().getType()));
+  return success();
+}
+
+LogicalResult ConvertOp::buildVJP(OpBuilder &b, Value g,
+                                  SmallVectorImpl<Value> &out) {
+  auto in = ty(getInput());
+  if (!isa<FloatType>(in.getElementType()) ||
+      !isa<FloatType>(ty(g).getElementType())) {
+    out.push_back(Value());
+    return success();
+  }
+  out.push_back(ConvertOp::create(b, getLoc(), in, g));
+  return success();
+}

@@ -1,0 +1,196 @@
+//===- AutodiffTest.cpp - compiled gradients against finite differences ---===//
+//
+// Every test compiles f64 programs with `gradients = true`, calls `<f>.grad`
+// and compares each parameter's gradient with central differences
+// (f(p + h) - f(p - h)) / 2h, h = 1e-6, in f64. The truncation error is
+// h^2/6 |f'''| ~ 1e-12 and the rounding error ~ eps |f| / h ~ 2e-10 for the
+// O(1) values used, so a tolerance of 1e-6 relative (1e-8 absolute floor)
+// leaves three orders of margin while any wrong rule is off by O(1). Inputs
+// are seeded and keep away from kinks (relu, abs, max) by more than h.
+//
+//===----------------------------------------------------------------------===//
+#include "dl/Compiler.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace {
+
+dl::Tensor seeded(dl::Shape shape, int seed, double lo = -1, double hi = 1) {
+  dl::Tensor t(dl::DType::F64, shape);
+  uint64_t s = 0x9e3779b97f4a7c15ULL * (seed + 7);
+  for (int64_t i = 0; i < t.numElements(); ++i) {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    t.data<double>()[i] = lo + (hi - lo) * double(s >> 11) * 0x1.0p-53;
+  }
+  return t;
+}
+
+double scalarOf(const dl::Tensor &t) {
+  return t.dtype() == dl::DType::F64 ? t.data<double>()[0] : t.data<float>()[0];
+}
+
+/// Checks `<fn>.grad` against central differences for every parameter.
+void checkGradients(const std::string &src, const std::string &fn,
+                    const std::vector<dl::Tensor> &inputs, uint64_t seed = 1) {
+  dl::CompilerOptions options;
+  options.gradients = true;
+  dl::Compiler compiler(options);
+  dl::CompileResult r = compiler.compileString(src, "grad.dl");
+  ASSERT_TRUE(r.ok()) << r.errors();
+  dl::Module &m = *r.module;
+  m.initParameters(seed);
+  auto grads = m.callAll(fn + ".grad", inputs);
+  ASSERT_TRUE(grads.ok()) << grads.message();
+  auto value = m.call(fn, inputs);
+  ASSERT_TRUE(value.ok()) << value.message();
+  EXPECT_EQ(scalarOf((*grads)[0]), scalarOf(*value)) << "value differs";
+  const double h = 1e-6;
+  std::vector<std::string> names = m.parameterNames();
+  ASSERT_EQ(grads->size(), names.size() + 1);
+  for (size_t k = 0; k < names.size(); ++k) {
+    SCOPED_TRACE(names[k]);
+    dl::Tensor p = *m.parameter(names[k]);
+    const dl::Tensor &g = (*grads)[k + 1];
+    ASSERT_EQ(g.shape(), p.shape());
+    for (int64_t i = 0; i < p.numElements(); ++i) {
+      dl::Tensor q(p.dtype(), p.shape());
+      std::copy(p.data<double>(), p.data<double>() + p.numElements(),
+                q.data<double>());
+      q.data<double>()[i] = p.data<double>()[i] + h;
+      ASSERT_TRUE(m.setParameter(names[k], q).ok());
+      double up = scalarOf(*m.call(fn, inputs));
+      q.data<double>()[i] = p.data<double>()[i] - h;
+      ASSERT_TRUE(m.setParameter(names[k], q).ok());
+      double down = scalarOf(*m.call(fn, inputs));
+      double fd = (up - down) / (2 * h);
+      double got = g.data<double>()[i];
+      EXPECT_NEAR(got, fd, 1e-6 * std::max(1.0, std::fabs(fd)) + 1e-8)
+          << "element " << i;
+    }
+    ASSERT_TRUE(m.setParameter(names[k], p).ok());
+  }
+}
+
+TEST(Autodiff, MlpWithCrossEntropy) {
+  dl::Tensor x = seeded({5, 4}, 1);
+  dl::Tensor y(dl::DType::I64, {5});
+  for (int i = 0; i < 5; ++i)
+    y.data<int64_t>()[i] = (i * 2) % 3;
+  checkGradients(R"(
+    param w1: f64[4, 6] = normal(0, 0.7);
+    param b1: f64[6] = normal(0, 0.3);
+    param w2: f64[6, 3] = normal(0, 0.7);
+    param b2: f64[3] = normal(0, 0.3);
+    fn loss(x: f64[B, 4], y: i64[B]) -> f64 {
+      return cross_entropy(relu(x @ w1 + b1) @ w2 + b2, y);
+    })",
+                 "loss", {x, y});
+}
+
+TEST(Autodiff, BroadcastingArithmetic) {
+  checkGradients(R"(
+    param a: f64[3, 1] = uniform(0.5, 1.5);
+    param b: f64[4] = uniform(0.5, 1.5);
+    param c: f64 = uniform(0.5, 1.5);
+    fn f(x: f64[3, 4]) -> f64 {
+      let p = (x + a) * b - a / (b + 2.0) + -c * x;
+      return sum(p * p) / c;
+    })",
+                 "f", {seeded({3, 4}, 2)});
+}
+
+TEST(Autodiff, UnaryFunctions) {
+  checkGradients(R"(
+    param p: f64[2, 3] = uniform(0.3, 2.0);
+    param q: f64[2, 3] = uniform(-2.0, 2.0);
+    fn f(x: f64[2, 3]) -> f64 {
+      let a = exp(q) + log(p) + sqrt(p) + rsqrt(p) + tanh(q) + sigmoid(q);
+      let b = abs(q) * relu(q) + pow(p, q) + pow(p, 2.0);
+      return mean(a * b * x);
+    })",
+                 "f", {seeded({2, 3}, 3)});
+}
+
+TEST(Autodiff, ReductionsAndSoftmax) {
+  checkGradients(R"(
+    param w: f64[3, 5] = normal(0, 1);
+    fn f(x: f64[3, 5]) -> f64 {
+      let s = softmax(w * x, axis=1);
+      let l = log_softmax(w, axis=0);
+      let m = max(w, axis=1, keepdims=true) + min(w * x, axis=0);
+      return sum(s * x) + mean(l, axis=[0, 1]) + sum(m) + mean(sum(w, axis=0));
+    })",
+                 "f", {seeded({3, 5}, 4)});
+}
+
+TEST(Autodiff, ShapesSelectionAndBatchedProducts) {
+  checkGradients(R"(
+    param w: f64[2, 3, 4] = normal(0, 1);
+    param v: f64[4, 2] = normal(0, 1);
+    fn f(x: f64[2, 3, 4]) -> f64 {
+      let t = permute(w, [2, 0, 1]);
+      let r = reshape(w, [6, 4]);
+      let c = concat([slice(w, 2, 1, 3), w], axis=2);
+      let s = where(x > 0.0, w, w * w);
+      let b = (w @ v) @ transpose(v);
+      return sum(t * t) + sum(r @ v) + sum(c * c) + sum(s) + mean(b * x);
+    })",
+                 "f", {seeded({2, 3, 4}, 5)});
+}
+
+TEST(Autodiff, LayerNormAndAttention) {
+  checkGradients(R"(
+    param g: f64[8] = uniform(0.5, 1.5);
+    param b: f64[8] = normal(0, 0.1);
+    param inw: f64[24, 8] = normal(0, 0.4);
+    param inb: f64[24] = normal(0, 0.1);
+    param outw: f64[8, 8] = normal(0, 0.4);
+    param outb: f64[8] = normal(0, 0.1);
+    fn f(x: f64[2, 4, 8]) -> f64 {
+      let h = layer_norm(x, g, b);
+      let a = multi_head_attention(h, inw, inb, outw, outb, heads=2, causal=true);
+      return mean(a * a);
+    })",
+                 "f", {seeded({2, 4, 8}, 6)});
+}
+
+TEST(Autodiff, ConstantAndUnusedParametersGetZeroGradients) {
+  dl::CompilerOptions options;
+  options.gradients = true;
+  dl::Compiler compiler(options);
+  auto r = compiler.compileString(R"(
+    param used: f64[2] = ones;
+    param unused: f64[3] = ones;
+    param counts: i64[2] = ones;
+    fn f(x: f64[2]) -> f64 { return sum(used * x); })",
+                                  "grad.dl");
+  ASSERT_TRUE(r.ok()) << r.errors();
+  dl::Tensor x = seeded({2}, 7);
+  auto grads = r.module->callAll("f.grad", {x});
+  ASSERT_TRUE(grads.ok()) << grads.message();
+  ASSERT_EQ(grads->size(), 3u) << "value, used, unused (no integer params)";
+  EXPECT_EQ((*grads)[1].data<double>()[1], x.data<double>()[1]);
+  EXPECT_EQ((*grads)[2].data<double>()[2], 0.0);
+}
+
+TEST(Autodiff, UndifferentiableOpsAreReportedWithLocations) {
+  dl::CompilerOptions options;
+  options.gradients = true;
+  dl::Compiler compiler(options);
+  auto r = compiler.compileString(R"(param w: f32[4] = ones;
+fn f(x: f32[4]) -> f32 {
+  let a = gelu(w * x);
+  return sum(a);
+})",
+                                  "bad.dl");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.errors().find("bad.dl:3:11: error: 'dl.gelu' op has no derivative rule yet"),
+            std::string::npos)
+      << r.errors();
+}
+
+} // namespace
