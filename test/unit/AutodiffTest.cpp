@@ -158,6 +158,39 @@ TEST(Autodiff, LayerNormAndAttention) {
                  "f", {seeded({2, 4, 8}, 6)});
 }
 
+TEST(Autodiff, ConvolutionAndPooling) {
+  // Stride 2 with padding and an odd size, dilation, groups, both poolings.
+  checkGradients(R"(
+    param w1: f64[4, 2, 3, 3] = normal(0, 0.5);
+    param b1: f64[4] = normal(0, 0.2);
+    param w2: f64[4, 2, 2, 2] = normal(0, 0.5);
+    fn f(x: f64[N, 2, 7, 7]) -> f64 {
+      let a = conv2d(x, w1, b1, stride=2, padding=1);              // [N, 4, 4, 4]
+      let m = max_pool2d(a, 2);                                     // [N, 4, 2, 2]
+      let c = conv2d(a, w2, groups=2, dilation=2, padding=1);       // [N, 4, 4, 4]
+      let v = avg_pool2d(c, 3, stride=1, padding=1);                // [N, 4, 4, 4]
+      return sum(m * m) + mean(v * v);
+    })",
+                 "f", {seeded({2, 2, 7, 7}, 8)});
+}
+
+TEST(Autodiff, MnistCnnLayersEndToEnd) {
+  dl::Tensor x = seeded({3, 1, 8, 8}, 9);
+  dl::Tensor y(dl::DType::I64, {3});
+  for (int i = 0; i < 3; ++i)
+    y.data<int64_t>()[i] = i;
+  checkGradients(R"(
+    param cw: f64[3, 1, 3, 3] = normal(0, 0.5);
+    param cb: f64[3] = normal(0, 0.1);
+    param fw: f64[4, 48] = normal(0, 0.3);
+    param fb: f64[4] = normal(0, 0.1);
+    fn loss(x: f64[B, 1, 8, 8], y: i64[B]) -> f64 {
+      let h = max_pool2d(relu(conv2d(x, cw, cb, padding=1)), 2);
+      return cross_entropy(flatten(h) @ transpose(fw) + fb, y);
+    })",
+                 "loss", {x, y});
+}
+
 TEST(Autodiff, ConstantAndUnusedParametersGetZeroGradients) {
   dl::CompilerOptions options;
   options.gradients = true;

@@ -293,6 +293,7 @@ struct ConvertDLToLinalgPass
     populateShapeLoweringPatterns(patterns);
     populateNNLoweringPatterns(patterns);
     populateLogicLoweringPatterns(patterns);
+    populateNNGradLoweringPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -18,6 +18,7 @@ void populateReductionLoweringPatterns(RewritePatternSet &patterns);
 void populateShapeLoweringPatterns(RewritePatternSet &patterns);
 void populateNNLoweringPatterns(RewritePatternSet &patterns);
 void populateLogicLoweringPatterns(RewritePatternSet &patterns);
+void populateNNGradLoweringPatterns(RewritePatternSet &patterns);
 
 /// An operand prepared for a broadcasting generic: the (possibly collapsed)
 /// value and its indexing map into the result's iteration space.

@@ -8,7 +8,7 @@
 #ifndef DL_NN_OPS_TD
 #define DL_NN_OPS_TD
 
-def DL_Conv2dOp : DL_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
+def DL_Conv2dOp : DL_Op<"conv2d", [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<DL_VJPOpInterface>]> {
   let summary = "2-D convolution (cross-correlation), NCHW input, FCHW filter";
   let description = [{
     `torch.nn.functional.conv2d`: input `[N, C, H, W]`, filter
@@ -35,7 +35,7 @@ def DL_Conv2dOp : DL_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
 }
 
 class DL_Pool2dOp<string mnemonic, string what>
-    : DL_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+    : DL_Op<mnemonic, [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<DL_VJPOpInterface>]> {
   let summary = what # " pooling over 2-D windows, NCHW";
   let description = [{
     Windows of `kernel` with `stride`, over the input padded by `padding` on
@@ -125,6 +125,84 @@ def DL_EmbeddingOp : DL_Op<"embedding", [Pure,
   let arguments = (ins DL_FloatTensor:$table, DL_IndexTensor:$indices);
   let results = (outs DL_FloatTensor:$result);
   let assemblyFormat = "$table `,` $indices attr-dict `:` type($table) `,` type($indices)";
+}
+
+//===----------------------------------------------------------------------===//
+// Adjoint ops built by the derivative rules of conv2d and pooling
+//===----------------------------------------------------------------------===//
+
+def DL_Conv2dInputGradOp : DL_Op<"conv2d_input_grad", [Pure]> {
+  let summary = "Adjoint of conv2d's input";
+  let description = [{
+    Given the output adjoint `grad [N, F, OH, OW]` and the filter, the
+    adjoint of the input, whose type is the result type: every output
+    position scatters `grad * filter` back over its window (padding
+    discarded).
+
+    ```mlir
+    %dx = dl.conv2d_input_grad %g, %w <{dilation = array<i64: 1, 1>, groups = 1 : i64,
+            padding = array<i64: 1, 1>, stride = array<i64: 1, 1>}>
+          : tensor<?x8x6x6xf32>, tensor<8x3x3x3xf32> -> tensor<?x3x6x6xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$grad, DL_FloatTensor:$filter,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilation, I64Attr:$groups);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$grad `,` $filter prop-dict attr-dict `:` type($grad) `,` type($filter) `->` type($result)";
+}
+
+def DL_Conv2dFilterGradOp : DL_Op<"conv2d_filter_grad", [Pure]> {
+  let summary = "Adjoint of conv2d's filter";
+  let description = [{
+    `sum over n, oh, ow of input window * grad`, with the filter's type as
+    the result type.
+
+    ```mlir
+    %dw = dl.conv2d_filter_grad %x, %g <{dilation = array<i64: 1, 1>, groups = 1 : i64,
+            padding = array<i64: 1, 1>, stride = array<i64: 1, 1>}>
+          : tensor<?x3x6x6xf32>, tensor<?x8x6x6xf32> -> tensor<8x3x3x3xf32>
+    ```
+  }];
+  let arguments = (ins DL_FloatTensor:$input, DL_FloatTensor:$grad,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilation, I64Attr:$groups);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $grad prop-dict attr-dict `:` type($input) `,` type($grad) `->` type($result)";
+}
+
+def DL_Pool2dGradOp : DL_Op<"pool2d_grad", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Adjoint of max_pool2d or avg_pool2d's input";
+  let description = [{
+    `kind` is "max" (each window's gradient goes to the first position of
+    its maximum, as in PyTorch) or "avg" (spread evenly over the window,
+    padding included). `input` is the forward input.
+
+    ```mlir
+    %dx = dl.pool2d_grad "max" %x, %g <{kernel = array<i64: 2, 2>,
+            padding = array<i64: 0, 0>, stride = array<i64: 2, 2>}>
+          : tensor<?x8x6x6xf32>, tensor<?x8x3x3xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$kind, DL_FloatTensor:$input, DL_FloatTensor:$grad,
+                       DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$stride,
+                       DenseI64ArrayAttr:$padding);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$kind $input `,` $grad prop-dict attr-dict `:` type($input) `,` type($grad)";
+  let extraClassDeclaration = [{
+    // The result has the input's type.
+  }];
+  let builders = [
+    OpBuilder<(ins "::llvm::StringRef":$kind, "::mlir::Value":$input,
+                   "::mlir::Value":$grad, "::llvm::ArrayRef<int64_t>":$kernel,
+                   "::llvm::ArrayRef<int64_t>":$stride,
+                   "::llvm::ArrayRef<int64_t>":$padding), [{
+      build($_builder, $_state, input.getType(), $_builder.getStringAttr(kind),
+            input, grad, $_builder.getDenseI64ArrayAttr(kernel),
+            $_builder.getDenseI64ArrayAttr(stride),
+            $_builder.getDenseI64ArrayAttr(padding));
+    }]>
+  ];
 }
 
 #endif // DL_NN_OPS_TD

@@ -392,6 +392,39 @@ LogicalResult SelectOp::buildVJP(OpBuilder &b, Value g,
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+LogicalResult Conv2dOp::buildVJP(OpBuilder &b, Value g,
+                                 SmallVectorImpl<Value> &out) {
+  Location loc = getLoc();
+  out.push_back(Conv2dInputGradOp::create(
+      b, loc, getInput().getType(), g, getFilter(), getStrideAttr(),
+      getPaddingAttr(), getDilationAttr(), getGroupsAttr()));
+  out.push_back(Conv2dFilterGradOp::create(
+      b, loc, getFilter().getType(), getInput(), g, getStrideAttr(),
+      getPaddingAttr(), getDilationAttr(), getGroupsAttr()));
+  if (getBias())
+    out.push_back(ReduceSumOp::create(b, loc, g, b.getDenseI64ArrayAttr({0, 2, 3}),
+                                      nullptr));
+  return success();
+}
+
+LogicalResult MaxPool2dOp::buildVJP(OpBuilder &b, Value g,
+                                    SmallVectorImpl<Value> &out) {
+  out.push_back(Pool2dGradOp::create(b, getLoc(), "max", getInput(), g,
+                                     getKernel(), getStride(), getPadding()));
+  return success();
+}
+
+LogicalResult AvgPool2dOp::buildVJP(OpBuilder &b, Value g,
+                                    SmallVectorImpl<Value> &out) {
+  out.push_back(Pool2dGradOp::create(b, getLoc(), "avg", getInput(), g,
+                                     getKernel(), getStride(), getPadding()));
+  return success();
+}
+
 LogicalResult ConvertOp::buildVJP(OpBuilder &b, Value g,
                                   SmallVectorImpl<Value> &out) {
   auto in = ty(getInput());
