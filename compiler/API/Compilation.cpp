@@ -105,7 +105,49 @@ bool Compilation::parseAndAnalyze() {
     return false;
   if (!elaborate(ast, diags))
     return false;
+  if (promoteF32)
+    promoteToF64(ast);
   return analyze(ast, diags) && parsed;
+}
+
+namespace {
+void promoteType(TypeExpr &t) {
+  if (t.elem == "f32")
+    t.elem = "f64";
+}
+void promoteExpr(Expr &e) {
+  if (auto *c = llvm::dyn_cast<CallExpr>(&e)) {
+    if (c->callee == "f32")
+      c->callee = "f64";
+    for (auto &a : c->args)
+      promoteExpr(*a);
+    for (auto &k : c->kwargs)
+      promoteExpr(*k.value);
+  } else if (auto *b = llvm::dyn_cast<BinaryExpr>(&e)) {
+    promoteExpr(*b->lhs);
+    promoteExpr(*b->rhs);
+  } else if (auto *n = llvm::dyn_cast<NegExpr>(&e)) {
+    promoteExpr(*n->operand);
+  } else if (auto *l = llvm::dyn_cast<ListExpr>(&e)) {
+    for (auto &x : l->elements)
+      promoteExpr(*x);
+  }
+}
+} // namespace
+
+void Compilation::promoteToF64(Program &program) {
+  for (auto &p : program.params)
+    promoteType(p->typeExpr);
+  for (auto &f : program.fns) {
+    for (ArgDecl &a : f->args)
+      promoteType(a.typeExpr);
+    promoteType(f->resultExpr);
+    for (Stmt &s : f->body) {
+      if (s.declared)
+        promoteType(*s.declared);
+      promoteExpr(*s.value);
+    }
+  }
 }
 
 bool Compilation::emitDL() {
@@ -138,7 +180,9 @@ bool Compilation::runPipeline(const char *pipeline) {
     std::string rendered, message = d.str();
     llvm::raw_string_ostream os(rendered);
     llvm::SMLoc at;
-    if (auto loc = llvm::dyn_cast<mlir::FileLineColLoc>(d.getLocation()))
+    // After inlining a location is a call-site or fused location: point at
+    // the innermost source position it holds.
+    if (auto loc = d.getLocation()->findInstanceOf<mlir::FileLineColLoc>())
       at = sourceMgr.FindLocForLineAndColumn(sourceMgr.getMainFileID(),
                                              loc.getLine(), loc.getColumn());
     auto kind = d.getSeverity() == mlir::DiagnosticSeverity::Error

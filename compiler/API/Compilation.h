@@ -34,6 +34,10 @@ public:
   void loadString(const std::string &source, const std::string &name);
 
   bool parseAndAnalyze();
+  /// Compile f32 as f64 (for gradient checks: finite differences need the
+  /// precision). Set before parseAndAnalyze.
+  bool promoteF32 = false;
+  static void promoteToF64(Program &program);
   bool emitDL();
   /// Marks every scalar-valued function for `dl-autodiff` (before lowering).
   void requestGradients();

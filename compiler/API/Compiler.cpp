@@ -81,6 +81,7 @@ static CompileResult compile(dlc::Compilation &c,
 
 CompileResult Compiler::compileFile(const std::string &path) {
   dlc::Compilation c;
+  c.promoteF32 = options.promoteToF64;
   if (!c.loadFile(path))
     return CompileResult{std::nullopt, c.diagnostics()};
   return compile(c, options);
@@ -89,6 +90,7 @@ CompileResult Compiler::compileFile(const std::string &path) {
 CompileResult Compiler::compileString(const std::string &source,
                                       const std::string &name) {
   dlc::Compilation c;
+  c.promoteF32 = options.promoteToF64;
   c.loadString(source, name);
   return compile(c, options);
 }

@@ -233,6 +233,10 @@ Value sigmoidBody(OpBuilder &b, Location loc, Value x) {
   Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
   return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, e));
 }
+Value erfBody(OpBuilder &b, Location loc, Value x) {
+  return math::ErfOp::create(b, loc, x);
+}
+
 Value geluBody(OpBuilder &b, Location loc, Value x) {
   // Exact GELU (torch.nn.functional.gelu's default): x/2 * (1 + erf(x/sqrt2)).
   Value half = scalarConstant(b, loc, x.getType(), 0.5);
@@ -289,6 +293,7 @@ struct ConvertDLToLinalgPass
     patterns.add<UnaryLowering<SigmoidOp>>(ctx, sigmoidBody);
     patterns.add<UnaryLowering<TanhOp>>(ctx, tanhBody);
     patterns.add<UnaryLowering<GeluOp>>(ctx, geluBody);
+    patterns.add<UnaryLowering<ErfOp>>(ctx, erfBody);
     populateReductionLoweringPatterns(patterns);
     populateShapeLoweringPatterns(patterns);
     populateNNLoweringPatterns(patterns);

@@ -18,6 +18,7 @@
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/TargetSelect.h"
@@ -36,6 +37,9 @@ namespace {
 enum class Emit { AST, DL, Linalg, LLVMDialect, LLVMIR, Obj };
 
 cl::SubCommand runCommand("run", "Run one function of a .dl file on inputs");
+cl::SubCommand checkGradsCommand(
+    "check-grads",
+    "Check compiled gradients against finite differences (computed in f64)");
 
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.dl>"),
                                cl::sub(cl::SubCommand::getTopLevel()));
@@ -67,8 +71,20 @@ cl::opt<bool> syntheticInputs(
     cl::sub(runCommand));
 cl::list<std::string> binds("bind",
                             cl::desc("Bind a symbolic dimension for "
-                                     "--synthetic-inputs (e.g. B=4)"),
-                            cl::value_desc("SYM=N"), cl::sub(runCommand));
+                                     "synthetic inputs (e.g. B=4)"),
+                            cl::value_desc("SYM=N"), cl::sub(runCommand),
+                            cl::sub(checkGradsCommand));
+cl::opt<std::string> checkFile(cl::Positional, cl::desc("<file.dl>"),
+                               cl::Required, cl::sub(checkGradsCommand));
+cl::opt<std::string> checkFn("fn",
+                             cl::desc("Only this function (default: every "
+                                      "function returning a float scalar)"),
+                             cl::sub(checkGradsCommand));
+cl::opt<uint64_t> checkSeed("seed", cl::desc("Seed for parameters and inputs"),
+                            cl::init(0), cl::sub(checkGradsCommand));
+cl::opt<unsigned> checkSamples("samples",
+                               cl::desc("Elements checked per parameter"),
+                               cl::init(16), cl::sub(checkGradsCommand));
 cl::opt<std::string> paramsFile("params",
                                 cl::desc("Load parameters from safetensors"),
                                 cl::value_desc("P.safetensors"),
@@ -163,6 +179,123 @@ int emitStage() {
                                                 : outputFile.getValue());
 }
 
+/// Deterministic inputs for `fn`: floats U(-1, 1) from `seed`, integers 0
+/// (a valid class label). Symbols come from --bind (default 2).
+dlrt::Expected<std::vector<dl::Tensor>>
+makeSyntheticInputs(const dl::FunctionInfo &fn, uint64_t seed, bool requireBind) {
+  std::map<std::string, int64_t> bound;
+  for (const std::string &b : binds) {
+    auto [sym, value] = llvm::StringRef(b).split('=');
+    int64_t n;
+    if (sym.empty() || value.getAsInteger(10, n) || n < 0)
+      return dlrt::Status::error("malformed --bind '" + b + "' (expected SYM=N)");
+    bound[sym.str()] = n;
+  }
+  std::vector<dl::Tensor> inputs;
+  for (const dl::ArgumentInfo &arg : fn.arguments) {
+    dlrt::Shape shape;
+    for (size_t d = 0; d < arg.dims.size(); ++d) {
+      if (arg.dims[d] >= 0) {
+        shape.push_back(arg.dims[d]);
+        continue;
+      }
+      auto it = bound.find(arg.symbols[d]);
+      if (it == bound.end()) {
+        if (requireBind)
+          return dlrt::Status::error(
+              "argument '" + arg.name + "' has symbolic dimension '" +
+              arg.symbols[d] + "': give it with --bind " + arg.symbols[d] + "=N");
+        shape.push_back(2);
+        continue;
+      }
+      shape.push_back(it->second);
+    }
+    dl::Tensor t(arg.dtype, shape);
+    if (t.empty())
+      return dlrt::Status::error("cannot allocate input '" + arg.name + "'");
+    if (arg.dtype == dl::DType::F32 || arg.dtype == dl::DType::F64)
+      dlrt::fillUniform(t, requireBind ? 0.0 : -1.0, 1.0, seed,
+                        dlrt::streamOf("input:" + arg.name));
+    inputs.push_back(t);
+  }
+  return inputs;
+}
+
+int checkGradients() {
+  dl::CompilerOptions options;
+  options.gradients = true;
+  options.promoteToF64 = true;
+  dl::Compiler compiler(options);
+  dl::CompileResult compiled = compiler.compileFile(checkFile);
+  if (!compiled.ok()) {
+    llvm::errs() << compiled.errors();
+    return 1;
+  }
+  dl::Module &m = *compiled.module;
+  m.initParameters(checkSeed);
+  std::vector<std::string> targets;
+  for (const dl::FunctionInfo &f : m.functions())
+    if (llvm::StringRef(f.name).ends_with(".grad"))
+      targets.push_back(f.name.substr(0, f.name.size() - 5));
+  if (!checkFn.empty()) {
+    if (!m.function(checkFn))
+      return fail(checkFile + ": no function named '" + checkFn + "'");
+    if (std::find(targets.begin(), targets.end(), checkFn) == targets.end())
+      return fail("'" + checkFn + "' does not return a float scalar");
+    targets = {checkFn};
+  }
+  if (targets.empty())
+    return fail(checkFile + ": no function returns a float scalar");
+  const double h = 1e-6, tolerance = 1e-6;
+  bool allOk = true;
+  std::vector<std::string> names = m.parameterNames();
+  for (const std::string &fn : targets) {
+    auto inputs = makeSyntheticInputs(*m.function(fn), checkSeed, false);
+    if (!inputs)
+      return fail(inputs.message());
+    auto grads = m.callAll(fn + ".grad", *inputs);
+    if (!grads)
+      return fail(grads.message());
+    llvm::outs() << fn << ": central differences in f64, h = 1e-6, up to "
+                 << checkSamples << " elements per parameter\n";
+    size_t g = 1;
+    for (const std::string &name : names) {
+      dl::Tensor p = *m.parameter(name);
+      if (p.dtype() != dl::DType::F64)
+        continue; // integer parameters have no gradient
+      const dl::Tensor &grad = (*grads)[g++];
+      int64_t n = p.numElements();
+      int64_t count = std::min<int64_t>(n, checkSamples);
+      double worst = 0;
+      for (int64_t s = 0; s < count; ++s) {
+        int64_t i = count == n ? s : s * (n - 1) / std::max<int64_t>(count - 1, 1);
+        dl::Tensor q(p.dtype(), p.shape());
+        std::copy(p.data<double>(), p.data<double>() + n, q.data<double>());
+        double step = h * std::max(1.0, std::fabs(p.data<double>()[i]));
+        q.data<double>()[i] += step;
+        (void)m.setParameter(name, q);
+        auto up = m.call(fn, *inputs);
+        q.data<double>()[i] -= 2 * step;
+        (void)m.setParameter(name, q);
+        auto down = m.call(fn, *inputs);
+        if (!up || !down)
+          return fail((up ? down : up).message());
+        double fd = (up->data<double>()[0] - down->data<double>()[0]) / (2 * step);
+        double err = std::fabs(grad.data<double>()[i] - fd) / std::max(1.0, std::fabs(fd));
+        worst = std::max(worst, err);
+      }
+      (void)m.setParameter(name, p);
+      bool ok = worst <= tolerance;
+      allOk &= ok;
+      llvm::outs() << llvm::format("  %-40s worst error %.2e  %s\n", name.c_str(),
+                                   worst, ok ? "ok" : "FAILED");
+    }
+  }
+  llvm::outs() << (allOk ? "all gradients agree with finite differences\n"
+                         : "some gradients disagree with finite differences\n");
+  return allOk ? 0 : 1;
+}
+
 int runFunction() {
   dl::Compiler compiler;
   dl::CompileResult compiled = compiler.compileFile(runFile);
@@ -243,5 +376,7 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "dlc: the DL model compiler\n");
   if (runCommand)
     return runFunction();
+  if (checkGradsCommand)
+    return checkGradients();
   return emitStage();
 }

@@ -30,6 +30,7 @@ def DL_AbsOp : DL_UnaryOp<"abs", "Absolute value", DL_NumericTensor>;
 def DL_SigmoidOp : DL_UnaryOp<"sigmoid", "Logistic function 1 / (1 + e^-x), overflow-free">;
 def DL_TanhOp : DL_UnaryOp<"tanh", "Hyperbolic tangent">;
 def DL_GeluOp : DL_UnaryOp<"gelu", "GELU, exact form x * (1 + erf(x / sqrt 2)) / 2 (torch default)">;
+def DL_ErfOp : DL_UnaryOp<"erf", "The error function">;
 
 def DL_PowOp : DL_BroadcastBinaryOp<"pow", "power x^y", DL_FloatTensor>;
 

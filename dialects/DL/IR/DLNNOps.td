@@ -112,7 +112,7 @@ def DL_CrossEntropyOp : DL_Op<"cross_entropy", [Pure, InferTypeOpAdaptor]> {
 }
 
 def DL_EmbeddingOp : DL_Op<"embedding", [Pure,
-    DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+    DeclareOpInterfaceMethods<InferTypeOpInterface>, DeclareOpInterfaceMethods<DL_VJPOpInterface>]> {
   let summary = "Rows of a table picked by integer indices";
   let description = [{
     `table [V, D]`, `indices [...]` -> `[..., D]` (`F.embedding`). An index

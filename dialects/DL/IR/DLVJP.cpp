@@ -225,8 +225,33 @@ LogicalResult AbsOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out
   return success();
 }
 
-LogicalResult GeluOp::buildVJP(OpBuilder &, Value, SmallVectorImpl<Value> &) {
-  return emitOpError("has no derivative rule yet");
+LogicalResult GeluOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+  // d/dx [x Phi(x)] = Phi(x) + x phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2,
+  // phi(x) = exp(-x^2 / 2) / sqrt(2 pi).
+  Location loc = getLoc();
+  Value x = getInput();
+  Value erf = ErfOp::create(
+      b, loc, MulOp::create(b, loc, x, scalarOf(b, loc, x, 0.70710678118654752440)));
+  Value cdf = MulOp::create(b, loc, AddOp::create(b, loc, erf, scalarOf(b, loc, x, 1)),
+                            scalarOf(b, loc, x, 0.5));
+  Value sq = MulOp::create(b, loc, x, x);
+  Value pdf = MulOp::create(
+      b, loc, ExpOp::create(b, loc, MulOp::create(b, loc, sq, scalarOf(b, loc, x, -0.5))),
+      scalarOf(b, loc, x, 0.39894228040143267794));
+  Value d = AddOp::create(b, loc, cdf, MulOp::create(b, loc, x, pdf));
+  out.push_back(MulOp::create(b, loc, g, d));
+  return success();
+}
+
+LogicalResult ErfOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+  // erf'(x) = 2 / sqrt(pi) exp(-x^2).
+  Location loc = getLoc();
+  Value x = getInput();
+  Value e = ExpOp::create(b, loc, NegOp::create(b, loc, MulOp::create(b, loc, x, x)));
+  out.push_back(MulOp::create(b, loc, g,
+                              MulOp::create(b, loc, e,
+                                            scalarOf(b, loc, x, 1.12837916709551257390))));
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -408,6 +433,39 @@ LogicalResult Conv2dOp::buildVJP(OpBuilder &b, Value g,
   if (getBias())
     out.push_back(ReduceSumOp::create(b, loc, g, b.getDenseI64ArrayAttr({0, 2, 3}),
                                       nullptr));
+  return success();
+}
+
+LogicalResult EmbeddingOp::buildVJP(OpBuilder &b, Value g,
+                                    SmallVectorImpl<Value> &out) {
+  // Scatter-add of the adjoint rows into the table, written as
+  // one_hot(ids)^T @ g over the flattened indices: rows of out-of-range ids
+  // are all zero and contribute nothing.
+  Location loc = getLoc();
+  auto ids = ty(getIndices());
+  auto table = ty(getTable());
+  int64_t count = 1;
+  int64_t dynamic = 0;
+  for (int64_t d : ids.getShape()) {
+    if (ShapedType::isDynamic(d))
+      ++dynamic;
+    else
+      count *= d;
+  }
+  if (dynamic > 1)
+    return emitOpError("cannot be differentiated: its indices ")
+           << ids << " have more than one dynamic dimension";
+  int64_t n = dynamic ? ShapedType::kDynamic : count;
+  Value flatIds = ReshapeOp::create(
+      b, loc, RankedTensorType::get({n}, ids.getElementType()), getIndices());
+  Value flatG = ReshapeOp::create(
+      b, loc, RankedTensorType::get({n, table.getDimSize(1)}, table.getElementType()),
+      g);
+  Value oneHot = OneHotOp::create(
+      b, loc, RankedTensorType::get({n, table.getDimSize(0)}, table.getElementType()),
+      flatIds);
+  out.push_back(MatMulOp::create(b, loc, swapLastTwo(b, loc, oneHot), flatG));
+  out.push_back(Value()); // integer indices
   return success();
 }
 

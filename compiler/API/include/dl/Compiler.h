@@ -42,6 +42,9 @@ struct CompilerOptions {
   /// it returns the value, then the gradient with respect to every float
   /// parameter in declaration order (reverse-mode autodiff, `dl-autodiff`).
   bool gradients = false;
+  /// Compile every f32 tensor as f64 (parameters and inputs included), for
+  /// gradient checks against finite differences.
+  bool promoteToF64 = false;
 };
 
 struct Diagnostic {
