@@ -66,6 +66,7 @@ const std::map<std::string, std::vector<Param>> &specs() {
     t["cross_entropy"] = {{"logits", Kind::Tensor, true},
                           {"labels", Kind::Tensor, true}};
     t["mse"] = {{"input", Kind::Tensor, true}, {"target", Kind::Tensor, true}};
+    t["grad"] = {{"value", Kind::Tensor, true}, {"wrt", Kind::Tensor, true}};
     t["where"] = {{"cond", Kind::Tensor, true},
                   {"a", Kind::Tensor, true},
                   {"b", Kind::Tensor, true}};
@@ -326,6 +327,8 @@ private:
       return crossEntropy();
     if (f == "where")
       return where();
+    if (f == "grad")
+      return grad();
     if (f == "slice")
       return slice();
     if (f == "embedding")
@@ -862,6 +865,35 @@ private:
     }
     r.dims[*ax] = Dim::known(total);
     call.type = r;
+    return true;
+  }
+
+  /// grad(f(args...), wrt=name): `name` is a parameter or one of the
+  /// arguments passed to the call, and f returns a float scalar.
+  bool grad() {
+    const Expr *value = call.bound[0].tensor;
+    auto *inner = llvm::dyn_cast<CallExpr>(value);
+    if (!inner || !inner->fn)
+      return error(value->loc, "'grad' needs a call of a user function, as in "
+                               "grad(loss(x, y), wrt=w)");
+    if (inner->type.rank() != 0 || !isFloat(inner->type.elem))
+      return error(value->loc, "'grad' needs a function returning a float "
+                               "scalar; '" + inner->callee + "' returns " +
+                               inner->type.str());
+    auto *wrt = llvm::dyn_cast<NameExpr>(call.bound[1].tensor);
+    bool ok = wrt && (wrt->ref == NameExpr::Ref::Parameter);
+    if (wrt && !ok)
+      for (const auto &a : inner->args)
+        if (auto *n = llvm::dyn_cast<NameExpr>(a.get()); n && n->name == wrt->name)
+          ok = true;
+    if (!ok)
+      return error(call.bound[1].tensor->loc,
+                   "'grad': wrt must name a parameter or an argument passed to "
+                   "'" + inner->callee + "'");
+    if (!isFloat(wrt->type.elem))
+      return error(wrt->loc, "'grad': cannot differentiate with respect to "
+                             "the integer tensor '" + wrt->name + "'");
+    call.type = wrt->type;
     return true;
   }
 

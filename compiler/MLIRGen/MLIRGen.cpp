@@ -174,6 +174,8 @@ private:
       }
     }
     const auto &call = *llvm::cast<CallExpr>(&e);
+    if (!call.fn && call.callee == "grad")
+      return emitGrad(call, at);
     if (!call.fn) {
       // Builtin: its result type may carry more static knowledge than the
       // op infers (a symbol bound by the caller); reconcile with a cast.
@@ -195,6 +197,32 @@ private:
                                        TypeRange{toMLIRType(ctx, call.fn->result)},
                                        operands);
     return castTo(result.getResult(0), toMLIRType(ctx, e.type), at);
+  }
+
+  /// grad(f(args), wrt=name) -> dl.grad @f(params..., args...) wrt index.
+  Value emitGrad(const CallExpr &call, Location at) {
+    const auto &inner = *llvm::cast<CallExpr>(call.bound[0].tensor);
+    const auto &wrt = *llvm::cast<NameExpr>(call.bound[1].tensor);
+    SmallVector<Value> operands;
+    int64_t index = -1;
+    for (size_t i = 0; i < program.params.size(); ++i) {
+      operands.push_back(params.at(program.params[i].get()));
+      if (wrt.ref == NameExpr::Ref::Parameter && wrt.param == program.params[i].get())
+        index = static_cast<int64_t>(i);
+    }
+    for (size_t i = 0; i < inner.args.size(); ++i) {
+      const Expr &a = *inner.args[i];
+      operands.push_back(
+          castTo(emitExpr(a), toMLIRType(ctx, inner.fn->args[i].type), at));
+      auto *n = llvm::dyn_cast<NameExpr>(&a);
+      if (index < 0 && n && n->name == wrt.name)
+        index = static_cast<int64_t>(program.params.size() + i);
+    }
+    Type type = operands[index].getType();
+    Value g = dl::GradOp::create(builder, at, type,
+                                 FlatSymbolRefAttr::get(&ctx, inner.fn->name), operands,
+                                 builder.getI64IntegerAttr(index));
+    return castTo(g, toMLIRType(ctx, call.type), at);
   }
 
   MLIRContext &ctx;

@@ -210,6 +210,35 @@ TEST(Autodiff, ConstantAndUnusedParametersGetZeroGradients) {
   EXPECT_EQ((*grads)[2].data<double>()[2], 0.0);
 }
 
+TEST(Autodiff, GradInTheLanguage) {
+  // grad(f(args), wrt=name) with respect to a parameter and to an input,
+  // inside a model (own parameter by its short name) and compared with the
+  // closed forms: f = sum(w * x * x) -> df/dw = x^2, df/dx = 2 w x.
+  dl::Compiler compiler;
+  auto r = compiler.compileString(R"(
+    model Net {
+      param w: f64[3] = uniform(0.5, 1.5);
+      fn f(x: f64[3]) -> f64 { return sum(w * x * x); }
+      fn dw(x: f64[3]) -> f64[3] { return grad(f(x), wrt=w); }
+      fn dx(x: f64[3]) -> f64[3] { return grad(f(x), wrt=x); }
+      fn both(x: f64[3]) -> f64[3] { return grad(f(x), wrt=w) + grad(f(x), wrt=x); }
+    })",
+                                  "net.dl");
+  ASSERT_TRUE(r.ok()) << r.errors();
+  dl::Tensor x = seeded({3}, 11);
+  const double *w = r.module->parameter("w")->data<double>();
+  auto dw = r.module->call("dw", {x});
+  auto dx = r.module->call("dx", {x});
+  auto both = r.module->call("both", {x});
+  ASSERT_TRUE(dw.ok() && dx.ok() && both.ok());
+  for (int i = 0; i < 3; ++i) {
+    double xi = x.data<double>()[i];
+    EXPECT_DOUBLE_EQ(dw->data<double>()[i], xi * xi);
+    EXPECT_DOUBLE_EQ(dx->data<double>()[i], 2 * w[i] * xi);
+    EXPECT_DOUBLE_EQ(both->data<double>()[i], xi * xi + 2 * w[i] * xi);
+  }
+}
+
 TEST(Autodiff, OnlyScalarFunctionsGetGradients) {
   dl::CompilerOptions options;
   options.gradients = true;

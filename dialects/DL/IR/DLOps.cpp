@@ -179,6 +179,19 @@ LogicalResult MatMulOp::verify() {
   return success();
 }
 
+LogicalResult GradOp::verify() {
+  auto wrt = static_cast<int64_t>(getWrt());
+  if (wrt < 0 || wrt >= static_cast<int64_t>(getOperands().size()))
+    return emitOpError("wrt ") << wrt << " is not an operand index";
+  auto operand = cast<RankedTensorType>(getOperands()[wrt].getType());
+  if (operand.getShape() != getType().getShape() ||
+      operand.getElementType() != getType().getElementType())
+    return emitOpError("result type ")
+           << getType() << " must be the type of operand " << wrt << ", "
+           << operand;
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Identity folds. Only the bit-exact ones: x * 1, x / 1, x - 0, x + (-0.0)
 // for floats (x + 0.0 is not x when x is -0.0), and x + 0 for integers. The

@@ -131,6 +131,24 @@ def DL_NegOp : DL_Op<"neg", [Pure, SameOperandsAndResultType, DeclareOpInterface
   let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
+def DL_GradOp : DL_Op<"grad", [Pure]> {
+  let summary = "Gradient of a scalar function with respect to one operand";
+  let description = [{
+    The gradient of `callee(operands)` (a function returning a float scalar)
+    with respect to `operands[wrt]`, with that operand's type. `dl-autodiff`
+    replaces it with a call of a generated gradient function.
+
+    ```mlir
+    %g = dl.grad @loss(%w, %x, %y) wrt 0 : (tensor<4x3xf32>, tensor<?x4xf32>, tensor<?xi64>) -> tensor<4x3xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$callee, Variadic<AnyRankedTensor>:$operands,
+                       I64Attr:$wrt);
+  let results = (outs DL_FloatTensor:$result);
+  let assemblyFormat = "$callee `(` $operands `)` `wrt` $wrt attr-dict `:` functional-type($operands, $result)";
+  let hasVerifier = 1;
+}
+
 include "dialects/DL/IR/DLMathOps.td"
 include "dialects/DL/IR/DLReductionOps.td"
 include "dialects/DL/IR/DLShapeOps.td"

@@ -34,27 +34,41 @@ Value zerosOf(OpBuilder &b, Location loc, Type type) {
           t, b.getFloatAttr(t.getElementType(), 0.0).getValue())));
 }
 
-LogicalResult differentiate(func::FuncOp f) {
-  FunctionType type = f.getFunctionType();
-  if (type.getNumResults() != 1 || !isFloatTensor(type.getResult(0)) ||
-      cast<RankedTensorType>(type.getResult(0)).getRank() != 0)
-    return f.emitError("only functions returning one float scalar can be "
-                       "differentiated; '")
-           << f.getName() << "' returns " << type.getResults();
-  if (!f.getBody().hasOneBlock())
-    return f.emitError("cannot differentiate a function with control flow");
+/// Builds `name`: f's arguments -> (f's value, d f / d arg for each arg in
+/// `wrt`). Returns null after reporting errors.
+func::FuncOp differentiate(func::FuncOp f, ArrayRef<unsigned> wrt,
+                           StringRef name);
 
+/// The `.grad` function of a marked function: every float parameter.
+LogicalResult differentiateParams(func::FuncOp f) {
   SmallVector<unsigned> wrt;
   for (unsigned i = 0; i < f.getNumArguments(); ++i)
     if (f.getArgAttr(i, "dl.param") && isFloatTensor(f.getArgument(i).getType()))
       wrt.push_back(i);
+  return success(differentiate(f, wrt, (f.getName() + ".grad").str()) != nullptr);
+}
+
+func::FuncOp differentiate(func::FuncOp f, ArrayRef<unsigned> wrt,
+                           StringRef name) {
+  FunctionType type = f.getFunctionType();
+  if (type.getNumResults() != 1 || !isFloatTensor(type.getResult(0)) ||
+      cast<RankedTensorType>(type.getResult(0)).getRank() != 0) {
+    f.emitError("only functions returning one float scalar can be "
+                "differentiated; '")
+        << f.getName() << "' returns " << type.getResults();
+    return nullptr;
+  }
+  if (!f.getBody().hasOneBlock()) {
+    f.emitError("cannot differentiate a function with control flow");
+    return nullptr;
+  }
 
   SmallVector<Type> results = {type.getResult(0)};
   for (unsigned i : wrt)
     results.push_back(f.getArgument(i).getType());
   OpBuilder b(f);
   b.setInsertionPointAfter(f);
-  auto g = func::FuncOp::create(b, f.getLoc(), (f.getName() + ".grad").str(),
+  auto g = func::FuncOp::create(b, f.getLoc(), name,
                                 b.getFunctionType(type.getInputs(), results));
   for (unsigned i = 0; i < f.getNumArguments(); ++i)
     g.setArgAttrs(i, mlir::function_interface_impl::getArgAttrs(f, i));
@@ -125,7 +139,7 @@ LogicalResult differentiate(func::FuncOp f) {
   }
   if (!ok) {
     g.erase();
-    return failure();
+    return nullptr;
   }
   SmallVector<Value> values = {out};
   for (unsigned i : wrt) {
@@ -134,7 +148,44 @@ LogicalResult differentiate(func::FuncOp f) {
     values.push_back(adj ? adj : zerosOf(b, retLoc, arg.getType()));
   }
   func::ReturnOp::create(b, retLoc, values);
-  return success();
+  return g;
+}
+
+/// Replaces each dl.grad with a call of a (shared, private) gradient
+/// function of its callee with respect to the one operand.
+LogicalResult materializeGradOps(ModuleOp module) {
+  SmallVector<GradOp> uses;
+  module.walk([&](GradOp op) { uses.push_back(op); });
+  llvm::StringMap<func::FuncOp> made;
+  bool ok = true;
+  for (GradOp op : uses) {
+    auto callee = module.lookupSymbol<func::FuncOp>(op.getCallee());
+    if (!callee) {
+      op.emitOpError("calls unknown function @") << op.getCallee();
+      ok = false;
+      continue;
+    }
+    auto wrt = static_cast<unsigned>(op.getWrt());
+    std::string name = (callee.getName() + ".d" + Twine(wrt)).str();
+    func::FuncOp g = made.lookup(name);
+    if (!g) {
+      g = differentiate(callee, {wrt}, name);
+      if (!g) {
+        ok = false;
+        continue;
+      }
+      g.setPrivate(); // inlined into its users, then dropped
+      made[name] = g;
+    }
+    OpBuilder b(op);
+    auto call = func::CallOp::create(b, op.getLoc(), g, op.getOperands());
+    Value result = call.getResult(1);
+    if (result.getType() != op.getType())
+      result = tensor::CastOp::create(b, op.getLoc(), op.getType(), result);
+    op.replaceAllUsesWith(result);
+    op.erase();
+  }
+  return success(ok);
 }
 
 struct DLAutodiffPass : dl::impl::DLAutodiffBase<DLAutodiffPass> {
@@ -146,7 +197,8 @@ struct DLAutodiffPass : dl::impl::DLAutodiffBase<DLAutodiffPass> {
     bool ok = true;
     // Report every function's problems before failing.
     for (func::FuncOp f : targets)
-      ok &= succeeded(differentiate(f));
+      ok &= succeeded(differentiateParams(f));
+    ok &= succeeded(materializeGradOps(getOperation()));
     if (!ok)
       signalPassFailure();
   }

@@ -59,3 +59,23 @@ func.func @located(%w: tensor<2xf32> {dl.param = "w"}) -> tensor<f32> attributes
   %1 = dl.reduce_sum %0 along [0] : tensor<2xf32>
   return %1 : tensor<f32>
 }
+
+// -----
+
+// dl.grad becomes a call of a private gradient function of the callee with
+// respect to the one operand, shared by every use.
+// CHECK-LABEL: func.func @scale(
+// CHECK-LABEL: func.func private @scale.d1
+// CHECK-SAME: -> (tensor<f32>, tensor<3xf32>)
+// CHECK-LABEL: func.func @user
+// CHECK: %[[C:.*]]:2 = call @scale.d1(%{{.*}}, %{{.*}})
+// CHECK: return %[[C]]#1
+func.func @scale(%w: tensor<3xf32> {dl.param = "w"}, %x: tensor<3xf32>) -> tensor<f32> {
+  %0 = dl.mul %w, %x : tensor<3xf32>, tensor<3xf32>
+  %1 = dl.reduce_sum %0 along [0] : tensor<3xf32>
+  return %1 : tensor<f32>
+}
+func.func @user(%w: tensor<3xf32> {dl.param = "w"}, %x: tensor<3xf32>) -> tensor<3xf32> {
+  %0 = dl.grad @scale(%w, %x) wrt 1 : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}
