@@ -323,3 +323,19 @@ func.func @embedding(%t: tensor<10x4xf32>, %ids: tensor<?x3xi64>) -> tensor<?x3x
   %0 = dl.embedding %t, %ids : tensor<10x4xf32>, tensor<?x3xi64>
   return %0 : tensor<?x3x4xf32>
 }
+
+// -----
+
+// x @ transpose(W), as every Linear layer computes: W is read through a
+// transposed map; no transpose is materialised.
+// CHECK-DAG: #[[X:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-LABEL: func.func @linear
+// CHECK-SAME: (%[[IN:.*]]: tensor<?x4xf32>, %[[WT:.*]]: tensor<3x4xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[X]], #[[W]], #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[IN]], %[[WT]] : tensor<?x4xf32>, tensor<3x4xf32>)
+// CHECK-NOT: linalg.transpose
+func.func @linear(%x: tensor<?x4xf32>, %w: tensor<3x4xf32>) -> tensor<?x3xf32> {
+  %t = dl.transpose %w [1, 0] : tensor<3x4xf32>
+  %0 = dl.matmul %x, %t : tensor<?x4xf32>, tensor<4x3xf32>
+  return %0 : tensor<?x3xf32>
+}

@@ -110,7 +110,37 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     int64_t rr = cast<RankedTensorType>(rhs.getType()).getRank();
     Value init = productInit(rewriter, loc, type, lhs, rhs);
     Value product;
-    if (rank == 2) {
+    // x @ transpose(W) (every Linear layer): read W through a transposed
+    // map instead of materialising the transpose; the transpose then dies.
+    auto transposed = rhs.getDefiningOp<linalg::TransposeOp>();
+    bool rhsTransposed = rank == 2 && rr == 2 && transposed &&
+                         transposed.getPermutation() == ArrayRef<int64_t>{1, 0};
+    if (rhsTransposed) {
+      MLIRContext *ctx = rewriter.getContext();
+      auto dim = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+      // (m, n, k): x[m, k] * W[n, k] -> y[m, n]
+      SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {dim(0), dim(2)}, ctx),
+                                     AffineMap::get(3, 0, {dim(1), dim(2)}, ctx),
+                                     AffineMap::get(3, 0, {dim(0), dim(1)}, ctx)};
+      SmallVector<utils::IteratorType> it = {utils::IteratorType::parallel,
+                                             utils::IteratorType::parallel,
+                                             utils::IteratorType::reduction};
+      product = linalg::GenericOp::create(
+                    rewriter, loc, TypeRange{type},
+                    ValueRange{lhs, transposed.getInput()}, ValueRange{init},
+                    maps, it,
+                    [](OpBuilder &nb, Location l, ValueRange args) {
+                      bool isFloat = isa<FloatType>(args[0].getType());
+                      Value p = isFloat ? Value(arith::MulFOp::create(
+                                              nb, l, args[0], args[1]))
+                                        : Value(arith::MulIOp::create(
+                                              nb, l, args[0], args[1]));
+                      Value s = isFloat ? Value(arith::AddFOp::create(nb, l, args[2], p))
+                                        : Value(arith::AddIOp::create(nb, l, args[2], p));
+                      linalg::YieldOp::create(nb, l, s);
+                    })
+                    .getResult(0);
+    } else if (rank == 2) {
       product = linalg::MatmulOp::create(rewriter, loc, TypeRange{type},
                                          ValueRange{lhs, rhs}, ValueRange{init})
                     ->getResult(0);
