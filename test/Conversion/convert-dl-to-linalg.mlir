@@ -332,7 +332,7 @@ func.func @embedding(%t: tensor<10x4xf32>, %ids: tensor<?x3xi64>) -> tensor<?x3x
 // CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
 // CHECK-LABEL: func.func @linear
 // CHECK-SAME: (%[[IN:.*]]: tensor<?x4xf32>, %[[WT:.*]]: tensor<3x4xf32>)
-// CHECK: linalg.generic {indexing_maps = [#[[X]], #[[W]], #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[IN]], %[[WT]] : tensor<?x4xf32>, tensor<3x4xf32>)
+// CHECK: linalg.matmul indexing_maps = [#[[X]], #[[W]], #{{.*}}] ins(%[[IN]], %[[WT]] : tensor<?x4xf32>, tensor<3x4xf32>)
 // CHECK-NOT: linalg.transpose
 func.func @linear(%x: tensor<?x4xf32>, %w: tensor<3x4xf32>) -> tensor<?x3xf32> {
   %t = dl.transpose %w [1, 0] : tensor<3x4xf32>

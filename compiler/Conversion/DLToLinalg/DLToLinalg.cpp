@@ -122,24 +122,18 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
       SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {dim(0), dim(2)}, ctx),
                                      AffineMap::get(3, 0, {dim(1), dim(2)}, ctx),
                                      AffineMap::get(3, 0, {dim(0), dim(1)}, ctx)};
-      SmallVector<utils::IteratorType> it = {utils::IteratorType::parallel,
-                                             utils::IteratorType::parallel,
-                                             utils::IteratorType::reduction};
-      product = linalg::GenericOp::create(
+      // A named matmul with explicit maps (not a generic), so elementwise
+      // fusion keeps the bias/activation as an epilogue instead of
+      // recomputing it inside the contraction.
+      SmallVector<Attribute> mapAttrs;
+      for (AffineMap m : maps)
+        mapAttrs.push_back(AffineMapAttr::get(m));
+      product = linalg::MatmulOp::create(
                     rewriter, loc, TypeRange{type},
                     ValueRange{lhs, transposed.getInput()}, ValueRange{init},
-                    maps, it,
-                    [](OpBuilder &nb, Location l, ValueRange args) {
-                      bool isFloat = isa<FloatType>(args[0].getType());
-                      Value p = isFloat ? Value(arith::MulFOp::create(
-                                              nb, l, args[0], args[1]))
-                                        : Value(arith::MulIOp::create(
-                                              nb, l, args[0], args[1]));
-                      Value s = isFloat ? Value(arith::AddFOp::create(nb, l, args[2], p))
-                                        : Value(arith::AddIOp::create(nb, l, args[2], p));
-                      linalg::YieldOp::create(nb, l, s);
-                    })
-                    .getResult(0);
+                    {rewriter.getNamedAttr("indexing_maps",
+                                           rewriter.getArrayAttr(mapAttrs))})
+                    ->getResult(0);
     } else if (rank == 2) {
       product = linalg::MatmulOp::create(rewriter, loc, TypeRange{type},
                                          ValueRange{lhs, rhs}, ValueRange{init})
