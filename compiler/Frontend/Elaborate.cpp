@@ -446,27 +446,12 @@ private:
       q->init.args = args;
       this->addParam(std::move(q));
     };
+    // PyTorch's default for Linear and Conv2d: kaiming_uniform(a=sqrt(5))
+    // for the weight and U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias,
+    // the same bound.
     auto addWeight = [&](const std::string &n, std::vector<int64_t> shape,
                          double bound) {
-      auto q = std::make_unique<ParamDecl>();
-      q->loc = s.loc;
-      q->name = prefix + n;
-      q->typeExpr.loc = s.loc;
-      q->typeExpr.elem = "f32";
-      for (int64_t d : shape) {
-        TypeExpr::DimExpr dim;
-        dim.loc = s.loc;
-        dim.size = d;
-        q->typeExpr.dims.push_back(dim);
-      }
-      // PyTorch's default: kaiming_uniform(a=sqrt(5)) for the weight and
-      // U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for the bias, the same bound.
-      q->init.loc = s.loc;
-      q->init.name = "uniform";
-      q->init.argExprs.push_back(number(s.loc, -bound));
-      q->init.argExprs.push_back(number(s.loc, bound));
-      q->init.args = {-bound, bound};
-      this->addParam(std::move(q));
+      addParam(n, std::move(shape), "uniform", {-bound, bound});
     };
     auto positive = [&](const char *k) {
       for (int64_t v : layer.cfg[k])

@@ -316,33 +316,10 @@ int runFunction() {
   if (syntheticInputs) {
     if (!runInputs.empty())
       return fail("--synthetic-inputs and --input are exclusive");
-    std::map<std::string, int64_t> bound;
-    for (const std::string &b : binds) {
-      auto [sym, value] = llvm::StringRef(b).split('=');
-      int64_t n;
-      if (sym.empty() || value.getAsInteger(10, n) || n < 0)
-        return fail("malformed --bind '" + b + "' (expected SYM=N)");
-      bound[sym.str()] = n;
-    }
-    for (size_t i = 0; i < fn->arguments.size(); ++i) {
-      const dl::ArgumentInfo &arg = fn->arguments[i];
-      dlrt::Shape shape;
-      for (size_t d = 0; d < arg.dims.size(); ++d) {
-        if (arg.dims[d] >= 0) {
-          shape.push_back(arg.dims[d]);
-          continue;
-        }
-        auto it = bound.find(arg.symbols[d]);
-        if (it == bound.end())
-          return fail("argument '" + arg.name + "' has symbolic dimension '" +
-                      arg.symbols[d] + "': give it with --bind " +
-                      arg.symbols[d] + "=N");
-        shape.push_back(it->second);
-      }
-      dl::Tensor t(arg.dtype, shape);
-      dlrt::fillUniform(t, 0.0, 1.0, seed, dlrt::streamOf("input:" + arg.name));
-      inputs.push_back(t);
-    }
+    auto synthetic = makeSyntheticInputs(*fn, seed, /*requireBind=*/true);
+    if (!synthetic)
+      return fail(synthetic.message());
+    inputs = std::move(*synthetic);
   } else {
     for (const std::string &path : runInputs) {
       dlrt::Expected<dlrt::Tensor> t = dlrt::readNpy(path);

@@ -10,9 +10,7 @@ using namespace mlir::dl;
 namespace {
 
 LogicalResult fail(std::optional<Location> loc, const Twine &message) {
-  if (loc)
-    emitError(*loc) << message;
-  return failure();
+  return emitOptionalError(loc, message);
 }
 
 std::optional<SmallVector<int64_t>> broadcast(std::optional<Location> loc,

@@ -17,9 +17,7 @@ namespace {
 
 /// Emits at `loc` if present; always returns failure.
 LogicalResult fail(std::optional<Location> loc, const Twine &message) {
-  if (loc)
-    emitError(*loc) << message;
-  return failure();
+  return emitOptionalError(loc, message);
 }
 
 std::string str(ArrayRef<int64_t> values) {
