@@ -169,6 +169,41 @@ void Compilation::requestGradients() {
   }
 }
 
+bool Compilation::requestTraining(const std::string &function,
+                                  const dl::OptimizerConfig &config) {
+  const FnDecl *decl = nullptr;
+  for (const auto &fn : ast.fns)
+    if (fn->name == function)
+      decl = fn.get();
+  auto f = mlirModule->lookupSymbol<mlir::func::FuncOp>(function);
+  if (!decl || !f || decl->result.rank() != 0 || !isFloat(decl->result.elem)) {
+    std::string msg = "cannot train '" + function +
+                      "': it must be a function returning a float scalar";
+    addError("error: " + msg + "\n", msg);
+    return false;
+  }
+  mlir::Builder b(ctx.get());
+  using K = dl::OptimizerConfig::Kind;
+  const char *kind = config.kind == K::SGD    ? "sgd"
+                     : config.kind == K::Adam ? "adam"
+                                              : "adamw";
+  f->setAttr("dl.train",
+             b.getDictionaryAttr({
+                 b.getNamedAttr("optimizer", b.getStringAttr(kind)),
+                 b.getNamedAttr("momentum", b.getF64FloatAttr(config.momentum)),
+                 b.getNamedAttr("nesterov", b.getBoolAttr(config.nesterov)),
+                 b.getNamedAttr("weight_decay", b.getF64FloatAttr(config.weightDecay)),
+                 b.getNamedAttr("beta1", b.getF64FloatAttr(config.beta1)),
+                 b.getNamedAttr("beta2", b.getF64FloatAttr(config.beta2)),
+                 b.getNamedAttr("eps", b.getF64FloatAttr(config.eps)),
+             }));
+  trained = function;
+  bool adam = config.kind != K::SGD;
+  trainBuffers = adam ? 2 : (config.momentum != 0 ? 1 : 0);
+  trainCoefficients = adam ? 3 : 1;
+  return true;
+}
+
 bool Compilation::lowerToLinalg() { return runPipeline(kDLToLinalgPipeline); }
 
 bool Compilation::lowerToLLVM() { return runPipeline(kLinalgToLLVMPipeline); }
@@ -243,6 +278,32 @@ std::vector<dl::FunctionInfo> Compilation::functionInfos() const {
     info.result = argumentInfo("result", fn->result);
     info.results = {info.result};
     infos.push_back(std::move(info));
+  }
+  if (!trained.empty()) {
+    dl::FunctionInfo step;
+    for (const dl::FunctionInfo &f : infos)
+      if (f.name == trained)
+        step = f;
+    step.name = trained + ".step";
+    std::vector<dl::ArgumentInfo> floatParams;
+    for (const auto &p : ast.params)
+      if (isFloat(p->type.elem))
+        floatParams.push_back(argumentInfo(p->name, p->type));
+    std::vector<dl::ArgumentInfo> args;
+    for (unsigned k = 0; k < trainBuffers; ++k)
+      args.insert(args.end(), floatParams.begin(), floatParams.end());
+    dl::ArgumentInfo coefficient = argumentInfo("coefficient", TensorType{
+        step.result.dtype == dl::DType::F64 ? ElemType::F64 : ElemType::F32, {}});
+    for (unsigned k = 0; k < trainCoefficients; ++k)
+      args.push_back(coefficient);
+    args.insert(args.end(), step.arguments.begin(), step.arguments.end());
+    step.arguments = args;
+    step.results = {step.result};
+    for (const auto &p : ast.params)
+      step.results.push_back(argumentInfo(p->name, p->type));
+    for (unsigned k = 0; k < trainBuffers; ++k)
+      step.results.insert(step.results.end(), floatParams.begin(), floatParams.end());
+    infos.push_back(std::move(step));
   }
   for (const std::string &name : differentiated) {
     dl::FunctionInfo grad;

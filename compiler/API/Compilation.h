@@ -41,6 +41,10 @@ public:
   bool emitDL();
   /// Marks every scalar-valued function for `dl-autodiff` (before lowering).
   void requestGradients();
+  /// Marks `function` for dl-materialize-optimizer; false (with a
+  /// diagnostic) if it is not a scalar-valued function.
+  bool requestTraining(const std::string &function,
+                       const dl::OptimizerConfig &config);
   bool lowerToLinalg();
   bool lowerToLLVM();
   std::unique_ptr<llvm::Module> translateToLLVMIR(llvm::LLVMContext &llvmCtx);
@@ -69,6 +73,8 @@ private:
   std::unique_ptr<mlir::MLIRContext> ctx;
   mlir::OwningOpRef<mlir::ModuleOp> mlirModule;
   std::vector<std::string> differentiated;
+  std::string trained;
+  unsigned trainBuffers = 0, trainCoefficients = 0;
 };
 
 } // namespace dlc

@@ -24,6 +24,9 @@ static CompileResult compile(dlc::Compilation &c,
     return CompileResult{std::nullopt, c.diagnostics()};
   if (options.gradients)
     c.requestGradients();
+  if (!options.trainFunction.empty() &&
+      !c.requestTraining(options.trainFunction, options.optimizer))
+    return CompileResult{std::nullopt, c.diagnostics()};
   if (!c.lowerToLinalg() || !c.lowerToLLVM())
     return CompileResult{std::nullopt, c.diagnostics()};
 
@@ -73,6 +76,8 @@ static CompileResult compile(dlc::Compilation &c,
       return CompileResult{std::nullopt, diags};
     }
   }
+  impl->trainFunction = options.trainFunction;
+  impl->optimizer = options.optimizer;
   impl->ctx = c.takeContext();
   Module module(std::move(impl));
   module.initParameters(0);

@@ -203,6 +203,65 @@ Module::callAll(const std::string &name, const std::vector<Tensor> &inputs) {
   return outs;
 }
 
+dlrt::Expected<TrainStep> Module::trainStep() {
+  if (impl->trainFunction.empty())
+    return dlrt::Status::error(
+        "no training step was compiled: set CompilerOptions::trainFunction");
+  const FunctionInfo *fn = function(impl->trainFunction + ".step");
+  if (!fn)
+    return dlrt::Status::error("internal error: no '" + impl->trainFunction +
+                               ".step' function");
+  TrainStep step;
+  step.module = this;
+  step.function = fn->name;
+  step.config = impl->optimizer;
+  size_t buffers = fn->results.size() - 1 - impl->params.size();
+  for (size_t k = 0; k < buffers; ++k) {
+    const ArgumentInfo &info = fn->arguments[k];
+    dlrt::Shape shape(info.dims.begin(), info.dims.end());
+    step.buffers.emplace_back(info.dtype, shape);
+  }
+  return step;
+}
+
+dlrt::Expected<double> TrainStep::run(const std::vector<Tensor> &inputs) {
+  const FunctionInfo *fn = module->function(function);
+  size_t nParams = module->impl->params.size();
+  size_t nBuffers = buffers.size();
+  // Coefficients in double, cast once, as torch.optim computes them.
+  std::vector<double> coefficients = {config.lr};
+  if (config.kind != OptimizerConfig::Kind::SGD) {
+    double step = double(t + 1);
+    double bc1 = 1 - std::pow(config.beta1, step);
+    double bc2 = 1 - std::pow(config.beta2, step);
+    coefficients.push_back(config.lr / bc1);
+    coefficients.push_back(std::sqrt(bc2));
+  }
+  std::vector<Tensor> args(buffers);
+  DType dtype = fn->result.dtype;
+  for (double c : coefficients) {
+    Tensor s(dtype, {});
+    if (dtype == DType::F64)
+      s.data<double>()[0] = c;
+    else
+      s.data<float>()[0] = static_cast<float>(c);
+    args.push_back(s);
+  }
+  args.insert(args.end(), inputs.begin(), inputs.end());
+  // callAll checks the inputs against the step's declared arguments.
+  auto results = module->callAll(function, args);
+  if (!results)
+    return results.status();
+  double loss = dtype == DType::F64 ? (*results)[0].data<double>()[0]
+                                    : (*results)[0].data<float>()[0];
+  for (size_t i = 0; i < nParams; ++i)
+    module->impl->params[i] = std::move((*results)[1 + i]);
+  for (size_t k = 0; k < nBuffers; ++k)
+    buffers[k] = std::move((*results)[1 + nParams + k]);
+  ++t;
+  return loss;
+}
+
 std::vector<std::string> Module::parameterNames() const {
   std::vector<std::string> names;
   for (const ParamSpec &p : impl->paramSpecs)

@@ -24,6 +24,8 @@ struct Module::Impl {
   std::vector<FunctionInfo> functions;
   std::vector<ParamSpec> paramSpecs;
   std::vector<Tensor> params; // parallel to paramSpecs
+  std::string trainFunction;
+  OptimizerConfig optimizer;
 };
 
 } // namespace dl

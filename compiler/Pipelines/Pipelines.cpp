@@ -20,7 +20,7 @@ using namespace mlir;
 const char *const dlc::kDLToLinalgPipeline =
     "inline,canonicalize,cse,"
     "dl-decompose,canonicalize,cse,"
-    "dl-autodiff,inline,symbol-dce,canonicalize,cse,"
+    "dl-autodiff,dl-materialize-optimizer,inline,symbol-dce,canonicalize,cse,"
     "convert-dl-to-linalg,"
     "canonicalize,linalg-fuse-elementwise-ops,canonicalize,cse";
 

@@ -34,22 +34,19 @@ Value zerosOf(OpBuilder &b, Location loc, Type type) {
           t, b.getFloatAttr(t.getElementType(), 0.0).getValue())));
 }
 
-/// Builds `name`: f's arguments -> (f's value, d f / d arg for each arg in
-/// `wrt`). Returns null after reporting errors.
-func::FuncOp differentiate(func::FuncOp f, ArrayRef<unsigned> wrt,
-                           StringRef name);
-
 /// The `.grad` function of a marked function: every float parameter.
 LogicalResult differentiateParams(func::FuncOp f) {
   SmallVector<unsigned> wrt;
   for (unsigned i = 0; i < f.getNumArguments(); ++i)
     if (f.getArgAttr(i, "dl.param") && isFloatTensor(f.getArgument(i).getType()))
       wrt.push_back(i);
-  return success(differentiate(f, wrt, (f.getName() + ".grad").str()) != nullptr);
+  return success(buildGradientFunction(f, wrt, (f.getName() + ".grad").str()) != nullptr);
 }
 
-func::FuncOp differentiate(func::FuncOp f, ArrayRef<unsigned> wrt,
-                           StringRef name) {
+} // namespace
+
+func::FuncOp dl::buildGradientFunction(func::FuncOp f, ArrayRef<unsigned> wrt,
+                                       StringRef name) {
   FunctionType type = f.getFunctionType();
   if (type.getNumResults() != 1 || !isFloatTensor(type.getResult(0)) ||
       cast<RankedTensorType>(type.getResult(0)).getRank() != 0) {
@@ -151,6 +148,8 @@ func::FuncOp differentiate(func::FuncOp f, ArrayRef<unsigned> wrt,
   return g;
 }
 
+namespace {
+
 /// Replaces each dl.grad with a call of a (shared, private) gradient
 /// function of its callee with respect to the one operand.
 LogicalResult materializeGradOps(ModuleOp module) {
@@ -169,7 +168,7 @@ LogicalResult materializeGradOps(ModuleOp module) {
     std::string name = (callee.getName() + ".d" + Twine(wrt)).str();
     func::FuncOp g = made.lookup(name);
     if (!g) {
-      g = differentiate(callee, {wrt}, name);
+      g = buildGradientFunction(callee, {wrt}, name);
       if (!g) {
         ok = false;
         continue;

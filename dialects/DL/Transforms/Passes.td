@@ -76,4 +76,31 @@ def DLAutodiff : Pass<"dl-autodiff", "ModuleOp"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def DLMaterializeOptimizer : Pass<"dl-materialize-optimizer", "ModuleOp"> {
+  let summary = "Compile a training step: gradient and optimizer update";
+  let description = [{
+    For every function with a `dl.train` dictionary attribute (a scalar
+    loss), adds `@<name>.step` with arguments (parameters..., optimizer
+    state..., coefficients..., data...) returning (loss, updated
+    parameters..., updated state...). The gradient comes from
+    `buildGradientFunction`; the update follows torch.optim exactly:
+
+    - `{optimizer = "sgd", momentum, nesterov, weight_decay}`: one momentum
+      buffer per parameter when momentum is non-zero; coefficient: lr;
+    - `{optimizer = "adam" | "adamw", beta1, beta2, eps, weight_decay}`: two
+      moment buffers per parameter; coefficients: lr, lr / (1 - beta1^t) and
+      sqrt(1 - beta2^t), computed by the caller in double precision as
+      PyTorch does, so schedules and bias corrections need no recompilation.
+
+    Before:
+    ```mlir
+    func.func @loss(%w: tensor<3xf32> {dl.param = "w"}, %x: tensor<3xf32>) -> tensor<f32>
+        attributes {dl.train = {optimizer = "sgd", momentum = 0.0 : f64,
+                                nesterov = false, weight_decay = 0.0 : f64}}
+    ```
+    After: `@loss.step(%w, %lr, %x) -> (tensor<f32>, tensor<3xf32>)`
+    computing `w - lr * dloss/dw`.
+  }];
+}
+
 #endif // DL_TRANSFORMS_PASSES_TD

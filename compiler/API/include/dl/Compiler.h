@@ -34,6 +34,16 @@ using Shape = dlrt::Shape;
 
 enum class Target { CPU };
 
+/// A torch.optim optimizer, compiled into the training step.
+struct OptimizerConfig {
+  enum class Kind { SGD, Adam, AdamW } kind = Kind::SGD;
+  double lr = 0.01;
+  double momentum = 0;    // SGD
+  bool nesterov = false;  // SGD
+  double weightDecay = 0; // SGD, Adam (L2 in the gradient), AdamW (decoupled)
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8; // Adam, AdamW
+};
+
 struct CompilerOptions {
   Target target = Target::CPU;
   /// LLVM optimisation level for the generated code (0-3).
@@ -45,6 +55,10 @@ struct CompilerOptions {
   /// Compile every f32 tensor as f64 (parameters and inputs included), for
   /// gradient checks against finite differences.
   bool promoteToF64 = false;
+  /// Compile `<trainFunction>.step`: forward, backward and the optimizer
+  /// update in one call (see Module::trainStep).
+  std::string trainFunction;
+  OptimizerConfig optimizer;
 };
 
 struct Diagnostic {
@@ -75,6 +89,32 @@ struct FunctionInfo {
   std::vector<ArgumentInfo> results;
 };
 
+class Module;
+
+/// A compiled training step of a Module: each run() computes the loss on a
+/// batch, the gradients and the optimizer update, and replaces the module's
+/// parameters and the optimizer state with the updated ones.
+class TrainStep {
+public:
+  /// Runs one step on the data arguments of the loss function; returns the
+  /// loss before the update.
+  dlrt::Expected<double> run(const std::vector<Tensor> &inputs);
+  int64_t steps() const { return t; }
+  /// The learning rate of the next steps (schedules set it between steps).
+  void setLearningRate(double lr) { config.lr = lr; }
+  double learningRate() const { return config.lr; }
+  /// Optimizer state, in the step function's order (momentum or moments).
+  const std::vector<Tensor> &state() const { return buffers; }
+
+private:
+  friend class Module;
+  Module *module = nullptr;
+  std::string function;
+  OptimizerConfig config;
+  std::vector<Tensor> buffers;
+  int64_t t = 0;
+};
+
 class Module {
 public:
   Module(Module &&) noexcept;
@@ -93,6 +133,10 @@ public:
   dlrt::Expected<std::vector<Tensor>> callAll(const std::string &name,
                                               const std::vector<Tensor> &inputs);
 
+  /// The compiled step of CompilerOptions::trainFunction, with fresh (zero)
+  /// optimizer state.
+  dlrt::Expected<TrainStep> trainStep();
+
   /// Parameters, by name, in declaration order.
   std::vector<std::string> parameterNames() const;
   const Tensor *parameter(const std::string &name) const;
@@ -110,6 +154,7 @@ public:
   explicit Module(std::unique_ptr<Impl> impl);
 
 private:
+  friend class TrainStep;
   std::unique_ptr<Impl> impl;
 };
 

@@ -1,0 +1,162 @@
+//===- TrainStepTest.cpp - compiled optimizer steps vs torch.optim rules --===//
+//
+// The reference applies torch.optim's update rules (SGD with momentum,
+// Nesterov and weight decay; Adam; AdamW), written here from PyTorch's
+// documentation, to the gradient that `<loss>.grad` computes (itself checked
+// against finite differences in AutodiffTest). Everything is f64, so the
+// compiled step must agree to 1e-12 relative: both sides perform the same
+// operations and differ only in order (fused multiply-adds, reassociation).
+//
+//===----------------------------------------------------------------------===//
+#include "dl/Compiler.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace {
+
+const char *kModel = R"(
+  param w: f64[4, 3] = normal(0, 1);
+  param b: f64[3] = normal(0, 0.5);
+  fn loss(x: f64[N, 4], y: i64[N]) -> f64 {
+    return cross_entropy(x @ w + b, y);
+  })";
+
+dl::Tensor inputs(int seed) {
+  dl::Tensor x(dl::DType::F64, {5, 4});
+  for (int i = 0; i < 20; ++i)
+    x.data<double>()[i] = std::sin(0.37 * i * (seed + 1));
+  return x;
+}
+
+dl::Tensor labels() {
+  dl::Tensor y(dl::DType::I64, {5});
+  for (int i = 0; i < 5; ++i)
+    y.data<int64_t>()[i] = i % 3;
+  return y;
+}
+
+using Kind = dl::OptimizerConfig::Kind;
+
+void checkAgainstReference(dl::OptimizerConfig config, int steps) {
+  dl::CompilerOptions options;
+  options.gradients = true;
+  options.trainFunction = "loss";
+  options.optimizer = config;
+  dl::Compiler compiler(options);
+  auto compiled = compiler.compileString(kModel, "model.dl");
+  ASSERT_TRUE(compiled.ok()) << compiled.errors();
+  dl::Module &m = *compiled.module;
+  m.initParameters(3);
+  auto step = m.trainStep();
+  ASSERT_TRUE(step.ok()) << step.message();
+  std::vector<std::string> names = m.parameterNames();
+  // Reference state.
+  std::vector<std::vector<double>> p, buf, m1, m2;
+  for (const std::string &n : names) {
+    const dl::Tensor &t = *m.parameter(n);
+    p.emplace_back(t.data<double>(), t.data<double>() + t.numElements());
+    buf.emplace_back(t.numElements(), 0.0);
+    m1.emplace_back(t.numElements(), 0.0);
+    m2.emplace_back(t.numElements(), 0.0);
+  }
+  for (int s = 1; s <= steps; ++s) {
+    dl::Tensor x = inputs(s);
+    auto grads = m.callAll("loss.grad", {x, labels()});
+    ASSERT_TRUE(grads.ok()) << grads.message();
+    auto loss = step->run({x, labels()});
+    ASSERT_TRUE(loss.ok()) << loss.message();
+    EXPECT_DOUBLE_EQ(*loss, (*grads)[0].data<double>()[0]);
+    for (size_t k = 0; k < names.size(); ++k) {
+      const double *g0 = (*grads)[k + 1].data<double>();
+      for (size_t i = 0; i < p[k].size(); ++i) {
+        double g = g0[i], &w = p[k][i];
+        if (config.kind == Kind::SGD) {
+          g += config.weightDecay * w;
+          if (config.momentum != 0) {
+            buf[k][i] = s == 1 ? g : config.momentum * buf[k][i] + g;
+            g = config.nesterov ? g + config.momentum * buf[k][i] : buf[k][i];
+          }
+          w -= config.lr * g;
+          continue;
+        }
+        if (config.kind == Kind::AdamW)
+          w *= 1 - config.lr * config.weightDecay;
+        else
+          g += config.weightDecay * w;
+        m1[k][i] = config.beta1 * m1[k][i] + (1 - config.beta1) * g;
+        m2[k][i] = config.beta2 * m2[k][i] + (1 - config.beta2) * g * g;
+        double bc1 = 1 - std::pow(config.beta1, s), bc2 = 1 - std::pow(config.beta2, s);
+        double denom = std::sqrt(m2[k][i]) / std::sqrt(bc2) + config.eps;
+        w -= config.lr / bc1 * m1[k][i] / denom;
+      }
+      const dl::Tensor &got = *m.parameter(names[k]);
+      for (size_t i = 0; i < p[k].size(); ++i)
+        EXPECT_NEAR(got.data<double>()[i], p[k][i], 1e-12 * std::max(1.0, std::fabs(p[k][i])))
+            << names[k] << "[" << i << "] after step " << s;
+    }
+  }
+  EXPECT_EQ(step->steps(), steps);
+}
+
+TEST(TrainStep, PlainSgd) {
+  dl::OptimizerConfig c;
+  c.lr = 0.1;
+  checkAgainstReference(c, 3);
+}
+
+TEST(TrainStep, SgdWithMomentumNesterovAndWeightDecay) {
+  dl::OptimizerConfig c;
+  c.lr = 0.05;
+  c.momentum = 0.9;
+  c.nesterov = true;
+  c.weightDecay = 0.01;
+  checkAgainstReference(c, 4);
+  c.nesterov = false;
+  checkAgainstReference(c, 4);
+}
+
+TEST(TrainStep, AdamAndAdamW) {
+  dl::OptimizerConfig c;
+  c.kind = Kind::Adam;
+  c.lr = 0.01;
+  c.weightDecay = 0.001;
+  checkAgainstReference(c, 4);
+  c.kind = Kind::AdamW;
+  c.weightDecay = 0.05;
+  checkAgainstReference(c, 4);
+}
+
+TEST(TrainStep, TrainingReducesTheLoss) {
+  dl::CompilerOptions options;
+  options.trainFunction = "loss";
+  options.optimizer.kind = Kind::Adam;
+  options.optimizer.lr = 0.05;
+  dl::Compiler compiler(options);
+  auto compiled = compiler.compileString(kModel, "model.dl");
+  ASSERT_TRUE(compiled.ok()) << compiled.errors();
+  auto step = compiled.module->trainStep();
+  ASSERT_TRUE(step.ok()) << step.message();
+  dl::Tensor x = inputs(1);
+  double first = *step->run({x, labels()}), last = first;
+  for (int s = 0; s < 100; ++s)
+    last = *step->run({x, labels()});
+  EXPECT_LT(last, 0.25 * first) << "100 Adam steps on one batch should fit it";
+}
+
+TEST(TrainStep, ErrorsAreValues) {
+  dl::CompilerOptions options;
+  options.trainFunction = "nope";
+  dl::Compiler compiler(options);
+  auto compiled = compiler.compileString(kModel, "model.dl");
+  ASSERT_FALSE(compiled.ok());
+  EXPECT_NE(compiled.errors().find("cannot train 'nope'"), std::string::npos)
+      << compiled.errors();
+  dl::Compiler plain;
+  auto m = plain.compileString(kModel, "model.dl");
+  ASSERT_TRUE(m.ok());
+  EXPECT_FALSE(m.module->trainStep().ok());
+}
+
+} // namespace
