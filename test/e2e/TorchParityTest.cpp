@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dl/Compiler.h"
+#include "dlrt/Idx.h"
 #include "dlrt/Npy.h"
 #include "dlrt/Safetensors.h"
 
@@ -88,6 +89,73 @@ TEST(TorchParity, MnistCnnGradientsMatchPyTorch) {
     }
     EXPECT_EQ(bad, 0);
   }
+}
+
+/// One compiled optimizer step from the fixture's weights on the first 64
+/// Fashion-MNIST training images must give torch.optim's updated weights.
+void checkOneStep(dl::OptimizerConfig config, const std::string &fixture) {
+  dlrt::Expected<dlrt::ImageDataset> train = dlrt::loadMnistFormat(
+      "/usr/share/datasets/fashion-mnist", "train", 0.5, 0.5);
+  if (!train.ok())
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed: " << train.message();
+  dl::Tensor x(dl::DType::F32, {64, 1, 28, 28}), y(dl::DType::I64, {64});
+  std::copy(train->images.data<float>(), train->images.data<float>() + 64 * 784,
+            x.data<float>());
+  std::copy(train->labels.data<int64_t>(), train->labels.data<int64_t>() + 64,
+            y.data<int64_t>());
+  dl::Tensor wantLabels = load("train64_labels.npy");
+  for (int i = 0; i < 64; ++i)
+    ASSERT_EQ(y.data<int64_t>()[i], wantLabels.data<int64_t>()[i]) << "file order";
+
+  dl::CompilerOptions options;
+  options.gradients = true;
+  options.trainFunction = "loss";
+  options.optimizer = config;
+  dl::Compiler compiler(options);
+  auto compiled = compiler.compileFile(DLC_EXAMPLES_DIR "/mnist_cnn.dl");
+  ASSERT_TRUE(compiled.ok()) << compiled.errors();
+  dl::Module &net = *compiled.module;
+  ASSERT_TRUE(net.loadParameters(fixtures + "mnist_cnn.safetensors").ok());
+  auto grads = net.callAll("loss.grad", {x, y});
+  ASSERT_TRUE(grads.ok()) << grads.message();
+  auto step = net.trainStep();
+  ASSERT_TRUE(step.ok()) << step.message();
+  ASSERT_TRUE(step->run({x, y}).ok());
+  auto want = dlrt::readSafetensors(fixtures + fixture);
+  ASSERT_TRUE(want.ok()) << want.message();
+  std::vector<std::string> names = net.parameterNames();
+  for (size_t k = 0; k < names.size(); ++k) {
+    SCOPED_TRACE(names[k]);
+    const dl::Tensor &w = want->at(names[k]), &got = *net.parameter(names[k]);
+    const float *g = (*grads)[k + 1].data<float>();
+    int64_t bad = 0;
+    for (int64_t i = 0; i < w.numElements(); ++i) {
+      double r = w.data<float>()[i], v = got.data<float>()[i];
+      // Float rounding of the update (|step| <= lr). For Adam, an element
+      // whose gradient is below 1e-6 has a first step of lr * g / (|g| +
+      // eps) whose size rounding decides, so it may differ by up to 2 lr.
+      double tol = 1e-6 + 1e-5 * std::fabs(r);
+      if (config.kind != dl::OptimizerConfig::Kind::SGD && std::fabs(g[i]) < 1e-6)
+        tol = 2 * config.lr;
+      if (!(std::fabs(v - r) <= tol) && bad++ < 5)
+        ADD_FAILURE() << "element " << i << ": got " << v << ", want " << r;
+    }
+    EXPECT_EQ(bad, 0);
+  }
+}
+
+TEST(TorchParity, OneSgdStepMatchesTorchOptim) {
+  dl::OptimizerConfig sgd;
+  sgd.lr = 0.01;
+  sgd.momentum = 0.9;
+  checkOneStep(sgd, "mnist_cnn_sgd_step.safetensors");
+}
+
+TEST(TorchParity, OneAdamStepMatchesTorchOptim) {
+  dl::OptimizerConfig adam;
+  adam.kind = dl::OptimizerConfig::Kind::Adam;
+  adam.lr = 1e-3;
+  checkOneStep(adam, "mnist_cnn_adam_step.safetensors");
 }
 
 TEST(TorchParity, TinyGptForwardAndLossMatchPyTorch) {
