@@ -1,5 +1,6 @@
 //===- Compilation.cpp - one source buffer through every stage ------------===//
 #include "compiler/API/Compilation.h"
+#include "dialects/DL/IR/DLOps.h"
 #include "compiler/Frontend/Elaborate.h"
 #include "compiler/Frontend/Parser.h"
 #include "compiler/Frontend/Sema.h"
@@ -169,6 +170,50 @@ void Compilation::requestGradients() {
   }
 }
 
+bool Compilation::requestAccuracy(const std::string &function) {
+  const FnDecl *decl = nullptr;
+  for (const auto &fn : ast.fns)
+    if (fn->name == function)
+      decl = fn.get();
+  auto f = mlirModule->lookupSymbol<mlir::func::FuncOp>(function);
+  if (!decl || !f || decl->result.rank() != 2 || !isFloat(decl->result.elem)) {
+    std::string msg = "cannot measure the accuracy of '" + function +
+                      "': it must return [N, C] logits";
+    addError("error: " + msg + "\n", msg);
+    return false;
+  }
+  mlir::OpBuilder b(ctx.get());
+  b.setInsertionPointAfter(f);
+  mlir::Location loc = f.getLoc();
+  auto logitsType = mlir::cast<mlir::RankedTensorType>(f.getResultTypes()[0]);
+  auto labelsType = mlir::RankedTensorType::get({logitsType.getDimSize(0)},
+                                                b.getI64Type());
+  llvm::SmallVector<mlir::Type> inputs(f.getArgumentTypes());
+  inputs.push_back(labelsType);
+  auto scalar = mlir::RankedTensorType::get({}, b.getF32Type());
+  auto acc = mlir::func::FuncOp::create(b, loc, function + ".accuracy",
+                                        b.getFunctionType(inputs, {scalar}));
+  for (unsigned i = 0; i < f.getNumArguments(); ++i)
+    acc.setArgAttrs(i, mlir::function_interface_impl::getArgAttrs(f, i));
+  mlir::Block *entry = acc.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  auto call = mlir::func::CallOp::create(b, loc, f,
+                                         entry->getArguments().drop_back());
+  mlir::Value predicted = mlir::dl::ArgMaxOp::create(b, loc, call.getResult(0),
+                                                     b.getI64IntegerAttr(1));
+  mlir::Value hits = mlir::dl::CompareOp::create(b, loc, "eq", predicted,
+                                                 entry->getArguments().back());
+  auto hitsType = mlir::cast<mlir::RankedTensorType>(hits.getType());
+  mlir::Value asFloat = mlir::dl::ConvertOp::create(
+      b, loc, mlir::RankedTensorType::get(hitsType.getShape(), b.getF32Type()),
+      hits);
+  mlir::Value mean = mlir::dl::ReduceMeanOp::create(
+      b, loc, asFloat, b.getDenseI64ArrayAttr({0}), nullptr);
+  mlir::func::ReturnOp::create(b, loc, mean);
+  accuracyOf = function;
+  return true;
+}
+
 bool Compilation::requestTraining(const std::string &function,
                                   const dl::OptimizerConfig &config) {
   const FnDecl *decl = nullptr;
@@ -278,6 +323,22 @@ std::vector<dl::FunctionInfo> Compilation::functionInfos() const {
     info.result = argumentInfo("result", fn->result);
     info.results = {info.result};
     infos.push_back(std::move(info));
+  }
+  if (!accuracyOf.empty()) {
+    dl::FunctionInfo acc;
+    for (const dl::FunctionInfo &f : infos)
+      if (f.name == accuracyOf)
+        acc = f;
+    acc.name = accuracyOf + ".accuracy";
+    const FnDecl *decl = nullptr;
+    for (const auto &fn : ast.fns)
+      if (fn->name == accuracyOf)
+        decl = fn.get();
+    acc.arguments.push_back(argumentInfo(
+        "labels", TensorType{ElemType::I64, {decl->result.dims[0]}}));
+    acc.result = argumentInfo("accuracy", TensorType{ElemType::F32, {}});
+    acc.results = {acc.result};
+    infos.push_back(std::move(acc));
   }
   if (!trained.empty()) {
     dl::FunctionInfo step;

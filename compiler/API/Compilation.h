@@ -45,6 +45,8 @@ public:
   /// diagnostic) if it is not a scalar-valued function.
   bool requestTraining(const std::string &function,
                        const dl::OptimizerConfig &config);
+  /// Adds `<function>.accuracy` for a function returning [N, C] logits.
+  bool requestAccuracy(const std::string &function);
   bool lowerToLinalg();
   bool lowerToLLVM();
   std::unique_ptr<llvm::Module> translateToLLVMIR(llvm::LLVMContext &llvmCtx);
@@ -74,6 +76,7 @@ private:
   mlir::OwningOpRef<mlir::ModuleOp> mlirModule;
   std::vector<std::string> differentiated;
   std::string trained;
+  std::string accuracyOf;
   unsigned trainBuffers = 0, trainCoefficients = 0;
 };
 

@@ -27,6 +27,8 @@ static CompileResult compile(dlc::Compilation &c,
   if (!options.trainFunction.empty() &&
       !c.requestTraining(options.trainFunction, options.optimizer))
     return CompileResult{std::nullopt, c.diagnostics()};
+  if (!options.accuracyOf.empty() && !c.requestAccuracy(options.accuracyOf))
+    return CompileResult{std::nullopt, c.diagnostics()};
   if (!c.lowerToLinalg() || !c.lowerToLLVM())
     return CompileResult{std::nullopt, c.diagnostics()};
 

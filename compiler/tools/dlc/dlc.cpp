@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "TensorPrinter.h"
+#include "Train.h"
 #include "compiler/API/Compilation.h"
 
 #include "dl/Compiler.h"
@@ -37,6 +38,36 @@ namespace {
 enum class Emit { AST, DL, Linalg, LLVMDialect, LLVMIR, Obj };
 
 cl::SubCommand runCommand("run", "Run one function of a .dl file on inputs");
+cl::SubCommand trainCommand("train",
+                            "Train the model's `loss` on a data set and "
+                            "report the test accuracy of `forward`");
+cl::opt<std::string> trainFile(cl::Positional, cl::desc("<file.dl>"),
+                               cl::Required, cl::sub(trainCommand));
+cl::opt<std::string> trainData(
+    "data", cl::desc("KIND:DIR (fashion-mnist or mnist, IDX files)"),
+    cl::init("fashion-mnist:/usr/share/datasets/fashion-mnist"),
+    cl::sub(trainCommand));
+cl::opt<int64_t> trainEpochs("epochs", cl::init(1), cl::sub(trainCommand));
+cl::opt<int64_t> trainSteps("steps", cl::desc("Stop after N steps"),
+                            cl::init(0), cl::sub(trainCommand));
+cl::opt<int64_t> trainBatch("batch", cl::init(64), cl::sub(trainCommand));
+cl::opt<std::string> trainOptimizer("optimizer",
+                                    cl::desc("sgd|momentum|adam|adamw"),
+                                    cl::init("adam"), cl::sub(trainCommand));
+cl::opt<double> trainLr("lr", cl::desc("Learning rate (default: 1e-3 for "
+                                       "Adam/AdamW, 0.01 for SGD)"),
+                        cl::init(-1), cl::sub(trainCommand));
+cl::opt<double> trainWd("weight-decay", cl::init(0), cl::sub(trainCommand));
+cl::opt<uint64_t> trainSeed("seed", cl::init(0), cl::sub(trainCommand));
+cl::opt<std::string> trainShuffle("shuffle", cl::desc("on|off"), cl::init("on"),
+                                  cl::sub(trainCommand));
+cl::opt<std::string> trainNormalize("normalize", cl::desc("MEAN,STD"),
+                                    cl::init("0.5,0.5"), cl::sub(trainCommand));
+cl::opt<std::string> trainInit("init", cl::desc("Start from these weights"),
+                               cl::sub(trainCommand));
+cl::opt<std::string> trainSave("save", cl::desc("Write the trained weights"),
+                               cl::sub(trainCommand));
+
 cl::SubCommand checkGradsCommand(
     "check-grads",
     "Check compiled gradients against finite differences (computed in f64)");
@@ -355,5 +386,38 @@ int main(int argc, char **argv) {
     return runFunction();
   if (checkGradsCommand)
     return checkGradients();
+  if (trainCommand) {
+    dlc::TrainOptions t;
+    t.file = trainFile;
+    t.data = trainData;
+    t.epochs = trainEpochs;
+    t.steps = trainSteps;
+    t.batch = trainBatch;
+    t.seed = trainSeed;
+    t.init = trainInit;
+    t.save = trainSave;
+    using K = dl::OptimizerConfig::Kind;
+    std::string opt = trainOptimizer;
+    if (opt == "sgd" || opt == "momentum") {
+      t.optimizer.kind = K::SGD;
+      t.optimizer.momentum = opt == "momentum" ? 0.9 : 0;
+      t.optimizer.lr = 0.01;
+    } else if (opt == "adam" || opt == "adamw") {
+      t.optimizer.kind = opt == "adam" ? K::Adam : K::AdamW;
+      t.optimizer.lr = 1e-3;
+    } else {
+      return fail("unknown optimizer '" + opt + "' (sgd, momentum, adam, adamw)");
+    }
+    if (trainLr > 0)
+      t.optimizer.lr = trainLr;
+    t.optimizer.weightDecay = trainWd;
+    if (trainShuffle != "on" && trainShuffle != "off")
+      return fail("--shuffle takes on or off");
+    t.shuffle = trainShuffle == "on";
+    auto [mean, std] = llvm::StringRef(trainNormalize.getValue()).split(',');
+    if (mean.getAsDouble(t.mean) || std.getAsDouble(t.stddev) || !(t.stddev > 0))
+      return fail("malformed --normalize '" + trainNormalize + "' (MEAN,STD)");
+    return dlc::trainModel(t);
+  }
   return emitStage();
 }

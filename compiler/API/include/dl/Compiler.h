@@ -59,6 +59,10 @@ struct CompilerOptions {
   /// update in one call (see Module::trainStep).
   std::string trainFunction;
   OptimizerConfig optimizer;
+  /// Compile `<accuracyOf>.accuracy(args..., labels: i64[N]) -> f32`: the
+  /// fraction of rows of the function's [N, C] output whose argmax is the
+  /// label (the metric, compiled like everything else).
+  std::string accuracyOf;
 };
 
 struct Diagnostic {
