@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The main job: install what is missing, build, then compile examples/mlp.dl
-# and run its `forward` on a deterministic batch of 4 synthetic images.
+# The main job: install what is missing, build, then train examples/mlp.dl
+# for one epoch on Fashion-MNIST (Debian's dataset-fashion-mnist) with Adam
+# and print the test accuracy.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 "$ROOT/scripts/install-deps.sh"
 "$ROOT/scripts/build.sh"
-exec "$ROOT/build/bin/dlc" run "$ROOT/examples/mlp.dl" --fn forward \
-  --synthetic-inputs --bind B=4 --seed 0
+exec "$ROOT/build/bin/dlc" train "$ROOT/examples/mlp.dl" --epochs 1 --seed 0

@@ -168,7 +168,8 @@ int dlc::trainModel(const TrainOptions &options) {
       lossSum += *loss * double(end - begin);
       seen += end - begin;
       ++done;
-      if (done % 100 == 0 || b + 1 == perEpoch) {
+      if (done % 100 == 0 || b + 1 == perEpoch ||
+          (options.steps && done == options.steps)) {
         double secs = std::chrono::duration<double>(
                           std::chrono::steady_clock::now() - epochStart)
                           .count();
