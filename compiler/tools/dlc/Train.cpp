@@ -94,6 +94,42 @@ dlrt::Expected<Evaluation> evaluate(dl::Module &m, const dlrt::ImageDataset &set
 
 } // namespace
 
+int dlc::evaluateModel(const std::string &file, const std::string &data,
+                       const std::string &checkpoint, double mean,
+                       double stddev, int64_t batch, uint64_t seed) {
+  auto [kind, dir] = llvm::StringRef(data).split(':');
+  if (kind != "fashion-mnist" && kind != "mnist")
+    return fail("unknown data set kind '" + kind.str() +
+                "' (expected fashion-mnist:DIR or mnist:DIR)");
+  if (batch < 1)
+    return fail("--batch must be positive");
+  auto test = dlrt::loadMnistFormat(dir.str(), "t10k", mean, stddev);
+  if (!test)
+    return fail(test.message());
+  dl::CompilerOptions compile;
+  compile.accuracyOf = "forward";
+  dl::Compiler compiler(compile);
+  dl::CompileResult compiled = compiler.compileFile(file);
+  if (!compiled.ok()) {
+    llvm::errs() << compiled.errors();
+    return 1;
+  }
+  dl::Module &m = *compiled.module;
+  m.initParameters(seed);
+  if (!checkpoint.empty())
+    if (dlrt::Status s = m.loadParameters(checkpoint); !s)
+      return fail(s.message());
+  const dl::FunctionInfo *loss = m.function("loss");
+  if (!loss)
+    return fail(file + ": `dlc eval` needs `fn loss(x, labels) -> f32`");
+  auto eval = evaluate(m, *test, loss->arguments[0], batch);
+  if (!eval)
+    return fail(eval.message());
+  llvm::outs() << llvm::format("test loss: %.4f\ntest accuracy: %.4f\n",
+                               eval->loss, eval->accuracy);
+  return 0;
+}
+
 int dlc::trainModel(const TrainOptions &options) {
   auto [kind, dir] = llvm::StringRef(options.data).split(':');
   if (kind != "fashion-mnist" && kind != "mnist")

@@ -27,6 +27,12 @@ struct TrainOptions {
 /// split after every epoch, and prints `test accuracy: 0.XXXX` last.
 int trainModel(const TrainOptions &options);
 
+/// `dlc eval`: the test split's loss and accuracy for the weights in
+/// `checkpoint` (or the declared initialisers under `seed` when empty).
+int evaluateModel(const std::string &file, const std::string &data,
+                  const std::string &checkpoint, double mean, double stddev,
+                  int64_t batch, uint64_t seed);
+
 } // namespace dlc
 
 #endif // DLC_TOOLS_TRAIN_H

@@ -68,6 +68,22 @@ cl::opt<std::string> trainInit("init", cl::desc("Start from these weights"),
 cl::opt<std::string> trainSave("save", cl::desc("Write the trained weights"),
                                cl::sub(trainCommand));
 
+cl::SubCommand evalCommand("eval",
+                           "Test-set loss and accuracy of a model's weights");
+cl::opt<std::string> evalFile(cl::Positional, cl::desc("<file.dl>"),
+                              cl::Required, cl::sub(evalCommand));
+cl::opt<std::string> evalCheckpoint("checkpoint",
+                                    cl::desc("Weights (safetensors)"),
+                                    cl::sub(evalCommand));
+cl::opt<std::string> evalData(
+    "data", cl::desc("KIND:DIR (fashion-mnist or mnist, IDX files)"),
+    cl::init("fashion-mnist:/usr/share/datasets/fashion-mnist"),
+    cl::sub(evalCommand));
+cl::opt<std::string> evalNormalize("normalize", cl::desc("MEAN,STD"),
+                                   cl::init("0.5,0.5"), cl::sub(evalCommand));
+cl::opt<int64_t> evalBatch("batch", cl::init(1000), cl::sub(evalCommand));
+cl::opt<uint64_t> evalSeed("seed", cl::init(0), cl::sub(evalCommand));
+
 cl::SubCommand checkGradsCommand(
     "check-grads",
     "Check compiled gradients against finite differences (computed in f64)");
@@ -386,6 +402,14 @@ int main(int argc, char **argv) {
     return runFunction();
   if (checkGradsCommand)
     return checkGradients();
+  if (evalCommand) {
+    double mean, stddev;
+    auto [m, s] = llvm::StringRef(evalNormalize.getValue()).split(',');
+    if (m.getAsDouble(mean) || s.getAsDouble(stddev) || !(stddev > 0))
+      return fail("malformed --normalize '" + evalNormalize + "' (MEAN,STD)");
+    return dlc::evaluateModel(evalFile, evalData, evalCheckpoint, mean, stddev,
+                              evalBatch, evalSeed);
+  }
   if (trainCommand) {
     dlc::TrainOptions t;
     t.file = trainFile;
