@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 namespace {
 
@@ -143,6 +144,25 @@ TEST(TrainStep, TrainingReducesTheLoss) {
   for (int s = 0; s < 100; ++s)
     last = *step->run({x, labels()});
   EXPECT_LT(last, 0.25 * first) << "100 Adam steps on one batch should fit it";
+}
+
+TEST(TrainStep, SameSeedSameWeightsBitForBit) {
+  auto train = [](uint64_t seed) {
+    dl::CompilerOptions options;
+    options.trainFunction = "loss";
+    options.optimizer.kind = Kind::Adam;
+    dl::Compiler compiler(options);
+    auto compiled = compiler.compileString(kModel, "model.dl");
+    EXPECT_TRUE(compiled.ok()) << compiled.errors();
+    compiled.module->initParameters(seed);
+    auto step = compiled.module->trainStep();
+    for (int s = 0; s < 10; ++s)
+      EXPECT_TRUE(step->run({inputs(s), labels()}).ok());
+    return *compiled.module->parameter("w");
+  };
+  dl::Tensor a = train(4), b = train(4), c = train(5);
+  EXPECT_EQ(0, std::memcmp(a.rawData(), b.rawData(), a.byteSize()));
+  EXPECT_NE(0, std::memcmp(a.rawData(), c.rawData(), a.byteSize()));
 }
 
 TEST(TrainStep, ErrorsAreValues) {
