@@ -1,11 +1,11 @@
 //===- Compilation.cpp - one source buffer through every stage ------------===//
 #include "compiler/API/Compilation.h"
-#include "dialects/DL/IR/DLOps.h"
 #include "compiler/Frontend/Elaborate.h"
 #include "compiler/Frontend/Parser.h"
 #include "compiler/Frontend/Sema.h"
 #include "compiler/MLIRGen/MLIRGen.h"
 #include "compiler/Pipelines/Pipelines.h"
+#include "dialects/DL/IR/DLOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -90,8 +90,8 @@ bool Compilation::loadFile(const std::string &path) {
 
 void Compilation::loadString(const std::string &source,
                              const std::string &name) {
-  sourceMgr.AddNewSourceBuffer(llvm::MemoryBuffer::getMemBufferCopy(source, name),
-                               llvm::SMLoc());
+  sourceMgr.AddNewSourceBuffer(
+      llvm::MemoryBuffer::getMemBufferCopy(source, name), llvm::SMLoc());
 }
 
 bool Compilation::parseAndAnalyze() {
@@ -186,8 +186,8 @@ bool Compilation::requestAccuracy(const std::string &function) {
   b.setInsertionPointAfter(f);
   mlir::Location loc = f.getLoc();
   auto logitsType = mlir::cast<mlir::RankedTensorType>(f.getResultTypes()[0]);
-  auto labelsType = mlir::RankedTensorType::get({logitsType.getDimSize(0)},
-                                                b.getI64Type());
+  auto labelsType =
+      mlir::RankedTensorType::get({logitsType.getDimSize(0)}, b.getI64Type());
   llvm::SmallVector<mlir::Type> inputs(f.getArgumentTypes());
   inputs.push_back(labelsType);
   auto scalar = mlir::RankedTensorType::get({}, b.getF32Type());
@@ -197,8 +197,8 @@ bool Compilation::requestAccuracy(const std::string &function) {
     acc.setArgAttrs(i, mlir::function_interface_impl::getArgAttrs(f, i));
   mlir::Block *entry = acc.addEntryBlock();
   b.setInsertionPointToStart(entry);
-  auto call = mlir::func::CallOp::create(b, loc, f,
-                                         entry->getArguments().drop_back());
+  auto call =
+      mlir::func::CallOp::create(b, loc, f, entry->getArguments().drop_back());
   mlir::Value predicted = mlir::dl::ArgMaxOp::create(b, loc, call.getResult(0),
                                                      b.getI64IntegerAttr(1));
   mlir::Value hits = mlir::dl::CompareOp::create(b, loc, "eq", predicted,
@@ -232,16 +232,17 @@ bool Compilation::requestTraining(const std::string &function,
   const char *kind = config.kind == K::SGD    ? "sgd"
                      : config.kind == K::Adam ? "adam"
                                               : "adamw";
-  f->setAttr("dl.train",
-             b.getDictionaryAttr({
-                 b.getNamedAttr("optimizer", b.getStringAttr(kind)),
-                 b.getNamedAttr("momentum", b.getF64FloatAttr(config.momentum)),
-                 b.getNamedAttr("nesterov", b.getBoolAttr(config.nesterov)),
-                 b.getNamedAttr("weight_decay", b.getF64FloatAttr(config.weightDecay)),
-                 b.getNamedAttr("beta1", b.getF64FloatAttr(config.beta1)),
-                 b.getNamedAttr("beta2", b.getF64FloatAttr(config.beta2)),
-                 b.getNamedAttr("eps", b.getF64FloatAttr(config.eps)),
-             }));
+  f->setAttr(
+      "dl.train",
+      b.getDictionaryAttr({
+          b.getNamedAttr("optimizer", b.getStringAttr(kind)),
+          b.getNamedAttr("momentum", b.getF64FloatAttr(config.momentum)),
+          b.getNamedAttr("nesterov", b.getBoolAttr(config.nesterov)),
+          b.getNamedAttr("weight_decay", b.getF64FloatAttr(config.weightDecay)),
+          b.getNamedAttr("beta1", b.getF64FloatAttr(config.beta1)),
+          b.getNamedAttr("beta2", b.getF64FloatAttr(config.beta2)),
+          b.getNamedAttr("eps", b.getF64FloatAttr(config.eps)),
+      }));
   trained = function;
   bool adam = config.kind != K::SGD;
   trainBuffers = adam ? 2 : (config.momentum != 0 ? 1 : 0);
@@ -353,8 +354,11 @@ std::vector<dl::FunctionInfo> Compilation::functionInfos() const {
     std::vector<dl::ArgumentInfo> args;
     for (unsigned k = 0; k < trainBuffers; ++k)
       args.insert(args.end(), floatParams.begin(), floatParams.end());
-    dl::ArgumentInfo coefficient = argumentInfo("coefficient", TensorType{
-        step.result.dtype == dl::DType::F64 ? ElemType::F64 : ElemType::F32, {}});
+    dl::ArgumentInfo coefficient = argumentInfo(
+        "coefficient",
+        TensorType{step.result.dtype == dl::DType::F64 ? ElemType::F64
+                                                       : ElemType::F32,
+                   {}});
     for (unsigned k = 0; k < trainCoefficients; ++k)
       args.push_back(coefficient);
     args.insert(args.end(), step.arguments.begin(), step.arguments.end());
@@ -363,7 +367,8 @@ std::vector<dl::FunctionInfo> Compilation::functionInfos() const {
     for (const auto &p : ast.params)
       step.results.push_back(argumentInfo(p->name, p->type));
     for (unsigned k = 0; k < trainBuffers; ++k)
-      step.results.insert(step.results.end(), floatParams.begin(), floatParams.end());
+      step.results.insert(step.results.end(), floatParams.begin(),
+                          floatParams.end());
     infos.push_back(std::move(step));
   }
   for (const std::string &name : differentiated) {

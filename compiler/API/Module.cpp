@@ -134,13 +134,13 @@ Module::callAll(const std::string &name, const std::vector<Tensor> &inputs) {
   if (!fn)
     return dlrt::Status::error("no function named '" + name + "'");
   if (inputs.size() != fn->arguments.size())
-    return dlrt::Status::error("'" + name + "' expects " +
-                               std::to_string(fn->arguments.size()) +
-                               " input(s), got " +
-                               std::to_string(inputs.size()));
+    return dlrt::Status::error(
+        "'" + name + "' expects " + std::to_string(fn->arguments.size()) +
+        " input(s), got " + std::to_string(inputs.size()));
   std::map<std::string, int64_t> bound;
   for (size_t i = 0; i < inputs.size(); ++i)
-    if (dlrt::Status s = checkArgument(name, fn->arguments[i], inputs[i], bound);
+    if (dlrt::Status s =
+            checkArgument(name, fn->arguments[i], inputs[i], bound);
         !s)
       return s;
 
@@ -188,7 +188,8 @@ Module::callAll(const std::string &name, const std::vector<Tensor> &inputs) {
       toFree.push_back(allocated);
     Tensor out(fn->results[k].dtype, dlrt::Shape(desc + 3, desc + 3 + rank));
     if (out.empty()) {
-      failure = "'" + name + "': cannot allocate the result " + out.typeString();
+      failure =
+          "'" + name + "': cannot allocate the result " + out.typeString();
       continue;
     }
     size_t elemSize = dlrt::dtypeSize(fn->results[k].dtype);
@@ -278,10 +279,10 @@ const Tensor *Module::parameter(const std::string &name) const {
 
 static dlrt::Status checkParameter(const ParamSpec &spec, const Tensor &value) {
   if (value.dtype() != spec.dtype || value.shape() != spec.shape)
-    return dlrt::Status::error(
-        "parameter '" + spec.name + "' is declared " +
-        dlrt::dtypeName(spec.dtype) + dlrt::shapeString(spec.shape) +
-        " but the value is " + value.typeString());
+    return dlrt::Status::error("parameter '" + spec.name + "' is declared " +
+                               dlrt::dtypeName(spec.dtype) +
+                               dlrt::shapeString(spec.shape) +
+                               " but the value is " + value.typeString());
   return dlrt::Status();
 }
 

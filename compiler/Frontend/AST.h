@@ -53,7 +53,8 @@ using ExprPtr = std::unique_ptr<Expr>;
 
 class NumberExpr : public Expr {
 public:
-  NumberExpr(llvm::SMLoc loc, double value) : Expr(Kind::Number, loc), value(value) {}
+  NumberExpr(llvm::SMLoc loc, double value)
+      : Expr(Kind::Number, loc), value(value) {}
   static bool classof(const Expr *e) { return e->getKind() == Kind::Number; }
   double value;
 };
@@ -65,7 +66,12 @@ public:
   static bool classof(const Expr *e) { return e->getKind() == Kind::Name; }
   std::string name;
   /// Sema: what the name refers to.
-  enum class Ref { Unresolved, Local, Argument, Parameter } ref = Ref::Unresolved;
+  enum class Ref {
+    Unresolved,
+    Local,
+    Argument,
+    Parameter
+  } ref = Ref::Unresolved;
   const ParamDecl *param = nullptr;
 };
 
@@ -150,18 +156,18 @@ struct BoundArg {
   bool present = false;
   const Expr *tensor = nullptr;
   std::vector<const Expr *> tensors; // TensorList
-  std::vector<int64_t> ints; // Int (one element), IntList, IntPair
-  std::vector<Dim> shape;    // Shape
-  bool flag = false;         // Bool
-  double number = 0;         // Float
+  std::vector<int64_t> ints;         // Int (one element), IntList, IntPair
+  std::vector<Dim> shape;            // Shape
+  bool flag = false;                 // Bool
+  double number = 0;                 // Float
 };
 
 class CallExpr : public Expr {
 public:
   CallExpr(llvm::SMLoc loc, std::string callee, std::vector<ExprPtr> args,
            std::vector<KeywordArg> kwargs)
-      : Expr(Kind::Call, loc), callee(std::move(callee)),
-        args(std::move(args)), kwargs(std::move(kwargs)) {
+      : Expr(Kind::Call, loc), callee(std::move(callee)), args(std::move(args)),
+        kwargs(std::move(kwargs)) {
     for (const auto &a : this->args)
       height = std::max(height, a->height + 1);
     for (const auto &k : this->kwargs)
@@ -181,8 +187,8 @@ struct Stmt {
   enum class Kind { Let, Return };
   Kind kind;
   llvm::SMLoc loc;
-  std::string name;                  // Let
-  llvm::SMLoc nameLoc;               // Let
+  std::string name;                   // Let
+  llvm::SMLoc nameLoc;                // Let
   std::unique_ptr<TypeExpr> declared; // Let, optional
   ExprPtr value;
 };

@@ -1,4 +1,5 @@
-//===- ASTPrinter.cpp - `--emit=ast` ---------------------------------------===//
+//===- ASTPrinter.cpp - `--emit=ast`
+//---------------------------------------===//
 //
 // An indented tree, one node a line, with Sema's type after each expression
 // so that shape inference can be read off the dump.
@@ -63,8 +64,8 @@ void printExpr(const Expr &e, llvm::raw_ostream &os, unsigned indent) {
 void dlc::printAST(const Program &program, llvm::raw_ostream &os) {
   os << "Program\n";
   for (const auto &p : program.params) {
-    os << "  Param " << p->name << " : " << typeExprString(p->typeExpr)
-       << " = " << p->init.name;
+    os << "  Param " << p->name << " : " << typeExprString(p->typeExpr) << " = "
+       << p->init.name;
     if (!p->init.args.empty()) {
       os << "(";
       for (size_t i = 0; i < p->init.args.size(); ++i)

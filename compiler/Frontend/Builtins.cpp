@@ -18,11 +18,11 @@ namespace {
 
 enum class Kind {
   Tensor,
-  Int,     // an integer literal
-  IntList, // an integer or a list of integers
-  IntPair, // an integer (used twice) or a list of two
-  Bool,    // true / false
-  Shape,   // a list of sizes and symbols
+  Int,        // an integer literal
+  IntList,    // an integer or a list of integers
+  IntPair,    // an integer (used twice) or a list of two
+  Bool,       // true / false
+  Shape,      // a list of sizes and symbols
   TensorList, // a list of tensor expressions
   Float,      // a number literal
 };
@@ -53,16 +53,18 @@ const std::map<std::string, std::vector<Param>> &specs() {
     t["permute"] = {{"x", Kind::Tensor, true}, {"dims", Kind::IntList, true}};
     t["softmax"] = {{"x", Kind::Tensor, true}, {"axis", Kind::Int, false}};
     t["log_softmax"] = t["softmax"];
-    t["conv2d"] = {{"x", Kind::Tensor, true},       {"weight", Kind::Tensor, true},
-                   {"bias", Kind::Tensor, false},   {"stride", Kind::IntPair, false},
-                   {"padding", Kind::IntPair, false}, {"dilation", Kind::IntPair, false},
-                   {"groups", Kind::Int, false}};
+    t["conv2d"] = {
+        {"x", Kind::Tensor, true},         {"weight", Kind::Tensor, true},
+        {"bias", Kind::Tensor, false},     {"stride", Kind::IntPair, false},
+        {"padding", Kind::IntPair, false}, {"dilation", Kind::IntPair, false},
+        {"groups", Kind::Int, false}};
     t["max_pool2d"] = {{"x", Kind::Tensor, true},
                        {"kernel", Kind::IntPair, true},
                        {"stride", Kind::IntPair, false},
                        {"padding", Kind::IntPair, false}};
     t["avg_pool2d"] = t["max_pool2d"];
-    t["one_hot"] = {{"labels", Kind::Tensor, true}, {"classes", Kind::Int, true}};
+    t["one_hot"] = {{"labels", Kind::Tensor, true},
+                    {"classes", Kind::Int, true}};
     t["cross_entropy"] = {{"logits", Kind::Tensor, true},
                           {"labels", Kind::Tensor, true}};
     t["mse"] = {{"input", Kind::Tensor, true}, {"target", Kind::Tensor, true}};
@@ -86,13 +88,11 @@ const std::map<std::string, std::vector<Param>> &specs() {
                                          {"k", Kind::Tensor, true},
                                          {"v", Kind::Tensor, true},
                                          {"causal", Kind::Bool, false}};
-    t["multi_head_attention"] = {{"x", Kind::Tensor, true},
-                                 {"in_weight", Kind::Tensor, true},
-                                 {"in_bias", Kind::Tensor, true},
-                                 {"out_weight", Kind::Tensor, true},
-                                 {"out_bias", Kind::Tensor, true},
-                                 {"heads", Kind::Int, true},
-                                 {"causal", Kind::Bool, false}};
+    t["multi_head_attention"] = {
+        {"x", Kind::Tensor, true},        {"in_weight", Kind::Tensor, true},
+        {"in_bias", Kind::Tensor, true},  {"out_weight", Kind::Tensor, true},
+        {"out_bias", Kind::Tensor, true}, {"heads", Kind::Int, true},
+        {"causal", Kind::Bool, false}};
     t["accuracy"] = {{"logits", Kind::Tensor, true},
                      {"labels", Kind::Tensor, true}};
     for (const char *conv : {"f32", "f64", "i32", "i64", "bool"})
@@ -126,10 +126,9 @@ private:
     call.bound.assign(params.size(), BoundArg());
     std::vector<const Expr *> given(params.size(), nullptr);
     if (call.args.size() > params.size())
-      return error(call.loc, what() + " takes at most " +
-                                 std::to_string(params.size()) +
-                                 " argument(s), got " +
-                                 std::to_string(call.args.size()));
+      return error(call.loc,
+                   what() + " takes at most " + std::to_string(params.size()) +
+                       " argument(s), got " + std::to_string(call.args.size()));
     for (size_t i = 0; i < call.args.size(); ++i)
       given[i] = call.args[i].get();
     for (const KeywordArg &kw : call.kwargs) {
@@ -137,11 +136,11 @@ private:
       while (i < params.size() && kw.name != params[i].name)
         ++i;
       if (i == params.size())
-        return error(kw.loc, what() + " has no parameter named '" + kw.name +
-                                 "'");
+        return error(kw.loc,
+                     what() + " has no parameter named '" + kw.name + "'");
       if (given[i])
-        return error(kw.loc, what() + ": argument '" + kw.name +
-                                 "' is given twice");
+        return error(kw.loc,
+                     what() + ": argument '" + kw.name + "' is given twice");
       given[i] = kw.value.get();
     }
     bool ok = true;
@@ -201,7 +200,8 @@ private:
         arg.ints.push_back(*v);
       }
       if (p.kind == Kind::IntPair && arg.ints.size() != 2)
-        return error(e.loc, name + " must be an integer or a list of two, got " +
+        return error(e.loc, name +
+                                " must be an integer or a list of two, got " +
                                 std::to_string(arg.ints.size()) + " values");
       return true;
     }
@@ -380,7 +380,8 @@ private:
     auto r = broadcastTypes(a.type, b.type, bad);
     if (!r)
       return error(call.loc, what() + ": shapes " + a.type.str() + " and " +
-                                 b.type.str() + " do not broadcast (dimension " +
+                                 b.type.str() +
+                                 " do not broadcast (dimension " +
                                  std::to_string(bad) + ")");
     call.type = call.callee == "mse" ? TensorType{r->elem, {}} : *r;
     return true;
@@ -469,9 +470,10 @@ private:
       return error(call.loc, what() + ": cannot reshape " + x.str() + " into " +
                                  to.str() + " (element counts differ)");
     if (sOut.size() > 1)
-      return error(call.loc, what() + ": at most one symbolic dimension is "
-                                      "supported in the result, got " +
-                                      to.str());
+      return error(call.loc, what() +
+                                 ": at most one symbolic dimension is "
+                                 "supported in the result, got " +
+                                 to.str());
     call.type = to;
     return true;
   }
@@ -538,9 +540,10 @@ private:
     int64_t product = 1;
     for (int64_t d = *n; d < x.rank(); ++d) {
       if (x.dims[d].isSymbolic())
-        return error(call.loc, what() + ": cannot flatten over the symbolic "
-                                        "dimension '" + x.dims[d].symbol +
-                                        "' of " + x.str());
+        return error(call.loc, what() +
+                                   ": cannot flatten over the symbolic "
+                                   "dimension '" +
+                                   x.dims[d].symbol + "' of " + x.str());
       product *= x.dims[d].size;
     }
     target.push_back(Dim::known(product));
@@ -611,8 +614,8 @@ private:
   bool positive(const std::vector<int64_t> &v, const char *name, int64_t min) {
     for (int64_t x : v)
       if (x < min)
-        return error(call.loc, what() + ": " + name + " must be >= " +
-                                   std::to_string(min));
+        return error(call.loc, what() + ": " + name +
+                                   " must be >= " + std::to_string(min));
     return true;
   }
 
@@ -622,14 +625,15 @@ private:
       return false;
     if (x.rank() != 4 || w.rank() != 4)
       return error(call.loc, "'conv2d' expects input [N, C, H, W] and weight "
-                             "[F, C/groups, KH, KW], got " + x.str() +
-                                 " and " + w.str());
+                             "[F, C/groups, KH, KW], got " +
+                                 x.str() + " and " + w.str());
     if (x.elem != w.elem)
       return error(call.loc, "'conv2d': element types differ");
     for (int d = 1; d < 4; ++d)
       if (x.dims[d].isSymbolic() || w.dims[d].isSymbolic())
         return error(call.loc, "'conv2d' needs static channel and spatial "
-                               "sizes, got " + x.str() + " and " + w.str());
+                               "sizes, got " +
+                                   x.str() + " and " + w.str());
     if (w.dims[0].isSymbolic())
       return error(call.loc, "'conv2d' needs a static number of filters");
     std::vector<int64_t> s = pairOr(3, 1), p = pairOr(4, 0), d = pairOr(5, 1);
@@ -655,7 +659,8 @@ private:
                                     TensorType{x.elem, {w.dims[0]}}.str() +
                                     ", got " + b.str());
     }
-    auto oh = window(x.dims[2].size, w.dims[2].size, s[0], p[0], d[0], "height");
+    auto oh =
+        window(x.dims[2].size, w.dims[2].size, s[0], p[0], d[0], "height");
     auto ow = window(x.dims[3].size, w.dims[3].size, s[1], p[1], d[1], "width");
     if (!oh || !ow)
       return false;
@@ -664,8 +669,8 @@ private:
     storePair(5, d);
     call.bound[6].present = true;
     call.bound[6].ints = {g};
-    call.type = TensorType{x.elem, {x.dims[0], w.dims[0], Dim::known(*oh),
-                                    Dim::known(*ow)}};
+    call.type = TensorType{
+        x.elem, {x.dims[0], w.dims[0], Dim::known(*oh), Dim::known(*ow)}};
     return true;
   }
 
@@ -679,8 +684,10 @@ private:
     if (!requireFloat(0))
       return false;
     if (x.rank() != 4 || x.dims[2].isSymbolic() || x.dims[3].isSymbolic())
-      return error(call.loc, what() + " expects [N, C, H, W] with static H and "
-                                      "W, got " + x.str());
+      return error(call.loc, what() +
+                                 " expects [N, C, H, W] with static H and "
+                                 "W, got " +
+                                 x.str());
     std::vector<int64_t> k = call.bound[1].ints;
     std::vector<int64_t> s = pairOr(2, 0), p = pairOr(3, 0);
     if (!call.bound[2].present)
@@ -698,8 +705,8 @@ private:
       return false;
     storePair(2, s);
     storePair(3, p);
-    call.type = TensorType{x.elem, {x.dims[0], x.dims[1], Dim::known(*oh),
-                                    Dim::known(*ow)}};
+    call.type = TensorType{
+        x.elem, {x.dims[0], x.dims[1], Dim::known(*oh), Dim::known(*ow)}};
     return true;
   }
 
@@ -718,11 +725,11 @@ private:
   bool embedding() {
     const TensorType &ids = tensorType(0), &w = tensorType(1);
     if (isFloat(ids.elem) || ids.elem == ElemType::Bool)
-      return error(argLoc(0), "'embedding' needs integer indices, got " +
-                                  ids.str());
+      return error(argLoc(0),
+                   "'embedding' needs integer indices, got " + ids.str());
     if (!isFloat(w.elem) || w.rank() != 2)
-      return error(argLoc(1), "'embedding' needs a float table [V, D], got " +
-                                  w.str());
+      return error(argLoc(1),
+                   "'embedding' needs a float table [V, D], got " + w.str());
     call.type = TensorType{w.elem, ids.dims};
     call.type.dims.push_back(w.dims[1]);
     return true;
@@ -761,14 +768,17 @@ private:
     for (int64_t d = 0; ok && d < r - 2; ++d)
       ok = q.dims[d] == k.dims[d] && q.dims[d] == v.dims[d];
     if (!ok)
-      return error(call.loc, what() + " expects q [..., Tq, E], k [..., Tk, E] "
-                                      "and v [..., Tk, Ev], got " + q.str() +
-                                      ", " + k.str() + ", " + v.str());
+      return error(call.loc, what() +
+                                 " expects q [..., Tq, E], k [..., Tk, E] "
+                                 "and v [..., Tk, Ev], got " +
+                                 q.str() + ", " + k.str() + ", " + v.str());
     bool causal = call.bound[3].present && call.bound[3].flag;
-    if (causal && (q.dims[r - 2] != k.dims[r - 2] || q.dims[r - 2].isSymbolic()))
-      return error(call.loc, what() + ": a causal mask needs equal, static "
-                                      "query and key lengths, got " + q.str() +
-                                      " and " + k.str());
+    if (causal &&
+        (q.dims[r - 2] != k.dims[r - 2] || q.dims[r - 2].isSymbolic()))
+      return error(call.loc, what() +
+                                 ": a causal mask needs equal, static "
+                                 "query and key lengths, got " +
+                                 q.str() + " and " + k.str());
     if (q.dims[r - 1].isSymbolic())
       return error(call.loc, what() + " needs a static head size");
     call.type = q;
@@ -781,11 +791,15 @@ private:
     if (!requireFloat(0))
       return false;
     if (x.rank() != 3 || x.dims[2].isSymbolic())
-      return error(argLoc(0), what() + " expects x [B, T, D] with a static D, "
-                                       "got " + x.str());
+      return error(argLoc(0), what() +
+                                  " expects x [B, T, D] with a static D, "
+                                  "got " +
+                                  x.str());
     if (x.dims[0].isSymbolic() && x.dims[1].isSymbolic())
-      return error(argLoc(0), what() + ": only one of B and T can be "
-                                       "symbolic, got " + x.str());
+      return error(argLoc(0), what() +
+                                  ": only one of B and T can be "
+                                  "symbolic, got " +
+                                  x.str());
     int64_t dm = x.dims[2].size, h = call.bound[5].ints[0];
     if (h < 1 || dm % h)
       return error(call.loc, what() + ": " + std::to_string(dm) +
@@ -802,8 +816,10 @@ private:
         !expect(3, {x.elem, {d, d}}) || !expect(4, {x.elem, {d}}))
       return false;
     if (call.bound[6].present && call.bound[6].flag && x.dims[1].isSymbolic())
-      return error(argLoc(0), what() + ": a causal mask needs a static "
-                                       "sequence length, got " + x.str());
+      return error(argLoc(0), what() +
+                                  ": a causal mask needs a static "
+                                  "sequence length, got " +
+                                  x.str());
     call.type = x;
     return true;
   }
@@ -824,10 +840,12 @@ private:
         i += d.size;
       return std::clamp<int64_t>(i, 0, d.size);
     };
-    int64_t start = norm(call.bound[2].ints[0]), end = norm(call.bound[3].ints[0]);
+    int64_t start = norm(call.bound[2].ints[0]),
+            end = norm(call.bound[3].ints[0]);
     if (end <= start)
-      return error(call.loc, "'slice': [" + std::to_string(call.bound[2].ints[0]) +
-                                 ", " + std::to_string(call.bound[3].ints[0]) +
+      return error(call.loc, "'slice': [" +
+                                 std::to_string(call.bound[2].ints[0]) + ", " +
+                                 std::to_string(call.bound[3].ints[0]) +
                                  ") selects nothing from dimension " +
                                  std::to_string(*ax) + " of " + x.str());
     call.bound[1].ints = {*ax};
@@ -878,21 +896,25 @@ private:
                                "grad(loss(x, y), wrt=w)");
     if (inner->type.rank() != 0 || !isFloat(inner->type.elem))
       return error(value->loc, "'grad' needs a function returning a float "
-                               "scalar; '" + inner->callee + "' returns " +
-                               inner->type.str());
+                               "scalar; '" +
+                                   inner->callee + "' returns " +
+                                   inner->type.str());
     auto *wrt = llvm::dyn_cast<NameExpr>(call.bound[1].tensor);
     bool ok = wrt && (wrt->ref == NameExpr::Ref::Parameter);
     if (wrt && !ok)
       for (const auto &a : inner->args)
-        if (auto *n = llvm::dyn_cast<NameExpr>(a.get()); n && n->name == wrt->name)
+        if (auto *n = llvm::dyn_cast<NameExpr>(a.get());
+            n && n->name == wrt->name)
           ok = true;
     if (!ok)
       return error(call.bound[1].tensor->loc,
                    "'grad': wrt must name a parameter or an argument passed to "
-                   "'" + inner->callee + "'");
+                   "'" +
+                       inner->callee + "'");
     if (!isFloat(wrt->type.elem))
       return error(wrt->loc, "'grad': cannot differentiate with respect to "
-                             "the integer tensor '" + wrt->name + "'");
+                             "the integer tensor '" +
+                                 wrt->name + "'");
     call.type = wrt->type;
     return true;
   }
@@ -909,15 +931,17 @@ private:
       return error(argLoc(0), "'where' needs a bool condition, got " + c.str());
     if (a.type.elem != b.type.elem)
       return error(call.loc, "'where': the branches have different element "
-                             "types: " + a.type.str() + " and " + b.type.str());
+                             "types: " +
+                                 a.type.str() + " and " + b.type.str());
     size_t bad = 0;
     auto ab = broadcastTypes(a.type, b.type, bad);
     std::optional<TensorType> all;
     if (ab)
       all = broadcastTypes(c, *ab, bad);
     if (!all)
-      return error(call.loc, "'where': shapes " + c.str() + ", " + a.type.str() +
-                                 " and " + b.type.str() + " do not broadcast");
+      return error(call.loc, "'where': shapes " + c.str() + ", " +
+                                 a.type.str() + " and " + b.type.str() +
+                                 " do not broadcast");
     call.type = TensorType{a.type.elem, all->dims};
     return true;
   }
@@ -927,21 +951,25 @@ private:
     if (!requireFloat(0))
       return false;
     if (isFloat(y.elem) || y.elem == ElemType::Bool)
-      return error(argLoc(1), what() + " needs integer class labels, got " +
-                                  y.str());
+      return error(argLoc(1),
+                   what() + " needs integer class labels, got " + y.str());
     if (l.rank() != 2 || y.rank() != 1)
-      return error(call.loc, what() + " expects logits [N, C] and labels [N], "
-                                      "got " + l.str() + " and " + y.str());
+      return error(call.loc, what() +
+                                 " expects logits [N, C] and labels [N], "
+                                 "got " +
+                                 l.str() + " and " + y.str());
     if (l.dims[0] != y.dims[0])
       return error(call.loc, what() + ": logits " + l.str() + " and labels " +
                                  y.str() + " disagree on N (" +
                                  l.dims[0].str() + " vs " + y.dims[0].str() +
                                  ")");
     if (l.dims[1].isSymbolic())
-      return error(call.loc, what() + " needs a static number of classes, "
-                                      "got " + l.str());
-    call.type = TensorType{call.callee == "accuracy" ? ElemType::F32 : l.elem,
-                           {}};
+      return error(call.loc, what() +
+                                 " needs a static number of classes, "
+                                 "got " +
+                                 l.str());
+    call.type =
+        TensorType{call.callee == "accuracy" ? ElemType::F32 : l.elem, {}};
     return true;
   }
 

@@ -21,8 +21,8 @@ void DiagnosticEngine::error(llvm::SMLoc loc, const llvm::Twine &message) {
       truncated = true;
       Diagnostic d;
       d.file = bufferName().str();
-      d.message = "too many errors; stopping after " +
-                  std::to_string(maxErrors);
+      d.message =
+          "too many errors; stopping after " + std::to_string(maxErrors);
       d.rendered = d.file + ": error: " + d.message + "\n";
       diags.push_back(d);
     }

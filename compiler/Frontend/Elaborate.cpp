@@ -25,9 +25,9 @@ struct Layer {
 /// What a submodule name refers to inside its model.
 struct SubRef {
   enum class Kind { Layer, Model, List } kind = Kind::Model;
-  Layer layer;                // Layer
-  std::string prefix;         // Model: the instance's function prefix
-  std::vector<SubRef> items;  // List
+  Layer layer;               // Layer
+  std::string prefix;        // Model: the instance's function prefix
+  std::vector<SubRef> items; // List
 };
 
 /// One instantiated model: how its names resolve.
@@ -55,9 +55,9 @@ ExprPtr intList(llvm::SMLoc loc, const std::vector<int64_t> &values) {
 /// Parameters of the built-in layers: name, whether required, default.
 struct LayerParam {
   const char *name;
-  bool isPair;      // an int or [a, b]
+  bool isPair; // an int or [a, b]
   bool required;
-  double dflt;      // NaN: "same as kernel_size"
+  double dflt;         // NaN: "same as kernel_size"
   bool isReal = false; // a float argument
 };
 
@@ -67,14 +67,11 @@ const std::map<std::string, std::vector<LayerParam>> &layerSpecs() {
     t["Linear"] = {{"in_features", false, true, 0},
                    {"out_features", false, true, 0},
                    {"bias", false, false, 1}};
-    t["Conv2d"] = {{"in_channels", false, true, 0},
-                   {"out_channels", false, true, 0},
-                   {"kernel_size", true, true, 0},
-                   {"stride", true, false, 1},
-                   {"padding", true, false, 0},
-                   {"dilation", true, false, 1},
-                   {"groups", false, false, 1},
-                   {"bias", false, false, 1}};
+    t["Conv2d"] = {
+        {"in_channels", false, true, 0}, {"out_channels", false, true, 0},
+        {"kernel_size", true, true, 0},  {"stride", true, false, 1},
+        {"padding", true, false, 0},     {"dilation", true, false, 1},
+        {"groups", false, false, 1},     {"bias", false, false, 1}};
     t["MaxPool2d"] = {{"kernel_size", true, true, 0},
                       {"stride", true, false, NAN},
                       {"padding", true, false, 0}};
@@ -110,8 +107,8 @@ public:
       return diags.errorCount() == before;
     for (auto &m : program.models) {
       if (layerSpecs().count(m->name))
-        diags.error(m->loc, "model '" + m->name +
-                                "' has the name of a built-in layer");
+        diags.error(m->loc,
+                    "model '" + m->name + "' has the name of a built-in layer");
       else if (!models.emplace(m->name, m.get()).second)
         diags.error(m->loc, "redefinition of model '" + m->name + "'");
     }
@@ -173,8 +170,8 @@ private:
     if (!v)
       return std::nullopt;
     if (*v != std::floor(*v) || std::fabs(*v) > 1e12) {
-      diags.error(e.loc, what + " must be an integer, got " +
-                             std::to_string(*v));
+      diags.error(e.loc,
+                  what + " must be an integer, got " + std::to_string(*v));
       return std::nullopt;
     }
     return static_cast<int64_t>(*v);
@@ -217,7 +214,8 @@ private:
       const ModelArg &a = m.args[i];
       if (a.kind != "int" && a.kind != "float" && a.kind != "bool") {
         diags.error(a.loc, "model argument kind must be int, float or bool, "
-                           "got '" + a.kind + "'");
+                           "got '" +
+                               a.kind + "'");
         return false;
       }
       std::optional<double> v;
@@ -315,9 +313,9 @@ private:
       for (int64_t i = 0; i < *n; ++i) {
         Consts scope = inst.consts;
         scope[s.loopVar] = double(i);
-        auto ref = instantiateSub(s, inst.prefix + s.name + "." +
-                                         std::to_string(i) + ".",
-                                  scope, depth);
+        auto ref = instantiateSub(
+            s, inst.prefix + s.name + "." + std::to_string(i) + ".", scope,
+            depth);
         if (!ref)
           break;
         list.items.push_back(std::move(*ref));
@@ -373,10 +371,10 @@ private:
       while (i < params.size() && kw.name != params[i].name)
         ++i;
       if (i == params.size() || given[i]) {
-        diags.error(kw.loc, i == params.size()
-                                ? "'" + s.model + "' has no argument '" +
-                                      kw.name + "'"
-                                : "argument '" + kw.name + "' is given twice");
+        diags.error(kw.loc,
+                    i == params.size()
+                        ? "'" + s.model + "' has no argument '" + kw.name + "'"
+                        : "argument '" + kw.name + "' is given twice");
         return std::nullopt;
       }
       given[i] = kw.value.get();
@@ -396,8 +394,9 @@ private:
       std::vector<int64_t> values;
       if (!given[i]) {
         if (p.required) {
-          diags.error(s.modelLoc, "'" + s.model + "' is missing its argument '" +
-                                      p.name + "'");
+          diags.error(s.modelLoc, "'" + s.model +
+                                      "' is missing its argument '" + p.name +
+                                      "'");
           return std::nullopt;
         }
         if (std::isnan(p.dflt))
@@ -519,10 +518,9 @@ private:
         return std::nullopt;
       int64_t d = cfg("embed_dim"), h = cfg("num_heads");
       if (d % h) {
-        diags.error(s.modelLoc, "'MultiheadAttention': embed_dim " +
-                                    std::to_string(d) +
-                                    " is not divisible by num_heads " +
-                                    std::to_string(h));
+        diags.error(s.modelLoc,
+                    "'MultiheadAttention': embed_dim " + std::to_string(d) +
+                        " is not divisible by num_heads " + std::to_string(h));
         return std::nullopt;
       }
       if (cfg("bias") == 0) {
@@ -565,7 +563,8 @@ private:
       t.name = s.name;
       t.nameLoc = s.nameLoc;
       if (s.declared)
-        t.declared = std::make_unique<TypeExpr>(cloneType(*s.declared, inst.consts));
+        t.declared =
+            std::make_unique<TypeExpr>(cloneType(*s.declared, inst.consts));
       t.value = clone(*s.value, inst, locals);
       if (s.kind == Stmt::Kind::Let)
         locals.insert(s.name);
@@ -593,7 +592,8 @@ private:
       return name(n->loc, n->name);
     }
     if (auto *n = llvm::dyn_cast<NegExpr>(&e))
-      return std::make_unique<NegExpr>(n->loc, clone(*n->operand, inst, locals));
+      return std::make_unique<NegExpr>(n->loc,
+                                       clone(*n->operand, inst, locals));
     if (auto *b = llvm::dyn_cast<BinaryExpr>(&e))
       return std::make_unique<BinaryExpr>(b->loc, b->op,
                                           clone(*b->lhs, inst, locals),
@@ -691,7 +691,8 @@ private:
                             "out_proj.bias"})
         args.push_back(name(loc, l.prefix + p));
       std::vector<KeywordArg> kwargs;
-      kwargs.push_back({loc, "heads", number(loc, double(cfg("num_heads")[0]))});
+      kwargs.push_back(
+          {loc, "heads", number(loc, double(cfg("num_heads")[0]))});
       kwargs.push_back(
           {loc, "causal", name(loc, cfg("causal")[0] ? "true" : "false")});
       return call("multi_head_attention", std::move(args), std::move(kwargs));
@@ -704,8 +705,8 @@ private:
     if (l.kind == "Linear") {
       // y = x @ W^T + b, with W stored [out, in] as in PyTorch.
       ExprPtr wt = call("transpose", one(name(loc, l.prefix + "weight")));
-      ExprPtr y = std::make_unique<BinaryExpr>(loc, '@', std::move(x),
-                                               std::move(wt));
+      ExprPtr y =
+          std::make_unique<BinaryExpr>(loc, '@', std::move(x), std::move(wt));
       if (!l.bias)
         return y;
       return std::make_unique<BinaryExpr>(loc, '+', std::move(y),

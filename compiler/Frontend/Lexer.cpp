@@ -119,7 +119,8 @@ Token Lexer::lexNumber(const char *start) {
     ++cur;
     if (cur != buffer.end() && (*cur == '+' || *cur == '-'))
       ++cur;
-    if (cur == buffer.end() || !std::isdigit(static_cast<unsigned char>(*cur))) {
+    if (cur == buffer.end() ||
+        !std::isdigit(static_cast<unsigned char>(*cur))) {
       diags.error(llvm::SMLoc::getFromPointer(expStart),
                   "malformed exponent in number literal");
       return make(Tok::Error, start);
@@ -226,10 +227,10 @@ Token Lexer::next() {
   default:
     break;
   }
-  std::string shown = std::isprint(static_cast<unsigned char>(c))
-                          ? std::string("'") + c + "'"
-                          : "byte " + std::to_string(
-                                          static_cast<unsigned char>(c));
+  std::string shown =
+      std::isprint(static_cast<unsigned char>(c))
+          ? std::string("'") + c + "'"
+          : "byte " + std::to_string(static_cast<unsigned char>(c));
   diags.error(llvm::SMLoc::getFromPointer(start),
               "unexpected character " + shown);
   return make(Tok::Error, start);

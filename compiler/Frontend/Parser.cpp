@@ -45,7 +45,8 @@ Program Parser::parseProgram() {
     } else {
       if (!is(Tok::Error))
         diags.error(tok.loc(), "expected 'fn', 'param' or 'model' at top "
-                               "level, found '" + tok.text + "'");
+                               "level, found '" +
+                                   tok.text + "'");
       advance();
       skipToTopLevel();
     }
@@ -101,16 +102,18 @@ bool Parser::parseType(TypeExpr &type) {
     if (is(Tok::Integer)) {
       dim.size = std::strtoll(tok.text.str().c_str(), nullptr, 10);
       if (tok.text.size() > 12 || dim.size <= 0) {
-        diags.error(tok.loc(), "dimension size must be between 1 and 10^12, got " +
-                                   tok.text);
+        diags.error(tok.loc(),
+                    "dimension size must be between 1 and 10^12, got " +
+                        tok.text);
         return false;
       }
     } else if (is(Tok::Identifier)) {
       dim.symbol = tok.text.str();
     } else {
       if (!is(Tok::Error))
-        diags.error(tok.loc(), "expected a dimension (a size or a name), found '" +
-                                   tok.text + "'");
+        diags.error(tok.loc(),
+                    "expected a dimension (a size or a name), found '" +
+                        tok.text + "'");
       return false;
     }
     advance();
@@ -180,8 +183,9 @@ bool Parser::parseStmt(std::vector<Stmt> &body) {
     stmt.kind = Stmt::Kind::Return;
   } else {
     if (!is(Tok::Error))
-      diags.error(tok.loc(), "expected a statement ('let' or 'return'), found '" +
-                                 tok.text + "'");
+      diags.error(tok.loc(),
+                  "expected a statement ('let' or 'return'), found '" +
+                      tok.text + "'");
     return false;
   }
   stmt.value = parseExpr();
@@ -237,7 +241,8 @@ std::unique_ptr<ModelDecl> Parser::parseModel() {
           !expect(Tok::Colon, "after the model argument's name"))
         return nullptr;
       arg.kind = tok.text.str();
-      if (!expect(Tok::Identifier, "for the argument's kind (int, float, bool)"))
+      if (!expect(Tok::Identifier,
+                  "for the argument's kind (int, float, bool)"))
         return nullptr;
       if (consume(Tok::Equal) && !(arg.defaultValue = parseExpr()))
         return nullptr;
@@ -340,7 +345,7 @@ ExprPtr Parser::checkHeight(ExprPtr e) {
 ExprPtr Parser::parseExpr() {
   ExprPtr lhs = parseAdditive();
   static const std::pair<Tok, char> ops[] = {
-      {Tok::Less, '<'},       {Tok::LessEqual, 'l'}, {Tok::Greater, '>'},
+      {Tok::Less, '<'},         {Tok::LessEqual, 'l'},  {Tok::Greater, '>'},
       {Tok::GreaterEqual, 'g'}, {Tok::EqualEqual, 'e'}, {Tok::NotEqual, 'n'}};
   for (auto [kind, op] : ops) {
     if (!lhs || !is(kind))
@@ -350,8 +355,8 @@ ExprPtr Parser::parseExpr() {
     ExprPtr rhs = parseAdditive();
     if (!rhs)
       return nullptr;
-    lhs = checkHeight(std::make_unique<BinaryExpr>(loc, op, std::move(lhs),
-                                                   std::move(rhs)));
+    lhs = checkHeight(
+        std::make_unique<BinaryExpr>(loc, op, std::move(lhs), std::move(rhs)));
     for (auto [again, unused] : ops) {
       (void)unused;
       if (is(again)) {

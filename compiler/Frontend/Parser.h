@@ -5,8 +5,9 @@
 //   model     := 'model' IDENT ('(' marg (',' marg)* ')')? '{' member* '}'
 //   marg      := IDENT ':' IDENT ('=' expr)?
 //   member    := param | fn | IDENT '=' instance ';'
-//              | IDENT '=' '[' instance 'for' IDENT 'in' 'range' '(' expr ')' ']' ';'
-//   instance  := IDENT '(' args ')' 
+//              | IDENT '=' '[' instance 'for' IDENT 'in' 'range' '(' expr ')'
+//              ']' ';'
+//   instance  := IDENT '(' args ')'
 //   param     := 'param' IDENT ':' type ('=' init)? ';'
 //   init      := IDENT ('(' expr (',' expr)* ')')?
 //   fn        := 'fn' IDENT '(' (arg (',' arg)*)? ')' '->' type block

@@ -63,7 +63,8 @@ private:
     type.elem = *elem;
     double elements = 1;
     for (const auto &d : expr.dims) {
-      type.dims.push_back(d.size > 0 ? Dim::known(d.size) : Dim::named(d.symbol));
+      type.dims.push_back(d.size > 0 ? Dim::known(d.size)
+                                     : Dim::named(d.symbol));
       elements *= d.size > 0 ? double(d.size) : 1.0;
     }
     if (elements > 0x1p40) {
@@ -86,14 +87,14 @@ private:
     }
     // name -> (min, max) argument count.
     static const std::map<std::string, std::pair<size_t, size_t>> arities = {
-        {"zeros", {0, 0}},          {"ones", {0, 0}},
-        {"uniform", {2, 2}},        {"normal", {2, 2}},
+        {"zeros", {0, 0}},           {"ones", {0, 0}},
+        {"uniform", {2, 2}},         {"normal", {2, 2}},
         {"kaiming_uniform", {0, 1}}, {"kaiming_normal", {0, 1}},
-        {"xavier_uniform", {0, 1}}, {"xavier_normal", {0, 1}}};
+        {"xavier_uniform", {0, 1}},  {"xavier_normal", {0, 1}}};
     auto it = arities.find(param.init.name);
     bool random = param.init.name != "zeros" && param.init.name != "ones";
-    bool fanBased = random && param.init.name != "uniform" &&
-                    param.init.name != "normal";
+    bool fanBased =
+        random && param.init.name != "uniform" && param.init.name != "normal";
     if (it == arities.end()) {
       diags.error(param.init.loc,
                   "unknown initializer '" + param.init.name +
@@ -102,15 +103,14 @@ private:
                       "or xavier_normal)");
     } else if (param.init.argExprs.size() < it->second.first ||
                param.init.argExprs.size() > it->second.second) {
-      std::string expected =
-          it->second.first == it->second.second
-              ? std::to_string(it->second.first)
-              : std::to_string(it->second.first) + " or " +
-                    std::to_string(it->second.second);
-      diags.error(param.init.loc, "initializer '" + param.init.name +
-                                      "' expects " + expected +
-                                      " arguments, got " +
-                                      std::to_string(param.init.argExprs.size()));
+      std::string expected = it->second.first == it->second.second
+                                 ? std::to_string(it->second.first)
+                                 : std::to_string(it->second.first) + " or " +
+                                       std::to_string(it->second.second);
+      diags.error(param.init.loc,
+                  "initializer '" + param.init.name + "' expects " + expected +
+                      " arguments, got " +
+                      std::to_string(param.init.argExprs.size()));
     } else if (fanBased && param.type.rank() < 2) {
       diags.error(param.init.loc, "initializer '" + param.init.name +
                                       "' computes fan-in and fan-out, which "
@@ -119,8 +119,8 @@ private:
     } else if (random && !isFloat(param.type.elem)) {
       diags.error(param.init.loc, "initializer '" + param.init.name +
                                       "' needs a floating-point parameter, "
-                                      "but '" + param.name + "' is " +
-                                      param.type.str());
+                                      "but '" +
+                                      param.name + "' is " + param.type.str());
     } else if (param.init.name == "normal" && param.init.args[1] < 0) {
       diags.error(param.init.loc,
                   "normal(mean, std) needs a non-negative standard deviation");
@@ -145,8 +145,8 @@ private:
         if (!d.isSymbolic())
           continue;
         symbols.insert(d.symbol);
-        symbolOrigins.try_emplace(d.symbol,
-                                  SymbolOrigin{arg.name, arg.typeExpr.dims[i].loc});
+        symbolOrigins.try_emplace(
+            d.symbol, SymbolOrigin{arg.name, arg.typeExpr.dims[i].loc});
       }
       declareLocal(arg.name, arg.loc, arg.type, /*isArg=*/true);
     }
@@ -176,12 +176,10 @@ private:
       }
       if (stmt.kind == Stmt::Kind::Return) {
         returned = true;
-        if (checkExpr(*stmt.value) && resultOk &&
-            stmt.value->type != fn.result)
-          diags.error(stmt.value->loc, "'" + fn.name + "' returns " +
-                                           stmt.value->type.str() +
-                                           " but its declared result is " +
-                                           fn.result.str());
+        if (checkExpr(*stmt.value) && resultOk && stmt.value->type != fn.result)
+          diags.error(stmt.value->loc,
+                      "'" + fn.name + "' returns " + stmt.value->type.str() +
+                          " but its declared result is " + fn.result.str());
         continue;
       }
       bool ok = checkExpr(*stmt.value);
@@ -189,9 +187,9 @@ private:
       if (ok && stmt.declared) {
         if (auto declared = resolveType(*stmt.declared)) {
           if (*declared != type)
-            diags.error(stmt.value->loc,
-                        "'" + stmt.name + "' is declared " + declared->str() +
-                            " but its value is " + type.str());
+            diags.error(stmt.value->loc, "'" + stmt.name + "' is declared " +
+                                             declared->str() +
+                                             " but its value is " + type.str());
         }
       }
       declareLocal(stmt.name, stmt.nameLoc, type, /*isArg=*/false);
@@ -249,8 +247,8 @@ private:
 
   bool checkName(NameExpr &name) {
     if (auto it = locals.find(name.name); it != locals.end()) {
-      name.ref = it->second.isArg ? NameExpr::Ref::Argument
-                                  : NameExpr::Ref::Local;
+      name.ref =
+          it->second.isArg ? NameExpr::Ref::Argument : NameExpr::Ref::Local;
       name.type = it->second.type;
       return true;
     }
@@ -273,7 +271,6 @@ private:
       diags.error(name.loc, "unknown name '" + name.name + "'");
     return false;
   }
-
 
   bool isBroken(const std::string &name) const {
     for (const std::string &b : program.brokenNames)
@@ -304,7 +301,8 @@ private:
     while (auto *neg = llvm::dyn_cast<NegExpr>(inner))
       inner = neg->operand.get();
     double v = llvm::cast<NumberExpr>(inner)->value;
-    if (v == static_cast<double>(static_cast<int64_t>(v)) && std::fabs(v) < 9e15)
+    if (v == static_cast<double>(static_cast<int64_t>(v)) &&
+        std::fabs(v) < 9e15)
       return true;
     diags.error(inner->loc, "literal is not an integer but is used as " +
                                 std::string(elemTypeName(e.type.elem)));
@@ -326,14 +324,15 @@ private:
     const TensorType &a = bin.lhs->type, &b = bin.rhs->type;
     std::string op = opSpelling(bin.op);
     if (a.elem != b.elem) {
-      diags.error(bin.loc, "operands of '" + op + "' have different element "
-                           "types: " + a.str() + " and " + b.str());
+      diags.error(bin.loc, "operands of '" + op +
+                               "' have different element "
+                               "types: " +
+                               a.str() + " and " + b.str());
       return false;
     }
     if (!checkIntegerLiteral(*bin.lhs) || !checkIntegerLiteral(*bin.rhs))
       return false;
-    if (a.elem == ElemType::Bool &&
-        !(bin.op == 'e' || bin.op == 'n')) {
+    if (a.elem == ElemType::Bool && !(bin.op == 'e' || bin.op == 'n')) {
       diags.error(bin.loc, "'" + op + "' is not defined for bool tensors (" +
                                a.str() + " and " + b.str() +
                                "); convert with f32(...) or i64(...)");
@@ -341,7 +340,8 @@ private:
     }
     if (bin.op == '/' && !isFloat(a.elem)) {
       diags.error(bin.loc, "'/' is only defined for floating-point tensors; "
-                           "got " + a.str() + " and " + b.str());
+                           "got " +
+                               a.str() + " and " + b.str());
       return false;
     }
     if (bin.op == '@')

@@ -33,9 +33,8 @@ std::optional<ElemType> dlc::parseElemType(const std::string &name) {
   return std::nullopt;
 }
 
-std::optional<TensorType> dlc::broadcastTypes(const TensorType &a,
-                                              const TensorType &b,
-                                              size_t &badDim) {
+std::optional<TensorType>
+dlc::broadcastTypes(const TensorType &a, const TensorType &b, size_t &badDim) {
   TensorType result{a.elem, {}};
   size_t rank = std::max(a.dims.size(), b.dims.size());
   result.dims.resize(rank);
@@ -59,9 +58,8 @@ std::optional<TensorType> dlc::broadcastTypes(const TensorType &a,
   return result;
 }
 
-std::optional<TensorType> dlc::matmulType(const TensorType &a,
-                                          const TensorType &b,
-                                          std::string &why) {
+std::optional<TensorType>
+dlc::matmulType(const TensorType &a, const TensorType &b, std::string &why) {
   int64_t ra = a.rank(), rb = b.rank();
   if (ra < 2 || rb < 2 || (rb > 2 && rb != ra)) {
     why = "expects [M, K] @ [K, N], [..., M, K] @ [K, N] or batches of "

@@ -17,7 +17,9 @@ namespace dlc {
 
 enum class ElemType { F32, F64, I32, I64, Bool };
 
-inline bool isFloat(ElemType t) { return t == ElemType::F32 || t == ElemType::F64; }
+inline bool isFloat(ElemType t) {
+  return t == ElemType::F32 || t == ElemType::F64;
+}
 
 const char *elemTypeName(ElemType type);
 std::optional<ElemType> parseElemType(const std::string &name);

@@ -23,8 +23,9 @@ RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
 Value scalar(OpBuilder &b, Location loc, Type elem, double v) {
   auto type = RankedTensorType::get({}, elem);
   Attribute attr =
-      elem.isF64() ? DenseElementsAttr::get(type, APFloat(v))
-                   : DenseElementsAttr::get(type, APFloat(static_cast<float>(v)));
+      elem.isF64()
+          ? DenseElementsAttr::get(type, APFloat(v))
+          : DenseElementsAttr::get(type, APFloat(static_cast<float>(v)));
   return dl::ConstantOp::create(b, loc, cast<ElementsAttr>(attr));
 }
 
@@ -103,7 +104,8 @@ Value multiHeadAttention(OpBuilder &b, Location loc, Value x, Value inW,
   };
   Value o = attention(b, loc, split(0), split(1), split(2), causal);
   o = dl::TransposeOp::create(b, loc, o, b.getDenseI64ArrayAttr({0, 2, 1, 3}));
-  o = dl::ReshapeOp::create(b, loc, RankedTensorType::get({bsz, t, d}, elem), o);
+  o = dl::ReshapeOp::create(b, loc, RankedTensorType::get({bsz, t, d}, elem),
+                            o);
   return dl::AddOp::create(
       b, loc, dl::MatMulOp::create(b, loc, o, swapLastTwo(b, loc, outW)), outB);
 }
@@ -178,9 +180,11 @@ Value dlc::emitBuiltin(OpBuilder &b, Location loc, const CallExpr &call,
                                 axes(3), axes(4), axes(5),
                                 b.getI64IntegerAttr(arg[6].ints[0]));
   if (f == "max_pool2d")
-    return dl::MaxPool2dOp::create(b, loc, tensor(0), axes(1), axes(2), axes(3));
+    return dl::MaxPool2dOp::create(b, loc, tensor(0), axes(1), axes(2),
+                                   axes(3));
   if (f == "avg_pool2d")
-    return dl::AvgPool2dOp::create(b, loc, tensor(0), axes(1), axes(2), axes(3));
+    return dl::AvgPool2dOp::create(b, loc, tensor(0), axes(1), axes(2),
+                                   axes(3));
   if (f == "one_hot")
     return dl::OneHotOp::create(b, loc, resultType, tensor(0));
   if (f == "cross_entropy")
@@ -197,14 +201,16 @@ Value dlc::emitBuiltin(OpBuilder &b, Location loc, const CallExpr &call,
                               tensor(3), tensor(4), arg[5].ints[0],
                               arg[6].present && arg[6].flag);
   if (f == "slice")
-    return dl::SliceOp::create(b, loc, tensor(0), b.getI64IntegerAttr(arg[1].ints[0]),
+    return dl::SliceOp::create(b, loc, tensor(0),
+                               b.getI64IntegerAttr(arg[1].ints[0]),
                                b.getI64IntegerAttr(arg[2].ints[0]),
                                b.getI64IntegerAttr(arg[3].ints[0]));
   if (f == "concat") {
     SmallVector<Value> xs;
     for (const Expr *e : arg[0].tensors)
       xs.push_back(emit(*e));
-    return dl::ConcatOp::create(b, loc, xs, b.getI64IntegerAttr(arg[1].ints[0]));
+    return dl::ConcatOp::create(b, loc, xs,
+                                b.getI64IntegerAttr(arg[1].ints[0]));
   }
   if (f == "where")
     return dl::SelectOp::create(b, loc, tensor(0), tensor(1), tensor(2));
@@ -213,7 +219,8 @@ Value dlc::emitBuiltin(OpBuilder &b, Location loc, const CallExpr &call,
                                 b.getI64IntegerAttr(arg[1].ints[0]));
   if (f == "accuracy") {
     // mean(argmax(logits, 1) == labels), the fraction of correct rows.
-    Value predicted = dl::ArgMaxOp::create(b, loc, tensor(0), b.getI64IntegerAttr(1));
+    Value predicted =
+        dl::ArgMaxOp::create(b, loc, tensor(0), b.getI64IntegerAttr(1));
     Value labels = tensor(1);
     auto labelType = cast<RankedTensorType>(labels.getType());
     if (!labelType.getElementType().isInteger(64))
@@ -223,9 +230,10 @@ Value dlc::emitBuiltin(OpBuilder &b, Location loc, const CallExpr &call,
     Value hits = dl::CompareOp::create(b, loc, "eq", predicted, labels);
     auto hitType = cast<RankedTensorType>(hits.getType());
     Value asFloat = dl::ConvertOp::create(
-        b, loc, RankedTensorType::get(hitType.getShape(), b.getF32Type()), hits);
-    return dl::ReduceMeanOp::create(b, loc, asFloat, b.getDenseI64ArrayAttr({0}),
-                                    nullptr);
+        b, loc, RankedTensorType::get(hitType.getShape(), b.getF32Type()),
+        hits);
+    return dl::ReduceMeanOp::create(b, loc, asFloat,
+                                    b.getDenseI64ArrayAttr({0}), nullptr);
   }
   if (f == "f32" || f == "f64" || f == "i32" || f == "i64" || f == "bool")
     return dl::ConvertOp::create(b, loc, resultType, tensor(0));

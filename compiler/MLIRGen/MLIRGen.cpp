@@ -87,9 +87,9 @@ private:
     for (const ArgDecl &a : fn.args)
       argTypes.push_back(toMLIRType(ctx, a.type));
     auto resultType = toMLIRType(ctx, fn.result);
-    auto func = func::FuncOp::create(builder, loc(fn.loc), fn.name,
-                                     builder.getFunctionType(argTypes,
-                                                             {resultType}));
+    auto func =
+        func::FuncOp::create(builder, loc(fn.loc), fn.name,
+                             builder.getFunctionType(argTypes, {resultType}));
     size_t numParams = program.params.size();
     for (size_t i = 0; i < numParams; ++i)
       func.setArgAttr(i, "dl.param",
@@ -128,7 +128,8 @@ private:
       if (elem.isF64())
         value = DenseElementsAttr::get(type, APFloat(n->value));
       else if (elem.isF32())
-        value = DenseElementsAttr::get(type, APFloat(static_cast<float>(n->value)));
+        value =
+            DenseElementsAttr::get(type, APFloat(static_cast<float>(n->value)));
       else // Sema checked the literal is an integer
         value = DenseElementsAttr::get(
             type, APInt(elem.getIntOrFloatBitWidth(),
@@ -141,9 +142,9 @@ private:
         return params.at(n->param);
       if (n->ref == NameExpr::Ref::Unresolved) { // true / false
         auto type = toMLIRType(ctx, e.type);
-        return dl::ConstantOp::create(
-            builder, at,
-            cast<ElementsAttr>(DenseElementsAttr::get(type, n->name == "true")));
+        return dl::ConstantOp::create(builder, at,
+                                      cast<ElementsAttr>(DenseElementsAttr::get(
+                                          type, n->name == "true")));
       }
       return values.at(n->name);
     }
@@ -193,9 +194,9 @@ private:
     for (size_t i = 0; i < args.size(); ++i)
       operands.push_back(
           castTo(args[i], toMLIRType(ctx, call.fn->args[i].type), at));
-    auto result = func::CallOp::create(builder, at, call.fn->name,
-                                       TypeRange{toMLIRType(ctx, call.fn->result)},
-                                       operands);
+    auto result = func::CallOp::create(
+        builder, at, call.fn->name, TypeRange{toMLIRType(ctx, call.fn->result)},
+        operands);
     return castTo(result.getResult(0), toMLIRType(ctx, e.type), at);
   }
 
@@ -207,7 +208,8 @@ private:
     int64_t index = -1;
     for (size_t i = 0; i < program.params.size(); ++i) {
       operands.push_back(params.at(program.params[i].get()));
-      if (wrt.ref == NameExpr::Ref::Parameter && wrt.param == program.params[i].get())
+      if (wrt.ref == NameExpr::Ref::Parameter &&
+          wrt.param == program.params[i].get())
         index = static_cast<int64_t>(i);
     }
     for (size_t i = 0; i < inner.args.size(); ++i) {
@@ -220,8 +222,8 @@ private:
     }
     Type type = operands[index].getType();
     Value g = dl::GradOp::create(builder, at, type,
-                                 FlatSymbolRefAttr::get(&ctx, inner.fn->name), operands,
-                                 builder.getI64IntegerAttr(index));
+                                 FlatSymbolRefAttr::get(&ctx, inner.fn->name),
+                                 operands, builder.getI64IntegerAttr(index));
     return castTo(g, toMLIRType(ctx, call.type), at);
   }
 

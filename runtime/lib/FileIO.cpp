@@ -29,8 +29,8 @@ Status writeFileAtomic(const std::string &path, const std::string &bytes) {
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0)
-    return Status::error("cannot write '" + path + "': " +
-                         std::strerror(errno));
+    return Status::error("cannot write '" + path +
+                         "': " + std::strerror(errno));
   size_t done = 0;
   while (done < bytes.size()) {
     ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);

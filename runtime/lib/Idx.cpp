@@ -9,12 +9,14 @@
 namespace dlrt {
 namespace {
 
-Status idxError(const std::string &name, size_t offset, const std::string &what) {
+Status idxError(const std::string &name, size_t offset,
+                const std::string &what) {
   return Status::error(name + ": byte " + std::to_string(offset) + ": " + what);
 }
 
 uint32_t bigEndian32(const std::string &b, size_t at) {
-  return (uint32_t(uint8_t(b[at])) << 24) | (uint32_t(uint8_t(b[at + 1])) << 16) |
+  return (uint32_t(uint8_t(b[at])) << 24) |
+         (uint32_t(uint8_t(b[at + 1])) << 16) |
          (uint32_t(uint8_t(b[at + 2])) << 8) | uint32_t(uint8_t(b[at + 3]));
 }
 
@@ -49,13 +51,14 @@ Expected<Tensor> parseIdxU8(const std::string &bytes, const std::string &name) {
   if (bytes[0] != 0 || bytes[1] != 0)
     return idxError(name, 0, "not an IDX file (bad magic)");
   if (uint8_t(bytes[2]) != 0x08)
-    return idxError(name, 2, "unsupported IDX element type 0x" +
-                                 std::to_string(uint8_t(bytes[2])) +
-                                 " (expected 0x08, unsigned bytes)");
+    return idxError(name, 2,
+                    "unsupported IDX element type 0x" +
+                        std::to_string(uint8_t(bytes[2])) +
+                        " (expected 0x08, unsigned bytes)");
   size_t rank = uint8_t(bytes[3]);
   if (rank == 0 || rank > 4)
-    return idxError(name, 3, "unsupported number of dimensions " +
-                                 std::to_string(rank));
+    return idxError(name, 3,
+                    "unsupported number of dimensions " + std::to_string(rank));
   size_t headerSize = 4 + 4 * rank;
   if (bytes.size() < headerSize)
     return idxError(name, 4, "truncated header");
@@ -110,11 +113,13 @@ Expected<ImageDataset> loadMnistFormat(const std::string &dir,
     return Status::error(labelsPath + ": expected [N] labels, got " +
                          shapeString(labels->shape()));
   if (images->dim(0) != labels->dim(0))
-    return Status::error(imagesPath + " holds " + std::to_string(images->dim(0)) +
-                         " images but " + labelsPath + " holds " +
+    return Status::error(imagesPath + " holds " +
+                         std::to_string(images->dim(0)) + " images but " +
+                         labelsPath + " holds " +
                          std::to_string(labels->dim(0)) + " labels");
   if (!(stddev > 0))
-    return Status::error("the normalisation's standard deviation must be positive");
+    return Status::error(
+        "the normalisation's standard deviation must be positive");
   int64_t n = images->dim(0), h = images->dim(1), w = images->dim(2);
   ImageDataset set{Tensor(DType::F32, {n, 1, h, w}), Tensor(DType::I64, {n})};
   if (set.images.empty() || set.labels.empty())

@@ -66,8 +66,8 @@ Expected<Tensor> parseNpy(const std::string &bytes, const std::string &name) {
   if (at == std::string::npos)
     return npyError(name, headerStart, "header has no 'descr'");
   skipSpaces(header, at);
-  size_t end = at < header.size() ? header.find(header[at], at + 1)
-                                   : std::string::npos;
+  size_t end =
+      at < header.size() ? header.find(header[at], at + 1) : std::string::npos;
   if (at >= header.size() || (header[at] != '\'' && header[at] != '"') ||
       end == std::string::npos)
     return npyError(name, headerStart + at, "malformed 'descr'");
@@ -93,8 +93,9 @@ Expected<Tensor> parseNpy(const std::string &bytes, const std::string &name) {
     return npyError(name, headerStart, "header has no 'fortran_order'");
   skipSpaces(header, at);
   if (header.compare(at, 4, "True") == 0)
-    return npyError(name, headerStart + at,
-                    "Fortran-order arrays are not supported; save with C order");
+    return npyError(
+        name, headerStart + at,
+        "Fortran-order arrays are not supported; save with C order");
   if (header.compare(at, 5, "False") != 0)
     return npyError(name, headerStart + at, "malformed 'fortran_order'");
 

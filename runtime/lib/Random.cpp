@@ -60,7 +60,8 @@ void fillNormal(Tensor &t, double mean, double stddev, uint64_t seed,
     // Two independent uniforms per element; 1 - u keeps log() finite.
     double u1 = 1.0 - uniform01(seed, stream, 2 * k);
     double u2 = uniform01(seed, stream, 2 * k + 1);
-    return mean + stddev * std::sqrt(-2.0 * std::log(u1)) * std::cos(twoPi * u2);
+    return mean +
+           stddev * std::sqrt(-2.0 * std::log(u1)) * std::cos(twoPi * u2);
   });
 }
 

@@ -66,9 +66,8 @@ Tensor::Tensor(DType dtype, Shape shape)
   void *p = std::aligned_alloc(64, rounded);
   if (p)
     std::memset(p, 0, rounded);
-  storage_.reset(static_cast<unsigned char *>(p), [](unsigned char *q) {
-    std::free(q);
-  });
+  storage_.reset(static_cast<unsigned char *>(p),
+                 [](unsigned char *q) { std::free(q); });
 }
 
 Tensor Tensor::fromF32(Shape shape, const std::vector<float> &values) {

@@ -88,7 +88,8 @@ TEST(MLPExample, SymbolicBatchMustBeConsistent) {
   dl::CompileResult compiled =
       compiler.compileFile(std::string(DLC_EXAMPLES_DIR) + "/mlp.dl");
   ASSERT_TRUE(compiled.ok()) << compiled.errors();
-  auto r = compiled.module->call("forward", {dl::Tensor(dl::DType::F32, {2, 783})});
+  auto r =
+      compiled.module->call("forward", {dl::Tensor(dl::DType::F32, {2, 783})});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.message(), "'forward': argument 'x' expects f32[B, 784], got "
                          "f32[2, 783]: dimension 1 is 783, not 784");

@@ -35,10 +35,10 @@ TEST(TorchParity, MnistCnnForwardAndLossMatchPyTorch) {
   dl::Module &net = *compiled.module;
   dlrt::Status loaded = net.loadParameters(fixtures + "mnist_cnn.safetensors");
   ASSERT_TRUE(loaded.ok()) << loaded.message();
-  EXPECT_EQ(net.parameterNames(),
-            (std::vector<std::string>{"conv1.weight", "conv1.bias",
-                                      "fc1.weight", "fc1.bias", "fc2.weight",
-                                      "fc2.bias"}));
+  EXPECT_EQ(
+      net.parameterNames(),
+      (std::vector<std::string>{"conv1.weight", "conv1.bias", "fc1.weight",
+                                "fc1.bias", "fc2.weight", "fc2.bias"}));
 
   dl::Tensor x = load("input.npy"), y = load("labels.npy");
   dl::Tensor want = load("logits.npy"), wantLoss = load("loss.npy");
@@ -76,7 +76,8 @@ TEST(TorchParity, MnistCnnGradientsMatchPyTorch) {
   ASSERT_TRUE(got.ok()) << got.message();
   std::vector<std::string> names = net.parameterNames();
   ASSERT_EQ(got->size(), names.size() + 1);
-  EXPECT_NEAR((*got)[0].data<float>()[0], load("loss.npy").data<double>()[0], 1e-5);
+  EXPECT_NEAR((*got)[0].data<float>()[0], load("loss.npy").data<double>()[0],
+              1e-5);
   for (size_t k = 0; k < names.size(); ++k) {
     SCOPED_TRACE(names[k]);
     const dl::Tensor &w = want->at(names[k]), &g = (*got)[k + 1];
@@ -97,7 +98,8 @@ void checkOneStep(dl::OptimizerConfig config, const std::string &fixture) {
   dlrt::Expected<dlrt::ImageDataset> train = dlrt::loadMnistFormat(
       "/usr/share/datasets/fashion-mnist", "train", 0.5, 0.5);
   if (!train.ok())
-    GTEST_SKIP() << "dataset-fashion-mnist is not installed: " << train.message();
+    GTEST_SKIP() << "dataset-fashion-mnist is not installed: "
+                 << train.message();
   dl::Tensor x(dl::DType::F32, {64, 1, 28, 28}), y(dl::DType::I64, {64});
   std::copy(train->images.data<float>(), train->images.data<float>() + 64 * 784,
             x.data<float>());
@@ -105,7 +107,8 @@ void checkOneStep(dl::OptimizerConfig config, const std::string &fixture) {
             y.data<int64_t>());
   dl::Tensor wantLabels = load("train64_labels.npy");
   for (int i = 0; i < 64; ++i)
-    ASSERT_EQ(y.data<int64_t>()[i], wantLabels.data<int64_t>()[i]) << "file order";
+    ASSERT_EQ(y.data<int64_t>()[i], wantLabels.data<int64_t>()[i])
+        << "file order";
 
   dl::CompilerOptions options;
   options.gradients = true;
@@ -135,7 +138,8 @@ void checkOneStep(dl::OptimizerConfig config, const std::string &fixture) {
       // whose gradient is below 1e-6 has a first step of lr * g / (|g| +
       // eps) whose size rounding decides, so it may differ by up to 2 lr.
       double tol = 1e-6 + 1e-5 * std::fabs(r);
-      if (config.kind != dl::OptimizerConfig::Kind::SGD && std::fabs(g[i]) < 1e-6)
+      if (config.kind != dl::OptimizerConfig::Kind::SGD &&
+          std::fabs(g[i]) < 1e-6)
         tol = 2 * config.lr;
       if (!(std::fabs(v - r) <= tol) && bad++ < 5)
         ADD_FAILURE() << "element " << i << ": got " << v << ", want " << r;
@@ -198,11 +202,13 @@ TEST(TorchParity, MisnamedOrMisshapedCheckpointsAreRejected) {
   dl::Compiler compiler;
   auto compiled = compiler.compileString(src, "net.dl");
   ASSERT_TRUE(compiled.ok()) << compiled.errors();
-  dlrt::Status s = compiled.module->loadParameters(fixtures + "mnist_cnn.safetensors");
+  dlrt::Status s =
+      compiled.module->loadParameters(fixtures + "mnist_cnn.safetensors");
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("parameter 'fc1.weight' is declared f32[100, 12544] "
-                             "but the value is f32[128, 12544]"),
-            std::string::npos)
+  EXPECT_NE(
+      s.message().find("parameter 'fc1.weight' is declared f32[100, 12544] "
+                       "but the value is f32[128, 12544]"),
+      std::string::npos)
       << s.message();
 }
 

@@ -70,13 +70,15 @@ TEST(API, MatmulReluAndParametersMatchNaiveLoops) {
       for (int64_t j = 0; j < 3; ++j) {
         double acc = b.data<float>()[j], mag = std::fabs(acc);
         for (int64_t k = 0; k < 5; ++k) {
-          double p = double(x.data<float>()[i * 5 + k]) * w.data<float>()[k * 3 + j];
+          double p =
+              double(x.data<float>()[i * 5 + k]) * w.data<float>()[k * 3 + j];
           acc += p;
           mag += std::fabs(p);
         }
         double want = acc > 0 ? acc : 0;
         // gamma_6 * sum|terms|, with u = 2^-24 (see e2e/MLPTest.cpp).
-        double bound = 6 * std::ldexp(1.0, -24) / (1 - 6 * std::ldexp(1.0, -24)) * mag;
+        double bound =
+            6 * std::ldexp(1.0, -24) / (1 - 6 * std::ldexp(1.0, -24)) * mag;
         EXPECT_NEAR(r->data<float>()[i * 3 + j], want, bound + 1e-30);
       }
   }
@@ -153,8 +155,8 @@ TEST(API, CompileErrorsAreValuesWithLocations) {
   EXPECT_EQ(d.line, 2u);
   EXPECT_EQ(d.column, 14u);
   EXPECT_EQ(d.message, "unknown name 'y'");
-  EXPECT_EQ(d.rendered,
-            "bad.dl:2:14: error: unknown name 'y'\n  return x @ y;\n             ^\n");
+  EXPECT_EQ(d.rendered, "bad.dl:2:14: error: unknown name 'y'\n  return x @ "
+                        "y;\n             ^\n");
 }
 
 TEST(API, MissingFileIsADiagnostic) {

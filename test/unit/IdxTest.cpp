@@ -1,7 +1,7 @@
 //===- IdxTest.cpp - IDX files and the MNIST-format loader ----------------===//
+#include "dlrt/Idx.h"
 #include "TestUtil.h"
 #include "dlrt/FileIO.h"
-#include "dlrt/Idx.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -12,8 +12,8 @@ using namespace dlrt;
 
 namespace {
 
-std::string idx(const std::vector<uint32_t> &dims, const std::vector<uint8_t> &data,
-                uint8_t type = 0x08) {
+std::string idx(const std::vector<uint32_t> &dims,
+                const std::vector<uint8_t> &data, uint8_t type = 0x08) {
   std::string b = {0, 0, char(type), char(dims.size())};
   for (uint32_t d : dims)
     for (int s = 24; s >= 0; s -= 8)
@@ -25,17 +25,21 @@ std::string idx(const std::vector<uint32_t> &dims, const std::vector<uint8_t> &d
 void writeGzip(const std::string &path, const std::string &bytes) {
   gzFile f = gzopen(path.c_str(), "wb");
   ASSERT_NE(f, nullptr);
-  ASSERT_EQ(gzwrite(f, bytes.data(), unsigned(bytes.size())), int(bytes.size()));
+  ASSERT_EQ(gzwrite(f, bytes.data(), unsigned(bytes.size())),
+            int(bytes.size()));
   gzclose(f);
 }
 
 TEST(Idx, LoadsAndNormalisesPlainAndGzipFiles) {
   dlctest::TempDir dir;
-  std::vector<uint8_t> pixels = {0, 255, 51, 102, 0, 0, 0, 0, 255, 255, 255, 255};
+  std::vector<uint8_t> pixels = {0, 255, 51,  102, 0,   0,
+                                 0, 0,   255, 255, 255, 255};
   ASSERT_TRUE(writeFileAtomic(dir.file("train-images-idx3-ubyte"),
-                              idx({3, 2, 2}, pixels)).ok());
-  ASSERT_TRUE(writeFileAtomic(dir.file("train-labels-idx1-ubyte"),
-                              idx({3}, {7, 0, 9})).ok());
+                              idx({3, 2, 2}, pixels))
+                  .ok());
+  ASSERT_TRUE(
+      writeFileAtomic(dir.file("train-labels-idx1-ubyte"), idx({3}, {7, 0, 9}))
+          .ok());
   writeGzip(dir.file("t10k-images-idx3-ubyte.gz"), idx({3, 2, 2}, pixels));
   writeGzip(dir.file("t10k-labels-idx1-ubyte.gz"), idx({3}, {1, 2, 3}));
   for (const char *split : {"train", "t10k"}) {
@@ -56,7 +60,8 @@ TEST(Idx, LoadsAndNormalisesPlainAndGzipFiles) {
 void expectError(const std::string &bytes, const std::string &what) {
   auto t = parseIdxU8(bytes, "bad.idx");
   ASSERT_FALSE(t.ok());
-  EXPECT_NE(t.message().find("bad.idx: byte "), std::string::npos) << t.message();
+  EXPECT_NE(t.message().find("bad.idx: byte "), std::string::npos)
+      << t.message();
   EXPECT_NE(t.message().find(what), std::string::npos) << t.message();
 }
 
@@ -66,7 +71,8 @@ TEST(Idx, RejectsMalformedFiles) {
   expectError(idx({2}, {1, 2}, 0x0D), "unsupported IDX element type");
   expectError(std::string({0, 0, 8, 9}), "unsupported number of dimensions");
   expectError(std::string({0, 0, 8, 2, 0, 0}), "truncated header");
-  expectError(idx({2, 3}, {1, 2, 3}), "promises 6 bytes of data (shape [2, 3]) but the file holds 3");
+  expectError(idx({2, 3}, {1, 2, 3}),
+              "promises 6 bytes of data (shape [2, 3]) but the file holds 3");
   expectError(idx({2}, {1, 2, 3}), "promises 2 bytes");
   // A header promising 2^64 bytes must not be believed.
   expectError(idx({0xffffffff, 0xffffffff}, {1}), "promises");
@@ -75,19 +81,25 @@ TEST(Idx, RejectsMalformedFiles) {
 TEST(Idx, InconsistentSetsAndCorruptFilesNameTheFile) {
   dlctest::TempDir dir;
   ASSERT_TRUE(writeFileAtomic(dir.file("train-images-idx3-ubyte"),
-                              idx({3, 1, 1}, {1, 2, 3})).ok());
-  ASSERT_TRUE(writeFileAtomic(dir.file("train-labels-idx1-ubyte"),
-                              idx({2}, {0, 1})).ok());
+                              idx({3, 1, 1}, {1, 2, 3}))
+                  .ok());
+  ASSERT_TRUE(
+      writeFileAtomic(dir.file("train-labels-idx1-ubyte"), idx({2}, {0, 1}))
+          .ok());
   auto s = loadMnistFormat(dir.file(""), "train", 0, 1);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("holds 3 images but"), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("holds 2 labels"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("holds 3 images but"), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("holds 2 labels"), std::string::npos)
+      << s.message();
 
-  ASSERT_TRUE(writeFileAtomic(dir.file("train-labels-idx1-ubyte"),
-                              idx({3}, {0, 12, 1})).ok());
+  ASSERT_TRUE(
+      writeFileAtomic(dir.file("train-labels-idx1-ubyte"), idx({3}, {0, 12, 1}))
+          .ok());
   s = loadMnistFormat(dir.file(""), "train", 0, 1);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("byte 9: label 12 is not below 10"), std::string::npos)
+  EXPECT_NE(s.message().find("byte 9: label 12 is not below 10"),
+            std::string::npos)
       << s.message();
 
   std::string gz = dir.file("t10k-images-idx3-ubyte.gz");

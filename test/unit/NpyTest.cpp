@@ -1,6 +1,6 @@
 //===- NpyTest.cpp - .npy reading and writing -----------------------------===//
-#include "TestUtil.h"
 #include "dlrt/Npy.h"
+#include "TestUtil.h"
 
 #include <gtest/gtest.h>
 
@@ -35,8 +35,10 @@ Tensor iota(DType dtype, Shape shape) {
 }
 
 TEST(Npy, RoundTripsEveryDtypeAndRank) {
-  for (DType dtype : {DType::F32, DType::F64, DType::I32, DType::I64, DType::Bool}) {
-    for (Shape shape : {Shape{}, Shape{5}, Shape{2, 3}, Shape{2, 1, 4}, Shape{0, 3}}) {
+  for (DType dtype :
+       {DType::F32, DType::F64, DType::I32, DType::I64, DType::Bool}) {
+    for (Shape shape :
+         {Shape{}, Shape{5}, Shape{2, 3}, Shape{2, 1, 4}, Shape{0, 3}}) {
       Tensor t = iota(dtype, shape);
       std::string bytes = serializeNpy(t);
       EXPECT_EQ(bytes.size() % 64, t.byteSize() % 64) << "payload not aligned";
@@ -71,28 +73,36 @@ std::string header(const std::string &dict) {
 void expectError(const std::string &bytes, const std::string &what) {
   Expected<Tensor> t = parseNpy(bytes, "bad.npy");
   ASSERT_FALSE(t.ok());
-  EXPECT_NE(t.message().find("bad.npy: byte "), std::string::npos) << t.message();
+  EXPECT_NE(t.message().find("bad.npy: byte "), std::string::npos)
+      << t.message();
   EXPECT_NE(t.message().find(what), std::string::npos) << t.message();
 }
 
 TEST(Npy, RejectsMalformedFiles) {
   expectError("not an npy file at all", "bad magic");
-  expectError(std::string("\x93NUMPY\x01\x00\xff\x7f", 10), "runs past the end");
-  expectError(header("{'descr': '<f2', 'fortran_order': False, 'shape': (2,), }"),
-              "unsupported dtype '<f2'");
-  expectError(header("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }"),
-              "unsupported dtype '>f4'");
-  expectError(header("{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }") +
-                  std::string(8, '\0'),
-              "Fortran-order");
-  expectError(header("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }") +
-                  std::string(20, '\0'),
-              "payload is 20 bytes but shape [2, 3] of f32 needs 24");
-  expectError(header("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }") +
-                  std::string(12, '\0'),
-              "payload is 12 bytes");
-  expectError(header("{'descr': '<f4', 'fortran_order': False, 'shape': (x,), }"),
-              "malformed 'shape'");
+  expectError(std::string("\x93NUMPY\x01\x00\xff\x7f", 10),
+              "runs past the end");
+  expectError(
+      header("{'descr': '<f2', 'fortran_order': False, 'shape': (2,), }"),
+      "unsupported dtype '<f2'");
+  expectError(
+      header("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }"),
+      "unsupported dtype '>f4'");
+  expectError(
+      header("{'descr': '<f4', 'fortran_order': True, 'shape': (2,), }") +
+          std::string(8, '\0'),
+      "Fortran-order");
+  expectError(
+      header("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }") +
+          std::string(20, '\0'),
+      "payload is 20 bytes but shape [2, 3] of f32 needs 24");
+  expectError(
+      header("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }") +
+          std::string(12, '\0'),
+      "payload is 12 bytes");
+  expectError(
+      header("{'descr': '<f4', 'fortran_order': False, 'shape': (x,), }"),
+      "malformed 'shape'");
   expectError(header("{'descr': '<f4', 'fortran_order': False, }"),
               "header has no 'shape'");
   // A shape whose element count overflows must be rejected, not allocated.
@@ -104,7 +114,8 @@ TEST(Npy, RejectsMalformedFiles) {
 TEST(Npy, MissingFileNamesThePath) {
   Expected<Tensor> t = readNpy("/nonexistent/x.npy");
   ASSERT_FALSE(t.ok());
-  EXPECT_EQ(t.message(), "cannot open '/nonexistent/x.npy': No such file or directory");
+  EXPECT_EQ(t.message(),
+            "cannot open '/nonexistent/x.npy': No such file or directory");
 }
 
 } // namespace

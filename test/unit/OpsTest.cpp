@@ -116,14 +116,16 @@ TEST(Ops, BatchedMatmul) {
           ref.push_back(acc);
           mags.push_back(mag);
         }
-    expectWithin(r, ref, [&](int64_t i, double) { return gamma(K) * mags[i] + 1e-30; });
+    expectWithin(r, ref,
+                 [&](int64_t i, double) { return gamma(K) * mags[i] + 1e-30; });
   };
   check("fn f(x: f32[B, T, 5], w: f32[5, 3]) -> f32[B, T, 3] { return x @ w; }",
         {2, 3, 5}, {5, 3}, true);
   check("fn f(q: f32[B, H, 4, 6], k: f32[B, H, 6, 4]) -> f32[B, H, 4, 4] { "
         "return matmul(q, k); }",
         {2, 3, 4, 6}, {2, 3, 6, 4}, false);
-  check("fn f(a: f32[3, 2, 7], b: f32[3, 7, 5]) -> f32[3, 2, 5] { return a @ b; }",
+  check("fn f(a: f32[3, 2, 7], b: f32[3, 7, 5]) -> f32[3, 2, 5] { return a @ "
+        "b; }",
         {3, 2, 7}, {3, 7, 5}, false);
 }
 
@@ -140,7 +142,7 @@ TEST(Ops, ComparisonsWhereAndConversions) {
     for (int i = 0; i < 2; ++i)
       for (int j = 0; j < 3; ++j) {
         float x = at(a, i * 3 + j), y = at(b, j);
-        bool want[] = {x < y, x <= y, x > y, x >= y, x == y, x != y};
+        bool want[] = {x<y, x <= y, x> y, x >= y, x == y, x != y};
         EXPECT_EQ(at(r, i * 3 + j), want[k] ? 1.0f : 0.0f) << i << "," << j;
       }
   }
@@ -165,18 +167,20 @@ TEST(Ops, ComparisonsWhereAndConversions) {
 }
 
 TEST(Ops, ArgmaxKeepsTheFirstMaximumAndNaN) {
-  dl::Tensor x = dl::Tensor::fromF32(
-      {4, 4}, {1, 5, 5, 2,   //
-               -INFINITY, -INFINITY, -INFINITY, -INFINITY,
-               0, NAN, 3, NAN, //
-               -1, -3, -0.5f, -2});
-  dl::Tensor r = run("fn f(x: f32[N, 4]) -> i64[N] { return argmax(x, axis=1); }", {x});
+  dl::Tensor x = dl::Tensor::fromF32({4, 4}, {1, 5, 5, 2, //
+                                              -INFINITY, -INFINITY, -INFINITY,
+                                              -INFINITY, 0, NAN, 3, NAN, //
+                                              -1, -3, -0.5f, -2});
+  dl::Tensor r =
+      run("fn f(x: f32[N, 4]) -> i64[N] { return argmax(x, axis=1); }", {x});
   EXPECT_EQ(std::vector<int64_t>(r.data<int64_t>(), r.data<int64_t>() + 4),
             (std::vector<int64_t>{1, 0, 1, 2}));
-  dl::Tensor cols = run("fn f(x: f32[N, 4]) -> i64[4] { return argmax(x, 0); }",
-                        {dl::Tensor::fromF32({2, 4}, {1, 2, 3, 4, 4, 3, 3, 1})});
-  EXPECT_EQ(std::vector<int64_t>(cols.data<int64_t>(), cols.data<int64_t>() + 4),
-            (std::vector<int64_t>{1, 1, 0, 0}));
+  dl::Tensor cols =
+      run("fn f(x: f32[N, 4]) -> i64[4] { return argmax(x, 0); }",
+          {dl::Tensor::fromF32({2, 4}, {1, 2, 3, 4, 4, 3, 3, 1})});
+  EXPECT_EQ(
+      std::vector<int64_t>(cols.data<int64_t>(), cols.data<int64_t>() + 4),
+      (std::vector<int64_t>{1, 1, 0, 0}));
 }
 
 TEST(Ops, AccuracyCountsCorrectRows) {
@@ -197,8 +201,9 @@ TEST(Ops, AccuracyCountsCorrectRows) {
         labels.data<int32_t>()[i] = y;
     }
     std::string t = type == dl::DType::I64 ? "i64" : "i32";
-    dl::Tensor r = run("fn f(x: f32[N, 5], y: " + t + "[N]) -> f32 { return "
-                       "accuracy(x, y); }",
+    dl::Tensor r = run("fn f(x: f32[N, 5], y: " + t +
+                           "[N]) -> f32 { return "
+                           "accuracy(x, y); }",
                        {logits, labels});
     EXPECT_EQ(at(r, 0), float(correct) / 7.0f) << t;
   }
@@ -206,7 +211,8 @@ TEST(Ops, AccuracyCountsCorrectRows) {
 
 TEST(Ops, SliceAndConcatAreExact) {
   dl::Tensor x = randn({2, 6});
-  dl::Tensor s = run("fn f(x: f32[B, 6]) -> f32[B, 3] { return slice(x, 1, -4, 5); }", {x});
+  dl::Tensor s = run(
+      "fn f(x: f32[B, 6]) -> f32[B, 3] { return slice(x, 1, -4, 5); }", {x});
   for (int i = 0; i < 2; ++i)
     for (int j = 0; j < 3; ++j)
       EXPECT_EQ(at(s, i * 3 + j), at(x, i * 6 + 2 + j));
@@ -215,7 +221,7 @@ TEST(Ops, SliceAndConcatAreExact) {
                      "return concat([a, b, a], axis=1); }",
                      {a, b});
   for (int i = 0; i < 2; ++i) {
-    std::vector<float> row = {at(a, i * 2), at(a, i * 2 + 1), at(b, i * 3),
+    std::vector<float> row = {at(a, i * 2),     at(a, i * 2 + 1), at(b, i * 3),
                               at(b, i * 3 + 1), at(b, i * 3 + 2), at(a, i * 2),
                               at(a, i * 2 + 1)};
     for (int j = 0; j < 7; ++j)
@@ -248,9 +254,10 @@ TEST(Ops, EmbeddingPicksRowsAndPoisonsOutOfRange) {
 TEST(Ops, LayerNormMatchesTorchDefinition) {
   dl::Tensor x = randn({3, 2, 6}, -3, 3), w = randn({6}, 0.5, 1.5, 2),
              b = randn({6}, -1, 1, 3);
-  dl::Tensor r = run("fn f(x: f32[B, 2, 6], w: f32[6], b: f32[6]) -> f32[B, 2, 6] { "
-                     "return layer_norm(x, w, b, eps=1e-5); }",
-                     {x, w, b});
+  dl::Tensor r =
+      run("fn f(x: f32[B, 2, 6], w: f32[6], b: f32[6]) -> f32[B, 2, 6] { "
+          "return layer_norm(x, w, b, eps=1e-5); }",
+          {x, w, b});
   // mean, biased variance, (x - mean) / sqrt(var + eps) * w + b: sums of 6
   // terms and a handful of roundings; 64u relative to the O(1) values.
   for (int row = 0; row < 6; ++row) {
@@ -260,8 +267,9 @@ TEST(Ops, LayerNormMatchesTorchDefinition) {
     for (int j = 0; j < 6; ++j)
       var += (at(x, row * 6 + j) - mean) * (at(x, row * 6 + j) - mean) / 6.0;
     for (int j = 0; j < 6; ++j) {
-      double want = (at(x, row * 6 + j) - mean) / std::sqrt(var + 1e-5) *
-                        at(w, j) + at(b, j);
+      double want =
+          (at(x, row * 6 + j) - mean) / std::sqrt(var + 1e-5) * at(w, j) +
+          at(b, j);
       EXPECT_NEAR(at(r, row * 6 + j), want, 64 * u * (1 + std::fabs(want)));
     }
   }
@@ -318,16 +326,19 @@ std::vector<double> mhaRef(const dl::Tensor &x, const dl::Tensor &inW,
 
 TEST(Ops, MultiHeadAttentionMatchesNaiveLoops) {
   const int64_t B = 2, T = 5, D = 8, H = 2;
-  dl::Tensor x = randn({B, T, D}, -1, 1, 20), inW = randn({3 * D, D}, -0.5, 0.5, 21),
-             inB = randn({3 * D}, -0.1, 0.1, 22), outW = randn({D, D}, -0.5, 0.5, 23),
+  dl::Tensor x = randn({B, T, D}, -1, 1, 20),
+             inW = randn({3 * D, D}, -0.5, 0.5, 21),
+             inB = randn({3 * D}, -0.1, 0.1, 22),
+             outW = randn({D, D}, -0.5, 0.5, 23),
              outB = randn({D}, -0.1, 0.1, 24);
   for (bool causal : {false, true}) {
     SCOPED_TRACE(causal ? "causal" : "full");
-    dl::Tensor r = run(std::string("fn f(x: f32[N, 5, 8], a: f32[24, 8], b: f32[24], "
-                                   "c: f32[8, 8], d: f32[8]) -> f32[N, 5, 8] { return "
-                                   "multi_head_attention(x, a, b, c, d, heads=2, causal=") +
-                           (causal ? "true" : "false") + "); }",
-                       {x, inW, inB, outW, outB});
+    dl::Tensor r = run(
+        std::string("fn f(x: f32[N, 5, 8], a: f32[24, 8], b: f32[24], "
+                    "c: f32[8, 8], d: f32[8]) -> f32[N, 5, 8] { return "
+                    "multi_head_attention(x, a, b, c, d, heads=2, causal=") +
+            (causal ? "true" : "false") + "); }",
+        {x, inW, inB, outW, outB});
     std::vector<double> ref = mhaRef(x, inW, inB, outW, outB, H, causal);
     // Three chained sums of at most 8 terms, an exp and a division, on O(1)
     // values: 256u absolute is (3*8 + 16)u with a 6x margin.
@@ -351,9 +362,8 @@ TEST(Ops, UnaryMath) {
   // GELU: 1 + erf(z) cancels for z << 0 (as in PyTorch's float formula),
   // so the error is absolute in x: erf's 1 ulp plus the addition's, times
   // x/2, i.e. <= 1.5u|x|; we allow 2u|x| on top of 8u|ref|.
-  std::vector<double> gelu = map(x, [](double v) {
-    return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
-  });
+  std::vector<double> gelu = map(
+      x, [](double v) { return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0))); });
   expectWithin(run(src("gelu(x)"), {x}), gelu, [&](int64_t i, double r) {
     return 8 * u * std::fabs(r) + 2 * u * std::fabs(at(x, i)) + 1e-30;
   });
@@ -499,24 +509,32 @@ TEST(Ops, IntegerSumIsExact) {
     x.data<int64_t>()[i] = (int64_t(1) << 40) * (i - 2) + i;
   dl::Tensor r = run("fn f(x: i64[2, 3]) -> i64[3] { return sum(x, 0); }", {x});
   for (int j = 0; j < 3; ++j)
-    EXPECT_EQ(r.data<int64_t>()[j], x.data<int64_t>()[j] + x.data<int64_t>()[3 + j]);
+    EXPECT_EQ(r.data<int64_t>()[j],
+              x.data<int64_t>()[j] + x.data<int64_t>()[3 + j]);
 }
 
 TEST(Ops, ReshapeFlattenTransposePermuteAreExact) {
   dl::Tensor x = randn({2, 3, 4});
-  dl::Tensor r = run("fn f(x: f32[B, 3, 4]) -> f32[B, 12] { return flatten(x); }", {x});
+  dl::Tensor r =
+      run("fn f(x: f32[B, 3, 4]) -> f32[B, 12] { return flatten(x); }", {x});
   for (int i = 0; i < 24; ++i)
     EXPECT_EQ(at(r, i), at(x, i));
-  r = run("fn f(x: f32[B, 3, 4]) -> f32[4, B, 3] { return reshape(x, [4, B, 3]); }", {x});
+  r = run(
+      "fn f(x: f32[B, 3, 4]) -> f32[4, B, 3] { return reshape(x, [4, B, 3]); }",
+      {x});
   EXPECT_EQ(r.shape(), (dl::Shape{4, 2, 3}));
   for (int i = 0; i < 24; ++i)
     EXPECT_EQ(at(r, i), at(x, i));
-  r = run("fn f(x: f32[B, 3, 4]) -> f32[4, 3, B] { return permute(x, [2, 1, 0]); }", {x});
+  r = run(
+      "fn f(x: f32[B, 3, 4]) -> f32[4, 3, B] { return permute(x, [2, 1, 0]); }",
+      {x});
   for (int a = 0; a < 2; ++a)
     for (int b = 0; b < 3; ++b)
       for (int c = 0; c < 4; ++c)
         EXPECT_EQ(at(r, (c * 3 + b) * 2 + a), at(x, (a * 3 + b) * 4 + c));
-  r = run("fn f(x: f32[B, 3, 4]) -> f32[B, 4, 3] { return transpose(x, 1, 2); }", {x});
+  r = run(
+      "fn f(x: f32[B, 3, 4]) -> f32[B, 4, 3] { return transpose(x, 1, 2); }",
+      {x});
   for (int a = 0; a < 2; ++a)
     for (int b = 0; b < 3; ++b)
       for (int c = 0; c < 4; ++c)
@@ -566,40 +584,39 @@ TEST(Ops, Conv2dMatchesNaiveLoops) {
     int s, p, d, g;
     bool bias;
   } cases[] = {
-      {2, 3, 7, 5, 4, 3, 1, 1, 1, 1, true},  // 'same' padding, odd sizes
-      {1, 2, 9, 7, 3, 3, 2, 1, 1, 1, true},  // stride 2 with padding
-      {2, 2, 8, 8, 2, 3, 1, 0, 2, 1, false}, // dilation 2, no bias
-      {1, 4, 6, 5, 6, 3, 2, 1, 1, 2, true},  // groups 2
-      {3, 1, 5, 5, 2, 1, 1, 0, 1, 1, true},  // 1x1
+      {2, 3, 7, 5, 4, 3, 1, 1, 1, 1, true},   // 'same' padding, odd sizes
+      {1, 2, 9, 7, 3, 3, 2, 1, 1, 1, true},   // stride 2 with padding
+      {2, 2, 8, 8, 2, 3, 1, 0, 2, 1, false},  // dilation 2, no bias
+      {1, 4, 6, 5, 6, 3, 2, 1, 1, 2, true},   // groups 2
+      {3, 1, 5, 5, 2, 1, 1, 0, 1, 1, true},   // 1x1
       {2, 1, 28, 28, 8, 3, 1, 1, 1, 1, true}, // the seed CNN's first layer
   };
   for (const Case &c : cases) {
-    SCOPED_TRACE(testing::Message() << "N" << c.N << " C" << c.C << " H" << c.H
-                                    << " W" << c.W << " F" << c.F << " K" << c.K
-                                    << " s" << c.s << " p" << c.p << " d" << c.d
-                                    << " g" << c.g);
+    SCOPED_TRACE(testing::Message()
+                 << "N" << c.N << " C" << c.C << " H" << c.H << " W" << c.W
+                 << " F" << c.F << " K" << c.K << " s" << c.s << " p" << c.p
+                 << " d" << c.d << " g" << c.g);
     dl::Tensor x = randn({c.N, c.C, c.H, c.W}, -1, 1, 4);
     dl::Tensor w = randn({c.F, c.C / c.g, c.K, c.K}, -1, 1, 5);
     dl::Tensor b = randn({c.F}, -1, 1, 6);
     std::vector<double> mags;
     dl::Shape outShape;
-    std::vector<double> ref =
-        convRef(x, w, c.bias ? &b : nullptr, c.s, c.p, c.d, c.g, mags, outShape);
+    std::vector<double> ref = convRef(x, w, c.bias ? &b : nullptr, c.s, c.p,
+                                      c.d, c.g, mags, outShape);
     auto dims = [](const dl::Shape &s, bool symbolicBatch) {
       std::string r = "f32[";
       for (size_t i = 0; i < s.size(); ++i)
-        r += (i ? ", " : "") +
-             (i == 0 && symbolicBatch ? std::string("N") : std::to_string(s[i]));
+        r += (i ? ", " : "") + (i == 0 && symbolicBatch ? std::string("N")
+                                                        : std::to_string(s[i]));
       return r + "]";
     };
-    std::string src = "fn f(x: " + dims(x.shape(), true) + ", w: " +
-                      dims(w.shape(), false) +
-                      (c.bias ? ", b: " + dims(b.shape(), false) : "") + ") -> " +
-                      dims(outShape, true) + " { return conv2d(x, w" +
-                      (c.bias ? ", b" : "") + ", stride=" + std::to_string(c.s) +
-                      ", padding=" + std::to_string(c.p) +
-                      ", dilation=" + std::to_string(c.d) +
-                      ", groups=" + std::to_string(c.g) + "); }";
+    std::string src =
+        "fn f(x: " + dims(x.shape(), true) + ", w: " + dims(w.shape(), false) +
+        (c.bias ? ", b: " + dims(b.shape(), false) : "") + ") -> " +
+        dims(outShape, true) + " { return conv2d(x, w" + (c.bias ? ", b" : "") +
+        ", stride=" + std::to_string(c.s) + ", padding=" + std::to_string(c.p) +
+        ", dilation=" + std::to_string(c.d) +
+        ", groups=" + std::to_string(c.g) + "); }";
     std::vector<dl::Tensor> in = {x, w};
     if (c.bias)
       in.push_back(b);
@@ -615,12 +632,14 @@ TEST(Ops, Conv2dMatchesNaiveLoops) {
 TEST(Ops, PoolingMatchesNaiveLoops) {
   struct Case {
     int64_t H, W, k, s, p;
-  } cases[] = {{7, 5, 2, 2, 0}, {8, 8, 2, 2, 0}, {7, 7, 3, 2, 1}, {6, 5, 3, 1, 1}};
+  } cases[] = {
+      {7, 5, 2, 2, 0}, {8, 8, 2, 2, 0}, {7, 7, 3, 2, 1}, {6, 5, 3, 1, 1}};
   for (const Case &c : cases) {
     SCOPED_TRACE(testing::Message() << c.H << "x" << c.W << " k" << c.k << " s"
                                     << c.s << " p" << c.p);
     dl::Tensor x = randn({2, 3, c.H, c.W}, -3, 3, 7);
-    int64_t OH = (c.H + 2 * c.p - c.k) / c.s + 1, OW = (c.W + 2 * c.p - c.k) / c.s + 1;
+    int64_t OH = (c.H + 2 * c.p - c.k) / c.s + 1,
+            OW = (c.W + 2 * c.p - c.k) / c.s + 1;
     std::vector<double> mx, av, mags;
     for (int64_t nc = 0; nc < 6; ++nc)
       for (int64_t oh = 0; oh < OH; ++oh)
@@ -640,16 +659,19 @@ TEST(Ops, PoolingMatchesNaiveLoops) {
           av.push_back(sum / double(c.k * c.k)); // count_include_pad
           mags.push_back(mag / double(c.k * c.k));
         }
-    std::string args = ", " + std::to_string(c.k) + ", stride=" +
-                       std::to_string(c.s) + ", padding=" + std::to_string(c.p);
+    std::string args = ", " + std::to_string(c.k) +
+                       ", stride=" + std::to_string(c.s) +
+                       ", padding=" + std::to_string(c.p);
     std::string sig = "fn f(x: f32[N, 3, " + std::to_string(c.H) + ", " +
                       std::to_string(c.W) + "]) -> f32[N, 3, " +
-                      std::to_string(OH) + ", " + std::to_string(OW) + "] { return ";
+                      std::to_string(OH) + ", " + std::to_string(OW) +
+                      "] { return ";
     expectWithin(run(sig + "max_pool2d(x" + args + "); }", {x}), mx,
                  [](int64_t, double) { return 0.0; });
     expectWithin(run(sig + "avg_pool2d(x" + args + "); }", {x}), av,
                  [&](int64_t i, double r) {
-                   return gamma(c.k * c.k) * mags[i] + 2 * u * std::fabs(r) + 1e-30;
+                   return gamma(c.k * c.k) * mags[i] + 2 * u * std::fabs(r) +
+                          1e-30;
                  });
   }
 }
@@ -670,16 +692,20 @@ void softmaxRef(const std::vector<double> &row, std::vector<double> &p,
 
 TEST(Ops, SoftmaxAndLogSoftmaxAreStable) {
   // Ordinary, huge, tiny and tied logits.
-  std::vector<float> values = {0.5f, -1.0f, 2.0f,   0.0f,  //
-                               1e4f, -1e4f, 3e4f,   0.0f,  //
+  std::vector<float> values = {0.5f,   -1.0f,  2.0f,   0.0f, //
+                               1e4f,   -1e4f,  3e4f,   0.0f, //
                                -1e30f, -1e30f, -1e30f, 1.0f, //
-                               3.0f, 3.0f,  3.0f,   3.0f};
+                               3.0f,   3.0f,   3.0f,   3.0f};
   dl::Tensor x = dl::Tensor::fromF32({4, 4}, values);
-  dl::Tensor p = run("fn f(x: f32[B, 4]) -> f32[B, 4] { return softmax(x); }", {x});
-  dl::Tensor lp = run("fn f(x: f32[B, 4]) -> f32[B, 4] { return log_softmax(x, axis=1); }", {x});
+  dl::Tensor p =
+      run("fn f(x: f32[B, 4]) -> f32[B, 4] { return softmax(x); }", {x});
+  dl::Tensor lp =
+      run("fn f(x: f32[B, 4]) -> f32[B, 4] { return log_softmax(x, axis=1); }",
+          {x});
   std::vector<double> refP, refLogP, zMags;
   for (int i = 0; i < 4; ++i) {
-    std::vector<double> row(values.begin() + 4 * i, values.begin() + 4 * i + 4), rp, rl;
+    std::vector<double> row(values.begin() + 4 * i, values.begin() + 4 * i + 4),
+        rp, rl;
     softmaxRef(row, rp, rl);
     refP.insert(refP.end(), rp.begin(), rp.end());
     refLogP.insert(refLogP.end(), rl.begin(), rl.end());
@@ -693,7 +719,8 @@ TEST(Ops, SoftmaxAndLogSoftmaxAreStable) {
   });
   // softmax over axis 0 of a column-structured input.
   dl::Tensor y = randn({3, 5});
-  dl::Tensor q = run("fn f(x: f32[3, 5]) -> f32[3, 5] { return softmax(x, axis=0); }", {y});
+  dl::Tensor q = run(
+      "fn f(x: f32[3, 5]) -> f32[3, 5] { return softmax(x, axis=0); }", {y});
   for (int j = 0; j < 5; ++j) {
     std::vector<double> col, cp, cl;
     for (int i = 0; i < 3; ++i)
@@ -718,8 +745,9 @@ TEST(Ops, CrossEntropyMatchesTorchDefinition) {
         labels.data<int32_t>()[i] = int32_t(ys[i]);
     }
     std::string t = labelType == dl::DType::I64 ? "i64" : "i32";
-    dl::Tensor r = run("fn f(x: f32[N, 4], y: " + t + "[N]) -> f32 { return "
-                       "cross_entropy(x, y); }",
+    dl::Tensor r = run("fn f(x: f32[N, 4], y: " + t +
+                           "[N]) -> f32 { return "
+                           "cross_entropy(x, y); }",
                        {logits, labels});
     double loss = 0, bound = 0;
     for (int i = 0; i < 5; ++i) {
@@ -729,7 +757,8 @@ TEST(Ops, CrossEntropyMatchesTorchDefinition) {
       softmaxRef(row, p, lp);
       loss -= lp[ys[i]];
       double m = *std::max_element(row.begin(), row.end());
-      bound += 12 * u + 4 * u * (std::fabs(row[ys[i]] - m) + std::fabs(lp[ys[i]]));
+      bound +=
+          12 * u + 4 * u * (std::fabs(row[ys[i]] - m) + std::fabs(lp[ys[i]]));
     }
     loss /= 5;
     bound = bound / 5 + gamma(6) * std::fabs(loss);
@@ -742,12 +771,14 @@ TEST(Ops, OneHotAndMse) {
   int64_t ys[4] = {2, 0, 5, -1}; // 5 and -1 are out of range: all-zero rows
   for (int i = 0; i < 4; ++i)
     y.data<int64_t>()[i] = ys[i];
-  dl::Tensor h = run("fn f(y: i64[N]) -> f32[N, 3] { return one_hot(y, 3); }", {y});
+  dl::Tensor h =
+      run("fn f(y: i64[N]) -> f32[N, 3] { return one_hot(y, 3); }", {y});
   for (int i = 0; i < 4; ++i)
     for (int j = 0; j < 3; ++j)
       EXPECT_EQ(at(h, i * 3 + j), ys[i] == j ? 1.0f : 0.0f) << i << "," << j;
   dl::Tensor a = randn({3, 4}), b = randn({3, 4}, -1, 1, 9);
-  dl::Tensor m = run("fn f(a: f32[3, 4], b: f32[3, 4]) -> f32 { return mse(a, b); }", {a, b});
+  dl::Tensor m = run(
+      "fn f(a: f32[3, 4], b: f32[3, 4]) -> f32 { return mse(a, b); }", {a, b});
   double s = 0;
   for (int i = 0; i < 12; ++i)
     s += (double(at(a, i)) - at(b, i)) * (double(at(a, i)) - at(b, i));

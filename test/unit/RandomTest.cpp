@@ -30,7 +30,7 @@ TEST(Random, StreamsAreIndependentOfOrder) {
 TEST(Random, KnownValuesAreStable) {
   // Pinned so that a change to the generator (which would change every
   // model's initial weights) is a deliberate, visible decision.
-  EXPECT_EQ(streamOf(""), 0xcbf29ce484222325ULL); // FNV-1a offset basis
+  EXPECT_EQ(streamOf(""), 0xcbf29ce484222325ULL);  // FNV-1a offset basis
   EXPECT_EQ(streamOf("a"), 0xaf63dc4c8601ec8cULL); // FNV-1a("a")
   double u = uniform01(0, 0, 0);
   EXPECT_GE(u, 0.0);

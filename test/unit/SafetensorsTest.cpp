@@ -1,7 +1,7 @@
 //===- SafetensorsTest.cpp - checkpoints and hostile headers --------------===//
+#include "dlrt/Safetensors.h"
 #include "TestUtil.h"
 #include "dlrt/FileIO.h"
-#include "dlrt/Safetensors.h"
 
 #include <gtest/gtest.h>
 
@@ -70,28 +70,46 @@ TEST(Safetensors, RejectsHeadersThatLie) {
   expectError(lying, "runs past the end");
   expectError(withHeader("[1, 2]", ""), "not a JSON object");
   expectError(withHeader("{not json", ""), "not a JSON object");
-  expectError(withHeader(R"({"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})", data),
-              "unsupported dtype 'F16'");
-  expectError(withHeader(R"({"w":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", data),
-              "non-integer or negative");
-  expectError(withHeader(R"({"w":{"dtype":"F32","shape":"2","data_offsets":[0,8]}})", data),
-              "non-array 'shape'");
-  expectError(withHeader(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0]}})", data),
-              "two integers");
+  expectError(
+      withHeader(R"({"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}})",
+                 data),
+      "unsupported dtype 'F16'");
+  expectError(
+      withHeader(R"({"w":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})",
+                 data),
+      "non-integer or negative");
+  expectError(
+      withHeader(R"({"w":{"dtype":"F32","shape":"2","data_offsets":[0,8]}})",
+                 data),
+      "non-array 'shape'");
+  expectError(
+      withHeader(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0]}})",
+                 data),
+      "two integers");
   // Offsets past the data section (the classic out-of-bounds read).
-  expectError(withHeader(R"({"w":{"dtype":"F32","shape":[8],"data_offsets":[0,32]}})", data),
-              "outside the 24-byte data section");
-  expectError(withHeader(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[8,4]}})", data),
-              "outside");
+  expectError(
+      withHeader(R"({"w":{"dtype":"F32","shape":[8],"data_offsets":[0,32]}})",
+                 data),
+      "outside the 24-byte data section");
+  expectError(
+      withHeader(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[8,4]}})",
+                 data),
+      "outside");
   // Size that disagrees with dtype x shape.
-  expectError(withHeader(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", data),
-              "holds 8 bytes but f32[3] needs 12");
-  expectError(withHeader(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],)"
-                         R"("data_offsets":[0,8]}})", data),
-              "implausibly large");
-  expectError(withHeader(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},)"
-                         R"("b":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}})", data),
-              "overlap");
+  expectError(
+      withHeader(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})",
+                 data),
+      "holds 8 bytes but f32[3] needs 12");
+  expectError(
+      withHeader(R"({"w":{"dtype":"F32","shape":[4294967296,4294967296],)"
+                 R"("data_offsets":[0,8]}})",
+                 data),
+      "implausibly large");
+  expectError(
+      withHeader(R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},)"
+                 R"("b":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}})",
+                 data),
+      "overlap");
 }
 
 TEST(Safetensors, FailedSaveKeepsThePreviousFile) {
@@ -115,7 +133,8 @@ TEST(Safetensors, FailedSaveKeepsThePreviousFile) {
   ASSERT_EQ(mkdir((blocked + "/inner").c_str(), 0755), 0);
   s = writeSafetensors(blocked, map);
   EXPECT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("cannot replace"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("cannot replace"), std::string::npos)
+      << s.message();
   Expected<std::string> leftover =
       readFile(blocked + ".tmp." + std::to_string(getpid()));
   EXPECT_FALSE(leftover.ok()) << "temporary file left behind";

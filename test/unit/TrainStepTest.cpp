@@ -88,13 +88,15 @@ void checkAgainstReference(dl::OptimizerConfig config, int steps) {
           g += config.weightDecay * w;
         m1[k][i] = config.beta1 * m1[k][i] + (1 - config.beta1) * g;
         m2[k][i] = config.beta2 * m2[k][i] + (1 - config.beta2) * g * g;
-        double bc1 = 1 - std::pow(config.beta1, s), bc2 = 1 - std::pow(config.beta2, s);
+        double bc1 = 1 - std::pow(config.beta1, s),
+               bc2 = 1 - std::pow(config.beta2, s);
         double denom = std::sqrt(m2[k][i]) / std::sqrt(bc2) + config.eps;
         w -= config.lr / bc1 * m1[k][i] / denom;
       }
       const dl::Tensor &got = *m.parameter(names[k]);
       for (size_t i = 0; i < p[k].size(); ++i)
-        EXPECT_NEAR(got.data<double>()[i], p[k][i], 1e-12 * std::max(1.0, std::fabs(p[k][i])))
+        EXPECT_NEAR(got.data<double>()[i], p[k][i],
+                    1e-12 * std::max(1.0, std::fabs(p[k][i])))
             << names[k] << "[" << i << "] after step " << s;
     }
   }

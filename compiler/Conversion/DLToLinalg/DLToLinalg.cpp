@@ -48,8 +48,8 @@ struct BroadcastBinaryLowering : OpConversionPattern<DLOp> {
     Value init = tensor::EmptyOp::create(rewriter, loc, resultType.getShape(),
                                          resultType.getElementType(), sizes);
     int64_t rank = resultType.getRank();
-    SmallVector<AffineMap> maps = {
-        a.map, b.map, rewriter.getMultiDimIdentityMap(rank)};
+    SmallVector<AffineMap> maps = {a.map, b.map,
+                                   rewriter.getMultiDimIdentityMap(rank)};
     SmallVector<utils::IteratorType> iterators(rank,
                                                utils::IteratorType::parallel);
     auto generic = linalg::GenericOp::create(
@@ -119,9 +119,10 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
       MLIRContext *ctx = rewriter.getContext();
       auto dim = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
       // (m, n, k): x[m, k] * W[n, k] -> y[m, n]
-      SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {dim(0), dim(2)}, ctx),
-                                     AffineMap::get(3, 0, {dim(1), dim(2)}, ctx),
-                                     AffineMap::get(3, 0, {dim(0), dim(1)}, ctx)};
+      SmallVector<AffineMap> maps = {
+          AffineMap::get(3, 0, {dim(0), dim(2)}, ctx),
+          AffineMap::get(3, 0, {dim(1), dim(2)}, ctx),
+          AffineMap::get(3, 0, {dim(0), dim(1)}, ctx)};
       // A named matmul with explicit maps (not a generic), so elementwise
       // fusion keeps the bias/activation as an epilogue instead of
       // recomputing it inside the contraction.
@@ -139,10 +140,10 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
                                          ValueRange{lhs, rhs}, ValueRange{init})
                     ->getResult(0);
     } else if (rank == 3 && rr == 3) {
-      product = linalg::BatchMatmulOp::create(rewriter, loc, TypeRange{type},
-                                              ValueRange{lhs, rhs},
-                                              ValueRange{init})
-                    ->getResult(0);
+      product =
+          linalg::BatchMatmulOp::create(rewriter, loc, TypeRange{type},
+                                        ValueRange{lhs, rhs}, ValueRange{init})
+              ->getResult(0);
     } else {
       // Iteration space (batch..., m, n, k).
       MLIRContext *ctx = rewriter.getContext();
@@ -163,22 +164,22 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
                                      AffineMap::get(n, 0, c, ctx)};
       SmallVector<utils::IteratorType> it(n, utils::IteratorType::parallel);
       it.back() = utils::IteratorType::reduction;
-      product = linalg::GenericOp::create(
-                    rewriter, loc, TypeRange{type}, ValueRange{lhs, rhs},
-                    ValueRange{init}, maps, it,
-                    [](OpBuilder &nb, Location l, ValueRange args) {
-                      bool isFloat = isa<FloatType>(args[0].getType());
-                      Value p = isFloat ? Value(arith::MulFOp::create(
-                                              nb, l, args[0], args[1]))
-                                        : Value(arith::MulIOp::create(
-                                              nb, l, args[0], args[1]));
-                      Value sum = isFloat ? Value(arith::AddFOp::create(
-                                                nb, l, args[2], p))
-                                          : Value(arith::AddIOp::create(
-                                                nb, l, args[2], p));
-                      linalg::YieldOp::create(nb, l, sum);
-                    })
-                    .getResult(0);
+      product =
+          linalg::GenericOp::create(
+              rewriter, loc, TypeRange{type}, ValueRange{lhs, rhs},
+              ValueRange{init}, maps, it,
+              [](OpBuilder &nb, Location l, ValueRange args) {
+                bool isFloat = isa<FloatType>(args[0].getType());
+                Value p =
+                    isFloat
+                        ? Value(arith::MulFOp::create(nb, l, args[0], args[1]))
+                        : Value(arith::MulIOp::create(nb, l, args[0], args[1]));
+                Value sum =
+                    isFloat ? Value(arith::AddFOp::create(nb, l, args[2], p))
+                            : Value(arith::AddIOp::create(nb, l, args[2], p));
+                linalg::YieldOp::create(nb, l, sum);
+              })
+              .getResult(0);
     }
     rewriter.replaceOp(op, product);
     return success();
@@ -187,8 +188,7 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
 
 /// Lowers a unary elementwise op to a linalg.generic whose body `BodyFn`
 /// builds from the scalar input.
-template <typename DLOp>
-struct UnaryLowering : OpConversionPattern<DLOp> {
+template <typename DLOp> struct UnaryLowering : OpConversionPattern<DLOp> {
   using OpConversionPattern<DLOp>::OpConversionPattern;
   using OpAdaptor = typename DLOp::Adaptor;
   using BodyFn = Value (*)(OpBuilder &, Location, Value);
@@ -255,7 +255,8 @@ Value sigmoidBody(OpBuilder &b, Location loc, Value x) {
   // result is exactly 0; for very positive x it is 1. No NaN either way.
   Value one = scalarConstant(b, loc, x.getType(), 1);
   Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
-  return arith::DivFOp::create(b, loc, one, arith::AddFOp::create(b, loc, one, e));
+  return arith::DivFOp::create(b, loc, one,
+                               arith::AddFOp::create(b, loc, one, e));
 }
 Value erfBody(OpBuilder &b, Location loc, Value x) {
   return math::ErfOp::create(b, loc, x);
@@ -266,9 +267,11 @@ Value geluBody(OpBuilder &b, Location loc, Value x) {
   Value half = scalarConstant(b, loc, x.getType(), 0.5);
   Value one = scalarConstant(b, loc, x.getType(), 1);
   Value invSqrt2 = scalarConstant(b, loc, x.getType(), 0.70710678118654752440);
-  Value erf = math::ErfOp::create(b, loc, arith::MulFOp::create(b, loc, x, invSqrt2));
+  Value erf =
+      math::ErfOp::create(b, loc, arith::MulFOp::create(b, loc, x, invSqrt2));
   Value halfX = arith::MulFOp::create(b, loc, x, half);
-  return arith::MulFOp::create(b, loc, halfX, arith::AddFOp::create(b, loc, one, erf));
+  return arith::MulFOp::create(b, loc, halfX,
+                               arith::AddFOp::create(b, loc, one, erf));
 }
 
 Value negBody(OpBuilder &b, Location loc, Value x) {

@@ -127,10 +127,11 @@ struct ConvertLowering : OpConversionPattern<ConvertOp> {
                   ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(op.getType());
     Type to = type.getElementType();
-    Value r = broadcastGeneric(rewriter, op.getLoc(), type, {adaptor.getInput()},
-                               [to](OpBuilder &b, Location l, ValueRange args) {
-                                 return convertScalar(b, l, args[0], to);
-                               });
+    Value r =
+        broadcastGeneric(rewriter, op.getLoc(), type, {adaptor.getInput()},
+                         [to](OpBuilder &b, Location l, ValueRange args) {
+                           return convertScalar(b, l, args[0], to);
+                         });
     rewriter.replaceOp(op, r);
     return success();
   }
@@ -162,20 +163,23 @@ struct ArgMaxLowering : OpConversionPattern<ArgMaxOp> {
     if (auto f = dyn_cast<FloatType>(elem))
       lowest = arith::ConstantOp::create(
           rewriter, loc,
-          rewriter.getFloatAttr(f, APFloat::getInf(f.getFloatSemantics(), true)));
+          rewriter.getFloatAttr(f,
+                                APFloat::getInf(f.getFloatSemantics(), true)));
     else
       lowest = arith::ConstantOp::create(
           rewriter, loc,
           rewriter.getIntegerAttr(
               elem, APInt::getSignedMinValue(elem.getIntOrFloatBitWidth())));
     auto valueType = RankedTensorType::get(outType.getShape(), elem);
-    Value values = linalg::FillOp::create(rewriter, loc, lowest,
-                                          emptyTensor(rewriter, loc, valueType, dyn))
-                       .getResult(0);
+    Value values =
+        linalg::FillOp::create(rewriter, loc, lowest,
+                               emptyTensor(rewriter, loc, valueType, dyn))
+            .getResult(0);
     Value zero = scalarConstant(rewriter, loc, rewriter.getI64Type(), 0);
-    Value indices = linalg::FillOp::create(rewriter, loc, zero,
-                                           emptyTensor(rewriter, loc, outType, dyn))
-                        .getResult(0);
+    Value indices =
+        linalg::FillOp::create(rewriter, loc, zero,
+                               emptyTensor(rewriter, loc, outType, dyn))
+            .getResult(0);
     AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
     SmallVector<utils::IteratorType> it(rank, utils::IteratorType::parallel);
     it[axis] = utils::IteratorType::reduction;
@@ -195,12 +199,13 @@ struct ArgMaxLowering : OpConversionPattern<ArgMaxOp> {
                 arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, v, best);
             Value vNan =
                 arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO, v, v);
-            Value bestNum =
-                arith::CmpFOp::create(b, l, arith::CmpFPredicate::ORD, best, best);
+            Value bestNum = arith::CmpFOp::create(
+                b, l, arith::CmpFPredicate::ORD, best, best);
             take = arith::OrIOp::create(
                 b, l, greater, arith::AndIOp::create(b, l, vNan, bestNum));
           } else {
-            take = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, v, best);
+            take =
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, v, best);
           }
           linalg::YieldOp::create(
               b, l,
@@ -215,6 +220,7 @@ struct ArgMaxLowering : OpConversionPattern<ArgMaxOp> {
 } // namespace
 
 void dl::populateLogicLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<CompareLowering, SelectLowering, ConvertLowering,
-               ArgMaxLowering>(patterns.getContext());
+  patterns
+      .add<CompareLowering, SelectLowering, ConvertLowering, ArgMaxLowering>(
+          patterns.getContext());
 }

@@ -13,8 +13,7 @@ Value dl::emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
                                  dynSizes);
 }
 
-OpFoldResult dl::dimSize(OpBuilder &b, Location loc, Value value,
-                         int64_t dim) {
+OpFoldResult dl::dimSize(OpBuilder &b, Location loc, Value value, int64_t dim) {
   auto type = cast<RankedTensorType>(value.getType());
   if (!type.isDynamicDim(dim))
     return b.getIndexAttr(type.getDimSize(dim));
@@ -66,8 +65,9 @@ Value dl::insertUnitDims(OpBuilder &b, Location loc, Value value,
 
 /// Drops the operand dimensions that stretch (static 1 against a result size
 /// that is not 1) and returns the value with its projected-permutation map.
-dl::BroadcastOperand dl::prepareOperand(OpBuilder &b, Location loc, Value operand,
-                                RankedTensorType resultType) {
+dl::BroadcastOperand dl::prepareOperand(OpBuilder &b, Location loc,
+                                        Value operand,
+                                        RankedTensorType resultType) {
   auto type = cast<RankedTensorType>(operand.getType());
   int64_t rank = resultType.getRank();
   int64_t offset = rank - type.getRank();
@@ -104,8 +104,8 @@ dl::BroadcastOperand dl::prepareOperand(OpBuilder &b, Location loc, Value operan
 /// The sizes of `resultType`'s dynamic dimensions, read from whichever operand
 /// carries a dynamic size at the same aligned position.
 SmallVector<Value> dl::dynamicResultSizes(OpBuilder &b, Location loc,
-                                      RankedTensorType resultType,
-                                      ValueRange operands) {
+                                          RankedTensorType resultType,
+                                          ValueRange operands) {
   SmallVector<Value> sizes;
   int64_t rank = resultType.getRank();
   for (int64_t d = 0; d < rank; ++d) {
@@ -122,4 +122,3 @@ SmallVector<Value> dl::dynamicResultSizes(OpBuilder &b, Location loc,
   }
   return sizes;
 }
-

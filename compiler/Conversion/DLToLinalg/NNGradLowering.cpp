@@ -33,8 +33,8 @@ Value pad(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> p, Value v) {
   shape[3] += 2 * p[1];
   SmallVector<OpFoldResult> low = {b.getIndexAttr(0), b.getIndexAttr(0),
                                    b.getIndexAttr(p[0]), b.getIndexAttr(p[1])};
-  return tensor::PadOp::create(b, loc, RankedTensorType::get(shape, t.getElementType()),
-                               x, low, low, v);
+  return tensor::PadOp::create(
+      b, loc, RankedTensorType::get(shape, t.getElementType()), x, low, low, v);
 }
 
 /// A zero-filled [N, C, H + 2ph, W + 2pw] buffer for a scattered adjoint.
@@ -58,13 +58,14 @@ Value unpad(OpBuilder &b, Location loc, Value padded, RankedTensorType type,
   if (p[0] == 0 && p[1] == 0)
     return padded;
   SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0),
-                                       b.getIndexAttr(p[0]), b.getIndexAttr(p[1])};
-  SmallVector<OpFoldResult> sizes = {dimSize(b, loc, padded, 0),
-                                     b.getIndexAttr(type.getDimSize(1)),
-                                     b.getIndexAttr(type.getDimSize(2)),
-                                     b.getIndexAttr(type.getDimSize(3))};
+                                       b.getIndexAttr(p[0]),
+                                       b.getIndexAttr(p[1])};
+  SmallVector<OpFoldResult> sizes = {
+      dimSize(b, loc, padded, 0), b.getIndexAttr(type.getDimSize(1)),
+      b.getIndexAttr(type.getDimSize(2)), b.getIndexAttr(type.getDimSize(3))};
   SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
-  return tensor::ExtractSliceOp::create(b, loc, type, padded, offsets, sizes, strides);
+  return tensor::ExtractSliceOp::create(b, loc, type, padded, offsets, sizes,
+                                        strides);
 }
 
 Value mulAdd(OpBuilder &b, Location l, Value acc, Value x, Value y) {
@@ -87,26 +88,30 @@ struct ConvFilterGradLowering : OpConversionPattern<Conv2dFilterGradOp> {
     MLIRContext *ctx = rewriter.getContext();
     auto dim = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
     // (f, c, kh, kw, n, oh, ow)
-    AffineMap xMap = AffineMap::get(
-        7, 0,
-        {dim(4), dim(0).floorDiv(fg) * cg + dim(1), dim(5) * s[0] + dim(2) * d[0],
-         dim(6) * s[1] + dim(3) * d[1]},
-        ctx);
-    AffineMap gMap = AffineMap::get(7, 0, {dim(4), dim(0), dim(5), dim(6)}, ctx);
-    AffineMap wMap = AffineMap::get(7, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx);
+    AffineMap xMap = AffineMap::get(7, 0,
+                                    {dim(4), dim(0).floorDiv(fg) * cg + dim(1),
+                                     dim(5) * s[0] + dim(2) * d[0],
+                                     dim(6) * s[1] + dim(3) * d[1]},
+                                    ctx);
+    AffineMap gMap =
+        AffineMap::get(7, 0, {dim(4), dim(0), dim(5), dim(6)}, ctx);
+    AffineMap wMap =
+        AffineMap::get(7, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx);
     Value init = linalg::FillOp::create(rewriter, loc,
                                         scalarConstant(rewriter, loc, elem, 0),
                                         emptyTensor(rewriter, loc, type, {}))
                      .getResult(0);
-    SmallVector<IteratorType> it = {IteratorType::parallel, IteratorType::parallel,
-                                    IteratorType::parallel, IteratorType::parallel,
-                                    IteratorType::reduction, IteratorType::reduction,
-                                    IteratorType::reduction};
+    SmallVector<IteratorType> it = {
+        IteratorType::parallel,  IteratorType::parallel,
+        IteratorType::parallel,  IteratorType::parallel,
+        IteratorType::reduction, IteratorType::reduction,
+        IteratorType::reduction};
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{type}, ValueRange{x, adaptor.getGrad()},
         ValueRange{init}, SmallVector<AffineMap>{xMap, gMap, wMap}, it,
         [](OpBuilder &b, Location l, ValueRange args) {
-          linalg::YieldOp::create(b, l, mulAdd(b, l, args[2], args[0], args[1]));
+          linalg::YieldOp::create(b, l,
+                                  mulAdd(b, l, args[2], args[0], args[1]));
         });
     rewriter.replaceOp(op, generic.getResults());
     return success();
@@ -123,27 +128,32 @@ struct ConvInputGradLowering : OpConversionPattern<Conv2dInputGradOp> {
     Value g = adaptor.getGrad(), w = adaptor.getFilter();
     auto wType = cast<RankedTensorType>(w.getType());
     int64_t cg = wType.getDimSize(1), fg = wType.getDimSize(0) / op.getGroups();
-    ArrayRef<int64_t> s = op.getStride(), d = op.getDilation(), p = op.getPadding();
+    ArrayRef<int64_t> s = op.getStride(), d = op.getDilation(),
+                      p = op.getPadding();
     MLIRContext *ctx = rewriter.getContext();
     auto dim = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
     // (n, f, oh, ow, c, kh, kw)
-    AffineMap gMap = AffineMap::get(7, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx);
-    AffineMap wMap = AffineMap::get(7, 0, {dim(1), dim(4), dim(5), dim(6)}, ctx);
+    AffineMap gMap =
+        AffineMap::get(7, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx);
+    AffineMap wMap =
+        AffineMap::get(7, 0, {dim(1), dim(4), dim(5), dim(6)}, ctx);
     AffineMap outMap = AffineMap::get(
         7, 0,
-        {dim(0), dim(1).floorDiv(fg) * cg + dim(4), dim(2) * s[0] + dim(5) * d[0],
-         dim(3) * s[1] + dim(6) * d[1]},
+        {dim(0), dim(1).floorDiv(fg) * cg + dim(4),
+         dim(2) * s[0] + dim(5) * d[0], dim(3) * s[1] + dim(6) * d[1]},
         ctx);
     Value init = paddedZeros(rewriter, loc, type, p, g);
-    SmallVector<IteratorType> it = {IteratorType::parallel, IteratorType::reduction,
-                                    IteratorType::reduction, IteratorType::reduction,
-                                    IteratorType::parallel, IteratorType::reduction,
-                                    IteratorType::reduction};
+    SmallVector<IteratorType> it = {
+        IteratorType::parallel,  IteratorType::reduction,
+        IteratorType::reduction, IteratorType::reduction,
+        IteratorType::parallel,  IteratorType::reduction,
+        IteratorType::reduction};
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{init.getType()}, ValueRange{g, w},
         ValueRange{init}, SmallVector<AffineMap>{gMap, wMap, outMap}, it,
         [](OpBuilder &b, Location l, ValueRange args) {
-          linalg::YieldOp::create(b, l, mulAdd(b, l, args[2], args[0], args[1]));
+          linalg::YieldOp::create(b, l,
+                                  mulAdd(b, l, args[2], args[0], args[1]));
         });
     rewriter.replaceOp(op, unpad(rewriter, loc, generic.getResult(0), type, p));
     return success();
@@ -160,52 +170,64 @@ struct Pool2dGradLowering : OpConversionPattern<Pool2dGradOp> {
     auto elem = cast<FloatType>(type.getElementType());
     Value x = adaptor.getInput(), g = adaptor.getGrad();
     auto gType = cast<RankedTensorType>(g.getType());
-    ArrayRef<int64_t> k = op.getKernel(), s = op.getStride(), p = op.getPadding();
+    ArrayRef<int64_t> k = op.getKernel(), s = op.getStride(),
+                      p = op.getPadding();
     MLIRContext *ctx = rewriter.getContext();
     auto dim = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
     // (n, c, oh, ow, kh, kw)
     AffineMap windowPos = AffineMap::get(
-        6, 0, {dim(0), dim(1), dim(2) * s[0] + dim(4), dim(3) * s[1] + dim(5)}, ctx);
-    AffineMap outPos = AffineMap::get(6, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx);
+        6, 0, {dim(0), dim(1), dim(2) * s[0] + dim(4), dim(3) * s[1] + dim(5)},
+        ctx);
+    AffineMap outPos =
+        AffineMap::get(6, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx);
     AffineMap kernel = AffineMap::get(6, 0, {dim(4), dim(5)}, ctx);
     Value window = tensor::EmptyOp::create(rewriter, loc, k, elem);
     SmallVector<IteratorType> scatterIt = {
-        IteratorType::parallel,  IteratorType::parallel,  IteratorType::reduction,
-        IteratorType::reduction, IteratorType::reduction, IteratorType::reduction};
+        IteratorType::parallel,  IteratorType::parallel,
+        IteratorType::reduction, IteratorType::reduction,
+        IteratorType::reduction, IteratorType::reduction};
     Value init = paddedZeros(rewriter, loc, type, p, x);
     Value scattered;
     if (op.getKind() == "avg") {
-      Value inv = scalarConstant(rewriter, loc, elem, 1.0 / double(k[0] * k[1]));
-      scattered = linalg::GenericOp::create(
-                      rewriter, loc, TypeRange{init.getType()}, ValueRange{g, window},
-                      ValueRange{init}, SmallVector<AffineMap>{outPos, kernel, windowPos},
-                      scatterIt,
-                      [inv](OpBuilder &b, Location l, ValueRange args) {
-                        linalg::YieldOp::create(b, l, mulAdd(b, l, args[2], args[0], inv));
-                      })
-                      .getResult(0);
+      Value inv =
+          scalarConstant(rewriter, loc, elem, 1.0 / double(k[0] * k[1]));
+      scattered =
+          linalg::GenericOp::create(
+              rewriter, loc, TypeRange{init.getType()}, ValueRange{g, window},
+              ValueRange{init},
+              SmallVector<AffineMap>{outPos, kernel, windowPos}, scatterIt,
+              [inv](OpBuilder &b, Location l, ValueRange args) {
+                linalg::YieldOp::create(b, l,
+                                        mulAdd(b, l, args[2], args[0], inv));
+              })
+              .getResult(0);
     } else {
       // First pass: the flat index (kh * KW + kw) of each window's first
       // maximum; second pass: scatter the gradient there.
       Value lowest = arith::ConstantOp::create(
           rewriter, loc,
-          rewriter.getFloatAttr(elem, APFloat::getInf(elem.getFloatSemantics(), true)));
+          rewriter.getFloatAttr(
+              elem, APFloat::getInf(elem.getFloatSemantics(), true)));
       Value xp = pad(rewriter, loc, x, p, lowest);
       SmallVector<Value> dyn;
       if (gType.isDynamicDim(0))
         dyn.push_back(tensor::DimOp::create(rewriter, loc, g, 0));
-      Value best = linalg::FillOp::create(rewriter, loc, lowest,
-                                          emptyTensor(rewriter, loc, gType, dyn))
-                       .getResult(0);
-      auto idxType = RankedTensorType::get(gType.getShape(), rewriter.getI64Type());
+      Value best =
+          linalg::FillOp::create(rewriter, loc, lowest,
+                                 emptyTensor(rewriter, loc, gType, dyn))
+              .getResult(0);
+      auto idxType =
+          RankedTensorType::get(gType.getShape(), rewriter.getI64Type());
       Value idx = linalg::FillOp::create(
-                      rewriter, loc, scalarConstant(rewriter, loc, rewriter.getI64Type(), 0),
+                      rewriter, loc,
+                      scalarConstant(rewriter, loc, rewriter.getI64Type(), 0),
                       emptyTensor(rewriter, loc, idxType, dyn))
                       .getResult(0);
       int64_t kw = k[1];
       SmallVector<IteratorType> reduceIt = {
-          IteratorType::parallel,  IteratorType::parallel,  IteratorType::parallel,
-          IteratorType::parallel,  IteratorType::reduction, IteratorType::reduction};
+          IteratorType::parallel,  IteratorType::parallel,
+          IteratorType::parallel,  IteratorType::parallel,
+          IteratorType::reduction, IteratorType::reduction};
       auto argmax = linalg::GenericOp::create(
           rewriter, loc, TypeRange{gType, idxType}, ValueRange{xp, window},
           ValueRange{best, idx},
@@ -217,34 +239,44 @@ struct Pool2dGradLowering : OpConversionPattern<Pool2dGradOp> {
                 arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, 4),
                                       arith::ConstantIndexOp::create(b, l, kw)),
                 linalg::IndexOp::create(b, l, 5));
-            Value flat64 = arith::IndexCastOp::create(b, l, b.getI64Type(), flat);
+            Value flat64 =
+                arith::IndexCastOp::create(b, l, b.getI64Type(), flat);
             Value take = arith::OrIOp::create(
-                b, l, arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, v, cur),
+                b, l,
+                arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, v, cur),
                 arith::AndIOp::create(
-                    b, l, arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO, v, v),
-                    arith::CmpFOp::create(b, l, arith::CmpFPredicate::ORD, cur, cur)));
+                    b, l,
+                    arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO, v,
+                                          v),
+                    arith::CmpFOp::create(b, l, arith::CmpFPredicate::ORD, cur,
+                                          cur)));
             linalg::YieldOp::create(
                 b, l,
-                ValueRange{arith::SelectOp::create(b, l, take, v, cur),
-                           arith::SelectOp::create(b, l, take, flat64, curIdx)});
+                ValueRange{
+                    arith::SelectOp::create(b, l, take, v, cur),
+                    arith::SelectOp::create(b, l, take, flat64, curIdx)});
           });
       scattered =
           linalg::GenericOp::create(
               rewriter, loc, TypeRange{init.getType()},
               ValueRange{g, argmax.getResult(1), window}, ValueRange{init},
-              SmallVector<AffineMap>{outPos, outPos, kernel, windowPos}, scatterIt,
+              SmallVector<AffineMap>{outPos, outPos, kernel, windowPos},
+              scatterIt,
               [&](OpBuilder &b, Location l, ValueRange args) {
                 Value flat = arith::AddIOp::create(
                     b, l,
-                    arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, 4),
-                                          arith::ConstantIndexOp::create(b, l, kw)),
+                    arith::MulIOp::create(
+                        b, l, linalg::IndexOp::create(b, l, 4),
+                        arith::ConstantIndexOp::create(b, l, kw)),
                     linalg::IndexOp::create(b, l, 5));
-                Value flat64 = arith::IndexCastOp::create(b, l, b.getI64Type(), flat);
-                Value hit = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq,
-                                                  flat64, args[1]);
+                Value flat64 =
+                    arith::IndexCastOp::create(b, l, b.getI64Type(), flat);
+                Value hit = arith::CmpIOp::create(
+                    b, l, arith::CmpIPredicate::eq, flat64, args[1]);
                 Value sum = arith::AddFOp::create(b, l, args[3], args[0]);
                 linalg::YieldOp::create(
-                    b, l, Value(arith::SelectOp::create(b, l, hit, sum, args[3])));
+                    b, l,
+                    Value(arith::SelectOp::create(b, l, hit, sum, args[3])));
               })
               .getResult(0);
     }
@@ -256,6 +288,7 @@ struct Pool2dGradLowering : OpConversionPattern<Pool2dGradOp> {
 } // namespace
 
 void dl::populateNNGradLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<ConvFilterGradLowering, ConvInputGradLowering, Pool2dGradLowering>(
-      patterns.getContext());
+  patterns
+      .add<ConvFilterGradLowering, ConvInputGradLowering, Pool2dGradLowering>(
+          patterns.getContext());
 }

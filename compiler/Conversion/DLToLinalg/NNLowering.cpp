@@ -34,9 +34,9 @@ Value padSpatial(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> pad,
   SmallVector<OpFoldResult> low = {b.getIndexAttr(0), b.getIndexAttr(0),
                                    b.getIndexAttr(pad[0]),
                                    b.getIndexAttr(pad[1])};
-  return tensor::PadOp::create(b, loc,
-                               RankedTensorType::get(shape, type.getElementType()),
-                               x, low, low, padValue);
+  return tensor::PadOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), x, low, low,
+      padValue);
 }
 
 /// The output tensor of a conv: the bias broadcast over [N, F, OH, OW], or 0.
@@ -124,8 +124,7 @@ struct Conv2dLowering : OpConversionPattern<Conv2dOp> {
   }
 };
 
-template <typename OpT>
-struct Pool2dLowering : OpConversionPattern<OpT> {
+template <typename OpT> struct Pool2dLowering : OpConversionPattern<OpT> {
   using OpConversionPattern<OpT>::OpConversionPattern;
   using OpAdaptor = typename OpT::Adaptor;
   static constexpr bool isMax = std::is_same_v<OpT, MaxPool2dOp>;
@@ -148,9 +147,10 @@ struct Pool2dLowering : OpConversionPattern<OpT> {
     SmallVector<Value> dyn;
     if (outType.isDynamicDim(0))
       dyn.push_back(batch);
-    Value init = linalg::FillOp::create(rewriter, loc, start,
-                                        emptyTensor(rewriter, loc, outType, dyn))
-                     .getResult(0);
+    Value init =
+        linalg::FillOp::create(rewriter, loc, start,
+                               emptyTensor(rewriter, loc, outType, dyn))
+            .getResult(0);
     ArrayRef<int64_t> k = op.getKernel();
     Value window = tensor::EmptyOp::create(rewriter, loc, k, elem);
     auto strides = rewriter.getI64VectorAttr(op.getStride());
@@ -170,15 +170,16 @@ struct Pool2dLowering : OpConversionPattern<OpT> {
       Value count = scalarConstant(rewriter, loc, elem, double(k[0] * k[1]));
       AffineMap id = rewriter.getMultiDimIdentityMap(4);
       SmallVector<utils::IteratorType> it(4, utils::IteratorType::parallel);
-      pooled = linalg::GenericOp::create(
-                   rewriter, loc, TypeRange{outType}, ValueRange{pooled},
-                   ValueRange{emptyTensor(rewriter, loc, outType, dyn)},
-                   SmallVector<AffineMap>{id, id}, it,
-                   [count](OpBuilder &b, Location l, ValueRange args) {
-                     linalg::YieldOp::create(
-                         b, l, Value(arith::DivFOp::create(b, l, args[0], count)));
-                   })
-                   .getResult(0);
+      pooled =
+          linalg::GenericOp::create(
+              rewriter, loc, TypeRange{outType}, ValueRange{pooled},
+              ValueRange{emptyTensor(rewriter, loc, outType, dyn)},
+              SmallVector<AffineMap>{id, id}, it,
+              [count](OpBuilder &b, Location l, ValueRange args) {
+                linalg::YieldOp::create(
+                    b, l, Value(arith::DivFOp::create(b, l, args[0], count)));
+              })
+              .getResult(0);
     }
     rewriter.replaceOp(op, pooled);
     return success();
@@ -212,7 +213,8 @@ struct OneHotLowering : OpConversionPattern<OneHotOp> {
         SmallVector<AffineMap>{labelMap, rewriter.getMultiDimIdentityMap(rank)},
         it, [&](OpBuilder &b, Location l, ValueRange args) {
           Value cls = linalg::IndexOp::create(b, l, rank - 1);
-          Value clsInt = arith::IndexCastOp::create(b, l, args[0].getType(), cls);
+          Value clsInt =
+              arith::IndexCastOp::create(b, l, args[0].getType(), cls);
           Value hit = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq,
                                             args[0], clsInt);
           Value one = scalarConstant(b, l, elem, 1);
@@ -240,9 +242,10 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
     SmallVector<Value> dyn;
     for (int64_t d = 0; d < rank; ++d)
       if (outType.isDynamicDim(d))
-        dyn.push_back(d == rank - 1
-                          ? Value(tensor::DimOp::create(rewriter, loc, table, 1))
-                          : Value(tensor::DimOp::create(rewriter, loc, ids, d)));
+        dyn.push_back(
+            d == rank - 1
+                ? Value(tensor::DimOp::create(rewriter, loc, table, 1))
+                : Value(tensor::DimOp::create(rewriter, loc, ids, d)));
     Value init = emptyTensor(rewriter, loc, outType, dyn);
     Value rows = tensor::DimOp::create(rewriter, loc, table, 0);
     MLIRContext *ctx = rewriter.getContext();
@@ -256,7 +259,8 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
         SmallVector<AffineMap>{AffineMap::get(rank, 0, idExprs, ctx),
                                rewriter.getMultiDimIdentityMap(rank)},
         it, [&](OpBuilder &b, Location l, ValueRange args) {
-          Value id = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+          Value id =
+              arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
           Value zero = arith::ConstantIndexOp::create(b, l, 0);
           Value last = arith::SubIOp::create(
               b, l, rows, arith::ConstantIndexOp::create(b, l, 1));
@@ -267,9 +271,11 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
           Value safe = arith::MinSIOp::create(
               b, l, arith::MaxSIOp::create(b, l, id, zero), last);
           Value col = linalg::IndexOp::create(b, l, rank - 1);
-          Value v = tensor::ExtractOp::create(b, l, table, ValueRange{safe, col});
+          Value v =
+              tensor::ExtractOp::create(b, l, table, ValueRange{safe, col});
           Value nan = arith::ConstantOp::create(
-              b, l, b.getFloatAttr(elem, APFloat::getNaN(elem.getFloatSemantics())));
+              b, l,
+              b.getFloatAttr(elem, APFloat::getNaN(elem.getFloatSemantics())));
           linalg::YieldOp::create(
               b, l, Value(arith::SelectOp::create(b, l, inRange, v, nan)));
         });

@@ -52,8 +52,7 @@ Value combine(OpBuilder &b, Location loc, Value x, Value acc, Combiner c) {
   return {};
 }
 
-template <typename OpT>
-struct ReduceLowering : OpConversionPattern<OpT> {
+template <typename OpT> struct ReduceLowering : OpConversionPattern<OpT> {
   using OpConversionPattern<OpT>::OpConversionPattern;
   using OpAdaptor = typename OpT::Adaptor;
 
@@ -81,7 +80,8 @@ struct ReduceLowering : OpConversionPattern<OpT> {
     auto reducedType = RankedTensorType::get(shape, elem);
     Value init = emptyTensor(rewriter, loc, reducedType, dynSizes);
     Value start = identity(rewriter, loc, elem, combiner);
-    Value filled = linalg::FillOp::create(rewriter, loc, start, init).getResult(0);
+    Value filled =
+        linalg::FillOp::create(rewriter, loc, start, init).getResult(0);
     Combiner c = combiner;
     auto reduce = linalg::ReduceOp::create(
         rewriter, loc, ValueRange{input}, ValueRange{filled}, axes,
@@ -103,16 +103,16 @@ struct ReduceLowering : OpConversionPattern<OpT> {
       AffineMap id = rewriter.getMultiDimIdentityMap(reducedType.getRank());
       SmallVector<utils::IteratorType> iterators(reducedType.getRank(),
                                                  utils::IteratorType::parallel);
-      result = linalg::GenericOp::create(
-                   rewriter, loc, TypeRange{reducedType}, ValueRange{result},
-                   ValueRange{emptyTensor(rewriter, loc, reducedType, dynSizes)},
-                   SmallVector<AffineMap>{id, id}, iterators,
-                   [asFloat](OpBuilder &b, Location l, ValueRange args) {
-                     linalg::YieldOp::create(
-                         b, l,
-                         Value(arith::DivFOp::create(b, l, args[0], asFloat)));
-                   })
-                   .getResult(0);
+      result =
+          linalg::GenericOp::create(
+              rewriter, loc, TypeRange{reducedType}, ValueRange{result},
+              ValueRange{emptyTensor(rewriter, loc, reducedType, dynSizes)},
+              SmallVector<AffineMap>{id, id}, iterators,
+              [asFloat](OpBuilder &b, Location l, ValueRange args) {
+                linalg::YieldOp::create(
+                    b, l, Value(arith::DivFOp::create(b, l, args[0], asFloat)));
+              })
+              .getResult(0);
     }
     if (op.getKeepdims())
       result = insertUnitDims(rewriter, loc, result,

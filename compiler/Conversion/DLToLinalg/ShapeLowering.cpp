@@ -42,12 +42,14 @@ struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
         sizes.push_back(arith::ConstantIndexOp::create(rewriter, loc, d));
         continue;
       }
-      Value divisor = arith::ConstantIndexOp::create(rewriter, loc, staticProduct);
+      Value divisor =
+          arith::ConstantIndexOp::create(rewriter, loc, staticProduct);
       sizes.push_back(arith::DivUIOp::create(rewriter, loc, total, divisor));
     }
-    auto shapeType = RankedTensorType::get(
-        {outType.getRank()}, rewriter.getIndexType());
-    Value shape = tensor::FromElementsOp::create(rewriter, loc, shapeType, sizes);
+    auto shapeType =
+        RankedTensorType::get({outType.getRank()}, rewriter.getIndexType());
+    Value shape =
+        tensor::FromElementsOp::create(rewriter, loc, shapeType, sizes);
     rewriter.replaceOpWithNewOp<tensor::ReshapeOp>(op, outType, input, shape);
     return success();
   }
@@ -66,7 +68,8 @@ struct TransposeLowering : OpConversionPattern<TransposeOp> {
     ArrayRef<int64_t> perm = op.getPermutation();
     for (int64_t d = 0; d < outType.getRank(); ++d)
       if (outType.isDynamicDim(d))
-        dynSizes.push_back(tensor::DimOp::create(rewriter, loc, input, perm[d]));
+        dynSizes.push_back(
+            tensor::DimOp::create(rewriter, loc, input, perm[d]));
     Value init = emptyTensor(rewriter, loc, outType, dynSizes);
     auto t = linalg::TransposeOp::create(rewriter, loc, input, init, perm);
     rewriter.replaceOp(op, t->getResults());

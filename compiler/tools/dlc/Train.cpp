@@ -44,7 +44,8 @@ dlrt::Expected<dlrt::Shape> batchShape(const dl::ArgumentInfo &arg, int64_t n,
   }
   if (symbols != 1 || product != pixels)
     return dlrt::Status::error("the model's input '" + arg.name + "' is " +
-                               arg.typeString + ", which does not hold a batch of " +
+                               arg.typeString +
+                               ", which does not hold a batch of " +
                                std::to_string(pixels) + "-pixel images");
   return shape;
 }
@@ -56,7 +57,8 @@ void gather(const dlrt::ImageDataset &set, const std::vector<int64_t> &order,
   for (int64_t i = begin; i < end; ++i) {
     int64_t row = order[i];
     std::memcpy(x.data<float>() + (i - begin) * pixels,
-                set.images.data<float>() + row * pixels, pixels * sizeof(float));
+                set.images.data<float>() + row * pixels,
+                pixels * sizeof(float));
     y.data<int64_t>()[i - begin] = set.labels.data<int64_t>()[row];
   }
 }
@@ -65,8 +67,10 @@ struct Evaluation {
   double loss = 0, accuracy = 0;
 };
 
-dlrt::Expected<Evaluation> evaluate(dl::Module &m, const dlrt::ImageDataset &set,
-                                    const dl::ArgumentInfo &input, int64_t batch) {
+dlrt::Expected<Evaluation> evaluate(dl::Module &m,
+                                    const dlrt::ImageDataset &set,
+                                    const dl::ArgumentInfo &input,
+                                    int64_t batch) {
   int64_t n = set.images.dim(0), pixels = set.images.numElements() / n;
   std::vector<int64_t> order(n);
   std::iota(order.begin(), order.end(), 0);
@@ -137,10 +141,12 @@ int dlc::trainModel(const TrainOptions &options) {
                 "' (expected fashion-mnist:DIR or mnist:DIR)");
   if (options.batch < 1 || options.epochs < 1 || options.steps < 0)
     return fail("--batch and --epochs must be positive");
-  auto train = dlrt::loadMnistFormat(dir.str(), "train", options.mean, options.stddev);
+  auto train =
+      dlrt::loadMnistFormat(dir.str(), "train", options.mean, options.stddev);
   if (!train)
     return fail(train.message());
-  auto test = dlrt::loadMnistFormat(dir.str(), "t10k", options.mean, options.stddev);
+  auto test =
+      dlrt::loadMnistFormat(dir.str(), "t10k", options.mean, options.stddev);
   if (!test)
     return fail(test.message());
 
@@ -154,13 +160,15 @@ int dlc::trainModel(const TrainOptions &options) {
   if (!compiled.ok()) {
     llvm::errs() << compiled.errors();
     if (compiled.errors().find("cannot") != std::string::npos)
-      llvm::errs() << "dlc: note: `dlc train` needs `fn loss(x, labels) -> f32` "
-                      "and `fn forward(x) -> f32[N, C]`\n";
+      llvm::errs()
+          << "dlc: note: `dlc train` needs `fn loss(x, labels) -> f32` "
+             "and `fn forward(x) -> f32[N, C]`\n";
     return 1;
   }
   dl::Module &m = *compiled.module;
   double compileSeconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+          .count();
   m.initParameters(options.seed);
   if (!options.init.empty())
     if (dlrt::Status s = m.loadParameters(options.init); !s)
@@ -174,7 +182,8 @@ int dlc::trainModel(const TrainOptions &options) {
   int64_t perEpoch = (n + options.batch - 1) / options.batch;
   llvm::outs() << "dlc train: " << options.file << ", " << n << " training and "
                << test->images.dim(0) << " test images, batch " << options.batch
-               << ", compiled in " << llvm::format("%.2f", compileSeconds) << " s\n";
+               << ", compiled in " << llvm::format("%.2f", compileSeconds)
+               << " s\n";
   int64_t done = 0;
   Evaluation last;
   for (int64_t epoch = 1; epoch <= options.epochs; ++epoch) {
@@ -192,7 +201,8 @@ int dlc::trainModel(const TrainOptions &options) {
     for (int64_t b = 0; b < perEpoch; ++b) {
       if (options.steps && done == options.steps)
         break;
-      int64_t begin = b * options.batch, end = std::min(n, begin + options.batch);
+      int64_t begin = b * options.batch,
+              end = std::min(n, begin + options.batch);
       auto shape = batchShape(input, end - begin, pixels);
       if (!shape)
         return fail(shape.message());
@@ -209,10 +219,10 @@ int dlc::trainModel(const TrainOptions &options) {
         double secs = std::chrono::duration<double>(
                           std::chrono::steady_clock::now() - epochStart)
                           .count();
-        llvm::outs() << llvm::format("epoch %lld step %lld/%lld loss %.4f  %.0f images/s\n",
-                                     (long long)epoch, (long long)(b + 1),
-                                     (long long)perEpoch, lossSum / double(seen),
-                                     double(seen) / secs);
+        llvm::outs() << llvm::format(
+            "epoch %lld step %lld/%lld loss %.4f  %.0f images/s\n",
+            (long long)epoch, (long long)(b + 1), (long long)perEpoch,
+            lossSum / double(seen), double(seen) / secs);
         llvm::outs().flush();
       }
     }
@@ -222,7 +232,8 @@ int dlc::trainModel(const TrainOptions &options) {
     last = *eval;
     llvm::outs() << llvm::format("epoch %lld: train loss %.4f, test loss %.4f, "
                                  "test accuracy %.4f\n",
-                                 (long long)epoch, seen ? lossSum / double(seen) : 0.0,
+                                 (long long)epoch,
+                                 seen ? lossSum / double(seen) : 0.0,
                                  eval->loss, eval->accuracy);
     if (options.steps && done == options.steps)
       break;

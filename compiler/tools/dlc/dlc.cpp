@@ -19,8 +19,8 @@
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/CommandLine.h"
-#include "llvm/Support/Format.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -43,10 +43,10 @@ cl::SubCommand trainCommand("train",
                             "report the test accuracy of `forward`");
 cl::opt<std::string> trainFile(cl::Positional, cl::desc("<file.dl>"),
                                cl::Required, cl::sub(trainCommand));
-cl::opt<std::string> trainData(
-    "data", cl::desc("KIND:DIR (fashion-mnist or mnist, IDX files)"),
-    cl::init("fashion-mnist:/usr/share/datasets/fashion-mnist"),
-    cl::sub(trainCommand));
+cl::opt<std::string>
+    trainData("data", cl::desc("KIND:DIR (fashion-mnist or mnist, IDX files)"),
+              cl::init("fashion-mnist:/usr/share/datasets/fashion-mnist"),
+              cl::sub(trainCommand));
 cl::opt<int64_t> trainEpochs("epochs", cl::init(1), cl::sub(trainCommand));
 cl::opt<int64_t> trainSteps("steps", cl::desc("Stop after N steps"),
                             cl::init(0), cl::sub(trainCommand));
@@ -54,8 +54,9 @@ cl::opt<int64_t> trainBatch("batch", cl::init(64), cl::sub(trainCommand));
 cl::opt<std::string> trainOptimizer("optimizer",
                                     cl::desc("sgd|momentum|adam|adamw"),
                                     cl::init("adam"), cl::sub(trainCommand));
-cl::opt<double> trainLr("lr", cl::desc("Learning rate (default: 1e-3 for "
-                                       "Adam/AdamW, 0.01 for SGD)"),
+cl::opt<double> trainLr("lr",
+                        cl::desc("Learning rate (default: 1e-3 for "
+                                 "Adam/AdamW, 0.01 for SGD)"),
                         cl::init(-1), cl::sub(trainCommand));
 cl::opt<double> trainWd("weight-decay", cl::init(0), cl::sub(trainCommand));
 cl::opt<uint64_t> trainSeed("seed", cl::init(0), cl::sub(trainCommand));
@@ -75,10 +76,10 @@ cl::opt<std::string> evalFile(cl::Positional, cl::desc("<file.dl>"),
 cl::opt<std::string> evalCheckpoint("checkpoint",
                                     cl::desc("Weights (safetensors)"),
                                     cl::sub(evalCommand));
-cl::opt<std::string> evalData(
-    "data", cl::desc("KIND:DIR (fashion-mnist or mnist, IDX files)"),
-    cl::init("fashion-mnist:/usr/share/datasets/fashion-mnist"),
-    cl::sub(evalCommand));
+cl::opt<std::string>
+    evalData("data", cl::desc("KIND:DIR (fashion-mnist or mnist, IDX files)"),
+             cl::init("fashion-mnist:/usr/share/datasets/fashion-mnist"),
+             cl::sub(evalCommand));
 cl::opt<std::string> evalNormalize("normalize", cl::desc("MEAN,STD"),
                                    cl::init("0.5,0.5"), cl::sub(evalCommand));
 cl::opt<int64_t> evalBatch("batch", cl::init(1000), cl::sub(evalCommand));
@@ -92,17 +93,17 @@ cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.dl>"),
                                cl::sub(cl::SubCommand::getTopLevel()));
 cl::opt<Emit> emitKind(
     "emit", cl::desc("The stage to print"), cl::init(Emit::DL),
-    cl::values(clEnumValN(Emit::AST, "ast", "the typed syntax tree"),
-               clEnumValN(Emit::DL, "dl", "the dl dialect, as emitted"),
-               clEnumValN(Emit::Linalg, "linalg",
-                          "linalg on tensors, after fusion"),
-               clEnumValN(Emit::LLVMDialect, "llvm-dialect",
-                          "the MLIR LLVM dialect"),
-               clEnumValN(Emit::LLVMIR, "llvm-ir", "LLVM IR"),
-               clEnumValN(Emit::Obj, "obj", "a native object file")),
+    cl::values(
+        clEnumValN(Emit::AST, "ast", "the typed syntax tree"),
+        clEnumValN(Emit::DL, "dl", "the dl dialect, as emitted"),
+        clEnumValN(Emit::Linalg, "linalg", "linalg on tensors, after fusion"),
+        clEnumValN(Emit::LLVMDialect, "llvm-dialect", "the MLIR LLVM dialect"),
+        clEnumValN(Emit::LLVMIR, "llvm-ir", "LLVM IR"),
+        clEnumValN(Emit::Obj, "obj", "a native object file")),
     cl::sub(cl::SubCommand::getTopLevel()));
-cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout; "
-                                              "FILE.o for --emit=obj)"),
+cl::opt<std::string> outputFile("o",
+                                cl::desc("Output file (default: stdout; "
+                                         "FILE.o for --emit=obj)"),
                                 cl::value_desc("path"),
                                 cl::sub(cl::SubCommand::getTopLevel()));
 
@@ -202,7 +203,8 @@ int emitStage() {
     return 0;
   };
   if (emitKind == Emit::AST)
-    return printOrFail([&](llvm::raw_ostream &os) { printAST(c.program(), os); });
+    return printOrFail(
+        [&](llvm::raw_ostream &os) { printAST(c.program(), os); });
   bool ok = c.emitDL();
   if (ok && emitKind >= Emit::Linalg)
     ok = c.lowerToLinalg();
@@ -221,7 +223,8 @@ int emitStage() {
     return 1;
   }
   if (emitKind == Emit::LLVMIR)
-    return printOrFail([&](llvm::raw_ostream &os) { module->print(os, nullptr); });
+    return printOrFail(
+        [&](llvm::raw_ostream &os) { module->print(os, nullptr); });
   return emitObject(*module, outputFile.empty() ? defaultObjectPath(inputFile)
                                                 : outputFile.getValue());
 }
@@ -229,13 +232,15 @@ int emitStage() {
 /// Deterministic inputs for `fn`: floats U(-1, 1) from `seed`, integers 0
 /// (a valid class label). Symbols come from --bind (default 2).
 dlrt::Expected<std::vector<dl::Tensor>>
-makeSyntheticInputs(const dl::FunctionInfo &fn, uint64_t seed, bool requireBind) {
+makeSyntheticInputs(const dl::FunctionInfo &fn, uint64_t seed,
+                    bool requireBind) {
   std::map<std::string, int64_t> bound;
   for (const std::string &b : binds) {
     auto [sym, value] = llvm::StringRef(b).split('=');
     int64_t n;
     if (sym.empty() || value.getAsInteger(10, n) || n < 0)
-      return dlrt::Status::error("malformed --bind '" + b + "' (expected SYM=N)");
+      return dlrt::Status::error("malformed --bind '" + b +
+                                 "' (expected SYM=N)");
     bound[sym.str()] = n;
   }
   std::vector<dl::Tensor> inputs;
@@ -251,7 +256,8 @@ makeSyntheticInputs(const dl::FunctionInfo &fn, uint64_t seed, bool requireBind)
         if (requireBind)
           return dlrt::Status::error(
               "argument '" + arg.name + "' has symbolic dimension '" +
-              arg.symbols[d] + "': give it with --bind " + arg.symbols[d] + "=N");
+              arg.symbols[d] + "': give it with --bind " + arg.symbols[d] +
+              "=N");
         shape.push_back(2);
         continue;
       }
@@ -315,7 +321,8 @@ int checkGradients() {
       int64_t count = std::min<int64_t>(n, checkSamples);
       double worst = 0;
       for (int64_t s = 0; s < count; ++s) {
-        int64_t i = count == n ? s : s * (n - 1) / std::max<int64_t>(count - 1, 1);
+        int64_t i =
+            count == n ? s : s * (n - 1) / std::max<int64_t>(count - 1, 1);
         dl::Tensor q(p.dtype(), p.shape());
         std::copy(p.data<double>(), p.data<double>() + n, q.data<double>());
         double step = h * std::max(1.0, std::fabs(p.data<double>()[i]));
@@ -327,15 +334,17 @@ int checkGradients() {
         auto down = m.call(fn, *inputs);
         if (!up || !down)
           return fail((up ? down : up).message());
-        double fd = (up->data<double>()[0] - down->data<double>()[0]) / (2 * step);
-        double err = std::fabs(grad.data<double>()[i] - fd) / std::max(1.0, std::fabs(fd));
+        double fd =
+            (up->data<double>()[0] - down->data<double>()[0]) / (2 * step);
+        double err = std::fabs(grad.data<double>()[i] - fd) /
+                     std::max(1.0, std::fabs(fd));
         worst = std::max(worst, err);
       }
       (void)m.setParameter(name, p);
       bool ok = worst <= tolerance;
       allOk &= ok;
-      llvm::outs() << llvm::format("  %-40s worst error %.2e  %s\n", name.c_str(),
-                                   worst, ok ? "ok" : "FAILED");
+      llvm::outs() << llvm::format("  %-40s worst error %.2e  %s\n",
+                                   name.c_str(), worst, ok ? "ok" : "FAILED");
     }
   }
   llvm::outs() << (allOk ? "all gradients agree with finite differences\n"
@@ -430,7 +439,8 @@ int main(int argc, char **argv) {
       t.optimizer.kind = opt == "adam" ? K::Adam : K::AdamW;
       t.optimizer.lr = 1e-3;
     } else {
-      return fail("unknown optimizer '" + opt + "' (sgd, momentum, adam, adamw)");
+      return fail("unknown optimizer '" + opt +
+                  "' (sgd, momentum, adam, adamw)");
     }
     if (trainLr > 0)
       t.optimizer.lr = trainLr;
@@ -439,7 +449,8 @@ int main(int argc, char **argv) {
       return fail("--shuffle takes on or off");
     t.shuffle = trainShuffle == "on";
     auto [mean, std] = llvm::StringRef(trainNormalize.getValue()).split(',');
-    if (mean.getAsDouble(t.mean) || std.getAsDouble(t.stddev) || !(t.stddev > 0))
+    if (mean.getAsDouble(t.mean) || std.getAsDouble(t.stddev) ||
+        !(t.stddev > 0))
       return fail("malformed --normalize '" + trainNormalize + "' (MEAN,STD)");
     return dlc::trainModel(t);
   }

@@ -7,8 +7,8 @@
 using namespace mlir;
 using namespace mlir::dl;
 
-#include "dialects/DL/IR/DLOpsDialect.cpp.inc"
 #include "dialects/DL/IR/DLInterfaces.cpp.inc"
+#include "dialects/DL/IR/DLOpsDialect.cpp.inc"
 
 namespace {
 /// Every dl op is pure and region-free, so calls into dl code inline freely.

@@ -13,9 +13,8 @@ LogicalResult fail(std::optional<Location> loc, const Twine &message) {
   return emitOptionalError(loc, message);
 }
 
-std::optional<SmallVector<int64_t>> broadcast(std::optional<Location> loc,
-                                              RankedTensorType a,
-                                              RankedTensorType b) {
+std::optional<SmallVector<int64_t>>
+broadcast(std::optional<Location> loc, RankedTensorType a, RankedTensorType b) {
   auto shape = broadcastShapes(a.getShape(), b.getShape());
   if (!shape)
     (void)fail(loc, "operand shapes do not broadcast");

@@ -84,10 +84,9 @@ FailureOr<int64_t> windowOutput(std::optional<Location> loc, int64_t size,
 } // namespace
 
 #define DL_REDUCE_IMPL(OpT)                                                    \
-  LogicalResult OpT::inferReturnTypes(MLIRContext *,                           \
-                                      std::optional<Location> loc,             \
-                                      Adaptor adaptor,                         \
-                                      SmallVectorImpl<Type> &inferred) {       \
+  LogicalResult OpT::inferReturnTypes(                                         \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &inferred) {                                       \
     if (!adaptor.getAxesAttr())                                                \
       return fail(loc, "reduction needs axes");                                \
     return inferReduce(loc, adaptor.getInput(), adaptor.getAxes(),             \
@@ -219,8 +218,8 @@ static LogicalResult inferSlice(std::optional<Location> loc, Value input,
   if (!t)
     return failure();
   if (axis < 0 || axis >= t.getRank())
-    return fail(loc, "slice axis " + Twine(axis) + " is out of range for rank " +
-                         Twine(t.getRank()));
+    return fail(loc, "slice axis " + Twine(axis) +
+                         " is out of range for rank " + Twine(t.getRank()));
   if (t.isDynamicDim(axis))
     return fail(loc, "slice needs a static size along axis " + Twine(axis));
   if (start < 0 || end <= start || end > t.getDimSize(axis))
@@ -237,7 +236,8 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
                                         std::optional<Location> loc,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &inferred) {
-  if (!adaptor.getAxisAttr() || !adaptor.getStartAttr() || !adaptor.getEndAttr())
+  if (!adaptor.getAxisAttr() || !adaptor.getStartAttr() ||
+      !adaptor.getEndAttr())
     return fail(loc, "slice needs axis, start and end");
   return inferSlice(loc, adaptor.getInput(),
                     static_cast<int64_t>(adaptor.getAxis()),
@@ -252,8 +252,8 @@ LogicalResult SliceOp::verify() {
                     static_cast<int64_t>(getEnd()), inferred);
 }
 
-static LogicalResult inferConcat(std::optional<Location> loc,
-                                 ValueRange inputs, int64_t axis,
+static LogicalResult inferConcat(std::optional<Location> loc, ValueRange inputs,
+                                 int64_t axis,
                                  SmallVectorImpl<Type> &inferred) {
   if (inputs.empty())
     return fail(loc, "concat needs at least one input");
@@ -313,8 +313,8 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *,
   if (!table || !ids)
     return failure();
   if (table.getRank() != 2)
-    return fail(loc, "embedding table must be [V, D], got " +
-                         str(table.getShape()));
+    return fail(loc,
+                "embedding table must be [V, D], got " + str(table.getShape()));
   SmallVector<int64_t> shape(ids.getShape());
   shape.push_back(table.getDimSize(1));
   inferred.push_back(RankedTensorType::get(shape, table.getElementType()));
@@ -329,11 +329,13 @@ LogicalResult BroadcastToOp::verify() {
                        "type of the input");
   ArrayRef<int64_t> axes = getAxes();
   for (size_t i = 0; i < axes.size(); ++i)
-    if (axes[i] < 0 || axes[i] >= like.getRank() || (i && axes[i] <= axes[i - 1]))
+    if (axes[i] < 0 || axes[i] >= like.getRank() ||
+        (i && axes[i] <= axes[i - 1]))
       return emitOpError("axes must be sorted, distinct and within rank ")
              << like.getRank();
   bool keep = in.getRank() == like.getRank();
-  if (!keep && in.getRank() + static_cast<int64_t>(axes.size()) != like.getRank())
+  if (!keep &&
+      in.getRank() + static_cast<int64_t>(axes.size()) != like.getRank())
     return emitOpError("input rank must be the result's minus the axes, or "
                        "equal with size-1 axes");
   return success();
@@ -368,7 +370,8 @@ static LogicalResult inferConv(std::optional<Location> loc, Value input,
   if (!w.hasStaticShape() || x.isDynamicDim(2) || x.isDynamicDim(3) ||
       x.isDynamicDim(1))
     return fail(loc, "conv2d needs static channel, spatial and filter sizes, "
-                     "got " + str(x.getShape()) + " and " + str(w.getShape()));
+                     "got " +
+                         str(x.getShape()) + " and " + str(w.getShape()));
   int64_t c = x.getDimSize(1), f = w.getDimSize(0), cg = w.getDimSize(1);
   if (c != cg * groups)
     return fail(loc, "conv2d input has " + Twine(c) +
@@ -403,9 +406,8 @@ LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *,
       !adaptor.getDilationAttr() || !adaptor.getGroupsAttr())
     return fail(loc, "conv2d needs stride, padding, dilation and groups");
   return inferConv(loc, adaptor.getInput(), adaptor.getFilter(),
-                   adaptor.getBias(), adaptor.getStride(),
-                   adaptor.getPadding(), adaptor.getDilation(),
-                   adaptor.getGroups(), inferred);
+                   adaptor.getBias(), adaptor.getStride(), adaptor.getPadding(),
+                   adaptor.getDilation(), adaptor.getGroups(), inferred);
 }
 
 LogicalResult Conv2dOp::verify() {
@@ -438,8 +440,8 @@ static LogicalResult inferPool(std::optional<Location> loc, Value input,
       return fail(loc, "padding " + str(padding) +
                            " must be at most half the kernel " + str(kernel));
   if (x.isDynamicDim(2) || x.isDynamicDim(3))
-    return fail(loc, "pooling needs static spatial sizes, got " +
-                         str(x.getShape()));
+    return fail(loc,
+                "pooling needs static spatial sizes, got " + str(x.getShape()));
   SmallVector<int64_t> shape = {x.getDimSize(0), x.getDimSize(1)};
   for (int i = 0; i < 2; ++i) {
     auto out = windowOutput(loc, x.getDimSize(2 + i), kernel[i], stride[i],
@@ -453,10 +455,9 @@ static LogicalResult inferPool(std::optional<Location> loc, Value input,
 }
 
 #define DL_POOL_IMPL(OpT)                                                      \
-  LogicalResult OpT::inferReturnTypes(MLIRContext *,                           \
-                                      std::optional<Location> loc,             \
-                                      Adaptor adaptor,                         \
-                                      SmallVectorImpl<Type> &inferred) {       \
+  LogicalResult OpT::inferReturnTypes(                                         \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &inferred) {                                       \
     if (!adaptor.getKernelAttr() || !adaptor.getStrideAttr() ||                \
         !adaptor.getPaddingAttr())                                             \
       return fail(loc, "pooling needs kernel, stride and padding");            \
@@ -481,8 +482,8 @@ template <typename OpT> static LogicalResult verifyAxis(OpT op) {
   int64_t rank = op.getType().getRank();
   auto axis = static_cast<int64_t>(op.getAxis());
   if (axis < 0 || axis >= rank)
-    return op.emitOpError("axis ") << axis << " is out of range for rank "
-                                   << rank;
+    return op.emitOpError("axis ")
+           << axis << " is out of range for rank " << rank;
   return success();
 }
 
@@ -516,7 +517,8 @@ static LogicalResult inferCrossEntropy(std::optional<Location> loc,
     return failure();
   if (l.getRank() != 2 || y.getRank() != 1)
     return fail(loc, "cross_entropy expects logits [N, C] and labels [N], "
-                     "got " + str(l.getShape()) + " and " + str(y.getShape()));
+                     "got " +
+                         str(l.getShape()) + " and " + str(y.getShape()));
   int64_t n1 = l.getDimSize(0), n2 = y.getDimSize(0);
   if (!ShapedType::isDynamic(n1) && !ShapedType::isDynamic(n2) && n1 != n2)
     return fail(loc, "cross_entropy: " + Twine(n1) + " rows of logits but " +
@@ -527,10 +529,10 @@ static LogicalResult inferCrossEntropy(std::optional<Location> loc,
   return success();
 }
 
-LogicalResult CrossEntropyOp::inferReturnTypes(MLIRContext *,
-                                               std::optional<Location> loc,
-                                               Adaptor adaptor,
-                                               SmallVectorImpl<Type> &inferred) {
+LogicalResult
+CrossEntropyOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                 Adaptor adaptor,
+                                 SmallVectorImpl<Type> &inferred) {
   return inferCrossEntropy(loc, adaptor.getLogits(), adaptor.getLabels(),
                            inferred);
 }

@@ -35,10 +35,12 @@ static std::string shapeString(ArrayRef<int64_t> shape) {
 // ConstantOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult ConstantOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, ValueRange,
-    DictionaryAttr attributes, OpaqueProperties properties, RegionRange,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult ConstantOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location>, ValueRange,
+                                           DictionaryAttr attributes,
+                                           OpaqueProperties properties,
+                                           RegionRange,
+                                           SmallVectorImpl<Type> &inferred) {
   Adaptor adaptor(ValueRange{}, attributes, properties);
   auto value = dyn_cast_or_null<ElementsAttr>(adaptor.getValueAttr());
   if (!value)
@@ -86,8 +88,7 @@ static LogicalResult inferBroadcastType(std::optional<Location> loc,
   return success();
 }
 
-template <typename OpT>
-static LogicalResult verifyBroadcastOp(OpT op) {
+template <typename OpT> static LogicalResult verifyBroadcastOp(OpT op) {
   SmallVector<Type> inferred;
   if (failed(inferBroadcastType(op.getLoc(), op->getOperands(), inferred)))
     return failure();
@@ -122,7 +123,8 @@ DL_BROADCAST_OP_IMPL(PowOp)
 /// right matrix shared by every batch); [..., M, K] @ [..., K, N] with equal
 /// batch dimensions. Reports through `loc` when given.
 static LogicalResult inferMatMul(std::optional<Location> loc, Type lhsType,
-                                 Type rhsType, SmallVectorImpl<Type> &inferred) {
+                                 Type rhsType,
+                                 SmallVectorImpl<Type> &inferred) {
   auto lhs = dyn_cast<RankedTensorType>(lhsType);
   auto rhs = dyn_cast<RankedTensorType>(rhsType);
   if (!lhs || !rhs)

@@ -29,8 +29,8 @@ Value scalar(OpBuilder &b, Location loc, Type elem, double v) {
     value.convert(f.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
     attr = DenseElementsAttr::get(type, value);
   } else {
-    attr = DenseElementsAttr::get(
-        type, APInt(elem.getIntOrFloatBitWidth(), static_cast<int64_t>(v), true));
+    attr = DenseElementsAttr::get(type, APInt(elem.getIntOrFloatBitWidth(),
+                                              static_cast<int64_t>(v), true));
   }
   return ConstantOp::create(b, loc, cast<ElementsAttr>(attr));
 }
@@ -49,7 +49,8 @@ Value unbroadcast(OpBuilder &b, Location loc, Value adj, Type target) {
   for (int64_t d = 0; d < lead; ++d)
     axes.push_back(d);
   if (!axes.empty())
-    adj = ReduceSumOp::create(b, loc, adj, b.getDenseI64ArrayAttr(axes), nullptr);
+    adj =
+        ReduceSumOp::create(b, loc, adj, b.getDenseI64ArrayAttr(axes), nullptr);
   axes.clear();
   for (int64_t d = 0; d < t.getRank(); ++d)
     if (t.getDimSize(d) == 1 && ty(adj).getDimSize(d) != 1)
@@ -73,8 +74,10 @@ Value swapLastTwo(OpBuilder &b, Location loc, Value x) {
 
 Value broadcastLike(OpBuilder &b, Location loc, Value g, Value like,
                     ArrayRef<int64_t> axes) {
-  auto type = RankedTensorType::get(ty(like).getShape(), ty(g).getElementType());
-  return BroadcastToOp::create(b, loc, type, g, like, b.getDenseI64ArrayAttr(axes));
+  auto type =
+      RankedTensorType::get(ty(like).getShape(), ty(g).getElementType());
+  return BroadcastToOp::create(b, loc, type, g, like,
+                               b.getDenseI64ArrayAttr(axes));
 }
 
 Value zeroIfNotPositive(OpBuilder &b, Location loc, Value x, Value g) {
@@ -84,8 +87,8 @@ Value zeroIfNotPositive(OpBuilder &b, Location loc, Value x, Value g) {
 
 /// The number of elements each result element of a reduction summarises,
 /// with the result's shape (so dynamic sizes work).
-Value reductionCount(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes,
-                     bool keepdims) {
+Value reductionCount(OpBuilder &b, Location loc, Value x,
+                     ArrayRef<int64_t> axes, bool keepdims) {
   SmallVector<int64_t> all;
   for (int64_t d = 0; d < ty(x).getRank(); ++d)
     all.push_back(d);
@@ -111,7 +114,8 @@ LogicalResult SubOp::buildVJP(OpBuilder &b, Value g,
                               SmallVectorImpl<Value> &out) {
   Location loc = getLoc();
   out.push_back(unbroadcast(b, loc, g, getLhs().getType()));
-  out.push_back(unbroadcast(b, loc, NegOp::create(b, loc, g), getRhs().getType()));
+  out.push_back(
+      unbroadcast(b, loc, NegOp::create(b, loc, g), getRhs().getType()));
   return success();
 }
 
@@ -132,7 +136,8 @@ LogicalResult DivOp::buildVJP(OpBuilder &b, Value g,
   out.push_back(unbroadcast(b, loc, DivOp::create(b, loc, g, getRhs()),
                             getLhs().getType()));
   Value dy = NegOp::create(
-      b, loc, DivOp::create(b, loc, MulOp::create(b, loc, g, getResult()), getRhs()));
+      b, loc,
+      DivOp::create(b, loc, MulOp::create(b, loc, g, getResult()), getRhs()));
   out.push_back(unbroadcast(b, loc, dy, getRhs().getType()));
   return success();
 }
@@ -143,8 +148,8 @@ LogicalResult PowOp::buildVJP(OpBuilder &b, Value g,
   Value x = getLhs(), y = getRhs();
   // d(x^y)/dx = y x^(y-1); d(x^y)/dy = x^y log x.
   Value ym1 = SubOp::create(b, loc, y, scalarOf(b, loc, y, 1));
-  Value dx = MulOp::create(b, loc, g,
-                           MulOp::create(b, loc, y, PowOp::create(b, loc, x, ym1)));
+  Value dx = MulOp::create(
+      b, loc, g, MulOp::create(b, loc, y, PowOp::create(b, loc, x, ym1)));
   out.push_back(unbroadcast(b, loc, dx, x.getType()));
   Value dy = MulOp::create(
       b, loc, g, MulOp::create(b, loc, getResult(), LogOp::create(b, loc, x)));
@@ -156,34 +161,40 @@ LogicalResult PowOp::buildVJP(OpBuilder &b, Value g,
 // Elementwise unary ops
 //===----------------------------------------------------------------------===//
 
-LogicalResult NegOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+LogicalResult NegOp::buildVJP(OpBuilder &b, Value g,
+                              SmallVectorImpl<Value> &out) {
   out.push_back(NegOp::create(b, getLoc(), g));
   return success();
 }
 
-LogicalResult ReluOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+LogicalResult ReluOp::buildVJP(OpBuilder &b, Value g,
+                               SmallVectorImpl<Value> &out) {
   out.push_back(zeroIfNotPositive(b, getLoc(), getInput(), g));
   return success();
 }
 
-LogicalResult ExpOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+LogicalResult ExpOp::buildVJP(OpBuilder &b, Value g,
+                              SmallVectorImpl<Value> &out) {
   out.push_back(MulOp::create(b, getLoc(), g, getResult()));
   return success();
 }
 
-LogicalResult LogOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+LogicalResult LogOp::buildVJP(OpBuilder &b, Value g,
+                              SmallVectorImpl<Value> &out) {
   out.push_back(DivOp::create(b, getLoc(), g, getInput()));
   return success();
 }
 
-LogicalResult SqrtOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+LogicalResult SqrtOp::buildVJP(OpBuilder &b, Value g,
+                               SmallVectorImpl<Value> &out) {
   Location loc = getLoc();
   Value twice = MulOp::create(b, loc, getResult(), scalarOf(b, loc, g, 2));
   out.push_back(DivOp::create(b, loc, g, twice));
   return success();
 }
 
-LogicalResult RsqrtOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+LogicalResult RsqrtOp::buildVJP(OpBuilder &b, Value g,
+                                SmallVectorImpl<Value> &out) {
   Location loc = getLoc();
   // d(x^-1/2)/dx = -1/2 x^-3/2 = -1/2 r^3.
   Value r = getResult();
@@ -193,10 +204,12 @@ LogicalResult RsqrtOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &o
   return success();
 }
 
-LogicalResult TanhOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+LogicalResult TanhOp::buildVJP(OpBuilder &b, Value g,
+                               SmallVectorImpl<Value> &out) {
   Location loc = getLoc();
   Value r = getResult();
-  Value d = SubOp::create(b, loc, scalarOf(b, loc, r, 1), MulOp::create(b, loc, r, r));
+  Value d = SubOp::create(b, loc, scalarOf(b, loc, r, 1),
+                          MulOp::create(b, loc, r, r));
   out.push_back(MulOp::create(b, loc, g, d));
   return success();
 }
@@ -205,12 +218,14 @@ LogicalResult SigmoidOp::buildVJP(OpBuilder &b, Value g,
                                   SmallVectorImpl<Value> &out) {
   Location loc = getLoc();
   Value r = getResult();
-  Value d = MulOp::create(b, loc, r, SubOp::create(b, loc, scalarOf(b, loc, r, 1), r));
+  Value d = MulOp::create(b, loc, r,
+                          SubOp::create(b, loc, scalarOf(b, loc, r, 1), r));
   out.push_back(MulOp::create(b, loc, g, d));
   return success();
 }
 
-LogicalResult AbsOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+LogicalResult AbsOp::buildVJP(OpBuilder &b, Value g,
+                              SmallVectorImpl<Value> &out) {
   Location loc = getLoc();
   Value x = getInput();
   if (!isa<FloatType>(ty(x).getElementType())) {
@@ -220,37 +235,44 @@ LogicalResult AbsOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out
   Value zero = scalarOf(b, loc, x, 0);
   Value neg = SelectOp::create(b, loc, CompareOp::create(b, loc, "lt", x, zero),
                                NegOp::create(b, loc, g), zero);
-  out.push_back(SelectOp::create(b, loc, CompareOp::create(b, loc, "gt", x, zero),
-                                 g, neg));
+  out.push_back(SelectOp::create(
+      b, loc, CompareOp::create(b, loc, "gt", x, zero), g, neg));
   return success();
 }
 
-LogicalResult GeluOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+LogicalResult GeluOp::buildVJP(OpBuilder &b, Value g,
+                               SmallVectorImpl<Value> &out) {
   // d/dx [x Phi(x)] = Phi(x) + x phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2,
   // phi(x) = exp(-x^2 / 2) / sqrt(2 pi).
   Location loc = getLoc();
   Value x = getInput();
   Value erf = ErfOp::create(
-      b, loc, MulOp::create(b, loc, x, scalarOf(b, loc, x, 0.70710678118654752440)));
-  Value cdf = MulOp::create(b, loc, AddOp::create(b, loc, erf, scalarOf(b, loc, x, 1)),
-                            scalarOf(b, loc, x, 0.5));
+      b, loc,
+      MulOp::create(b, loc, x, scalarOf(b, loc, x, 0.70710678118654752440)));
+  Value cdf =
+      MulOp::create(b, loc, AddOp::create(b, loc, erf, scalarOf(b, loc, x, 1)),
+                    scalarOf(b, loc, x, 0.5));
   Value sq = MulOp::create(b, loc, x, x);
   Value pdf = MulOp::create(
-      b, loc, ExpOp::create(b, loc, MulOp::create(b, loc, sq, scalarOf(b, loc, x, -0.5))),
+      b, loc,
+      ExpOp::create(b, loc,
+                    MulOp::create(b, loc, sq, scalarOf(b, loc, x, -0.5))),
       scalarOf(b, loc, x, 0.39894228040143267794));
   Value d = AddOp::create(b, loc, cdf, MulOp::create(b, loc, x, pdf));
   out.push_back(MulOp::create(b, loc, g, d));
   return success();
 }
 
-LogicalResult ErfOp::buildVJP(OpBuilder &b, Value g, SmallVectorImpl<Value> &out) {
+LogicalResult ErfOp::buildVJP(OpBuilder &b, Value g,
+                              SmallVectorImpl<Value> &out) {
   // erf'(x) = 2 / sqrt(pi) exp(-x^2).
   Location loc = getLoc();
   Value x = getInput();
-  Value e = ExpOp::create(b, loc, NegOp::create(b, loc, MulOp::create(b, loc, x, x)));
-  out.push_back(MulOp::create(b, loc, g,
-                              MulOp::create(b, loc, e,
-                                            scalarOf(b, loc, x, 1.12837916709551257390))));
+  Value e =
+      ExpOp::create(b, loc, NegOp::create(b, loc, MulOp::create(b, loc, x, x)));
+  out.push_back(MulOp::create(
+      b, loc, g,
+      MulOp::create(b, loc, e, scalarOf(b, loc, x, 1.12837916709551257390))));
   return success();
 }
 
@@ -263,14 +285,16 @@ LogicalResult MatMulOp::buildVJP(OpBuilder &b, Value g,
   Location loc = getLoc();
   Value x = getLhs(), y = getRhs();
   int64_t xr = ty(x).getRank(), yr = ty(y).getRank();
-  out.push_back(unbroadcast(
-      b, loc, MatMulOp::create(b, loc, g, swapLastTwo(b, loc, y)), x.getType()));
+  out.push_back(unbroadcast(b, loc,
+                            MatMulOp::create(b, loc, g, swapLastTwo(b, loc, y)),
+                            x.getType()));
   Value dy = MatMulOp::create(b, loc, swapLastTwo(b, loc, x), g);
   if (yr == 2 && xr > 2) { // one matrix for every batch: sum the batches
     SmallVector<int64_t> batch;
     for (int64_t d = 0; d < xr - 2; ++d)
       batch.push_back(d);
-    dy = ReduceSumOp::create(b, loc, dy, b.getDenseI64ArrayAttr(batch), nullptr);
+    dy =
+        ReduceSumOp::create(b, loc, dy, b.getDenseI64ArrayAttr(batch), nullptr);
   }
   out.push_back(unbroadcast(b, loc, dy, y.getType()));
   return success();
@@ -290,8 +314,8 @@ LogicalResult ReduceMeanOp::buildVJP(OpBuilder &b, Value g,
                                      SmallVectorImpl<Value> &out) {
   Location loc = getLoc();
   Value count = reductionCount(b, loc, getInput(), getAxes(), getKeepdims());
-  out.push_back(broadcastLike(b, loc, DivOp::create(b, loc, g, count), getInput(),
-                              getAxes()));
+  out.push_back(broadcastLike(b, loc, DivOp::create(b, loc, g, count),
+                              getInput(), getAxes()));
   return success();
 }
 
@@ -309,9 +333,11 @@ static LogicalResult extremumVJP(OpT op, OpBuilder &b, Value g,
   Value hit = CompareOp::create(
       b, loc, "eq", x, broadcastLike(b, loc, op.getResult(), x, op.getAxes()));
   Value mask = ConvertOp::create(b, loc, ty(x), hit);
-  Value ties = ReduceSumOp::create(b, loc, mask, b.getDenseI64ArrayAttr(op.getAxes()),
-                                   op.getKeepdims() ? b.getUnitAttr() : nullptr);
-  Value share = broadcastLike(b, loc, DivOp::create(b, loc, g, ties), x, op.getAxes());
+  Value ties =
+      ReduceSumOp::create(b, loc, mask, b.getDenseI64ArrayAttr(op.getAxes()),
+                          op.getKeepdims() ? b.getUnitAttr() : nullptr);
+  Value share =
+      broadcastLike(b, loc, DivOp::create(b, loc, g, ties), x, op.getAxes());
   out.push_back(MulOp::create(b, loc, mask, share));
   return success();
 }
@@ -349,7 +375,8 @@ LogicalResult TransposeOp::buildVJP(OpBuilder &b, Value g,
   SmallVector<int64_t> inverse(perm.size());
   for (size_t i = 0; i < perm.size(); ++i)
     inverse[perm[i]] = i;
-  out.push_back(TransposeOp::create(b, getLoc(), g, b.getDenseI64ArrayAttr(inverse)));
+  out.push_back(
+      TransposeOp::create(b, getLoc(), g, b.getDenseI64ArrayAttr(inverse)));
   return success();
 }
 
@@ -379,8 +406,9 @@ LogicalResult SliceOp::buildVJP(OpBuilder &b, Value g,
   for (int64_t d = 0; d < ty(x).getRank(); ++d)
     all.push_back(d);
   auto zeros = [&](int64_t from, int64_t to) {
-    Value like = SliceOp::create(b, loc, x, b.getI64IntegerAttr(axis),
-                                 b.getI64IntegerAttr(from), b.getI64IntegerAttr(to));
+    Value like =
+        SliceOp::create(b, loc, x, b.getI64IntegerAttr(axis),
+                        b.getI64IntegerAttr(from), b.getI64IntegerAttr(to));
     return broadcastLike(b, loc, scalarOf(b, loc, g, 0), like, all);
   };
   SmallVector<Value> parts;
@@ -389,17 +417,19 @@ LogicalResult SliceOp::buildVJP(OpBuilder &b, Value g,
   parts.push_back(g);
   if (end < size)
     parts.push_back(zeros(end, size));
-  out.push_back(parts.size() == 1
-                    ? g
-                    : Value(ConcatOp::create(b, loc, parts, b.getI64IntegerAttr(axis))));
+  out.push_back(
+      parts.size() == 1
+          ? g
+          : Value(ConcatOp::create(b, loc, parts, b.getI64IntegerAttr(axis))));
   return success();
 }
 
 LogicalResult BroadcastToOp::buildVJP(OpBuilder &b, Value g,
                                       SmallVectorImpl<Value> &out) {
   bool keep = ty(getInput()).getRank() == ty(getLike()).getRank();
-  Value sum = ReduceSumOp::create(b, getLoc(), g, b.getDenseI64ArrayAttr(getAxes()),
-                                  keep ? b.getUnitAttr() : nullptr);
+  Value sum =
+      ReduceSumOp::create(b, getLoc(), g, b.getDenseI64ArrayAttr(getAxes()),
+                          keep ? b.getUnitAttr() : nullptr);
   out.push_back(unbroadcast(b, getLoc(), sum, getInput().getType()));
   out.push_back(Value()); // only the shape of `like` is used
   return success();
@@ -410,9 +440,11 @@ LogicalResult SelectOp::buildVJP(OpBuilder &b, Value g,
   Location loc = getLoc();
   Value zero = scalarOf(b, loc, g, 0);
   out.push_back(Value()); // the condition
-  out.push_back(unbroadcast(b, loc, SelectOp::create(b, loc, getCond(), g, zero),
+  out.push_back(unbroadcast(b, loc,
+                            SelectOp::create(b, loc, getCond(), g, zero),
                             getLhs().getType()));
-  out.push_back(unbroadcast(b, loc, SelectOp::create(b, loc, getCond(), zero, g),
+  out.push_back(unbroadcast(b, loc,
+                            SelectOp::create(b, loc, getCond(), zero, g),
                             getRhs().getType()));
   return success();
 }
@@ -431,8 +463,8 @@ LogicalResult Conv2dOp::buildVJP(OpBuilder &b, Value g,
       b, loc, getFilter().getType(), getInput(), g, getStrideAttr(),
       getPaddingAttr(), getDilationAttr(), getGroupsAttr()));
   if (getBias())
-    out.push_back(ReduceSumOp::create(b, loc, g, b.getDenseI64ArrayAttr({0, 2, 3}),
-                                      nullptr));
+    out.push_back(ReduceSumOp::create(
+        b, loc, g, b.getDenseI64ArrayAttr({0, 2, 3}), nullptr));
   return success();
 }
 
@@ -459,10 +491,12 @@ LogicalResult EmbeddingOp::buildVJP(OpBuilder &b, Value g,
   Value flatIds = ReshapeOp::create(
       b, loc, RankedTensorType::get({n}, ids.getElementType()), getIndices());
   Value flatG = ReshapeOp::create(
-      b, loc, RankedTensorType::get({n, table.getDimSize(1)}, table.getElementType()),
+      b, loc,
+      RankedTensorType::get({n, table.getDimSize(1)}, table.getElementType()),
       g);
   Value oneHot = OneHotOp::create(
-      b, loc, RankedTensorType::get({n, table.getDimSize(0)}, table.getElementType()),
+      b, loc,
+      RankedTensorType::get({n, table.getDimSize(0)}, table.getElementType()),
       flatIds);
   out.push_back(MatMulOp::create(b, loc, swapLastTwo(b, loc, oneHot), flatG));
   out.push_back(Value()); // integer indices

@@ -38,9 +38,11 @@ Value zerosOf(OpBuilder &b, Location loc, Type type) {
 LogicalResult differentiateParams(func::FuncOp f) {
   SmallVector<unsigned> wrt;
   for (unsigned i = 0; i < f.getNumArguments(); ++i)
-    if (f.getArgAttr(i, "dl.param") && isFloatTensor(f.getArgument(i).getType()))
+    if (f.getArgAttr(i, "dl.param") &&
+        isFloatTensor(f.getArgument(i).getType()))
       wrt.push_back(i);
-  return success(buildGradientFunction(f, wrt, (f.getName() + ".grad").str()) != nullptr);
+  return success(buildGradientFunction(f, wrt, (f.getName() + ".grad").str()) !=
+                 nullptr);
 }
 
 } // namespace

@@ -51,7 +51,8 @@ struct DecomposeLogSoftmax : OpRewritePattern<LogSoftmaxOp> {
     int64_t axis = op.getAxis();
     Value z = shiftByMax(rewriter, loc, op.getInput(), axis);
     Value lse = LogOp::create(
-        rewriter, loc, sumKeep(rewriter, loc, ExpOp::create(rewriter, loc, z), axis));
+        rewriter, loc,
+        sumKeep(rewriter, loc, ExpOp::create(rewriter, loc, z), axis));
     rewriter.replaceOpWithNewOp<SubOp>(op, z, lse);
     return success();
   }
@@ -67,12 +68,10 @@ struct DecomposeCrossEntropy : OpRewritePattern<CrossEntropyOp> {
                                       rewriter.getI64IntegerAttr(1));
     Value oneHot = OneHotOp::create(rewriter, loc, logitsType, op.getLabels());
     Value picked = MulOp::create(rewriter, loc, oneHot, logp);
-    Value perRow = ReduceSumOp::create(rewriter, loc, picked,
-                                       rewriter.getDenseI64ArrayAttr({1}),
-                                       nullptr);
-    Value mean = ReduceMeanOp::create(rewriter, loc, perRow,
-                                      rewriter.getDenseI64ArrayAttr({0}),
-                                      nullptr);
+    Value perRow = ReduceSumOp::create(
+        rewriter, loc, picked, rewriter.getDenseI64ArrayAttr({1}), nullptr);
+    Value mean = ReduceMeanOp::create(
+        rewriter, loc, perRow, rewriter.getDenseI64ArrayAttr({0}), nullptr);
     rewriter.replaceOpWithNewOp<NegOp>(op, mean);
     return success();
   }

@@ -33,8 +33,8 @@ Value scalar(OpBuilder &b, Location loc, Type elem, double v) {
   bool lost;
   value.convert(cast<FloatType>(elem).getFloatSemantics(),
                 APFloat::rmNearestTiesToEven, &lost);
-  return ConstantOp::create(b, loc,
-                            cast<ElementsAttr>(DenseElementsAttr::get(type, value)));
+  return ConstantOp::create(
+      b, loc, cast<ElementsAttr>(DenseElementsAttr::get(type, value)));
 }
 
 LogicalResult materialize(func::FuncOp f) {
@@ -42,13 +42,14 @@ LogicalResult materialize(func::FuncOp f) {
   auto kindAttr = config.getAs<StringAttr>("optimizer");
   StringRef kind = kindAttr ? kindAttr.getValue() : "";
   if (kind != "sgd" && kind != "adam" && kind != "adamw")
-    return f.emitError("unknown optimizer '") << kind
-           << "' (expected sgd, adam or adamw)";
+    return f.emitError("unknown optimizer '")
+           << kind << "' (expected sgd, adam or adamw)";
   double momentum = number(config, "momentum", 0);
   bool nesterov = config.getAs<BoolAttr>("nesterov") &&
                   config.getAs<BoolAttr>("nesterov").getValue();
   double wd = number(config, "weight_decay", 0);
-  double beta1 = number(config, "beta1", 0.9), beta2 = number(config, "beta2", 0.999);
+  double beta1 = number(config, "beta1", 0.9),
+         beta2 = number(config, "beta2", 0.999);
   double eps = number(config, "eps", 1e-8);
   bool adam = kind != "sgd";
   unsigned buffers = adam ? 2 : (momentum != 0 ? 1 : 0);
@@ -65,7 +66,8 @@ LogicalResult materialize(func::FuncOp f) {
       floats.push_back(i);
   }
   if (floats.empty())
-    return f.emitError("'") << f.getName() << "' has no float parameter to train";
+    return f.emitError("'")
+           << f.getName() << "' has no float parameter to train";
   func::FuncOp grad =
       buildGradientFunction(f, floats, (f.getName() + ".step_grad").str());
   if (!grad)
@@ -98,7 +100,8 @@ LogicalResult materialize(func::FuncOp f) {
   auto step = func::FuncOp::create(b, loc, (f.getName() + ".step").str(),
                                    b.getFunctionType(inputs, results));
   for (unsigned n = 0; n < params.size(); ++n)
-    step.setArgAttrs(n, mlir::function_interface_impl::getArgAttrs(f, params[n]));
+    step.setArgAttrs(n,
+                     mlir::function_interface_impl::getArgAttrs(f, params[n]));
   Block *entry = step.addEntryBlock();
   b.setInsertionPointToStart(entry);
   unsigned at = 0;
@@ -137,17 +140,20 @@ LogicalResult materialize(func::FuncOp f) {
         Value buf = AddOp::create(
             b, ploc, MulOp::create(b, ploc, state[j], c(momentum)), g);
         newState[j] = buf;
-        g = nesterov ? Value(AddOp::create(b, ploc, g,
-                                           MulOp::create(b, ploc, buf, c(momentum))))
-                     : buf;
+        g = nesterov
+                ? Value(AddOp::create(b, ploc, g,
+                                      MulOp::create(b, ploc, buf, c(momentum))))
+                : buf;
       }
-      newParams[n] = SubOp::create(b, ploc, p, MulOp::create(b, ploc, g, coeff[0]));
+      newParams[n] =
+          SubOp::create(b, ploc, p, MulOp::create(b, ploc, g, coeff[0]));
       continue;
     }
     // torch.optim.Adam / AdamW (single-tensor path).
     if (kind == "adamw" && wd != 0)
       p = MulOp::create(b, ploc, p,
-                        SubOp::create(b, ploc, c(1), MulOp::create(b, ploc, coeff[0], c(wd))));
+                        SubOp::create(b, ploc, c(1),
+                                      MulOp::create(b, ploc, coeff[0], c(wd))));
     if (kind == "adam" && wd != 0)
       g = AddOp::create(b, ploc, g, MulOp::create(b, ploc, p, c(wd)));
     Value m = AddOp::create(b, ploc, MulOp::create(b, ploc, state[j], c(beta1)),
@@ -156,9 +162,11 @@ LogicalResult materialize(func::FuncOp f) {
         b, ploc, MulOp::create(b, ploc, state[floats.size() + j], c(beta2)),
         MulOp::create(b, ploc, MulOp::create(b, ploc, g, g), c(1 - beta2)));
     Value denom = AddOp::create(
-        b, ploc, DivOp::create(b, ploc, SqrtOp::create(b, ploc, v), coeff[2]), c(eps));
+        b, ploc, DivOp::create(b, ploc, SqrtOp::create(b, ploc, v), coeff[2]),
+        c(eps));
     newParams[n] = SubOp::create(
-        b, ploc, p, MulOp::create(b, ploc, DivOp::create(b, ploc, m, denom), coeff[1]));
+        b, ploc, p,
+        MulOp::create(b, ploc, DivOp::create(b, ploc, m, denom), coeff[1]));
     newState[j] = m;
     newState[floats.size() + j] = v;
   }

@@ -134,8 +134,8 @@ public:
                               const std::vector<Tensor> &inputs);
   /// Calls a function with several results (a `.grad` function returns the
   /// value and one gradient per parameter).
-  dlrt::Expected<std::vector<Tensor>> callAll(const std::string &name,
-                                              const std::vector<Tensor> &inputs);
+  dlrt::Expected<std::vector<Tensor>>
+  callAll(const std::string &name, const std::vector<Tensor> &inputs);
 
   /// The compiled step of CompilerOptions::trainFunction, with fresh (zero)
   /// optimizer state.
