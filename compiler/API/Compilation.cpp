@@ -12,7 +12,10 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/Support/GlobPattern.h"
 #include "llvm/Support/MemoryBuffer.h"
+
+#include <set>
 
 using namespace dlc;
 
@@ -228,6 +231,41 @@ bool Compilation::requestTraining(const std::string &function,
     return false;
   }
   mlir::Builder b(ctx.get());
+  std::set<std::string> frozen;
+  for (const std::string &pattern : config.frozen) {
+    auto glob = llvm::GlobPattern::create(pattern);
+    if (!glob) {
+      std::string msg = "bad frozen-parameter pattern '" + pattern +
+                        "': " + llvm::toString(glob.takeError());
+      addError("error: " + msg + "\n", msg);
+      return false;
+    }
+    bool matched = false;
+    for (const auto &p : ast.params)
+      if (glob->match(p->name)) {
+        frozen.insert(p->name);
+        matched = true;
+      }
+    if (!matched) {
+      std::string msg =
+          "frozen-parameter pattern '" + pattern + "' matches no parameter";
+      addError("error: " + msg + "\n", msg);
+      return false;
+    }
+  }
+  trainedParams.clear();
+  for (const auto &p : ast.params)
+    if (isFloat(p->type.elem) && p->buffer.empty() && !frozen.count(p->name))
+      trainedParams.push_back(p->name);
+  if (trainedParams.empty()) {
+    std::string msg = "cannot train '" + function +
+                      "': every float parameter is frozen or a buffer";
+    addError("error: " + msg + "\n", msg);
+    return false;
+  }
+  llvm::SmallVector<mlir::Attribute> frozenNames;
+  for (const std::string &n : frozen)
+    frozenNames.push_back(b.getStringAttr(n));
   using K = dl::OptimizerConfig::Kind;
   const char *kind = config.kind == K::SGD    ? "sgd"
                      : config.kind == K::Adam ? "adam"
@@ -242,6 +280,7 @@ bool Compilation::requestTraining(const std::string &function,
           b.getNamedAttr("beta1", b.getF64FloatAttr(config.beta1)),
           b.getNamedAttr("beta2", b.getF64FloatAttr(config.beta2)),
           b.getNamedAttr("eps", b.getF64FloatAttr(config.eps)),
+          b.getNamedAttr("frozen", b.getArrayAttr(frozenNames)),
       }));
   trained = function;
   bool adam = config.kind != K::SGD;
@@ -349,7 +388,7 @@ std::vector<dl::FunctionInfo> Compilation::functionInfos() const {
     step.name = trained + ".step";
     std::vector<dl::ArgumentInfo> floatParams;
     for (const auto &p : ast.params)
-      if (isFloat(p->type.elem))
+      if (llvm::is_contained(trainedParams, p->name))
         floatParams.push_back(argumentInfo(p->name, p->type));
     std::vector<dl::ArgumentInfo> args;
     for (unsigned k = 0; k < trainBuffers; ++k)
@@ -362,6 +401,8 @@ std::vector<dl::FunctionInfo> Compilation::functionInfos() const {
     for (unsigned k = 0; k < trainCoefficients; ++k)
       args.push_back(coefficient);
     args.insert(args.end(), step.arguments.begin(), step.arguments.end());
+    // dl-training-mode's random key (dropout masks).
+    args.push_back(argumentInfo("rng", TensorType{ElemType::I64, {}}));
     step.arguments = args;
     step.results = {step.result};
     for (const auto &p : ast.params)

@@ -76,6 +76,8 @@ private:
   mlir::OwningOpRef<mlir::ModuleOp> mlirModule;
   std::vector<std::string> differentiated;
   std::string trained;
+  /// The parameters the step updates: float, not a buffer, not frozen.
+  std::vector<std::string> trainedParams;
   std::string accuracyOf;
   unsigned trainBuffers = 0, trainCoefficients = 0;
 };

@@ -217,12 +217,37 @@ dlrt::Expected<TrainStep> Module::trainStep() {
   step.function = fn->name;
   step.config = impl->optimizer;
   size_t buffers = fn->results.size() - 1 - impl->params.size();
+  size_t perParam = impl->optimizer.kind != OptimizerConfig::Kind::SGD ? 2
+                    : impl->optimizer.momentum != 0                    ? 1
+                                                                       : 0;
+  const char *adamNames[] = {".exp_avg", ".exp_avg_sq"};
   for (size_t k = 0; k < buffers; ++k) {
     const ArgumentInfo &info = fn->arguments[k];
     dlrt::Shape shape(info.dims.begin(), info.dims.end());
     step.buffers.emplace_back(info.dtype, shape);
+    size_t kind = perParam ? k / (buffers / perParam) : 0;
+    step.names.push_back(
+        info.name + (perParam == 2 ? adamNames[kind] : ".momentum_buffer"));
   }
   return step;
+}
+
+dlrt::Status TrainStep::restore(int64_t steps, std::vector<Tensor> state) {
+  if (steps < 0)
+    return dlrt::Status::error("a step count cannot be negative");
+  if (state.size() != buffers.size())
+    return dlrt::Status::error(
+        "the optimizer has " + std::to_string(buffers.size()) +
+        " state tensors, got " + std::to_string(state.size()));
+  for (size_t k = 0; k < state.size(); ++k)
+    if (state[k].dtype() != buffers[k].dtype() ||
+        state[k].shape() != buffers[k].shape())
+      return dlrt::Status::error("optimizer state '" + names[k] + "' is " +
+                                 buffers[k].typeString() + ", got " +
+                                 state[k].typeString());
+  buffers = std::move(state);
+  t = steps;
+  return dlrt::Status();
 }
 
 dlrt::Expected<double> TrainStep::run(const std::vector<Tensor> &inputs) {
@@ -249,6 +274,10 @@ dlrt::Expected<double> TrainStep::run(const std::vector<Tensor> &inputs) {
     args.push_back(s);
   }
   args.insert(args.end(), inputs.begin(), inputs.end());
+  Tensor key(DType::I64, {});
+  key.data<int64_t>()[0] =
+      static_cast<int64_t>(dlrt::stepKey(rngSeed, static_cast<uint64_t>(t)));
+  args.push_back(key);
   // callAll checks the inputs against the step's declared arguments.
   auto results = module->callAll(function, args);
   if (!results)

@@ -225,6 +225,10 @@ struct ParamDecl {
   TypeExpr typeExpr;
   TensorType type; // Sema
   Initializer init;
+  /// Empty for a trained parameter. Otherwise module state the optimizer
+  /// never touches: "running" (batch norm's running statistics, updated by
+  /// training-mode steps) or "step_count" (incremented by each step).
+  std::string buffer;
 };
 
 /// `name: int = 3` in a model's header.

@@ -84,6 +84,14 @@ const std::map<std::string, std::vector<Param>> &specs() {
                        {"weight", Kind::Tensor, false},
                        {"bias", Kind::Tensor, false},
                        {"eps", Kind::Float, false}};
+    t["batch_norm"] = {{"x", Kind::Tensor, true},
+                       {"weight", Kind::Tensor, true},
+                       {"bias", Kind::Tensor, true},
+                       {"running_mean", Kind::Tensor, true},
+                       {"running_var", Kind::Tensor, true},
+                       {"eps", Kind::Float, false},
+                       {"momentum", Kind::Float, false}};
+    t["dropout"] = {{"x", Kind::Tensor, true}, {"p", Kind::Float, false}};
     t["scaled_dot_product_attention"] = {{"q", Kind::Tensor, true},
                                          {"k", Kind::Tensor, true},
                                          {"v", Kind::Tensor, true},
@@ -335,6 +343,10 @@ private:
       return embedding();
     if (f == "layer_norm")
       return layerNorm();
+    if (f == "batch_norm")
+      return batchNorm();
+    if (f == "dropout")
+      return dropout();
     if (f == "scaled_dot_product_attention")
       return attention();
     if (f == "multi_head_attention")
@@ -753,6 +765,49 @@ private:
     if (!(call.bound[3].number > 0))
       return error(call.loc, "'layer_norm': eps must be positive");
     call.type = x;
+    return true;
+  }
+
+  /// x [N, C, ...] with weight, bias and running statistics [C].
+  bool batchNorm() {
+    const TensorType &x = tensorType(0);
+    if (!requireFloat(0))
+      return false;
+    if (x.rank() < 2 || x.dims[1].isSymbolic())
+      return error(argLoc(0), "'batch_norm' needs [N, C, ...] with a static "
+                              "channel count C, got " +
+                                  x.str());
+    TensorType want{x.elem, {x.dims[1]}};
+    for (size_t i = 1; i <= 4; ++i)
+      if (tensorType(i) != want)
+        return error(argLoc(i), "'batch_norm': " + std::string(params[i].name) +
+                                    " must be " + want.str() + ", got " +
+                                    tensorType(i).str());
+    for (auto [i, dflt] : {std::pair<size_t, double>(5, 1e-5), {6, 0.1}})
+      if (!call.bound[i].present) {
+        call.bound[i].present = true;
+        call.bound[i].number = dflt;
+      }
+    if (!(call.bound[5].number > 0))
+      return error(call.loc, "'batch_norm': eps must be positive");
+    double m = call.bound[6].number;
+    if (!(m >= 0 && m <= 1))
+      return error(call.loc, "'batch_norm': momentum must be in [0, 1]");
+    call.type = x;
+    return true;
+  }
+
+  bool dropout() {
+    if (!requireFloat(0))
+      return false;
+    if (!call.bound[1].present) {
+      call.bound[1].present = true;
+      call.bound[1].number = 0.5;
+    }
+    double p = call.bound[1].number;
+    if (!(p >= 0 && p < 1))
+      return error(call.loc, "'dropout': p must be in [0, 1)");
+    call.type = tensorType(0);
     return true;
   }
 

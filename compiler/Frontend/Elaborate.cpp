@@ -85,6 +85,12 @@ const std::map<std::string, std::vector<LayerParam>> &layerSpecs() {
                       {"eps", false, false, 1e-5, true},
                       {"elementwise_affine", false, false, 1}};
     t["Dropout"] = {{"p", false, false, 0.5, true}};
+    t["BatchNorm2d"] = {{"num_features", false, true, 0},
+                        {"eps", false, false, 1e-5, true},
+                        {"momentum", false, false, 0.1, true},
+                        {"affine", false, false, 1},
+                        {"track_running_stats", false, false, 1}};
+    t["BatchNorm1d"] = t["BatchNorm2d"];
     t["MultiheadAttention"] = {{"embed_dim", false, true, 0},
                                {"num_heads", false, true, 0},
                                {"bias", false, false, 1},
@@ -426,12 +432,14 @@ private:
     }
     auto cfg = [&](const char *k) { return layer.cfg[k][0]; };
     auto addParam = [&](const std::string &n, std::vector<int64_t> shape,
-                        const std::string &init, std::vector<double> args) {
+                        const std::string &init, std::vector<double> args,
+                        const char *buffer = "", const char *elem = "f32") {
       auto q = std::make_unique<ParamDecl>();
       q->loc = s.loc;
       q->name = prefix + n;
+      q->buffer = buffer;
       q->typeExpr.loc = s.loc;
-      q->typeExpr.elem = "f32";
+      q->typeExpr.elem = elem;
       for (int64_t d : shape) {
         TypeExpr::DimExpr dim;
         dim.loc = s.loc;
@@ -507,6 +515,30 @@ private:
         addParam("weight", {cfg("normalized_shape")}, "ones", {});
         addParam("bias", {cfg("normalized_shape")}, "zeros", {});
       }
+    } else if (layer.kind == "BatchNorm2d" || layer.kind == "BatchNorm1d") {
+      if (!positive("num_features"))
+        return std::nullopt;
+      double eps = layer.real["eps"], momentum = layer.real["momentum"];
+      if (!(eps > 0) || !(momentum >= 0 && momentum <= 1)) {
+        diags.error(s.modelLoc, "'" + layer.kind +
+                                    "': eps must be positive and momentum in "
+                                    "[0, 1]");
+        return std::nullopt;
+      }
+      if (cfg("affine") == 0 || cfg("track_running_stats") == 0) {
+        diags.error(s.modelLoc, "'" + layer.kind +
+                                    "' without affine or running statistics "
+                                    "is not supported yet");
+        return std::nullopt;
+      }
+      // torch.nn.BatchNorm2d's state dict: weight, bias, running_mean,
+      // running_var, num_batches_tracked (int64 scalar).
+      int64_t c = cfg("num_features");
+      addParam("weight", {c}, "ones", {});
+      addParam("bias", {c}, "zeros", {});
+      addParam("running_mean", {c}, "zeros", {}, "running");
+      addParam("running_var", {c}, "ones", {}, "running");
+      addParam("num_batches_tracked", {}, "zeros", {}, "step_count", "i64");
     } else if (layer.kind == "Dropout") {
       double p = layer.real["p"];
       if (!(p >= 0 && p < 1)) {
@@ -665,8 +697,21 @@ private:
       return call("tanh", one(std::move(x)));
     if (l.kind == "GELU")
       return call("gelu", one(std::move(x)));
-    if (l.kind == "Dropout") // evaluation mode: the identity
-      return x;
+    if (l.kind == "Dropout") {
+      std::vector<KeywordArg> kwargs;
+      kwargs.push_back({loc, "p", number(loc, l.real.at("p"))});
+      return call("dropout", one(std::move(x)), std::move(kwargs));
+    }
+    if (l.kind == "BatchNorm2d" || l.kind == "BatchNorm1d") {
+      std::vector<ExprPtr> args;
+      args.push_back(std::move(x));
+      for (const char *p : {"weight", "bias", "running_mean", "running_var"})
+        args.push_back(name(loc, l.prefix + p));
+      std::vector<KeywordArg> kwargs;
+      kwargs.push_back({loc, "eps", number(loc, l.real.at("eps"))});
+      kwargs.push_back({loc, "momentum", number(loc, l.real.at("momentum"))});
+      return call("batch_norm", std::move(args), std::move(kwargs));
+    }
     if (l.kind == "Embedding") {
       std::vector<ExprPtr> args;
       args.push_back(std::move(x));

@@ -15,19 +15,11 @@
 using namespace dlc;
 using namespace mlir;
 
+using mlir::dl::scalarTensor;
+
 namespace {
 
 RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
-
-/// A rank-0 constant of `elem`.
-Value scalar(OpBuilder &b, Location loc, Type elem, double v) {
-  auto type = RankedTensorType::get({}, elem);
-  Attribute attr =
-      elem.isF64()
-          ? DenseElementsAttr::get(type, APFloat(v))
-          : DenseElementsAttr::get(type, APFloat(static_cast<float>(v)));
-  return dl::ConstantOp::create(b, loc, cast<ElementsAttr>(attr));
-}
 
 Value swapLastTwo(OpBuilder &b, Location loc, Value x) {
   int64_t r = typeOf(x).getRank();
@@ -48,7 +40,7 @@ Value layerNorm(OpBuilder &b, Location loc, Value x, Value w, Value bias,
   Value sq = dl::MulOp::create(b, loc, centred, centred);
   Value var = dl::ReduceMeanOp::create(b, loc, sq, last, b.getUnitAttr());
   Value inv = dl::RsqrtOp::create(
-      b, loc, dl::AddOp::create(b, loc, var, scalar(b, loc, elem, eps)));
+      b, loc, dl::AddOp::create(b, loc, var, scalarTensor(b, loc, elem, eps)));
   Value y = dl::MulOp::create(b, loc, centred, inv);
   if (w)
     y = dl::MulOp::create(b, loc, y, w);
@@ -66,7 +58,8 @@ Value attention(OpBuilder &b, Location loc, Value q, Value k, Value v,
   Value scores = dl::MatMulOp::create(b, loc, q, swapLastTwo(b, loc, k));
   scores = dl::MulOp::create(
       b, loc, scores,
-      scalar(b, loc, elem, 1.0 / std::sqrt(double(qt.getDimSize(r - 1)))));
+      scalarTensor(b, loc, elem,
+                   1.0 / std::sqrt(double(qt.getDimSize(r - 1)))));
   if (causal) {
     int64_t t = qt.getDimSize(r - 2);
     SmallVector<bool> keep;
@@ -77,7 +70,7 @@ Value attention(OpBuilder &b, Location loc, Value q, Value k, Value v,
     Value mask = dl::ConstantOp::create(
         b, loc, cast<ElementsAttr>(DenseElementsAttr::get(maskType, keep)));
     scores = dl::SelectOp::create(b, loc, mask, scores,
-                                  scalar(b, loc, elem, -INFINITY));
+                                  scalarTensor(b, loc, elem, -INFINITY));
   }
   Value p = dl::SoftmaxOp::create(b, loc, scores, b.getI64IntegerAttr(r - 1));
   return dl::MatMulOp::create(b, loc, p, v);
@@ -193,6 +186,20 @@ Value dlc::emitBuiltin(OpBuilder &b, Location loc, const CallExpr &call,
     return dl::EmbeddingOp::create(b, loc, tensor(1), tensor(0));
   if (f == "layer_norm")
     return layerNorm(b, loc, tensor(0), tensor(1), tensor(2), arg[3].number);
+  if (f == "batch_norm") // evaluation mode; see dl-training-mode
+    return dl::BatchNormOp::create(b, loc, tensor(0), tensor(1), tensor(2),
+                                   tensor(3), tensor(4),
+                                   b.getF64FloatAttr(arg[5].number),
+                                   b.getF64FloatAttr(arg[6].number), nullptr)
+        .getResult();
+  if (f == "dropout") {
+    // Distinct streams keep CSE from merging two sites on the same input.
+    int64_t stream = 0;
+    b.getInsertionBlock()->walk([&](dl::DropoutOp) { ++stream; });
+    return dl::DropoutOp::create(b, loc, tensor(0).getType(), tensor(0),
+                                 Value(), b.getF64FloatAttr(arg[1].number),
+                                 b.getI64IntegerAttr(stream));
+  }
   if (f == "scaled_dot_product_attention")
     return attention(b, loc, tensor(0), tensor(1), tensor(2),
                      arg[3].present && arg[3].flag);

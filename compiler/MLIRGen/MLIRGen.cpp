@@ -91,9 +91,13 @@ private:
         func::FuncOp::create(builder, loc(fn.loc), fn.name,
                              builder.getFunctionType(argTypes, {resultType}));
     size_t numParams = program.params.size();
-    for (size_t i = 0; i < numParams; ++i)
+    for (size_t i = 0; i < numParams; ++i) {
       func.setArgAttr(i, "dl.param",
                       builder.getStringAttr(program.params[i]->name));
+      if (!program.params[i]->buffer.empty())
+        func.setArgAttr(i, "dl.buffer",
+                        builder.getStringAttr(program.params[i]->buffer));
+    }
     for (size_t i = 0; i < fn.args.size(); ++i)
       func.setArgAttr(numParams + i, "dl.arg",
                       builder.getStringAttr(fn.args[i].name));

@@ -19,7 +19,7 @@ using namespace mlir;
 // (bias + relu become one loop nest with the consumer).
 const char *const dlc::kDLToLinalgPipeline =
     "inline,canonicalize,cse,"
-    "dl-decompose,canonicalize,cse,"
+    "dl-training-mode,dl-decompose,canonicalize,cse,"
     "dl-autodiff,dl-materialize-optimizer,inline,symbol-dce,canonicalize,cse,"
     "convert-dl-to-linalg,"
     "canonicalize,linalg-fuse-elementwise-ops,canonicalize,cse";

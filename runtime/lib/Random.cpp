@@ -40,6 +40,10 @@ template <typename F> void fillWith(Tensor &t, F value) {
 
 } // namespace
 
+uint64_t stepKey(uint64_t seed, uint64_t step) {
+  return splitmix64(splitmix64(seed ^ 0x5eed5eed5eed5eedULL) ^ step);
+}
+
 double uniform01(uint64_t seed, uint64_t stream, uint64_t index) {
   uint64_t h = splitmix64(splitmix64(splitmix64(seed) ^ stream) ^ index);
   return static_cast<double>(h >> 11) * 0x1.0p-53;

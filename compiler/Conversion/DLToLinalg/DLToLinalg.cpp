@@ -326,6 +326,7 @@ struct ConvertDLToLinalgPass
     populateNNLoweringPatterns(patterns);
     populateLogicLoweringPatterns(patterns);
     populateNNGradLoweringPatterns(patterns);
+    populateTrainingLoweringPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -19,6 +19,7 @@ void populateShapeLoweringPatterns(RewritePatternSet &patterns);
 void populateNNLoweringPatterns(RewritePatternSet &patterns);
 void populateLogicLoweringPatterns(RewritePatternSet &patterns);
 void populateNNGradLoweringPatterns(RewritePatternSet &patterns);
+void populateTrainingLoweringPatterns(RewritePatternSet &patterns);
 
 /// An operand prepared for a broadcasting generic: the (possibly collapsed)
 /// value and its indexing map into the result's iteration space.

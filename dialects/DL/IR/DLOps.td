@@ -154,5 +154,6 @@ include "dialects/DL/IR/DLReductionOps.td"
 include "dialects/DL/IR/DLShapeOps.td"
 include "dialects/DL/IR/DLNNOps.td"
 include "dialects/DL/IR/DLLogicOps.td"
+include "dialects/DL/IR/DLTrainingOps.td"
 
 #endif // DL_OPS_TD

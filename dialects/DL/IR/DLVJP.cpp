@@ -15,28 +15,14 @@
 using namespace mlir;
 using namespace mlir::dl;
 
+using mlir::dl::scalarTensor;
+
 namespace {
 
 RankedTensorType ty(Value v) { return cast<RankedTensorType>(v.getType()); }
 
-/// A rank-0 constant of `elem`.
-Value scalar(OpBuilder &b, Location loc, Type elem, double v) {
-  auto type = RankedTensorType::get({}, elem);
-  Attribute attr;
-  if (auto f = dyn_cast<FloatType>(elem)) {
-    APFloat value(v);
-    bool lost;
-    value.convert(f.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
-    attr = DenseElementsAttr::get(type, value);
-  } else {
-    attr = DenseElementsAttr::get(type, APInt(elem.getIntOrFloatBitWidth(),
-                                              static_cast<int64_t>(v), true));
-  }
-  return ConstantOp::create(b, loc, cast<ElementsAttr>(attr));
-}
-
 Value scalarOf(OpBuilder &b, Location loc, Value like, double v) {
-  return scalar(b, loc, ty(like).getElementType(), v);
+  return scalarTensor(b, loc, ty(like).getElementType(), v);
 }
 
 /// Sums `adj` (of a broadcast result's shape) down to `target`'s shape.
@@ -526,5 +512,19 @@ LogicalResult ConvertOp::buildVJP(OpBuilder &b, Value g,
     return success();
   }
   out.push_back(ConvertOp::create(b, getLoc(), in, g));
+  return success();
+}
+
+// Random numbers and counts are constants of the shape of their operand:
+// no adjoint flows through them (a null adjoint is "zero, not built").
+LogicalResult RandomUniformOp::buildVJP(OpBuilder &, Value,
+                                        SmallVectorImpl<Value> &out) {
+  out.append({Value(), Value()});
+  return success();
+}
+
+LogicalResult NumelOp::buildVJP(OpBuilder &, Value,
+                                SmallVectorImpl<Value> &out) {
+  out.push_back(Value());
   return success();
 }

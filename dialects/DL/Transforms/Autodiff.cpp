@@ -50,8 +50,9 @@ LogicalResult differentiateParams(func::FuncOp f) {
 func::FuncOp dl::buildGradientFunction(func::FuncOp f, ArrayRef<unsigned> wrt,
                                        StringRef name) {
   FunctionType type = f.getFunctionType();
-  if (type.getNumResults() != 1 || !isFloatTensor(type.getResult(0)) ||
-      cast<RankedTensorType>(type.getResult(0)).getRank() != 0) {
+  if (type.getNumResults() == 0 || !isFloatTensor(type.getResult(0)) ||
+      cast<RankedTensorType>(type.getResult(0)).getRank() != 0 ||
+      (type.getNumResults() > 1 && !f->hasAttr("dl.updates"))) {
     f.emitError("only functions returning one float scalar can be "
                 "differentiated; '")
         << f.getName() << "' returns " << type.getResults();
@@ -65,6 +66,9 @@ func::FuncOp dl::buildGradientFunction(func::FuncOp f, ArrayRef<unsigned> wrt,
   SmallVector<Type> results = {type.getResult(0)};
   for (unsigned i : wrt)
     results.push_back(f.getArgument(i).getType());
+  // A training-mode function's state updates pass through, undifferentiated.
+  for (Type t : type.getResults().drop_front())
+    results.push_back(t);
   OpBuilder b(f);
   b.setInsertionPointAfter(f);
   auto g = func::FuncOp::create(b, f.getLoc(), name,
@@ -146,6 +150,8 @@ func::FuncOp dl::buildGradientFunction(func::FuncOp f, ArrayRef<unsigned> wrt,
     Value adj = adjoint.lookup(arg);
     values.push_back(adj ? adj : zerosOf(b, retLoc, arg.getType()));
   }
+  for (Value aux : ret.getOperands().drop_front())
+    values.push_back(map.lookup(aux));
   func::ReturnOp::create(b, retLoc, values);
   return g;
 }

@@ -10,6 +10,7 @@
 #include "dialects/DL/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace mlir::dl {
 #define GEN_PASS_DEF_DLMATERIALIZEOPTIMIZER
@@ -19,22 +20,14 @@ namespace mlir::dl {
 using namespace mlir;
 using namespace mlir::dl;
 
+using mlir::dl::scalarTensor;
+
 namespace {
 
 double number(DictionaryAttr config, StringRef key, double dflt) {
   if (auto f = config.getAs<FloatAttr>(key))
     return f.getValueAsDouble();
   return dflt;
-}
-
-Value scalar(OpBuilder &b, Location loc, Type elem, double v) {
-  auto type = RankedTensorType::get({}, elem);
-  APFloat value(v);
-  bool lost;
-  value.convert(cast<FloatType>(elem).getFloatSemantics(),
-                APFloat::rmNearestTiesToEven, &lost);
-  return ConstantOp::create(
-      b, loc, cast<ElementsAttr>(DenseElementsAttr::get(type, value)));
 }
 
 LogicalResult materialize(func::FuncOp f) {
@@ -54,22 +47,31 @@ LogicalResult materialize(func::FuncOp f) {
   bool adam = kind != "sgd";
   unsigned buffers = adam ? 2 : (momentum != 0 ? 1 : 0);
 
+  // `floats`: the trained parameters (float, not a buffer, not frozen).
+  llvm::StringSet<> frozen;
+  if (auto names = config.getAs<ArrayAttr>("frozen"))
+    for (auto n : names.getAsRange<StringAttr>())
+      frozen.insert(n.getValue());
   SmallVector<unsigned> params, floats, data;
   for (unsigned i = 0; i < f.getNumArguments(); ++i) {
-    if (!f.getArgAttr(i, "dl.param")) {
+    auto name = f.getArgAttrOfType<StringAttr>(i, "dl.param");
+    if (!name) {
       data.push_back(i);
       continue;
     }
     params.push_back(i);
     auto t = dyn_cast<RankedTensorType>(f.getArgument(i).getType());
-    if (t && isa<FloatType>(t.getElementType()))
+    if (t && isa<FloatType>(t.getElementType()) &&
+        !f.getArgAttr(i, "dl.buffer") && !frozen.contains(name.getValue()))
       floats.push_back(i);
   }
+  // The step of a training-mode copy `<loss>.train` is `<loss>.step`.
+  StringRef base = f.getName();
+  base.consume_back(".train");
   if (floats.empty())
-    return f.emitError("'")
-           << f.getName() << "' has no float parameter to train";
+    return f.emitError("'") << base << "' has no float parameter to train";
   func::FuncOp grad =
-      buildGradientFunction(f, floats, (f.getName() + ".step_grad").str());
+      buildGradientFunction(f, floats, (base + ".step_grad").str());
   if (!grad)
     return failure();
   grad.setPrivate();
@@ -97,7 +99,7 @@ LogicalResult materialize(func::FuncOp f) {
   OpBuilder b(f);
   b.setInsertionPointAfter(grad);
   Location loc = f.getLoc();
-  auto step = func::FuncOp::create(b, loc, (f.getName() + ".step").str(),
+  auto step = func::FuncOp::create(b, loc, (base + ".step").str(),
                                    b.getFunctionType(inputs, results));
   for (unsigned n = 0; n < params.size(); ++n)
     step.setArgAttrs(n,
@@ -124,7 +126,7 @@ LogicalResult materialize(func::FuncOp f) {
   auto call = func::CallOp::create(b, loc, grad, callArgs);
 
   SmallVector<Value> newParams(paramValues), newState(state.size());
-  auto c = [&](double v) { return scalar(b, loc, elem, v); };
+  auto c = [&](double v) { return scalarTensor(b, loc, elem, v); };
   for (size_t j = 0; j < floats.size(); ++j) {
     size_t n = llvm::find(params, floats[j]) - params.begin();
     Value p = paramValues[n];
@@ -170,6 +172,12 @@ LogicalResult materialize(func::FuncOp f) {
     newState[j] = m;
     newState[floats.size() + j] = v;
   }
+  // Buffers take their training-mode updates.
+  if (auto updates = f->getAttrOfType<DenseI64ArrayAttr>("dl.updates"))
+    for (auto [k, index] : llvm::enumerate(updates.asArrayRef())) {
+      size_t n = llvm::find(params, unsigned(index)) - params.begin();
+      newParams[n] = call.getResult(1 + floats.size() + k);
+    }
   SmallVector<Value> returned = {call.getResult(0)};
   returned.append(newParams.begin(), newParams.end());
   returned.append(newState.begin(), newState.end());

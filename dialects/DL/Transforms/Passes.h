@@ -11,7 +11,9 @@
 namespace mlir::dl {
 
 /// Builds `name`: f's arguments -> (f's value, d f / d arg for each argument
-/// index in `wrt`), by reverse-mode differentiation (see dl-autodiff).
+/// index in `wrt`), by reverse-mode differentiation (see dl-autodiff). The
+/// extra results of a training-mode function (its `dl.updates`) follow the
+/// gradients unchanged.
 /// Returns null after reporting errors on f.
 func::FuncOp buildGradientFunction(func::FuncOp f, ArrayRef<unsigned> wrt,
                                    StringRef name);

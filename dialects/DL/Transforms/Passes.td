@@ -15,6 +15,17 @@ def DLDecompose : Pass<"dl-decompose"> {
     - softmax(x) = e / sum(e), e = exp(x - max(x))
     - log_softmax(x) = z - log(sum(exp(z))), z = x - max(x)
     - cross_entropy(l, y) = -mean(sum(one_hot(y) * log_softmax(l), 1))
+    - batch_norm, evaluation mode: (x - rm) * rsqrt(rv + eps) * w + b;
+      training mode: the batch mean and biased variance over every axis but
+      1 normalise x, and the running statistics come back as
+      (1 - momentum) r + momentum s (unbiased variance, n / (n - 1) from
+      dl.numel)
+    - dropout: the input without a key; with one,
+      x * convert(random_uniform(key, stream) >= p) * 1 / (1 - p)
+
+    The derivatives of batch norm and dropout are therefore those of their
+    primitives: the mask is a forward value, so the backward pass multiplies
+    by the same mask.
 
     Every op created carries the location of the op it expands.
 
@@ -29,6 +40,46 @@ def DLDecompose : Pass<"dl-decompose"> {
     %e = dl.exp %z : tensor<?x10xf32>
     %s = dl.reduce_sum %e along [1] keepdims : tensor<?x10xf32>
     %p = dl.div %e, %s : tensor<?x10xf32>, tensor<?x1xf32>
+    ```
+  }];
+}
+
+def DLTrainingMode : Pass<"dl-training-mode", "ModuleOp"> {
+  let summary = "Copy each trained function into training mode";
+  let description = [{
+    MLIRGen emits every function in evaluation mode (batch norm with running
+    statistics, dropout as the identity). For every function with a
+    `dl.train` attribute this pass adds a private copy `@<name>.train`, moves
+    the attribute to it, and in the copy:
+
+    - appends an argument `tensor<i64> {dl.rng}`, the random key of the step,
+      and gives every `dl.dropout` that key and its own `stream` (0, 1, ... in
+      program order), so the masks of two sites differ and the backward pass
+      sees the very mask the forward pass used;
+    - sets `training` on every `dl.batch_norm` and, where its running
+      statistics are parameters (arguments tagged `dl.param`), returns their
+      new values as extra results; a module applied twice chains its updates
+      like PyTorch's;
+    - returns every argument tagged `dl.buffer = "step_count"` plus one;
+    - records, in `dl.updates`, which argument each extra result replaces.
+
+    Run after inlining (so the copy holds every op it calls) and before
+    `dl-decompose`. The original keeps evaluation mode for `forward`, metrics
+    and the test loss.
+
+    Before:
+    ```mlir
+    func.func @loss(%rm: tensor<8xf32> {dl.param = "bn.running_mean", dl.buffer = "running"}, ...)
+        -> tensor<f32> attributes {dl.train = {...}} {
+      %y, %m, %v = dl.batch_norm %x, %w, %b, %rm, %rv <{...}> : ...
+    ```
+    After (plus @loss unchanged, without the attribute):
+    ```mlir
+    func.func private @loss.train(..., %key: tensor<i64> {dl.rng})
+        -> (tensor<f32>, tensor<8xf32>, tensor<8xf32>)
+        attributes {dl.train = {...}, dl.updates = array<i64: 0, 1>} {
+      %y, %m, %v = dl.batch_norm %x, %w, %b, %rm, %rv <{..., training}> : ...
+      return %loss, %m, %v : ...
     ```
   }];
 }

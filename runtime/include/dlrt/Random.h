@@ -27,6 +27,10 @@ void fillNormal(Tensor &t, double mean, double stddev, uint64_t seed,
 /// Fills a tensor of any dtype with one value (truncated for integers).
 void fillConstant(Tensor &t, double value);
 
+/// The random key of training step `step` under `seed` (dropout masks are a
+/// function of the key alone, so a resumed run draws the same masks).
+uint64_t stepKey(uint64_t seed, uint64_t step);
+
 /// A stable 64-bit hash of a name, used to derive a parameter's stream.
 uint64_t streamOf(const std::string &name);
 

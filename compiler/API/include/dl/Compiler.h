@@ -42,6 +42,9 @@ struct OptimizerConfig {
   bool nesterov = false;  // SGD
   double weightDecay = 0; // SGD, Adam (L2 in the gradient), AdamW (decoupled)
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8; // Adam, AdamW
+  /// Parameters the step leaves unchanged (transfer learning): names or glob
+  /// patterns (`conv1.*`). A pattern that matches nothing is an error.
+  std::vector<std::string> frozen;
 };
 
 struct CompilerOptions {
@@ -109,6 +112,17 @@ public:
   double learningRate() const { return config.lr; }
   /// Optimizer state, in the step function's order (momentum or moments).
   const std::vector<Tensor> &state() const { return buffers; }
+  /// Names of the state tensors, as checkpoints store them:
+  /// `<param>.exp_avg`, `<param>.exp_avg_sq` (Adam, AdamW) or
+  /// `<param>.momentum_buffer` (SGD with momentum).
+  const std::vector<std::string> &stateNames() const { return names; }
+  /// The seed of the random keys (dropout masks) of the steps; the key of
+  /// step t is dlrt::stepKey(seed, t).
+  void setSeed(uint64_t s) { rngSeed = s; }
+  uint64_t seed() const { return rngSeed; }
+  /// Continues from a saved point: the number of steps already taken and
+  /// the state in stateNames() order, checked against the declared shapes.
+  dlrt::Status restore(int64_t steps, std::vector<Tensor> state);
 
 private:
   friend class Module;
@@ -116,7 +130,9 @@ private:
   std::string function;
   OptimizerConfig config;
   std::vector<Tensor> buffers;
+  std::vector<std::string> names;
   int64_t t = 0;
+  uint64_t rngSeed = 0;
 };
 
 class Module {
