@@ -339,3 +339,44 @@ func.func @linear(%x: tensor<?x4xf32>, %w: tensor<3x4xf32>) -> tensor<?x3xf32> {
   %0 = dl.matmul %x, %t : tensor<?x4xf32>, tensor<4x3xf32>
   return %0 : tensor<?x3xf32>
 }
+
+// -----
+
+// random_uniform: a generic over the shape of `like`, hashing the key, the
+// stream and the row-major position (SplitMix64), top 24 bits to [0, 1).
+
+// CHECK-LABEL: func.func @random_uniform
+// CHECK-SAME: (%[[KEY:.*]]: tensor<i64>, %[[X:.*]]: tensor<?x5xf32>)
+// CHECK: %[[D0:.*]] = tensor.dim %[[X]], %c0
+// CHECK: %[[INIT:.*]] = tensor.empty(%[[D0]]) : tensor<?x5xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[KEY]] : tensor<i64>) outs(%[[INIT]] : tensor<?x5xf32>)
+// CHECK: ^bb0(%[[K:.*]]: i64, %{{.*}}: f32):
+// CHECK: linalg.index 0
+// CHECK: linalg.index 1
+// CHECK: arith.index_cast %{{.*}} : index to i64
+// CHECK: arith.addi %[[K]]
+// CHECK-COUNT-3: arith.shrui
+// CHECK: %[[TOP:.*]] = arith.shrui %{{.*}}, %c40_i64
+// CHECK: %[[F:.*]] = arith.uitofp %[[TOP]] : i64 to f32
+// CHECK: %[[U:.*]] = arith.mulf %[[F]], %cst{{.*}} : f32
+// CHECK: linalg.yield %[[U]]
+func.func @random_uniform(%key: tensor<i64>, %x: tensor<?x5xf32>) -> tensor<?x5xf32> {
+  %u = dl.random_uniform %key, %x <{stream = 2 : i64}> : tensor<i64>, tensor<?x5xf32>
+  return %u : tensor<?x5xf32>
+}
+
+// -----
+
+// numel: the product of the sizes, read at run time where dynamic.
+
+// CHECK-LABEL: func.func @numel
+// CHECK-SAME: (%[[X:.*]]: tensor<?x3x4xf64>)
+// CHECK: %[[D0:.*]] = tensor.dim %[[X]], %c0
+// CHECK: %[[P:.*]] = arith.muli %[[D0]], %c4
+// CHECK: %[[I:.*]] = arith.index_cast %[[P]] : index to i64
+// CHECK: %[[F:.*]] = arith.sitofp %[[I]] : i64 to f64
+// CHECK: tensor.from_elements %[[F]] : tensor<f64>
+func.func @numel(%x: tensor<?x3x4xf64>) -> tensor<f64> {
+  %n = dl.numel %x <{axes = array<i64: 0, 2>}> : tensor<?x3x4xf64>
+  return %n : tensor<f64>
+}

@@ -102,11 +102,19 @@ struct NumelLowering : OpConversionPattern<NumelOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
-    Value n = arith::ConstantIndexOp::create(rewriter, loc, 1);
-    for (int64_t axis : op.getAxes())
-      n = arith::MulIOp::create(
-          rewriter, loc, n,
-          tensor::DimOp::create(rewriter, loc, adaptor.getInput(), axis));
+    auto inputType = cast<RankedTensorType>(op.getInput().getType());
+    Value n;
+    for (int64_t axis : op.getAxes()) {
+      Value size =
+          inputType.isDynamicDim(axis)
+              ? Value(tensor::DimOp::create(rewriter, loc, adaptor.getInput(),
+                                            axis))
+              : Value(arith::ConstantIndexOp::create(
+                    rewriter, loc, inputType.getDimSize(axis)));
+      n = n ? Value(arith::MulIOp::create(rewriter, loc, n, size)) : size;
+    }
+    if (!n)
+      n = arith::ConstantIndexOp::create(rewriter, loc, 1);
     Value count =
         arith::IndexCastOp::create(rewriter, loc, rewriter.getI64Type(), n);
     Value value =

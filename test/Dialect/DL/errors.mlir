@@ -198,3 +198,27 @@ func.func @concat_mismatch(%a: tensor<2x3xf32>, %b: tensor<3x3xf32>) {
   %0 = dl.concat %a, %b axis 1 : tensor<2x3xf32>, tensor<3x3xf32>
   return
 }
+
+// -----
+
+func.func @batch_norm_channels(%x: tensor<2x3x4xf32>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{weight, bias and running statistics must be 'tensor<3xf32>', got 'tensor<4xf32>'}}
+  %y, %m, %v = dl.batch_norm %x, %s, %s, %s, %s <{eps = 1.0e-05 : f64, momentum = 0.1 : f64}> : tensor<2x3x4xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @batch_norm_momentum(%x: tensor<2x3xf32>, %s: tensor<3xf32>) {
+  // expected-error @+1 {{momentum must be in [0, 1], got 1.5}}
+  %y, %m, %v = dl.batch_norm %x, %s, %s, %s, %s <{eps = 1.0e-05 : f64, momentum = 1.5 : f64}> : tensor<2x3xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @dropout_p(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{p must be in [0, 1), got 1}}
+  %y = dl.dropout %x <{p = 1.0 : f64, stream = 0 : i64}> : tensor<2x3xf32>
+  return
+}

@@ -56,3 +56,66 @@ func.func @primitives(%x: tensor<4xf32>) -> tensor<4xf32> {
   %0 = dl.exp %x : tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// Evaluation mode: the running statistics, reshaped to broadcast over
+// [N, C, H, W]; they come back unchanged.
+
+// CHECK-LABEL: func.func @batch_norm_eval
+// CHECK-SAME: (%[[X:.*]]: tensor<?x3x4x4xf32>, %[[W:.*]]: tensor<3xf32>, %[[B:.*]]: tensor<3xf32>, %[[RM:.*]]: tensor<3xf32>, %[[RV:.*]]: tensor<3xf32>)
+// CHECK-NOT: dl.reduce
+// CHECK: %[[M:.*]] = dl.reshape %[[RM]] : tensor<3xf32> -> tensor<1x3x1x1xf32>
+// CHECK: %[[V:.*]] = dl.reshape %[[RV]] : tensor<3xf32> -> tensor<1x3x1x1xf32>
+// CHECK: %[[C:.*]] = dl.sub %[[X]], %[[M]]
+// CHECK: %[[E:.*]] = dl.add %[[V]], %{{.*}} : tensor<1x3x1x1xf32>, tensor<f32>
+// CHECK: dl.rsqrt %[[E]]
+// CHECK: return %{{.*}}, %[[RM]], %[[RV]]
+func.func @batch_norm_eval(%x: tensor<?x3x4x4xf32>, %w: tensor<3xf32>, %b: tensor<3xf32>, %rm: tensor<3xf32>, %rv: tensor<3xf32>) -> (tensor<?x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>) {
+  %y, %m, %v = dl.batch_norm %x, %w, %b, %rm, %rv <{eps = 1.0e-05 : f64, momentum = 0.1 : f64}> : tensor<?x3x4x4xf32>, tensor<3xf32>
+  return %y, %m, %v : tensor<?x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>
+}
+
+// -----
+
+// Training mode: batch mean and biased variance over N, H, W; the running
+// variance takes the unbiased one, n / (n - 1) with n = numel over N, H, W.
+
+// CHECK-LABEL: func.func @batch_norm_train
+// CHECK-SAME: (%[[X:.*]]: tensor<?x3x4x4xf32>, %{{.*}}: tensor<3xf32>, %{{.*}}: tensor<3xf32>, %[[RM:.*]]: tensor<3xf32>, %[[RV:.*]]: tensor<3xf32>)
+// CHECK: %[[MEAN:.*]] = dl.reduce_mean %[[X]] along [0, 2, 3] keepdims
+// CHECK: %[[C:.*]] = dl.sub %[[X]], %[[MEAN]]
+// CHECK: %[[SQ:.*]] = dl.mul %[[C]], %[[C]]
+// CHECK: %[[VAR:.*]] = dl.reduce_mean %[[SQ]] along [0, 2, 3] keepdims
+// CHECK: %[[N:.*]] = dl.numel %[[X]] <{axes = array<i64: 0, 2, 3>}>
+// CHECK: %[[NM1:.*]] = dl.sub %[[N]], %{{.*}} : tensor<f32>, tensor<f32>
+// CHECK: %[[UNBIAS:.*]] = dl.div %[[N]], %[[NM1]]
+// CHECK: dl.mul %[[RM]], %{{.*}} : tensor<3xf32>, tensor<f32>
+// CHECK: %[[NEWM:.*]] = dl.add
+// CHECK: dl.mul %[[VAR]], %[[UNBIAS]]
+// CHECK: %[[NEWV:.*]] = dl.add
+// CHECK: return %{{.*}}, %[[NEWM]], %[[NEWV]]
+func.func @batch_norm_train(%x: tensor<?x3x4x4xf32>, %w: tensor<3xf32>, %b: tensor<3xf32>, %rm: tensor<3xf32>, %rv: tensor<3xf32>) -> (tensor<?x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>) {
+  %y, %m, %v = dl.batch_norm %x, %w, %b, %rm, %rv <{eps = 1.0e-05 : f64, momentum = 0.1 : f64, training}> : tensor<?x3x4x4xf32>, tensor<3xf32>
+  return %y, %m, %v : tensor<?x3x4x4xf32>, tensor<3xf32>, tensor<3xf32>
+}
+
+// -----
+
+// Dropout: the identity without a key; with one, x * (u >= p) / (1 - p).
+
+// CHECK-LABEL: func.func @dropout
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>, %[[KEY:.*]]: tensor<i64>)
+// CHECK-DAG: %[[S:.*]] = dl.constant dense<1.33333337> : tensor<f32>
+// CHECK-DAG: %[[P:.*]] = dl.constant dense<2.500000e-01> : tensor<f32>
+// CHECK: %[[U:.*]] = dl.random_uniform %[[KEY]], %[[X]] <{stream = 3 : i64}>
+// CHECK: %[[KEEP:.*]] = dl.compare "ge" %[[U]], %[[P]]
+// CHECK: %[[MASK:.*]] = dl.convert %[[KEEP]] : tensor<?x8xi1> -> tensor<?x8xf32>
+// CHECK: %[[SCALED:.*]] = dl.mul %[[MASK]], %[[S]]
+// CHECK: %[[Y:.*]] = dl.mul %[[X]], %[[SCALED]]
+// CHECK: return %[[X]], %[[Y]]
+func.func @dropout(%x: tensor<?x8xf32>, %key: tensor<i64>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
+  %eval = dl.dropout %x <{p = 0.25 : f64, stream = 0 : i64}> : tensor<?x8xf32>
+  %train = dl.dropout %x, %key <{p = 0.25 : f64, stream = 3 : i64}> : tensor<?x8xf32>, tensor<i64>
+  return %eval, %train : tensor<?x8xf32>, tensor<?x8xf32>
+}
