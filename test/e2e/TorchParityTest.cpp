@@ -212,4 +212,69 @@ TEST(TorchParity, MisnamedOrMisshapedCheckpointsAreRejected) {
       << s.message();
 }
 
+// Batch norm against torch.nn.BatchNorm2d: PyTorch's state dict (with the
+// int64 num_batches_tracked) loads; one SGD step in training mode gives
+// PyTorch's float64 weights, biases and running statistics; the updated
+// model in evaluation mode gives PyTorch's logits. Same tolerances as above:
+// the f32 batch statistics over 6,272 values differ from f64 by ~1e-7
+// relative, far inside them, while normalising with the running instead of
+// the batch statistics is off by 1e-2 or more. (With n = 6,272 the unbiased
+// n / (n - 1) correction is below these tolerances; TrainingModeTest checks
+// it with n = 60 in f64.)
+TEST(TorchParity, BatchNormTrainingStepAndEvalMatchPyTorch) {
+  const char *src = R"(
+    model BnNet {
+      conv1 = Conv2d(1, 4, 3, padding=1, bias=false);
+      bn1 = BatchNorm2d(4);
+      pool = MaxPool2d(2);
+      fc = Linear(4 * 14 * 14, 10);
+      fn forward(x: f32[B, 1, 28, 28]) -> f32[B, 10] {
+        return fc(flatten(pool(relu(bn1(conv1(x))))));
+      }
+      fn loss(x: f32[B, 1, 28, 28], y: i64[B]) -> f32 {
+        return cross_entropy(forward(x), y);
+      }
+    })";
+  dl::CompilerOptions options;
+  options.trainFunction = "loss";
+  options.optimizer.lr = 0.1;
+  dl::Compiler compiler(options);
+  auto compiled = compiler.compileString(src, "bn_net.dl");
+  ASSERT_TRUE(compiled.ok()) << compiled.errors();
+  dl::Module &net = *compiled.module;
+  dlrt::Status loaded = net.loadParameters(fixtures + "bn_net.safetensors");
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
+  auto step = net.trainStep();
+  ASSERT_TRUE(step.ok()) << step.message();
+  dl::Tensor x = load("input.npy"), y = load("labels.npy");
+  ASSERT_TRUE(step->run({x, y}).ok());
+
+  auto want = dlrt::readSafetensors(fixtures + "bn_net_sgd_step.safetensors");
+  ASSERT_TRUE(want.ok()) << want.message();
+  ASSERT_EQ(want->size(), net.parameterNames().size());
+  for (const std::string &name : net.parameterNames()) {
+    SCOPED_TRACE(name);
+    const dl::Tensor &got = *net.parameter(name);
+    const dl::Tensor &ref = want->at(name);
+    ASSERT_EQ(got.shape(), ref.shape());
+    if (ref.dtype() == dl::DType::I64) {
+      EXPECT_EQ(got.data<int64_t>()[0], ref.data<int64_t>()[0]);
+      continue;
+    }
+    for (int64_t i = 0; i < ref.numElements(); ++i) {
+      double r = ref.data<float>()[i];
+      EXPECT_NEAR(got.data<float>()[i], r, 1e-5 + 1.3e-6 * std::fabs(r))
+          << "element " << i;
+    }
+  }
+  dl::Tensor logits = load("bn_net_eval_logits.npy");
+  auto got = net.call("forward", {x});
+  ASSERT_TRUE(got.ok()) << got.message();
+  for (int64_t i = 0; i < logits.numElements(); ++i) {
+    double r = logits.data<double>()[i];
+    EXPECT_NEAR(got->data<float>()[i], r, 1e-5 + 1.3e-6 * std::fabs(r))
+        << "logit " << i;
+  }
+}
+
 } // namespace

@@ -91,3 +91,18 @@ func.func @logic(%a: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<?xi64> {
   %m = dl.argmax %s axis 1 : tensor<?x4xf32>
   return %m : tensor<?xi64>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @training_ops
+// CHECK: dl.batch_norm %{{.*}} <{eps = 1.000000e-05 : f64, momentum = 1.000000e-01 : f64, training}> : tensor<?x3x4x4xf32>, tensor<3xf32>
+// CHECK: dl.dropout %{{.*}}, %{{.*}} <{p = 5.000000e-01 : f64, stream = 1 : i64}> : tensor<?x3x4x4xf32>, tensor<i64>
+// CHECK: dl.random_uniform %{{.*}}, %{{.*}} <{stream = 2 : i64}> : tensor<i64>, tensor<?x3x4x4xf32>
+// CHECK: dl.numel %{{.*}} <{axes = array<i64: 0, 2, 3>}> : tensor<?x3x4x4xf32>
+func.func @training_ops(%x: tensor<?x3x4x4xf32>, %s: tensor<3xf32>, %key: tensor<i64>) {
+  %y, %m, %v = dl.batch_norm %x, %s, %s, %s, %s <{eps = 1.0e-05 : f64, momentum = 0.1 : f64, training}> : tensor<?x3x4x4xf32>, tensor<3xf32>
+  %d = dl.dropout %y, %key <{p = 0.5 : f64, stream = 1 : i64}> : tensor<?x3x4x4xf32>, tensor<i64>
+  %u = dl.random_uniform %key, %d <{stream = 2 : i64}> : tensor<i64>, tensor<?x3x4x4xf32>
+  %n = dl.numel %u <{axes = array<i64: 0, 2, 3>}> : tensor<?x3x4x4xf32>
+  return
+}
