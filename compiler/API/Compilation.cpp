@@ -217,6 +217,36 @@ bool Compilation::requestAccuracy(const std::string &function) {
   return true;
 }
 
+bool Compilation::requestProbabilities(const std::string &function) {
+  auto f = mlirModule->lookupSymbol<mlir::func::FuncOp>(function);
+  const FnDecl *decl = nullptr;
+  for (const auto &fn : ast.fns)
+    if (fn->name == function)
+      decl = fn.get();
+  if (!decl || !f || decl->result.rank() != 2 || !isFloat(decl->result.elem)) {
+    std::string msg = "cannot compute class probabilities of '" + function +
+                      "': it must return [N, C] logits";
+    addError("error: " + msg + "\n", msg);
+    return false;
+  }
+  mlir::OpBuilder b(ctx.get());
+  b.setInsertionPointAfter(f);
+  mlir::Location loc = f.getLoc();
+  auto probs = mlir::func::FuncOp::create(b, loc, function + ".probabilities",
+                                          f.getFunctionType());
+  for (unsigned i = 0; i < f.getNumArguments(); ++i)
+    probs.setArgAttrs(i, mlir::function_interface_impl::getArgAttrs(f, i));
+  mlir::Block *entry = probs.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  auto call = mlir::func::CallOp::create(b, loc, f, entry->getArguments());
+  mlir::Value logits = call.getResult(0);
+  mlir::Value p = mlir::dl::SoftmaxOp::create(b, loc, logits.getType(), logits,
+                                              b.getI64IntegerAttr(1));
+  mlir::func::ReturnOp::create(b, loc, p);
+  probabilitiesOf = function;
+  return true;
+}
+
 bool Compilation::requestTraining(const std::string &function,
                                   const dl::OptimizerConfig &config) {
   const FnDecl *decl = nullptr;
@@ -379,6 +409,16 @@ std::vector<dl::FunctionInfo> Compilation::functionInfos() const {
     acc.result = argumentInfo("accuracy", TensorType{ElemType::F32, {}});
     acc.results = {acc.result};
     infos.push_back(std::move(acc));
+  }
+  if (!probabilitiesOf.empty()) {
+    dl::FunctionInfo probs;
+    for (const dl::FunctionInfo &f : infos)
+      if (f.name == probabilitiesOf)
+        probs = f;
+    probs.name = probabilitiesOf + ".probabilities";
+    probs.result.name = "probabilities";
+    probs.results = {probs.result};
+    infos.push_back(std::move(probs));
   }
   if (!trained.empty()) {
     dl::FunctionInfo step;

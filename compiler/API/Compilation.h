@@ -47,6 +47,8 @@ public:
                        const dl::OptimizerConfig &config);
   /// Adds `<function>.accuracy` for a function returning [N, C] logits.
   bool requestAccuracy(const std::string &function);
+  /// Adds `<function>.probabilities`: softmax over axis 1 of [N, C] logits.
+  bool requestProbabilities(const std::string &function);
   bool lowerToLinalg();
   bool lowerToLLVM();
   std::unique_ptr<llvm::Module> translateToLLVMIR(llvm::LLVMContext &llvmCtx);
@@ -78,7 +80,7 @@ private:
   std::string trained;
   /// The parameters the step updates: float, not a buffer, not frozen.
   std::vector<std::string> trainedParams;
-  std::string accuracyOf;
+  std::string accuracyOf, probabilitiesOf;
   unsigned trainBuffers = 0, trainCoefficients = 0;
 };
 

@@ -29,6 +29,9 @@ static CompileResult compile(dlc::Compilation &c,
     return CompileResult{std::nullopt, c.diagnostics()};
   if (!options.accuracyOf.empty() && !c.requestAccuracy(options.accuracyOf))
     return CompileResult{std::nullopt, c.diagnostics()};
+  if (!options.probabilitiesOf.empty() &&
+      !c.requestProbabilities(options.probabilitiesOf))
+    return CompileResult{std::nullopt, c.diagnostics()};
   if (!c.lowerToLinalg() || !c.lowerToLLVM())
     return CompileResult{std::nullopt, c.diagnostics()};
 

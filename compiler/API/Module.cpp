@@ -250,17 +250,99 @@ dlrt::Status TrainStep::restore(int64_t steps, std::vector<Tensor> state) {
   return dlrt::Status();
 }
 
+double LRSchedule::at(double lr, int64_t t) const {
+  if (t < warmupSteps)
+    return lr * double(t + 1) / double(warmupSteps);
+  switch (kind) {
+  case Kind::Constant:
+    return lr;
+  case Kind::Step:
+    return lr * std::pow(gamma, double(t / std::max<int64_t>(stepSize, 1)));
+  case Kind::Cosine: {
+    if (t >= totalSteps)
+      return minLr;
+    double progress = double(t) / double(std::max<int64_t>(totalSteps, 1));
+    return minLr + (lr - minLr) * (1 + std::cos(M_PI * progress)) / 2;
+  }
+  }
+  return lr;
+}
+
+dlrt::Status TrainStep::save(const std::string &path) const {
+  dlrt::TensorMap map;
+  for (size_t i = 0; i < module->impl->paramSpecs.size(); ++i)
+    map[module->impl->paramSpecs[i].name] = module->impl->params[i];
+  for (size_t k = 0; k < buffers.size(); ++k)
+    map["optimizer." + names[k]] = buffers[k];
+  Tensor step(DType::I64, {}), seed(DType::I64, {});
+  step.data<int64_t>()[0] = t;
+  seed.data<int64_t>()[0] = static_cast<int64_t>(rngSeed);
+  map["training.step"] = step;
+  map["training.seed"] = seed;
+  return dlrt::writeSafetensors(path, map);
+}
+
+dlrt::Status TrainStep::resume(const std::string &path) {
+  dlrt::Expected<dlrt::TensorMap> loaded = dlrt::readSafetensors(path);
+  if (!loaded)
+    return loaded.status();
+  auto scalar = [&](const char *name) -> dlrt::Expected<int64_t> {
+    auto it = loaded->find(name);
+    if (it == loaded->end())
+      return dlrt::Status::error(path + ": missing '" + name +
+                                 "' (not a training checkpoint written by "
+                                 "--save?)");
+    if (it->second.dtype() != DType::I64 || it->second.rank() != 0)
+      return dlrt::Status::error(path + ": '" + name +
+                                 "' must be an int64 scalar, got " +
+                                 it->second.typeString());
+    return it->second.data<int64_t>()[0];
+  };
+  auto steps = scalar("training.step");
+  if (!steps)
+    return steps.status();
+  auto seed = scalar("training.seed");
+  if (!seed)
+    return seed.status();
+  for (const auto &[key, value] : *loaded)
+    if (llvm::StringRef(key).starts_with("optimizer.") &&
+        !llvm::is_contained(names, key.substr(10)))
+      return dlrt::Status::error(path + ": holds optimizer state '" + key +
+                                 "' that this optimizer does not keep "
+                                 "(saved with another optimizer?)");
+  std::vector<Tensor> state;
+  for (const std::string &n : names) {
+    auto it = loaded->find("optimizer." + n);
+    if (it == loaded->end())
+      return dlrt::Status::error(path +
+                                 ": missing optimizer state 'optimizer." + n +
+                                 "' (saved with another optimizer?)");
+    state.push_back(it->second);
+  }
+  // Check everything before changing anything.
+  TrainStep probe = *this;
+  if (dlrt::Status s = probe.restore(*steps, state); !s)
+    return dlrt::Status::error(path + ": " + s.message());
+  if (dlrt::Status s = module->loadParameters(path); !s)
+    return s;
+  buffers = std::move(probe.buffers);
+  t = *steps;
+  rngSeed = static_cast<uint64_t>(*seed);
+  return dlrt::Status();
+}
+
 dlrt::Expected<double> TrainStep::run(const std::vector<Tensor> &inputs) {
   const FunctionInfo *fn = module->function(function);
   size_t nParams = module->impl->params.size();
   size_t nBuffers = buffers.size();
   // Coefficients in double, cast once, as torch.optim computes them.
-  std::vector<double> coefficients = {config.lr};
+  double lr = learningRate();
+  std::vector<double> coefficients = {lr};
   if (config.kind != OptimizerConfig::Kind::SGD) {
     double step = double(t + 1);
     double bc1 = 1 - std::pow(config.beta1, step);
     double bc2 = 1 - std::pow(config.beta2, step);
-    coefficients.push_back(config.lr / bc1);
+    coefficients.push_back(lr / bc1);
     coefficients.push_back(std::sqrt(bc2));
   }
   std::vector<Tensor> args(buffers);

@@ -73,7 +73,11 @@ Expected<Tensor> parseNpy(const std::string &bytes, const std::string &name) {
     return npyError(name, headerStart + at, "malformed 'descr'");
   std::string descr = header.substr(at + 1, end - at - 1);
   DType dtype;
-  if (descr == "<f4")
+  // uint8 (images) widens to int32: there is no uint8 tensor.
+  bool widenU8 = descr == "|u1";
+  if (widenU8)
+    dtype = DType::I32;
+  else if (descr == "<f4")
     dtype = DType::F32;
   else if (descr == "<f8")
     dtype = DType::F64;
@@ -86,7 +90,7 @@ Expected<Tensor> parseNpy(const std::string &bytes, const std::string &name) {
   else
     return npyError(name, headerStart + at,
                     "unsupported dtype '" + descr +
-                        "' (expected <f4, <f8, <i4, <i8 or |b1)");
+                        "' (expected <f4, <f8, <i4, <i8, |u1 or |b1)");
 
   at = findKey(header, "fortran_order");
   if (at == std::string::npos)
@@ -132,19 +136,26 @@ Expected<Tensor> parseNpy(const std::string &bytes, const std::string &name) {
   }
 
   size_t dataStart = headerStart + headerLen;
-  size_t expected = static_cast<size_t>(elements) * dtypeSize(dtype);
+  size_t expected =
+      static_cast<size_t>(elements) * (widenU8 ? 1 : dtypeSize(dtype));
   size_t available = bytes.size() - dataStart;
   if (available != expected)
     return npyError(name, dataStart,
                     "payload is " + std::to_string(available) +
                         " bytes but shape " + shapeString(shape) + " of " +
-                        dtypeName(dtype) + " needs " +
-                        std::to_string(expected));
+                        (widenU8 ? std::string("uint8") : dtypeName(dtype)) +
+                        " needs " + std::to_string(expected));
   Tensor tensor(dtype, shape);
   if (tensor.empty())
     return Status::error(name + ": out of memory");
-  if (expected)
+  if (widenU8) {
+    const auto *src =
+        reinterpret_cast<const unsigned char *>(bytes.data() + dataStart);
+    for (size_t i = 0; i < expected; ++i)
+      tensor.data<int32_t>()[i] = src[i];
+  } else if (expected) {
     std::memcpy(tensor.rawData(), bytes.data() + dataStart, expected);
+  }
   return tensor;
 }
 

@@ -1,20 +1,24 @@
-//===- Train.cpp - `dlc train` --------------------------------------------===//
+//===- Train.cpp - `dlc train` and `dlc eval` -----------------------------===//
 //
-// The driver owns only data movement: batching, shuffling, progress and
-// checkpoints. The loss, gradients, optimizer update and accuracy are all
+// The driver owns only data movement: batching, shuffling, progress, metrics
+// and checkpoints. The loss, gradients, optimizer update and accuracy are all
 // compiled functions of the model (`loss.step`, `loss`, `forward.accuracy`).
 //
 //===----------------------------------------------------------------------===//
 #include "Train.h"
+#include "TrainData.h"
 
-#include "dlrt/Idx.h"
+#include "dlrt/Datasets.h"
+#include "dlrt/FileIO.h"
 #include "dlrt/Random.h"
 
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
-#include <cstring>
 #include <numeric>
 
 using namespace dlc;
@@ -26,88 +30,121 @@ int fail(const std::string &message) {
   return 1;
 }
 
-/// The shape of a batch of `n` images for a declared input such as
-/// f32[B, 1, 28, 28] or f32[B, 784]: the symbol becomes n.
-dlrt::Expected<dlrt::Shape> batchShape(const dl::ArgumentInfo &arg, int64_t n,
-                                       int64_t pixels) {
-  dlrt::Shape shape;
-  int64_t product = 1;
-  int symbols = 0;
-  for (int64_t d : arg.dims) {
-    if (d < 0) {
-      shape.push_back(n);
-      ++symbols;
-    } else {
-      shape.push_back(d);
-      product *= d;
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::string clockString(double seconds) {
+  auto s = static_cast<long long>(seconds + 0.5);
+  return llvm::formatv("{0}:{1:2}", s / 60, s % 60).str();
+}
+
+/// Progress within an epoch: a redrawn bar on a terminal, a line every 100
+/// steps (and at the end) otherwise, so logs stay readable.
+class Progress {
+public:
+  Progress() : tty(llvm::sys::Process::StandardOutIsDisplayed()) {}
+
+  void update(int64_t epoch, int64_t batch, int64_t perEpoch, double loss,
+              double imagesPerSecond, double secondsPerStep, bool last) {
+    double eta = double(perEpoch - batch) * secondsPerStep;
+    if (tty) {
+      if (!last && secondsSince(drawn) < 0.1)
+        return;
+      drawn = Clock::now();
+      const int width = 24;
+      int filled = int(width * batch / std::max<int64_t>(perEpoch, 1));
+      std::string bar(filled, '=');
+      if (filled < width)
+        bar += '>' + std::string(width - filled - 1, ' ');
+      llvm::outs() << llvm::format(
+          "\repoch %lld [%s] %lld/%lld loss %.4f %.0f img/s ETA %s ",
+          (long long)epoch, bar.c_str(), (long long)batch, (long long)perEpoch,
+          loss, imagesPerSecond, clockString(eta).c_str());
+      if (last)
+        llvm::outs() << "\n";
+    } else if (batch % 100 == 0 || last) {
+      llvm::outs() << llvm::format(
+          "epoch %lld step %lld/%lld loss %.4f  %.0f images/s  ETA %s\n",
+          (long long)epoch, (long long)batch, (long long)perEpoch, loss,
+          imagesPerSecond, clockString(eta).c_str());
     }
+    llvm::outs().flush();
   }
-  if (symbols != 1 || product != pixels)
-    return dlrt::Status::error("the model's input '" + arg.name + "' is " +
-                               arg.typeString +
-                               ", which does not hold a batch of " +
-                               std::to_string(pixels) + "-pixel images");
-  return shape;
-}
 
-/// Copies rows `order[begin, end)` of a data set into batch tensors.
-void gather(const dlrt::ImageDataset &set, const std::vector<int64_t> &order,
-            int64_t begin, int64_t end, dl::Tensor &x, dl::Tensor &y) {
-  int64_t pixels = set.images.numElements() / set.images.dim(0);
-  for (int64_t i = begin; i < end; ++i) {
-    int64_t row = order[i];
-    std::memcpy(x.data<float>() + (i - begin) * pixels,
-                set.images.data<float>() + row * pixels,
-                pixels * sizeof(float));
-    y.data<int64_t>()[i - begin] = set.labels.data<int64_t>()[row];
-  }
-}
-
-struct Evaluation {
-  double loss = 0, accuracy = 0;
+private:
+  bool tty;
+  Clock::time_point drawn;
 };
 
-dlrt::Expected<Evaluation> evaluate(dl::Module &m,
-                                    const dlrt::ImageDataset &set,
-                                    const dl::ArgumentInfo &input,
-                                    int64_t batch) {
-  int64_t n = set.images.dim(0), pixels = set.images.numElements() / n;
-  std::vector<int64_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  Evaluation e;
-  for (int64_t begin = 0; begin < n; begin += batch) {
-    int64_t end = std::min(n, begin + batch);
-    auto shape = batchShape(input, end - begin, pixels);
-    if (!shape)
-      return shape.status();
-    dl::Tensor x(dl::DType::F32, *shape), y(dl::DType::I64, {end - begin});
-    gather(set, order, begin, end, x, y);
-    auto loss = m.call("loss", {x, y});
-    if (!loss)
-      return loss.status();
-    auto acc = m.call("forward.accuracy", {x, y});
-    if (!acc)
-      return acc.status();
-    e.loss += double(loss->data<float>()[0]) * double(end - begin);
-    e.accuracy += double(acc->data<float>()[0]) * double(end - begin);
+/// One JSON object per line, appended as training goes (so a crash keeps
+/// what was written).
+class MetricsFile {
+public:
+  std::string open(const std::string &path) {
+    if (path.empty())
+      return "";
+    std::error_code ec;
+    out = std::make_unique<llvm::raw_fd_ostream>(path, ec);
+    if (ec)
+      return "cannot write metrics file '" + path + "': " + ec.message();
+    return "";
   }
-  e.loss /= double(n);
-  e.accuracy /= double(n);
-  return e;
-}
+  void write(llvm::json::Object object) {
+    if (!out)
+      return;
+    *out << llvm::json::Value(std::move(object)) << "\n";
+    out->flush();
+  }
+
+private:
+  std::unique_ptr<llvm::raw_fd_ostream> out;
+};
 
 } // namespace
+
+std::string dlc::parseSchedule(const std::string &spec, int64_t stepsPerEpoch,
+                               int64_t totalSteps, dl::LRSchedule &schedule) {
+  llvm::SmallVector<llvm::StringRef> parts;
+  llvm::StringRef(spec).split(parts, ':');
+  using K = dl::LRSchedule::Kind;
+  schedule.totalSteps = totalSteps;
+  if (parts[0] == "constant" && parts.size() == 1) {
+    schedule.kind = K::Constant;
+    return "";
+  }
+  if (parts[0] == "step" && parts.size() == 3) {
+    int64_t epochs;
+    double gamma;
+    if (parts[1].getAsInteger(10, epochs) || epochs < 1 ||
+        parts[2].getAsDouble(gamma) || !(gamma > 0))
+      return "malformed --schedule '" + spec +
+             "' (step:EPOCHS:GAMMA, EPOCHS >= 1, GAMMA > 0)";
+    schedule.kind = K::Step;
+    schedule.stepSize = epochs * stepsPerEpoch;
+    schedule.gamma = gamma;
+    return "";
+  }
+  if (parts[0] == "cosine" && parts.size() <= 2) {
+    schedule.kind = K::Cosine;
+    schedule.minLr = 0;
+    if (parts.size() == 2 &&
+        (parts[1].getAsDouble(schedule.minLr) || schedule.minLr < 0))
+      return "malformed --schedule '" + spec + "' (cosine or cosine:MIN_LR)";
+    return "";
+  }
+  return "unknown --schedule '" + spec +
+         "' (constant, step:EPOCHS:GAMMA, cosine[:MIN_LR])";
+}
 
 int dlc::evaluateModel(const std::string &file, const std::string &data,
                        const std::string &checkpoint, double mean,
                        double stddev, int64_t batch, uint64_t seed) {
-  auto [kind, dir] = llvm::StringRef(data).split(':');
-  if (kind != "fashion-mnist" && kind != "mnist")
-    return fail("unknown data set kind '" + kind.str() +
-                "' (expected fashion-mnist:DIR or mnist:DIR)");
   if (batch < 1)
     return fail("--batch must be positive");
-  auto test = dlrt::loadMnistFormat(dir.str(), "t10k", mean, stddev);
+  auto test = dlrt::loadDataset(data, "test", mean, stddev);
   if (!test)
     return fail(test.message());
   dl::CompilerOptions compile;
@@ -135,40 +172,54 @@ int dlc::evaluateModel(const std::string &file, const std::string &data,
 }
 
 int dlc::trainModel(const TrainOptions &options) {
-  auto [kind, dir] = llvm::StringRef(options.data).split(':');
-  if (kind != "fashion-mnist" && kind != "mnist")
-    return fail("unknown data set kind '" + kind.str() +
-                "' (expected fashion-mnist:DIR or mnist:DIR)");
   if (options.batch < 1 || options.epochs < 1 || options.steps < 0)
     return fail("--batch and --epochs must be positive");
+  if (options.target != "cpu")
+    return fail("unknown --target '" + options.target +
+                "' (this build generates code for: cpu)");
+  if (options.threads != 1)
+    return fail("--threads " + std::to_string(options.threads) +
+                " is not supported yet: the generated CPU code runs on one "
+                "thread");
+  if (options.warmup < 0)
+    return fail("--warmup must not be negative");
   auto train =
-      dlrt::loadMnistFormat(dir.str(), "train", options.mean, options.stddev);
+      dlrt::loadDataset(options.data, "train", options.mean, options.stddev);
   if (!train)
     return fail(train.message());
   auto test =
-      dlrt::loadMnistFormat(dir.str(), "t10k", options.mean, options.stddev);
+      dlrt::loadDataset(options.data, "test", options.mean, options.stddev);
   if (!test)
     return fail(test.message());
+  int64_t n = train->images.dim(0), pixels = train->images.numElements() / n;
+  int64_t perEpoch = (n + options.batch - 1) / options.batch;
+  dl::LRSchedule schedule;
+  if (std::string e = parseSchedule(options.schedule, perEpoch,
+                                    perEpoch * options.epochs, schedule);
+      !e.empty())
+    return fail(e);
+  schedule.warmupSteps = options.warmup;
+  MetricsFile metrics;
+  if (std::string e = metrics.open(options.metrics); !e.empty())
+    return fail(e);
 
   dl::CompilerOptions compile;
   compile.trainFunction = "loss";
   compile.optimizer = options.optimizer;
   compile.accuracyOf = "forward";
   dl::Compiler compiler(compile);
-  auto started = std::chrono::steady_clock::now();
+  auto started = Clock::now();
   dl::CompileResult compiled = compiler.compileFile(options.file);
   if (!compiled.ok()) {
     llvm::errs() << compiled.errors();
-    if (compiled.errors().find("cannot") != std::string::npos)
+    if (compiled.errors().find("cannot train") != std::string::npos)
       llvm::errs()
           << "dlc: note: `dlc train` needs `fn loss(x, labels) -> f32` "
              "and `fn forward(x) -> f32[N, C]`\n";
     return 1;
   }
   dl::Module &m = *compiled.module;
-  double compileSeconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-          .count();
+  double compileSeconds = secondsSince(started);
   m.initParameters(options.seed);
   if (!options.init.empty())
     if (dlrt::Status s = m.loadParameters(options.init); !s)
@@ -176,29 +227,37 @@ int dlc::trainModel(const TrainOptions &options) {
   auto step = m.trainStep();
   if (!step)
     return fail(step.message());
+  step->setSeed(options.seed);
+  step->setSchedule(schedule);
+  if (!options.resume.empty())
+    if (dlrt::Status s = step->resume(options.resume); !s)
+      return fail(s.message());
+  // The checkpoint's seed governs the data order too, so a resumed run
+  // continues the uninterrupted one exactly.
+  uint64_t seed = step->seed();
   const dl::ArgumentInfo &input = m.function("loss")->arguments[0];
 
-  int64_t n = train->images.dim(0), pixels = train->images.numElements() / n;
-  int64_t perEpoch = (n + options.batch - 1) / options.batch;
   llvm::outs() << "dlc train: " << options.file << ", " << n << " training and "
                << test->images.dim(0) << " test images, batch " << options.batch
                << ", compiled in " << llvm::format("%.2f", compileSeconds)
                << " s\n";
+  int64_t startStep = step->steps();
+  if (startStep)
+    llvm::outs() << "resuming at step " << startStep << " (epoch "
+                 << startStep / perEpoch + 1 << ")\n";
   int64_t done = 0;
   Evaluation last;
-  for (int64_t epoch = 1; epoch <= options.epochs; ++epoch) {
-    std::vector<int64_t> order(n);
-    std::iota(order.begin(), order.end(), 0);
-    if (options.shuffle) // Fisher-Yates from the seeded counter-based RNG
-      for (int64_t i = n - 1; i > 0; --i) {
-        double u = dlrt::uniform01(options.seed, dlrt::streamOf("shuffle"),
-                                   uint64_t(epoch) * uint64_t(n) + uint64_t(i));
-        std::swap(order[i], order[int64_t(u * double(i + 1))]);
-      }
+  bool evaluated = false;
+  Progress progress;
+  for (int64_t epoch = startStep / perEpoch + 1; epoch <= options.epochs;
+       ++epoch) {
+    std::vector<int64_t> order = epochOrder(n, epoch, seed, options.shuffle);
     double lossSum = 0;
     int64_t seen = 0;
-    auto epochStart = std::chrono::steady_clock::now();
-    for (int64_t b = 0; b < perEpoch; ++b) {
+    auto epochStart = Clock::now();
+    int64_t first =
+        epoch == startStep / perEpoch + 1 ? startStep % perEpoch : 0;
+    for (int64_t b = first; b < perEpoch; ++b) {
       if (options.steps && done == options.steps)
         break;
       int64_t begin = b * options.batch,
@@ -208,38 +267,56 @@ int dlc::trainModel(const TrainOptions &options) {
         return fail(shape.message());
       dl::Tensor x(dl::DType::F32, *shape), y(dl::DType::I64, {end - begin});
       gather(*train, order, begin, end, x, y);
+      double lr = step->learningRate();
       auto loss = step->run({x, y});
       if (!loss)
         return fail(loss.message());
       lossSum += *loss * double(end - begin);
       seen += end - begin;
       ++done;
-      if (done % 100 == 0 || b + 1 == perEpoch ||
-          (options.steps && done == options.steps)) {
-        double secs = std::chrono::duration<double>(
-                          std::chrono::steady_clock::now() - epochStart)
-                          .count();
-        llvm::outs() << llvm::format(
-            "epoch %lld step %lld/%lld loss %.4f  %.0f images/s\n",
-            (long long)epoch, (long long)(b + 1), (long long)perEpoch,
-            lossSum / double(seen), double(seen) / secs);
-        llvm::outs().flush();
-      }
+      double secs = secondsSince(epochStart);
+      bool lastOfRun =
+          b + 1 == perEpoch || (options.steps && done == options.steps);
+      progress.update(epoch, b + 1, perEpoch, lossSum / double(seen),
+                      double(seen) / secs, secs / double(b + 1 - first),
+                      lastOfRun);
+      if (step->steps() % 100 == 0 || lastOfRun)
+        metrics.write(
+            llvm::json::Object{{"event", "step"},
+                               {"epoch", epoch},
+                               {"step", step->steps()},
+                               {"loss", *loss},
+                               {"lr", lr},
+                               {"images_per_s", double(seen) / secs}});
     }
     auto eval = evaluate(m, *test, input, 1000);
     if (!eval)
       return fail(eval.message());
     last = *eval;
+    evaluated = true;
+    double trainLoss = seen ? lossSum / double(seen) : 0.0;
     llvm::outs() << llvm::format("epoch %lld: train loss %.4f, test loss %.4f, "
                                  "test accuracy %.4f\n",
-                                 (long long)epoch,
-                                 seen ? lossSum / double(seen) : 0.0,
-                                 eval->loss, eval->accuracy);
+                                 (long long)epoch, trainLoss, eval->loss,
+                                 eval->accuracy);
+    metrics.write(llvm::json::Object{{"event", "epoch"},
+                                     {"epoch", epoch},
+                                     {"step", step->steps()},
+                                     {"train_loss", trainLoss},
+                                     {"test_loss", eval->loss},
+                                     {"test_accuracy", eval->accuracy},
+                                     {"seconds", secondsSince(epochStart)}});
     if (options.steps && done == options.steps)
       break;
   }
+  if (!evaluated) { // resumed after the last epoch: just report
+    auto eval = evaluate(m, *test, input, 1000);
+    if (!eval)
+      return fail(eval.message());
+    last = *eval;
+  }
   if (!options.save.empty()) {
-    if (dlrt::Status s = m.saveParameters(options.save); !s)
+    if (dlrt::Status s = step->save(options.save); !s)
       return fail(s.message());
     llvm::outs() << "saved " << options.save << "\n";
   }

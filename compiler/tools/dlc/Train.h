@@ -1,4 +1,4 @@
-//===- Train.h - `dlc train` ------------------------------------*- C++ -*-===//
+//===- Train.h - `dlc train`, `dlc eval`, `dlc predict` ---------*- C++ -*-===//
 #ifndef DLC_TOOLS_TRAIN_H
 #define DLC_TOOLS_TRAIN_H
 
@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace dlc {
 
@@ -13,13 +14,18 @@ struct TrainOptions {
   std::string file;
   std::string data = "fashion-mnist:/usr/share/datasets/fashion-mnist";
   int64_t epochs = 1;
-  int64_t steps = 0; // 0: no limit
+  int64_t steps = 0; // 0: no limit; otherwise steps taken by this run
   int64_t batch = 64;
   dl::OptimizerConfig optimizer;
+  /// constant, step:EPOCHS:GAMMA or cosine[:MIN_LR] (over all epochs).
+  std::string schedule = "constant";
+  int64_t warmup = 0; // steps of linear warm-up
   uint64_t seed = 0;
   bool shuffle = true;
   double mean = 0.5, stddev = 0.5;
-  std::string init, save;
+  std::string init, save, resume, metrics;
+  int64_t threads = 1;
+  std::string target = "cpu";
 };
 
 /// Trains the model's `loss` on the data set's training split with the
@@ -32,6 +38,16 @@ int trainModel(const TrainOptions &options);
 int evaluateModel(const std::string &file, const std::string &data,
                   const std::string &checkpoint, double mean, double stddev,
                   int64_t batch, uint64_t seed);
+
+/// `dlc predict`: the top-k classes (with probabilities) of `forward` for
+/// every image of a .npy or IDX file.
+int predict(const std::string &file, const std::string &checkpoint,
+            const std::string &input, int64_t top, double mean, double stddev);
+
+/// Parses a --schedule value into `schedule` (step sizes in epochs become
+/// steps through `stepsPerEpoch`); an error message on failure.
+std::string parseSchedule(const std::string &spec, int64_t stepsPerEpoch,
+                          int64_t totalSteps, dl::LRSchedule &schedule);
 
 } // namespace dlc
 

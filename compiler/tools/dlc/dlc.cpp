@@ -44,7 +44,8 @@ cl::SubCommand trainCommand("train",
 cl::opt<std::string> trainFile(cl::Positional, cl::desc("<file.dl>"),
                                cl::Required, cl::sub(trainCommand));
 cl::opt<std::string>
-    trainData("data", cl::desc("KIND:DIR (fashion-mnist or mnist, IDX files)"),
+    trainData("data",
+              cl::desc("KIND:DIR (fashion-mnist, mnist, cifar10 or npy)"),
               cl::init("fashion-mnist:/usr/share/datasets/fashion-mnist"),
               cl::sub(trainCommand));
 cl::opt<int64_t> trainEpochs("epochs", cl::init(1), cl::sub(trainCommand));
@@ -66,8 +67,50 @@ cl::opt<std::string> trainNormalize("normalize", cl::desc("MEAN,STD"),
                                     cl::init("0.5,0.5"), cl::sub(trainCommand));
 cl::opt<std::string> trainInit("init", cl::desc("Start from these weights"),
                                cl::sub(trainCommand));
-cl::opt<std::string> trainSave("save", cl::desc("Write the trained weights"),
+cl::opt<std::string> trainSave("save",
+                               cl::desc("Write a checkpoint: weights, "
+                                        "optimizer state, step and seed"),
                                cl::sub(trainCommand));
+cl::opt<std::string> trainResume("resume",
+                                 cl::desc("Continue from a checkpoint "
+                                          "written by --save"),
+                                 cl::sub(trainCommand));
+cl::opt<std::string>
+    trainSchedule("schedule",
+                  cl::desc("constant, step:EPOCHS:GAMMA or cosine[:MIN_LR]"),
+                  cl::init("constant"), cl::sub(trainCommand));
+cl::opt<int64_t> trainWarmup("warmup",
+                             cl::desc("Steps of linear learning-rate warm-up"),
+                             cl::init(0), cl::sub(trainCommand));
+cl::list<std::string>
+    trainFreeze("freeze",
+                cl::desc("Leave these parameters unchanged (name or glob, "
+                         "like conv1.*; repeatable)"),
+                cl::sub(trainCommand));
+cl::opt<std::string> trainMetrics("metrics",
+                                  cl::desc("Write metrics, one JSON object "
+                                           "per line"),
+                                  cl::sub(trainCommand));
+cl::opt<int64_t> trainThreads("threads", cl::desc("Threads (1)"), cl::init(1),
+                              cl::sub(trainCommand));
+cl::opt<std::string> trainTarget("target", cl::desc("cpu"), cl::init("cpu"),
+                                 cl::sub(trainCommand));
+
+cl::SubCommand predictCommand("predict",
+                              "Top classes of `forward` for each image");
+cl::opt<std::string> predictFile(cl::Positional, cl::desc("<file.dl>"),
+                                 cl::Required, cl::sub(predictCommand));
+cl::opt<std::string> predictCheckpoint("checkpoint",
+                                       cl::desc("Weights (safetensors)"),
+                                       cl::sub(predictCommand));
+cl::opt<std::string> predictInput("input",
+                                  cl::desc("Images: X.npy or an IDX file"),
+                                  cl::Required, cl::sub(predictCommand));
+cl::opt<int64_t> predictTop("top", cl::desc("Classes per image"), cl::init(1),
+                            cl::sub(predictCommand));
+cl::opt<std::string> predictNormalize("normalize", cl::desc("MEAN,STD"),
+                                      cl::init("0.5,0.5"),
+                                      cl::sub(predictCommand));
 
 cl::SubCommand evalCommand("eval",
                            "Test-set loss and accuracy of a model's weights");
@@ -77,7 +120,8 @@ cl::opt<std::string> evalCheckpoint("checkpoint",
                                     cl::desc("Weights (safetensors)"),
                                     cl::sub(evalCommand));
 cl::opt<std::string>
-    evalData("data", cl::desc("KIND:DIR (fashion-mnist or mnist, IDX files)"),
+    evalData("data",
+             cl::desc("KIND:DIR (fashion-mnist, mnist, cifar10 or npy)"),
              cl::init("fashion-mnist:/usr/share/datasets/fashion-mnist"),
              cl::sub(evalCommand));
 cl::opt<std::string> evalNormalize("normalize", cl::desc("MEAN,STD"),
@@ -419,6 +463,15 @@ int main(int argc, char **argv) {
     return dlc::evaluateModel(evalFile, evalData, evalCheckpoint, mean, stddev,
                               evalBatch, evalSeed);
   }
+  if (predictCommand) {
+    double mean, stddev;
+    auto [m, s] = llvm::StringRef(predictNormalize.getValue()).split(',');
+    if (m.getAsDouble(mean) || s.getAsDouble(stddev) || !(stddev > 0))
+      return fail("malformed --normalize '" + predictNormalize +
+                  "' (MEAN,STD)");
+    return dlc::predict(predictFile, predictCheckpoint, predictInput,
+                        predictTop, mean, stddev);
+  }
   if (trainCommand) {
     dlc::TrainOptions t;
     t.file = trainFile;
@@ -429,6 +482,12 @@ int main(int argc, char **argv) {
     t.seed = trainSeed;
     t.init = trainInit;
     t.save = trainSave;
+    t.resume = trainResume;
+    t.schedule = trainSchedule;
+    t.warmup = trainWarmup;
+    t.metrics = trainMetrics;
+    t.threads = trainThreads;
+    t.target = trainTarget;
     using K = dl::OptimizerConfig::Kind;
     std::string opt = trainOptimizer;
     if (opt == "sgd" || opt == "momentum") {
@@ -445,6 +504,7 @@ int main(int argc, char **argv) {
     if (trainLr > 0)
       t.optimizer.lr = trainLr;
     t.optimizer.weightDecay = trainWd;
+    t.optimizer.frozen.assign(trainFreeze.begin(), trainFreeze.end());
     if (trainShuffle != "on" && trainShuffle != "off")
       return fail("--shuffle takes on or off");
     t.shuffle = trainShuffle == "on";

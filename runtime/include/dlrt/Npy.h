@@ -1,7 +1,8 @@
 //===- Npy.h - NumPy .npy files ---------------------------------*- C++ -*-===//
 //
 // Reads and writes NumPy's .npy format (versions 1-3, C order, little-endian
-// f4/f8/i4/i8). Errors name the file and the byte offset of what is wrong.
+// f4/f8/i4/i8/b1; u1 reads as int32, for image data). Errors name the file
+// and the byte offset of what is wrong.
 //
 //===----------------------------------------------------------------------===//
 #ifndef DLRT_NPY_H

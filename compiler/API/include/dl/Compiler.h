@@ -66,6 +66,9 @@ struct CompilerOptions {
   /// fraction of rows of the function's [N, C] output whose argmax is the
   /// label (the metric, compiled like everything else).
   std::string accuracyOf;
+  /// Compile `<probabilitiesOf>.probabilities(args...) -> f32[N, C]`: the
+  /// softmax over axis 1 of the function's [N, C] output.
+  std::string probabilitiesOf;
 };
 
 struct Diagnostic {
@@ -96,6 +99,23 @@ struct FunctionInfo {
   std::vector<ArgumentInfo> results;
 };
 
+/// The learning rate as a function of the step t (0 for the first step),
+/// in torch.optim.lr_scheduler's closed forms, after an optional linear
+/// warm-up (lr * (t + 1) / warmupSteps for t < warmupSteps):
+///   Constant: lr
+///   Step:     lr * gamma^floor(t / stepSize)               (StepLR)
+///   Cosine:   minLr + (lr - minLr) (1 + cos(pi t / totalSteps)) / 2
+///             (CosineAnnealingLR with T_max = totalSteps; minLr after it)
+struct LRSchedule {
+  enum class Kind { Constant, Step, Cosine } kind = Kind::Constant;
+  int64_t stepSize = 1;
+  double gamma = 0.1;
+  int64_t totalSteps = 1;
+  double minLr = 0;
+  int64_t warmupSteps = 0;
+  double at(double lr, int64_t t) const;
+};
+
 class Module;
 
 /// A compiled training step of a Module: each run() computes the loss on a
@@ -107,9 +127,12 @@ public:
   /// loss before the update.
   dlrt::Expected<double> run(const std::vector<Tensor> &inputs);
   int64_t steps() const { return t; }
-  /// The learning rate of the next steps (schedules set it between steps).
+  /// The base learning rate; the schedule (constant by default) turns it
+  /// into the rate of each step.
   void setLearningRate(double lr) { config.lr = lr; }
-  double learningRate() const { return config.lr; }
+  void setSchedule(const LRSchedule &s) { schedule = s; }
+  /// The rate the next step will use.
+  double learningRate() const { return schedule.at(config.lr, t); }
   /// Optimizer state, in the step function's order (momentum or moments).
   const std::vector<Tensor> &state() const { return buffers; }
   /// Names of the state tensors, as checkpoints store them:
@@ -124,6 +147,17 @@ public:
   /// the state in stateNames() order, checked against the declared shapes.
   dlrt::Status restore(int64_t steps, std::vector<Tensor> state);
 
+  /// A training checkpoint, one safetensors file written atomically: the
+  /// module's parameters and buffers under their state-dict names, the
+  /// optimizer state as `optimizer.<stateName>`, and `training.step` and
+  /// `training.seed` (int64 scalars). PyTorch loads the weights with
+  /// `load_state_dict(..., strict=False)` or after dropping those keys.
+  dlrt::Status save(const std::string &path) const;
+  /// Loads everything save() wrote (checked against the module: names,
+  /// dtypes, shapes), so that training continues exactly where it stopped.
+  /// Nothing changes on error.
+  dlrt::Status resume(const std::string &path);
+
 private:
   friend class Module;
   Module *module = nullptr;
@@ -133,6 +167,7 @@ private:
   std::vector<std::string> names;
   int64_t t = 0;
   uint64_t rngSeed = 0;
+  LRSchedule schedule;
 };
 
 class Module {

@@ -1,0 +1,85 @@
+//===- TrainData.cpp - batches of a data set for the compiled functions ---===//
+#include "TrainData.h"
+
+#include "dlrt/Random.h"
+
+#include <cstring>
+#include <numeric>
+
+using namespace dlc;
+
+dlrt::Expected<dlrt::Shape> dlc::batchShape(const dl::ArgumentInfo &arg,
+                                            int64_t n, int64_t pixels) {
+  dlrt::Shape shape;
+  int64_t product = 1;
+  int symbols = 0;
+  for (int64_t d : arg.dims) {
+    if (d < 0) {
+      shape.push_back(n);
+      ++symbols;
+    } else {
+      shape.push_back(d);
+      product *= d;
+    }
+  }
+  if (symbols != 1 || product != pixels)
+    return dlrt::Status::error("the model's input '" + arg.name + "' is " +
+                               arg.typeString +
+                               ", which does not hold a batch of " +
+                               std::to_string(pixels) + "-value images");
+  return shape;
+}
+
+void dlc::gather(const dlrt::ImageDataset &set,
+                 const std::vector<int64_t> &order, int64_t begin, int64_t end,
+                 dl::Tensor &x, dl::Tensor &y) {
+  int64_t pixels = set.images.numElements() / set.images.dim(0);
+  for (int64_t i = begin; i < end; ++i) {
+    int64_t row = order[i];
+    std::memcpy(x.data<float>() + (i - begin) * pixels,
+                set.images.data<float>() + row * pixels,
+                pixels * sizeof(float));
+    y.data<int64_t>()[i - begin] = set.labels.data<int64_t>()[row];
+  }
+}
+
+std::vector<int64_t> dlc::epochOrder(int64_t n, int64_t epoch, uint64_t seed,
+                                     bool shuffle) {
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  if (shuffle)
+    for (int64_t i = n - 1; i > 0; --i) {
+      double u = dlrt::uniform01(seed, dlrt::streamOf("shuffle"),
+                                 uint64_t(epoch) * uint64_t(n) + uint64_t(i));
+      std::swap(order[i], order[int64_t(u * double(i + 1))]);
+    }
+  return order;
+}
+
+dlrt::Expected<Evaluation> dlc::evaluate(dl::Module &m,
+                                         const dlrt::ImageDataset &set,
+                                         const dl::ArgumentInfo &input,
+                                         int64_t batch) {
+  int64_t n = set.images.dim(0), pixels = set.images.numElements() / n;
+  std::vector<int64_t> order = epochOrder(n, 0, 0, false);
+  Evaluation e;
+  for (int64_t begin = 0; begin < n; begin += batch) {
+    int64_t end = std::min(n, begin + batch);
+    auto shape = batchShape(input, end - begin, pixels);
+    if (!shape)
+      return shape.status();
+    dl::Tensor x(dl::DType::F32, *shape), y(dl::DType::I64, {end - begin});
+    gather(set, order, begin, end, x, y);
+    auto loss = m.call("loss", {x, y});
+    if (!loss)
+      return loss.status();
+    auto acc = m.call("forward.accuracy", {x, y});
+    if (!acc)
+      return acc.status();
+    e.loss += double(loss->data<float>()[0]) * double(end - begin);
+    e.accuracy += double(acc->data<float>()[0]) * double(end - begin);
+  }
+  e.loss /= double(n);
+  e.accuracy /= double(n);
+  return e;
+}

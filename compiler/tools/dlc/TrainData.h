@@ -1,0 +1,38 @@
+//===- TrainData.h - batches of a data set for the compiled functions -----===//
+#ifndef DLC_TOOLS_TRAINDATA_H
+#define DLC_TOOLS_TRAINDATA_H
+
+#include "dl/Compiler.h"
+#include "dlrt/Idx.h"
+
+#include <vector>
+
+namespace dlc {
+
+/// The shape of a batch of `n` images for a declared input such as
+/// f32[B, 1, 28, 28] or f32[B, 784]: the symbol becomes n.
+dlrt::Expected<dlrt::Shape> batchShape(const dl::ArgumentInfo &arg, int64_t n,
+                                       int64_t pixels);
+
+/// Copies rows `order[begin, end)` of a data set into batch tensors.
+void gather(const dlrt::ImageDataset &set, const std::vector<int64_t> &order,
+            int64_t begin, int64_t end, dl::Tensor &x, dl::Tensor &y);
+
+/// The order of the rows in `epoch` (1-based): a Fisher-Yates shuffle from
+/// the seeded counter-based RNG, or file order.
+std::vector<int64_t> epochOrder(int64_t n, int64_t epoch, uint64_t seed,
+                                bool shuffle);
+
+struct Evaluation {
+  double loss = 0, accuracy = 0;
+};
+
+/// The mean `loss` and `forward.accuracy` over a whole data set.
+dlrt::Expected<Evaluation> evaluate(dl::Module &m,
+                                    const dlrt::ImageDataset &set,
+                                    const dl::ArgumentInfo &input,
+                                    int64_t batch);
+
+} // namespace dlc
+
+#endif // DLC_TOOLS_TRAINDATA_H
