@@ -182,3 +182,117 @@ TEST(TrainStep, ErrorsAreValues) {
 }
 
 } // namespace
+
+namespace {
+
+// torch.optim.lr_scheduler's closed forms, evaluated by hand.
+TEST(LRSchedule, ClosedFormsAndWarmUp) {
+  dl::LRSchedule s;
+  EXPECT_EQ(s.at(0.1, 1000), 0.1);
+  s.kind = dl::LRSchedule::Kind::Step;
+  s.stepSize = 3;
+  s.gamma = 0.5;
+  EXPECT_DOUBLE_EQ(s.at(0.1, 2), 0.1);
+  EXPECT_DOUBLE_EQ(s.at(0.1, 3), 0.05);
+  EXPECT_DOUBLE_EQ(s.at(0.1, 7), 0.025);
+  s.kind = dl::LRSchedule::Kind::Cosine;
+  s.totalSteps = 10;
+  s.minLr = 0.01;
+  EXPECT_DOUBLE_EQ(s.at(0.1, 0), 0.1);
+  EXPECT_DOUBLE_EQ(s.at(0.1, 5), 0.01 + 0.09 * 0.5);
+  EXPECT_NEAR(s.at(0.1, 10), 0.01, 1e-15);
+  EXPECT_DOUBLE_EQ(s.at(0.1, 20), 0.01);
+  s.warmupSteps = 4;
+  EXPECT_DOUBLE_EQ(s.at(0.1, 0), 0.025);
+  EXPECT_DOUBLE_EQ(s.at(0.1, 3), 0.1);
+  EXPECT_DOUBLE_EQ(s.at(0.1, 5), 0.01 + 0.09 * 0.5);
+}
+
+// The step uses the schedule's rate: sum(w) has gradient 1 everywhere, so
+// SGD moves w by exactly the rate of each step (powers of two: exact).
+TEST(LRSchedule, TheCompiledStepFollowsIt) {
+  dl::CompilerOptions options;
+  options.trainFunction = "loss";
+  options.optimizer.lr = 1;
+  dl::Compiler compiler(options);
+  auto compiled = compiler.compileString(R"(
+    param w: f32[3] = zeros;
+    fn loss(x: f32[3]) -> f32 { return sum(w * x); })",
+                                         "sum.dl");
+  ASSERT_TRUE(compiled.ok()) << compiled.errors();
+  dl::Module &m = *compiled.module;
+  auto step = m.trainStep();
+  ASSERT_TRUE(step.ok()) << step.message();
+  dl::LRSchedule s;
+  s.kind = dl::LRSchedule::Kind::Step;
+  s.stepSize = 1;
+  s.gamma = 0.5;
+  step->setSchedule(s);
+  dl::Tensor ones(dl::DType::F32, {3});
+  for (int i = 0; i < 3; ++i)
+    ones.data<float>()[i] = 1;
+  float want = 0;
+  for (float lr : {1.0f, 0.5f, 0.25f}) {
+    EXPECT_EQ(step->learningRate(), lr);
+    ASSERT_TRUE(step->run({ones}).ok());
+    want -= lr;
+    EXPECT_EQ(m.parameter("w")->data<float>()[1], want);
+  }
+}
+
+// Frozen parameters keep their bytes and get no optimizer state; the others
+// train as usual.
+TEST(Frozen, ParametersMatchingAPatternStayUnchanged) {
+  dl::CompilerOptions options;
+  options.trainFunction = "loss";
+  options.optimizer.kind = Kind::Adam;
+  options.optimizer.frozen = {"fc1.*"};
+  dl::Compiler compiler(options);
+  const char *src = R"(
+    model Net {
+      fc1 = Linear(4, 5);
+      fc2 = Linear(5, 3);
+      fn loss(x: f32[N, 4], y: i64[N]) -> f32 {
+        return cross_entropy(fc2(relu(fc1(x))), y);
+      }
+    })";
+  auto compiled = compiler.compileString(src, "net.dl");
+  ASSERT_TRUE(compiled.ok()) << compiled.errors();
+  dl::Module &m = *compiled.module;
+  std::vector<dl::Tensor> before;
+  for (const std::string &n : m.parameterNames())
+    before.push_back(*m.parameter(n));
+  auto step = m.trainStep();
+  ASSERT_TRUE(step.ok()) << step.message();
+  EXPECT_EQ(step->stateNames(),
+            (std::vector<std::string>{"fc2.weight.exp_avg", "fc2.bias.exp_avg",
+                                      "fc2.weight.exp_avg_sq",
+                                      "fc2.bias.exp_avg_sq"}));
+  dl::Tensor x(dl::DType::F32, {5, 4});
+  for (int i = 0; i < 20; ++i)
+    x.data<float>()[i] = std::sin(0.3f * float(i));
+  ASSERT_TRUE(step->run({x, labels()}).ok());
+  std::vector<std::string> names = m.parameterNames();
+  for (size_t k = 0; k < names.size(); ++k) {
+    const dl::Tensor &now = *m.parameter(names[k]);
+    bool same =
+        std::memcmp(now.rawData(), before[k].rawData(), now.byteSize()) == 0;
+    EXPECT_EQ(same, names[k].rfind("fc1.", 0) == 0) << names[k];
+  }
+
+  options.optimizer.frozen = {"fc3.*"};
+  auto bad = dl::Compiler(options).compileString(src, "net.dl");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.errors().find("frozen-parameter pattern 'fc3.*' matches no "
+                              "parameter"),
+            std::string::npos)
+      << bad.errors();
+  options.optimizer.frozen = {"*"};
+  bad = dl::Compiler(options).compileString(src, "net.dl");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.errors().find("every float parameter is frozen"),
+            std::string::npos)
+      << bad.errors();
+}
+
+} // namespace

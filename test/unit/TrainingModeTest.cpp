@@ -19,6 +19,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 
 namespace {
 
@@ -286,6 +288,64 @@ TEST(Dropout, MaskIsSeededScaledAndSharedByForwardAndBackward) {
   EXPECT_EQ(again, loss);
   EXPECT_NE(maskOf(7, 1, &again), a) << "the next step draws a new mask";
   EXPECT_NE(maskOf(8, 0, &again), a) << "another seed draws a new mask";
+}
+
+} // namespace
+
+namespace {
+
+// A checkpoint holds everything training depends on: after 3 steps, saving,
+// and resuming in a fresh module, 2 more steps give the weights, running
+// statistics, counter and Adam moments of 5 uninterrupted steps, bit for bit
+// (dropout masks depend on the seed and the step only).
+TEST(TrainingMode, ResumedTrainingEqualsUninterruptedTraining) {
+  const char *src = R"(
+    model Net {
+      bn = BatchNorm1d(6);
+      drop = Dropout(0.4);
+      fc = Linear(6, 3);
+      fn loss(x: f32[B, 6], y: i64[B]) -> f32 {
+        return cross_entropy(fc(drop(relu(bn(x)))), y);
+      }
+    })";
+  dl::CompilerOptions options;
+  options.trainFunction = "loss";
+  options.optimizer.kind = dl::OptimizerConfig::Kind::Adam;
+  dl::Tensor y(dl::DType::I64, {8});
+  for (int i = 0; i < 8; ++i)
+    y.data<int64_t>()[i] = i % 3;
+  auto batch = [](int s) { return seeded(dl::DType::F32, {8, 6}, 20 + s); };
+  std::string path = ::testing::TempDir() + "/resume.safetensors";
+
+  dl::Module a = compile(src, options);
+  auto sa = a.trainStep();
+  ASSERT_TRUE(sa.ok());
+  sa->setSeed(5);
+  for (int s = 0; s < 5; ++s) {
+    ASSERT_TRUE(sa->run({batch(s), y}).ok());
+    if (s == 2)
+      ASSERT_TRUE(sa->save(path));
+  }
+  dl::Module b = compile(src, options);
+  b.initParameters(99); // overwritten by the checkpoint
+  auto sb = b.trainStep();
+  ASSERT_TRUE(sb.ok());
+  ASSERT_TRUE(sb->resume(path));
+  EXPECT_EQ(sb->steps(), 3);
+  EXPECT_EQ(sb->seed(), 5u);
+  for (int s = 3; s < 5; ++s)
+    ASSERT_TRUE(sb->run({batch(s), y}).ok());
+  for (const std::string &n : a.parameterNames()) {
+    const dl::Tensor &pa = *a.parameter(n), &pb = *b.parameter(n);
+    EXPECT_EQ(std::memcmp(pa.rawData(), pb.rawData(), pa.byteSize()), 0) << n;
+  }
+  EXPECT_EQ(b.parameter("bn.num_batches_tracked")->data<int64_t>()[0], 5);
+  for (size_t k = 0; k < sa->state().size(); ++k)
+    EXPECT_EQ(std::memcmp(sa->state()[k].rawData(), sb->state()[k].rawData(),
+                          sa->state()[k].byteSize()),
+              0)
+        << sa->stateNames()[k];
+  std::remove(path.c_str());
 }
 
 } // namespace
