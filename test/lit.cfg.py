@@ -21,4 +21,4 @@ config.substitutions.append(("%examples", os.path.join(config.dlc_src_root,
 config.substitutions.append(("%inputs", os.path.join(config.test_source_root,
                                                      "Inputs")))
 config.substitutions.append(("%python", "/usr/bin/python3"))
-llvm_config.add_tool_substitutions(["dlc", "dl-opt"], [config.dlc_tools_dir])
+llvm_config.add_tool_substitutions(["dlc", "dl-opt", "train_mlp"], [config.dlc_tools_dir])
