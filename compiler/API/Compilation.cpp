@@ -111,7 +111,10 @@ bool Compilation::parseAndAnalyze() {
     return false;
   if (promoteF32)
     promoteToF64(ast);
-  return analyze(ast, diags) && parsed;
+  if (!analyze(ast, diags) || !parsed)
+    return false;
+  trainSettings = dl::TrainSettings();
+  return readTrainSettings(trainSettings);
 }
 
 namespace {

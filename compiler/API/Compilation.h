@@ -47,6 +47,8 @@ public:
                        const dl::OptimizerConfig &config);
   /// Adds `<function>.accuracy` for a function returning [N, C] logits.
   bool requestAccuracy(const std::string &function);
+  /// The program's train block, read by parseAndAnalyze.
+  const dl::TrainSettings &settings() const { return trainSettings; }
   /// Adds `<function>.probabilities`: softmax over axis 1 of [N, C] logits.
   bool requestProbabilities(const std::string &function);
   bool lowerToLinalg();
@@ -81,6 +83,9 @@ private:
   /// The parameters the step updates: float, not a buffer, not frozen.
   std::vector<std::string> trainedParams;
   std::string accuracyOf, probabilitiesOf;
+  dl::TrainSettings trainSettings;
+
+  bool readTrainSettings(dl::TrainSettings &out);
   unsigned trainBuffers = 0, trainCoefficients = 0;
 };
 

@@ -89,6 +89,20 @@ static CompileResult compile(dlc::Compilation &c,
   return CompileResult{std::move(module), c.diagnostics()};
 }
 
+TrainSettingsResult Compiler::readTrainSettings(const std::string &path) {
+  dlc::Compilation c;
+  if (!c.loadFile(path) || !c.parseAndAnalyze())
+    return TrainSettingsResult{std::nullopt, c.diagnostics()};
+  return TrainSettingsResult{c.settings(), c.diagnostics()};
+}
+
+std::string TrainSettingsResult::errors() const {
+  std::string text;
+  for (const Diagnostic &d : diagnostics)
+    text += d.rendered;
+  return text;
+}
+
 CompileResult Compiler::compileFile(const std::string &path) {
   dlc::Compilation c;
   c.promoteF32 = options.promoteToF64;

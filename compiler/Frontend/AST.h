@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -252,9 +253,23 @@ struct SubmoduleDecl {
   std::string loopVar; // list form only
 };
 
+/// `key = value;` inside a `train { ... }` block; values are expressions
+/// (`adam(lr=1e-3)`, `64`, `[accuracy]`) interpreted by readTrainConfig.
+struct TrainEntry {
+  llvm::SMLoc loc;
+  std::string key;
+  ExprPtr value;
+};
+
+struct TrainBlock {
+  llvm::SMLoc loc;
+  std::vector<TrainEntry> entries;
+};
+
 struct ModelDecl {
   llvm::SMLoc loc;
   std::string name;
+  std::optional<TrainBlock> train;
   std::vector<ModelArg> args;
   std::vector<std::unique_ptr<ParamDecl>> params;
   std::vector<SubmoduleDecl> submodules;
@@ -267,6 +282,9 @@ struct Program {
   /// Model definitions; elaboration instantiates the root (the last one)
   /// into params and fns above and clears this list.
   std::vector<std::unique_ptr<ModelDecl>> models;
+  /// The training settings of the program: a top-level block, or the root
+  /// model's (moved here by elaboration).
+  std::optional<TrainBlock> train;
   /// Names of declarations that failed to parse: Sema stays quiet about
   /// uses of them instead of cascading "unknown name" errors.
   std::vector<std::string> brokenNames;

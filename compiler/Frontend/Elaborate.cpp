@@ -119,6 +119,12 @@ public:
         diags.error(m->loc, "redefinition of model '" + m->name + "'");
     }
     ModelDecl &root = *program.models.back();
+    if (root.train) {
+      if (program.train)
+        diags.error(root.train->loc, "a second train block (one is at the "
+                                     "top level)");
+      program.train = std::move(root.train);
+    }
     Instance inst;
     if (bindArgs(root, {}, {}, Consts(), root.loc, inst.consts))
       instantiate(root, inst, 0);

@@ -35,6 +35,19 @@ Program Parser::parseProgram() {
           program.brokenNames.push_back(declName);
         skipToTopLevel();
       }
+    } else if (is(Tok::Identifier) && tok.text == "train") {
+      llvm::SMLoc at = tok.loc();
+      advance();
+      if (!is(Tok::LBrace)) {
+        diags.error(tok.loc(), "expected '{' after 'train'");
+        skipToTopLevel();
+        continue;
+      }
+      if (program.train)
+        diags.error(at, "a second train block");
+      program.train.emplace();
+      if (!parseTrainBlock(*program.train, at))
+        skipToTopLevel();
     } else if (is(Tok::KwModel)) {
       declName.clear();
       if (!parseDecl(program.models, &Parser::parseModel)) {
@@ -44,9 +57,10 @@ Program Parser::parseProgram() {
       }
     } else {
       if (!is(Tok::Error))
-        diags.error(tok.loc(), "expected 'fn', 'param' or 'model' at top "
-                               "level, found '" +
-                                   tok.text + "'");
+        diags.error(tok.loc(),
+                    "expected 'fn', 'param', 'model' or 'train' at top "
+                    "level, found '" +
+                        tok.text + "'");
       advance();
       skipToTopLevel();
     }
@@ -272,8 +286,20 @@ std::unique_ptr<ModelDecl> Parser::parseModel() {
         return nullptr;
       model->fns.push_back(std::move(fn));
     } else if (is(Tok::Identifier)) {
-      if (!parseSubmodule(*model))
+      llvm::SMLoc at = tok.loc();
+      std::string name = tok.text.str();
+      advance();
+      if (name == "train" && is(Tok::LBrace)) {
+        if (model->train) {
+          diags.error(at, "model '" + model->name + "' has two train blocks");
+          return nullptr;
+        }
+        model->train.emplace();
+        if (!parseTrainBlock(*model->train, at))
+          return nullptr;
+      } else if (!parseSubmodule(*model, name, at)) {
         return nullptr;
+      }
     } else {
       if (!is(Tok::Error))
         diags.error(tok.loc(), "expected 'param', 'fn' or a submodule "
@@ -285,11 +311,29 @@ std::unique_ptr<ModelDecl> Parser::parseModel() {
   return model;
 }
 
-bool Parser::parseSubmodule(ModelDecl &model) {
+bool Parser::parseTrainBlock(TrainBlock &block, llvm::SMLoc at) {
+  block.loc = at;
+  advance(); // '{'
+  while (!consume(Tok::RBrace)) {
+    TrainEntry entry;
+    entry.loc = tok.loc();
+    entry.key = tok.text.str();
+    if (!expect(Tok::Identifier, "naming a training setting") ||
+        !expect(Tok::Equal, "after the setting's name"))
+      return false;
+    entry.value = parseExpr();
+    if (!entry.value || !expect(Tok::Semicolon, "after the setting"))
+      return false;
+    block.entries.push_back(std::move(entry));
+  }
+  return true;
+}
+
+bool Parser::parseSubmodule(ModelDecl &model, const std::string &name,
+                            llvm::SMLoc at) {
   SubmoduleDecl sub;
-  sub.loc = tok.loc();
-  sub.name = tok.text.str();
-  advance();
+  sub.loc = at;
+  sub.name = name;
   if (!expect(Tok::Equal, "after the submodule's name"))
     return false;
   bool isList = consume(Tok::LBracket);

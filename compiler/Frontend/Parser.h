@@ -65,7 +65,11 @@ private:
 
   std::unique_ptr<ParamDecl> parseParam();
   std::unique_ptr<ModelDecl> parseModel();
-  bool parseSubmodule(ModelDecl &model);
+  /// After `name` (consumed): `= Layer(...);` or `= [M(...) for ...];`.
+  bool parseSubmodule(ModelDecl &model, const std::string &name,
+                      llvm::SMLoc at);
+  /// `train { key = value; ... }`, at the '{'.
+  bool parseTrainBlock(TrainBlock &block, llvm::SMLoc at);
   bool parseCallArgs(std::vector<ExprPtr> &args,
                      std::vector<KeywordArg> &kwargs);
   std::unique_ptr<FnDecl> parseFn();

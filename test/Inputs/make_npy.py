@@ -4,6 +4,7 @@ standard library only (the tests must not need NumPy).
 
   make_npy.py npy OUT DTYPE SHAPE VALUES
   make_npy.py safetensors OUT NAME=DTYPE:SHAPE:VALUES ...
+  make_npy.py keys FILE.safetensors   (prints the tensor names, sorted)
 
 DTYPE is f4, f8, i4 or i8; SHAPE is comma-separated (empty for a scalar);
 VALUES is 'iota' (0, 1, 2, ...), 'iota/K' (i / K), or a comma-separated list.
@@ -65,8 +66,17 @@ def write_safetensors(out, entries):
         f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
+def print_keys(path):
+    with open(path, "rb") as f:
+        (length,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(length))
+    print(" ".join(sorted(k for k in header if k != "__metadata__")))
+
+
 if __name__ == "__main__":
-    if sys.argv[1] == "npy":
+    if sys.argv[1] == "keys":
+        print_keys(sys.argv[2])
+    elif sys.argv[1] == "npy":
         write_npy(sys.argv[2], sys.argv[3], shape_of(sys.argv[4]), sys.argv[5])
     else:
         write_safetensors(sys.argv[2], sys.argv[3:])

@@ -139,9 +139,10 @@ std::string dlc::parseSchedule(const std::string &spec, int64_t stepsPerEpoch,
          "' (constant, step:EPOCHS:GAMMA, cosine[:MIN_LR])";
 }
 
-int dlc::evaluateModel(const std::string &file, const std::string &data,
-                       const std::string &checkpoint, double mean,
-                       double stddev, int64_t batch, uint64_t seed) {
+int dlc::evaluateModel(const std::string &file, const std::string &lossFn,
+                       const std::string &data, const std::string &checkpoint,
+                       double mean, double stddev, int64_t batch,
+                       uint64_t seed) {
   if (batch < 1)
     return fail("--batch must be positive");
   auto test = dlrt::loadDataset(data, "test", mean, stddev);
@@ -160,10 +161,11 @@ int dlc::evaluateModel(const std::string &file, const std::string &data,
   if (!checkpoint.empty())
     if (dlrt::Status s = m.loadParameters(checkpoint); !s)
       return fail(s.message());
-  const dl::FunctionInfo *loss = m.function("loss");
-  if (!loss)
-    return fail(file + ": `dlc eval` needs `fn loss(x, labels) -> f32`");
-  auto eval = evaluate(m, *test, loss->arguments[0], batch);
+  const dl::FunctionInfo *loss = m.function(lossFn);
+  if (!loss || loss->arguments.size() != 2)
+    return fail(file + ": `dlc eval` needs `fn " + lossFn +
+                "(x, labels) -> f32`");
+  auto eval = evaluate(m, lossFn, *test, loss->arguments[0], batch);
   if (!eval)
     return fail(eval.message());
   llvm::outs() << llvm::format("test loss: %.4f\ntest accuracy: %.4f\n",
@@ -204,7 +206,7 @@ int dlc::trainModel(const TrainOptions &options) {
     return fail(e);
 
   dl::CompilerOptions compile;
-  compile.trainFunction = "loss";
+  compile.trainFunction = options.loss;
   compile.optimizer = options.optimizer;
   compile.accuracyOf = "forward";
   dl::Compiler compiler(compile);
@@ -213,9 +215,8 @@ int dlc::trainModel(const TrainOptions &options) {
   if (!compiled.ok()) {
     llvm::errs() << compiled.errors();
     if (compiled.errors().find("cannot train") != std::string::npos)
-      llvm::errs()
-          << "dlc: note: `dlc train` needs `fn loss(x, labels) -> f32` "
-             "and `fn forward(x) -> f32[N, C]`\n";
+      llvm::errs() << "dlc: note: `dlc train` needs `fn " << options.loss
+                   << "(x, labels) -> f32` and `fn forward(x) -> f32[N, C]`\n";
     return 1;
   }
   dl::Module &m = *compiled.module;
@@ -235,7 +236,11 @@ int dlc::trainModel(const TrainOptions &options) {
   // The checkpoint's seed governs the data order too, so a resumed run
   // continues the uninterrupted one exactly.
   uint64_t seed = step->seed();
-  const dl::ArgumentInfo &input = m.function("loss")->arguments[0];
+  const dl::FunctionInfo *lossInfo = m.function(options.loss);
+  if (lossInfo->arguments.size() != 2)
+    return fail("the loss '" + options.loss +
+                "' must take (x, labels): a batch and its labels");
+  const dl::ArgumentInfo &input = lossInfo->arguments[0];
 
   llvm::outs() << "dlc train: " << options.file << ", " << n << " training and "
                << test->images.dim(0) << " test images, batch " << options.batch
@@ -289,7 +294,7 @@ int dlc::trainModel(const TrainOptions &options) {
                                {"lr", lr},
                                {"images_per_s", double(seen) / secs}});
     }
-    auto eval = evaluate(m, *test, input, 1000);
+    auto eval = evaluate(m, options.loss, *test, input, 1000);
     if (!eval)
       return fail(eval.message());
     last = *eval;
@@ -310,7 +315,7 @@ int dlc::trainModel(const TrainOptions &options) {
       break;
   }
   if (!evaluated) { // resumed after the last epoch: just report
-    auto eval = evaluate(m, *test, input, 1000);
+    auto eval = evaluate(m, options.loss, *test, input, 1000);
     if (!eval)
       return fail(eval.message());
     last = *eval;

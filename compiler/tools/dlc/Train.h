@@ -12,6 +12,7 @@ namespace dlc {
 
 struct TrainOptions {
   std::string file;
+  std::string loss = "loss"; // the trained (and evaluated) function
   std::string data = "fashion-mnist:/usr/share/datasets/fashion-mnist";
   int64_t epochs = 1;
   int64_t steps = 0; // 0: no limit; otherwise steps taken by this run
@@ -35,7 +36,8 @@ int trainModel(const TrainOptions &options);
 
 /// `dlc eval`: the test split's loss and accuracy for the weights in
 /// `checkpoint` (or the declared initialisers under `seed` when empty).
-int evaluateModel(const std::string &file, const std::string &data,
+int evaluateModel(const std::string &file, const std::string &loss,
+                  const std::string &data,
                   const std::string &checkpoint, double mean, double stddev,
                   int64_t batch, uint64_t seed);
 

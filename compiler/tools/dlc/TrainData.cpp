@@ -57,6 +57,7 @@ std::vector<int64_t> dlc::epochOrder(int64_t n, int64_t epoch, uint64_t seed,
 }
 
 dlrt::Expected<Evaluation> dlc::evaluate(dl::Module &m,
+                                         const std::string &lossFn,
                                          const dlrt::ImageDataset &set,
                                          const dl::ArgumentInfo &input,
                                          int64_t batch) {
@@ -70,7 +71,7 @@ dlrt::Expected<Evaluation> dlc::evaluate(dl::Module &m,
       return shape.status();
     dl::Tensor x(dl::DType::F32, *shape), y(dl::DType::I64, {end - begin});
     gather(set, order, begin, end, x, y);
-    auto loss = m.call("loss", {x, y});
+    auto loss = m.call(lossFn, {x, y});
     if (!loss)
       return loss.status();
     auto acc = m.call("forward.accuracy", {x, y});

@@ -27,8 +27,8 @@ struct Evaluation {
   double loss = 0, accuracy = 0;
 };
 
-/// The mean `loss` and `forward.accuracy` over a whole data set.
-dlrt::Expected<Evaluation> evaluate(dl::Module &m,
+/// The mean of the loss function and of `forward.accuracy` over a data set.
+dlrt::Expected<Evaluation> evaluate(dl::Module &m, const std::string &loss,
                                     const dlrt::ImageDataset &set,
                                     const dl::ArgumentInfo &input,
                                     int64_t batch);

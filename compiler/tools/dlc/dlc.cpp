@@ -460,8 +460,14 @@ int main(int argc, char **argv) {
     auto [m, s] = llvm::StringRef(evalNormalize.getValue()).split(',');
     if (m.getAsDouble(mean) || s.getAsDouble(stddev) || !(stddev > 0))
       return fail("malformed --normalize '" + evalNormalize + "' (MEAN,STD)");
-    return dlc::evaluateModel(evalFile, evalData, evalCheckpoint, mean, stddev,
-                              evalBatch, evalSeed);
+    dl::TrainSettingsResult block = dl::Compiler::readTrainSettings(evalFile);
+    if (!block.ok()) {
+      llvm::errs() << block.errors();
+      return 1;
+    }
+    return dlc::evaluateModel(evalFile, block.settings->loss.value_or("loss"),
+                              evalData, evalCheckpoint, mean, stddev, evalBatch,
+                              evalSeed);
   }
   if (predictCommand) {
     double mean, stddev;
@@ -473,38 +479,68 @@ int main(int argc, char **argv) {
                         predictTop, mean, stddev);
   }
   if (trainCommand) {
+    // Defaults, then the file's train block, then the command line.
+    dl::TrainSettingsResult block = dl::Compiler::readTrainSettings(trainFile);
+    if (!block.ok()) {
+      llvm::errs() << block.errors();
+      return 1;
+    }
+    const dl::TrainSettings &b = *block.settings;
+    auto given = [](const cl::Option &o) { return o.getNumOccurrences() > 0; };
     dlc::TrainOptions t;
     t.file = trainFile;
+    t.loss = b.loss.value_or("loss");
     t.data = trainData;
-    t.epochs = trainEpochs;
+    t.epochs = given(trainEpochs) ? trainEpochs : b.epochs.value_or(1);
     t.steps = trainSteps;
-    t.batch = trainBatch;
+    t.batch = given(trainBatch) ? trainBatch : b.batch.value_or(64);
     t.seed = trainSeed;
     t.init = trainInit;
     t.save = trainSave;
     t.resume = trainResume;
-    t.schedule = trainSchedule;
-    t.warmup = trainWarmup;
+    t.schedule =
+        given(trainSchedule) ? trainSchedule : b.schedule.value_or("constant");
+    t.warmup = given(trainWarmup) ? trainWarmup : b.warmup.value_or(0);
     t.metrics = trainMetrics;
     t.threads = trainThreads;
     t.target = trainTarget;
     using K = dl::OptimizerConfig::Kind;
-    std::string opt = trainOptimizer;
+    std::string opt = given(trainOptimizer)
+                          ? trainOptimizer.getValue()
+                          : b.optimizer.value_or(trainOptimizer.getValue());
+    // Hyper-parameters of the block apply when it names the same optimizer.
+    bool fromBlock = b.optimizer && *b.optimizer == opt;
     if (opt == "sgd" || opt == "momentum") {
       t.optimizer.kind = K::SGD;
       t.optimizer.momentum = opt == "momentum" ? 0.9 : 0;
       t.optimizer.lr = 0.01;
+      if (fromBlock) {
+        t.optimizer.momentum = b.momentum.value_or(t.optimizer.momentum);
+        t.optimizer.nesterov = b.nesterov.value_or(false);
+      }
     } else if (opt == "adam" || opt == "adamw") {
       t.optimizer.kind = opt == "adam" ? K::Adam : K::AdamW;
       t.optimizer.lr = 1e-3;
+      if (fromBlock) {
+        t.optimizer.beta1 = b.beta1.value_or(t.optimizer.beta1);
+        t.optimizer.beta2 = b.beta2.value_or(t.optimizer.beta2);
+        t.optimizer.eps = b.eps.value_or(t.optimizer.eps);
+      }
     } else {
       return fail("unknown optimizer '" + opt +
                   "' (sgd, momentum, adam, adamw)");
     }
+    if (fromBlock) {
+      t.optimizer.lr = b.lr.value_or(t.optimizer.lr);
+      t.optimizer.weightDecay = b.weightDecay.value_or(0);
+    }
     if (trainLr > 0)
       t.optimizer.lr = trainLr;
-    t.optimizer.weightDecay = trainWd;
-    t.optimizer.frozen.assign(trainFreeze.begin(), trainFreeze.end());
+    if (given(trainWd))
+      t.optimizer.weightDecay = trainWd;
+    t.optimizer.frozen = b.frozen;
+    t.optimizer.frozen.insert(t.optimizer.frozen.end(), trainFreeze.begin(),
+                              trainFreeze.end());
     if (trainShuffle != "on" && trainShuffle != "off")
       return fail("--shuffle takes on or off");
     t.shuffle = trainShuffle == "on";

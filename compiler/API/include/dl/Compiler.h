@@ -221,12 +221,39 @@ struct CompileResult {
   std::string errors() const;
 };
 
+/// The `train { ... }` block of a program (docs/training.md); every field
+/// is optional, and tools let their command line override it.
+struct TrainSettings {
+  std::optional<std::string> loss;
+  /// sgd, momentum (SGD with momentum 0.9), adam or adamw.
+  std::optional<std::string> optimizer;
+  std::optional<double> lr, momentum, weightDecay, beta1, beta2, eps;
+  std::optional<bool> nesterov;
+  std::optional<int64_t> batch, epochs, warmup;
+  /// In `dlc train --schedule` spelling: constant, step:EPOCHS:GAMMA,
+  /// cosine:MIN_LR.
+  std::optional<std::string> schedule;
+  std::vector<std::string> metrics;
+  /// Parameter names or globs, like OptimizerConfig::frozen.
+  std::vector<std::string> frozen;
+};
+
+struct TrainSettingsResult {
+  std::optional<TrainSettings> settings; // empty fields if there is no block
+  std::vector<Diagnostic> diagnostics;
+  bool ok() const { return settings.has_value(); }
+  std::string errors() const;
+};
+
 class Compiler {
 public:
   explicit Compiler(CompilerOptions options = {});
   CompileResult compileFile(const std::string &path);
   CompileResult compileString(const std::string &source,
                               const std::string &name = "<string>");
+  /// Parses and checks a file (no code generation) and reads its train
+  /// block; errors point into the block.
+  static TrainSettingsResult readTrainSettings(const std::string &path);
 
 private:
   CompilerOptions options;
