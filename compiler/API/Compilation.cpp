@@ -447,12 +447,8 @@ std::vector<dl::FunctionInfo> Compilation::functionInfos() const {
     // dl-training-mode's random key (dropout masks).
     args.push_back(argumentInfo("rng", TensorType{ElemType::I64, {}}));
     step.arguments = args;
+    // Parameters and state are updated in place (dl-update-in-place).
     step.results = {step.result};
-    for (const auto &p : ast.params)
-      step.results.push_back(argumentInfo(p->name, p->type));
-    for (unsigned k = 0; k < trainBuffers; ++k)
-      step.results.insert(step.results.end(), floatParams.begin(),
-                          floatParams.end());
     infos.push_back(std::move(step));
   }
   for (const std::string &name : differentiated) {

@@ -216,7 +216,11 @@ dlrt::Expected<TrainStep> Module::trainStep() {
   step.module = this;
   step.function = fn->name;
   step.config = impl->optimizer;
-  size_t buffers = fn->results.size() - 1 - impl->params.size();
+  // The state arguments come first, then the coefficients.
+  size_t buffers = 0;
+  while (buffers < fn->arguments.size() &&
+         fn->arguments[buffers].name != "coefficient")
+    ++buffers;
   size_t perParam = impl->optimizer.kind != OptimizerConfig::Kind::SGD ? 2
                     : impl->optimizer.momentum != 0                    ? 1
                                                                        : 0;
@@ -333,8 +337,6 @@ dlrt::Status TrainStep::resume(const std::string &path) {
 
 dlrt::Expected<double> TrainStep::run(const std::vector<Tensor> &inputs) {
   const FunctionInfo *fn = module->function(function);
-  size_t nParams = module->impl->params.size();
-  size_t nBuffers = buffers.size();
   // Coefficients in double, cast once, as torch.optim computes them.
   double lr = learningRate();
   std::vector<double> coefficients = {lr};
@@ -345,6 +347,14 @@ dlrt::Expected<double> TrainStep::run(const std::vector<Tensor> &inputs) {
     coefficients.push_back(lr / bc1);
     coefficients.push_back(std::sqrt(bc2));
   }
+  // The step writes parameters, buffers and state in place: first make sure
+  // no copy a caller kept (Tensor copies share storage) sees the writes.
+  for (Tensor &p : module->impl->params)
+    if (p.isShared())
+      p = p.clone();
+  for (Tensor &b : buffers)
+    if (b.isShared())
+      b = b.clone();
   std::vector<Tensor> args(buffers);
   DType dtype = fn->result.dtype;
   for (double c : coefficients) {
@@ -366,10 +376,6 @@ dlrt::Expected<double> TrainStep::run(const std::vector<Tensor> &inputs) {
     return results.status();
   double loss = dtype == DType::F64 ? (*results)[0].data<double>()[0]
                                     : (*results)[0].data<float>()[0];
-  for (size_t i = 0; i < nParams; ++i)
-    module->impl->params[i] = std::move((*results)[1 + i]);
-  for (size_t k = 0; k < nBuffers; ++k)
-    buffers[k] = std::move((*results)[1 + nParams + k]);
   ++t;
   return loss;
 }

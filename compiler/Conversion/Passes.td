@@ -43,6 +43,53 @@ def ConvertDLToLinalg : Pass<"convert-dl-to-linalg", "ModuleOp"> {
   ];
 }
 
+def UpdateInPlace : Pass<"dl-update-in-place", "ModuleOp"> {
+  let summary = "Write a train step's new parameters into their own buffers";
+  let description = [{
+    A compiled train step returns the loss and then, for each entry of its
+    `dl.in_place` attribute (an argument index per result after the loss),
+    the argument's new value: parameters, buffers and optimizer state. This
+    pass, on tensors just before bufferization, returns
+    `bufferization.materialize_in_destination %new in %arg` instead, so
+    one-shot bufferization writes the update into the argument's buffer
+    (with `eliminate-empty-tensors`, the update kernel writes there
+    directly), and `dl-drop-in-place-results` then removes those
+    results: the step returns only the loss and updates everything else in
+    place, allocating nothing per step for the model's state. A result that
+    is the argument itself (a frozen parameter) is returned as is and
+    dropped the same way.
+
+    Before:
+    ```mlir
+    func.func @loss.step(%w: tensor<4xf32>, ...) -> (tensor<f32>, tensor<4xf32>)
+        attributes {dl.in_place = array<i64: 0>} {
+      ...
+      return %loss, %w_new : tensor<f32>, tensor<4xf32>
+    }
+    ```
+    After:
+    ```mlir
+      %0 = bufferization.materialize_in_destination %w_new in %w
+          : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+      return %loss, %0 : tensor<f32>, tensor<4xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::bufferization::BufferizationDialect"];
+}
+
+def DropInPlaceResults : Pass<"dl-drop-in-place-results", "ModuleOp"> {
+  let summary = "Remove a train step's results that are its own arguments";
+  let description = [{
+    After one-shot bufferization, the results of a `dl.in_place` function
+    that were written into their argument's buffer are that argument. The
+    pass removes them from the function (its only caller is the runtime,
+    which expects the loss alone), and fails if any in-place result was not
+    bufferized into its argument, rather than let the runtime read a
+    different layout. (Upstream `drop-equivalent-buffer-results` skips
+    public functions.)
+  }];
+}
+
 def MemRefCopyToLinalg : Pass<"dl-memref-copy-to-linalg"> {
   let summary = "Rewrite memref.copy as linalg.copy";
   let description = [{

@@ -24,14 +24,17 @@ const char *const dlc::kDLToLinalgPipeline =
     "convert-dl-to-linalg,"
     "canonicalize,linalg-fuse-elementwise-ops,canonicalize,cse";
 
-// Bufferize with identity layouts (no strided fallbacks), turn copies into
+// Train steps write their updates into their arguments (dl-update-in-place,
+// dl-drop-in-place-results). Bufferize with identity layouts (no
+// strided fallbacks), turn copies into
 // linalg.copy (loops, not a call into MLIR's C runner library), free every
 // temporary (ownership-based deallocation), then loops and the LLVM dialect.
 // Math: LLVM intrinsics where they exist, libm (tanhf, erff) for the rest.
 const char *const dlc::kLinalgToLLVMPipeline =
+    "dl-update-in-place,eliminate-empty-tensors,"
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
-    "canonicalize,"
+    "canonicalize,dl-drop-in-place-results,"
     "buffer-deallocation-pipeline,"
     "convert-bufferization-to-memref,"
     "dl-memref-copy-to-linalg,"

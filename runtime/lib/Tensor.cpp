@@ -70,6 +70,15 @@ Tensor::Tensor(DType dtype, Shape shape)
                  [](unsigned char *q) { std::free(q); });
 }
 
+Tensor Tensor::clone() const {
+  if (empty())
+    return Tensor();
+  Tensor copy(dtype_, shape_);
+  if (!copy.empty() && byteSize())
+    std::memcpy(copy.rawData(), rawData(), byteSize());
+  return copy;
+}
+
 Tensor Tensor::fromF32(Shape shape, const std::vector<float> &values) {
   Tensor t(DType::F32, std::move(shape));
   size_t n = std::min<size_t>(values.size(), t.numElements());

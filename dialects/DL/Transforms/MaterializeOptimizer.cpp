@@ -182,6 +182,12 @@ LogicalResult materialize(func::FuncOp f) {
   returned.append(newParams.begin(), newParams.end());
   returned.append(newState.begin(), newState.end());
   func::ReturnOp::create(b, loc, returned);
+  // Every result after the loss replaces an argument: parameters first, then
+  // the optimizer state (see dl-update-in-place).
+  SmallVector<int64_t> inPlace;
+  for (unsigned i = 0; i < params.size() + state.size(); ++i)
+    inPlace.push_back(i);
+  step->setAttr("dl.in_place", b.getDenseI64ArrayAttr(inPlace));
   return success();
 }
 

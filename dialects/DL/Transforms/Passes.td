@@ -133,7 +133,13 @@ def DLMaterializeOptimizer : Pass<"dl-materialize-optimizer", "ModuleOp"> {
     For every function with a `dl.train` dictionary attribute (a scalar
     loss), adds `@<name>.step` with arguments (parameters..., optimizer
     state..., coefficients..., data...) returning (loss, updated
-    parameters..., updated state...). The gradient comes from
+    parameters..., updated state...), and marks those results `dl.in_place`
+    (`dl-update-in-place` later writes them into their arguments). The
+    trained parameters are the float `dl.param` arguments that are neither
+    buffers (`dl.buffer`) nor named in the dictionary's `frozen` list;
+    buffers take the training-mode updates of a `<name>.train` function
+    (`dl.updates`), frozen parameters come back unchanged, and the step of
+    `<name>.train` is called `<name>.step`. The gradient comes from
     `buildGradientFunction`; the update follows torch.optim exactly:
 
     - `{optimizer = "sgd", momentum, nesterov, weight_decay}`: one momentum

@@ -54,6 +54,11 @@ public:
     return static_cast<const T *>(rawData());
   }
 
+  /// Whether another Tensor shares this one's storage (copies share it).
+  bool isShared() const { return storage_.use_count() > 1; }
+  /// A deep copy (unallocated if memory runs out).
+  Tensor clone() const;
+
   /// "f32[3, 784]".
   std::string typeString() const;
 
