@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   cmake ninja-build ccache
   clang-22 lld-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
+  libomp-22-dev
   libgtest-dev nlohmann-json3-dev zlib1g-dev
   dataset-fashion-mnist
   python3

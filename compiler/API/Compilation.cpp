@@ -324,7 +324,9 @@ bool Compilation::requestTraining(const std::string &function,
 
 bool Compilation::lowerToLinalg() { return runPipeline(kDLToLinalgPipeline); }
 
-bool Compilation::lowerToLLVM() { return runPipeline(kLinalgToLLVMPipeline); }
+bool Compilation::lowerToLLVM(unsigned threads) {
+  return runPipeline(linalgToLLVMPipeline(threads).c_str());
+}
 
 bool Compilation::runPipeline(const char *pipeline) {
   // Render MLIR diagnostics against the .dl source: locations are

@@ -52,7 +52,8 @@ public:
   /// Adds `<function>.probabilities`: softmax over axis 1 of [N, C] logits.
   bool requestProbabilities(const std::string &function);
   bool lowerToLinalg();
-  bool lowerToLLVM();
+  /// `threads` > 1: OpenMP work-sharing loops (the JIT must load libomp).
+  bool lowerToLLVM(unsigned threads = 1);
   std::unique_ptr<llvm::Module> translateToLLVMIR(llvm::LLVMContext &llvmCtx);
 
   Program &program() { return ast; }

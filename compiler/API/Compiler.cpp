@@ -32,7 +32,12 @@ static CompileResult compile(dlc::Compilation &c,
   if (!options.probabilitiesOf.empty() &&
       !c.requestProbabilities(options.probabilitiesOf))
     return CompileResult{std::nullopt, c.diagnostics()};
-  if (!c.lowerToLinalg() || !c.lowerToLLVM())
+  if (options.threads == 0)
+    return CompileResult{std::nullopt,
+                         {Diagnostic{Diagnostic::Kind::Error, "", 0, 0,
+                                     "threads must be at least 1",
+                                     "error: threads must be at least 1\n"}}};
+  if (!c.lowerToLinalg() || !c.lowerToLLVM(options.threads))
     return CompileResult{std::nullopt, c.diagnostics()};
 
   mlir::ExecutionEngineOptions engineOptions;
@@ -46,6 +51,10 @@ static CompileResult compile(dlc::Compilation &c,
                               : llvm::CodeGenOptLevel::Default;
   engineOptions.enableGDBNotificationListener = false;
   engineOptions.enablePerfNotificationListener = false;
+  llvm::SmallVector<llvm::StringRef> libraries;
+  if (options.threads > 1)
+    libraries.push_back(DLC_LIBOMP_PATH);
+  engineOptions.sharedLibPaths = libraries;
   auto engine = mlir::ExecutionEngine::create(c.module(), engineOptions);
   if (!engine) {
     std::string message =

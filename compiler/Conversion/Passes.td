@@ -90,6 +90,17 @@ def DropInPlaceResults : Pass<"dl-drop-in-place-results", "ModuleOp"> {
   }];
 }
 
+def InlineAllocaScopes : Pass<"dl-inline-alloca-scopes"> {
+  let summary = "Inline memref.alloca_scope regions that allocate nothing";
+  let description = [{
+    `convert-scf-to-openmp` wraps every work-sharing loop body in a
+    `memref.alloca_scope`, which must keep a single block; lowering the scf
+    loops inside it to control flow then breaks it. Our kernels allocate no
+    stack memory in loop bodies, so the scopes are inlined into their parent
+    (a scope that does hold a `memref.alloca` is kept).
+  }];
+}
+
 def MemRefCopyToLinalg : Pass<"dl-memref-copy-to-linalg"> {
   let summary = "Rewrite memref.copy as linalg.copy";
   let description = [{

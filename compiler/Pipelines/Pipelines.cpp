@@ -10,6 +10,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 
 #include <mutex>
 
@@ -25,25 +26,39 @@ const char *const dlc::kDLToLinalgPipeline =
     "canonicalize,linalg-fuse-elementwise-ops,canonicalize,cse";
 
 // Train steps write their updates into their arguments (dl-update-in-place,
-// dl-drop-in-place-results). Bufferize with identity layouts (no
-// strided fallbacks), turn copies into
-// linalg.copy (loops, not a call into MLIR's C runner library), free every
-// temporary (ownership-based deallocation), then loops and the LLVM dialect.
-// Math: LLVM intrinsics where they exist, libm (tanhf, erff) for the rest.
-const char *const dlc::kLinalgToLLVMPipeline =
-    "dl-update-in-place,eliminate-empty-tensors,"
-    "one-shot-bufferize{bufferize-function-boundaries "
-    "function-boundary-type-conversion=identity-layout-map},"
-    "canonicalize,dl-drop-in-place-results,"
-    "buffer-deallocation-pipeline,"
-    "convert-bufferization-to-memref,"
-    "dl-memref-copy-to-linalg,"
-    "func.func(convert-linalg-to-loops),"
-    "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
-    "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
-    "convert-arith-to-llvm,"
-    "convert-index-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,"
-    "convert-ub-to-llvm,reconcile-unrealized-casts";
+// dl-drop-in-place-results). Bufferize with identity layouts (no strided
+// fallbacks), turn copies into linalg.copy (loops, not a call into MLIR's C
+// runner library), free every temporary (ownership-based deallocation), then
+// loops and the LLVM dialect. Math: LLVM intrinsics where they exist, libm
+// (tanhf, erff) for the rest. With threads, the parallel dimensions of every
+// linalg op become scf.parallel and then OpenMP work-sharing loops (libomp);
+// reductions stay sequential inside, so results do not depend on the thread
+// count.
+std::string dlc::linalgToLLVMPipeline(unsigned threads) {
+  std::string loops =
+      threads <= 1
+          ? "func.func(convert-linalg-to-loops),"
+          : "func.func(convert-linalg-to-parallel-loops),"
+            "convert-scf-to-openmp{num-threads=" +
+                std::to_string(threads) + "},dl-inline-alloca-scopes,";
+  return "dl-update-in-place,eliminate-empty-tensors,"
+         "one-shot-bufferize{bufferize-function-boundaries "
+         "function-boundary-type-conversion=identity-layout-map},"
+         "canonicalize,dl-drop-in-place-results,"
+         "buffer-deallocation-pipeline,"
+         "convert-bufferization-to-memref,"
+         "dl-memref-copy-to-linalg," +
+         loops +
+         "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+         "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
+         "convert-arith-to-llvm,"
+         "convert-index-to-llvm,convert-cf-to-llvm," +
+         (threads <= 1 ? "" : "convert-openmp-to-llvm,") +
+         "convert-func-to-llvm,"
+         "convert-ub-to-llvm,reconcile-unrealized-casts";
+}
+
+const std::string dlc::kLinalgToLLVMPipeline = linalgToLLVMPipeline(1);
 
 void dlc::registerDialects(DialectRegistry &registry) {
   registerAllDialects(registry);
@@ -51,6 +66,7 @@ void dlc::registerDialects(DialectRegistry &registry) {
   registry.insert<dl::DLDialect>();
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
 }
 
 void dlc::registerPassesAndPipelines() {

@@ -11,12 +11,16 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <string>
+
 namespace dlc {
 
 /// The passes from `dl` to linalg on tensors, as a textual pipeline.
 extern const char *const kDLToLinalgPipeline;
 /// The passes from linalg on tensors to the LLVM dialect.
-extern const char *const kLinalgToLLVMPipeline;
+extern const std::string kLinalgToLLVMPipeline;
+/// The same for `threads` threads (OpenMP work-sharing loops when > 1).
+std::string linalgToLLVMPipeline(unsigned threads);
 
 /// Registers every dialect and extension the compiler uses.
 void registerDialects(mlir::DialectRegistry &registry);

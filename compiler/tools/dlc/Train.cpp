@@ -179,10 +179,8 @@ int dlc::trainModel(const TrainOptions &options) {
   if (options.target != "cpu")
     return fail("unknown --target '" + options.target +
                 "' (this build generates code for: cpu)");
-  if (options.threads != 1)
-    return fail("--threads " + std::to_string(options.threads) +
-                " is not supported yet: the generated CPU code runs on one "
-                "thread");
+  if (options.threads < 1 || options.threads > 1024)
+    return fail("--threads must be between 1 and 1024");
   if (options.warmup < 0)
     return fail("--warmup must not be negative");
   auto train =
@@ -209,6 +207,7 @@ int dlc::trainModel(const TrainOptions &options) {
   compile.trainFunction = options.loss;
   compile.optimizer = options.optimizer;
   compile.accuracyOf = "forward";
+  compile.threads = static_cast<unsigned>(options.threads);
   dl::Compiler compiler(compile);
   auto started = Clock::now();
   dl::CompileResult compiled = compiler.compileFile(options.file);

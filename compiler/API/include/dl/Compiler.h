@@ -51,6 +51,10 @@ struct CompilerOptions {
   Target target = Target::CPU;
   /// LLVM optimisation level for the generated code (0-3).
   unsigned optLevel = 3;
+  /// Threads of the generated code: above 1, the parallel loops of every
+  /// kernel run as OpenMP work-sharing loops (libomp, loaded by the JIT).
+  /// Results do not depend on it: reductions stay sequential per element.
+  unsigned threads = 1;
   /// Also compile `<f>.grad` for every function returning a float scalar:
   /// it returns the value, then the gradient with respect to every float
   /// parameter in declaration order (reverse-mode autodiff, `dl-autodiff`).
