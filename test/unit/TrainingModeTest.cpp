@@ -349,3 +349,51 @@ TEST(TrainingMode, ResumedTrainingEqualsUninterruptedTraining) {
 }
 
 } // namespace
+
+namespace {
+
+// Every kind of kernel of a training step (convolution and its filter
+// gradient, pooling and its gradient, batch statistics, dropout, matmuls,
+// the optimizer) runs its parallel loops on two threads with the same bits
+// as on one: reductions stay sequential per output element.
+TEST(Threads, TwoThreadsGiveBitIdenticalTraining) {
+  const char *src = R"(
+    model Net {
+      conv = Conv2d(2, 4, 3, padding=1);
+      bn = BatchNorm2d(4);
+      pool = MaxPool2d(2);
+      drop = Dropout(0.2);
+      fc = Linear(4 * 3 * 3, 5);
+      fn loss(x: f32[B, 2, 6, 6], y: i64[B]) -> f32 {
+        let h = pool(relu(bn(conv(x))));
+        return cross_entropy(fc(drop(flatten(h))), y);
+      }
+    })";
+  dl::Tensor x = seeded(dl::DType::F32, {7, 2, 6, 6}, 31);
+  dl::Tensor y(dl::DType::I64, {7});
+  for (int i = 0; i < 7; ++i)
+    y.data<int64_t>()[i] = (2 * i) % 5;
+  std::vector<std::vector<dl::Tensor>> params;
+  for (unsigned threads : {1u, 2u}) {
+    dl::CompilerOptions options;
+    options.trainFunction = "loss";
+    options.optimizer.kind = dl::OptimizerConfig::Kind::Adam;
+    options.threads = threads;
+    dl::Module m = compile(src, options);
+    auto step = m.trainStep();
+    ASSERT_TRUE(step.ok()) << step.message();
+    for (int s = 0; s < 3; ++s)
+      ASSERT_TRUE(step->run({x, y}).ok());
+    params.emplace_back();
+    for (const std::string &n : m.parameterNames())
+      params.back().push_back(m.parameter(n)->clone());
+  }
+  ASSERT_EQ(params[0].size(), params[1].size());
+  for (size_t k = 0; k < params[0].size(); ++k)
+    EXPECT_EQ(std::memcmp(params[0][k].rawData(), params[1][k].rawData(),
+                          params[0][k].byteSize()),
+              0)
+        << "parameter " << k;
+}
+
+} // namespace
