@@ -3,7 +3,9 @@
 #include "compiler/API/ModuleImpl.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
 
 #include <mutex>
 
@@ -41,9 +43,21 @@ static CompileResult compile(dlc::Compilation &c,
     return CompileResult{std::nullopt, c.diagnostics()};
 
   mlir::ExecutionEngineOptions engineOptions;
+  // LLVM's optimisation pipeline must know the host (its vector width and
+  // costs): without a target machine the loop vectorizer sees a generic
+  // target and leaves every loop scalar.
+  std::unique_ptr<llvm::TargetMachine> host;
+  if (auto builder = llvm::orc::JITTargetMachineBuilder::detectHost()) {
+    if (auto tm = builder->createTargetMachine())
+      host = std::move(*tm);
+    else
+      llvm::consumeError(tm.takeError());
+  } else {
+    llvm::consumeError(builder.takeError());
+  }
   // The transformer is a function_ref: it must outlive create().
   auto transformer =
-      mlir::makeOptimizingTransformer(options.optLevel, 0, nullptr);
+      mlir::makeOptimizingTransformer(options.optLevel, 0, host.get());
   engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel =
       options.optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive

@@ -101,6 +101,37 @@ def InlineAllocaScopes : Pass<"dl-inline-alloca-scopes"> {
   }];
 }
 
+def CPULoopOrder : Pass<"dl-cpu-loop-order"> {
+  let summary = "Order loops so that CPU kernels end in a vectorisable loop";
+  let description = [{
+    For every linalg op on tensors with a reduction (matmul, convolution,
+    pooling, their gradients, reductions): generalise it, and move innermost
+    the parallel loop along which every operand is contiguous (its last
+    index is that loop, possibly plus an offset, as in a convolution's
+    `ow + kw`) or not indexed at all, preferring the output's last
+    dimension. If none exists because a 2-D input holds the output's last
+    dimension first and a reduction second (`x @ W^T`), a transposed copy of
+    that input is made (`linalg.transpose`) and the search repeats. The
+    result lowers to loops whose innermost body is
+    `C[..., j] += A[...] * B[..., j]`, which LLVM vectorises.
+
+    Before (`x @ W^T`, reduction innermost):
+    ```mlir
+    linalg.matmul indexing_maps = [(m, n, k) -> (m, k), (m, n, k) -> (n, k),
+                                   (m, n, k) -> (m, n)] ins(%x, %w ...)
+    ```
+    After:
+    ```mlir
+    %wt = linalg.transpose ins(%w) ... permutation = [1, 0]
+    linalg.generic {indexing_maps = [(m, k, n) -> (m, k), (m, k, n) -> (k, n),
+                                     (m, k, n) -> (m, n)],
+                    iterator_types = ["parallel", "reduction", "parallel"]}
+        ins(%x, %wt ...)
+    ```
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def MemRefCopyToLinalg : Pass<"dl-memref-copy-to-linalg"> {
   let summary = "Rewrite memref.copy as linalg.copy";
   let description = [{

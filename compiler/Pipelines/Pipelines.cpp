@@ -23,7 +23,8 @@ const char *const dlc::kDLToLinalgPipeline =
     "dl-training-mode,dl-decompose,canonicalize,cse,"
     "dl-autodiff,dl-materialize-optimizer,inline,symbol-dce,canonicalize,cse,"
     "convert-dl-to-linalg,"
-    "canonicalize,linalg-fuse-elementwise-ops,canonicalize,cse";
+    "canonicalize,linalg-fuse-elementwise-ops,canonicalize,cse,"
+    "dl-cpu-loop-order";
 
 // Train steps write their updates into their arguments (dl-update-in-place,
 // dl-drop-in-place-results). Bufferize with identity layouts (no strided

@@ -29,6 +29,7 @@
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
 
+#include <malloc.h>
 #include <map>
 
 namespace cl = llvm::cl;
@@ -448,6 +449,12 @@ int runFunction() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  // A train step allocates the same large temporaries (activations,
+  // gradients) every step. glibc would mmap and unmap them each time, and
+  // every step would page-fault its memory in again; keep freed memory in
+  // the heap instead (the policy of the program, not of the library).
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   cl::ParseCommandLineOptions(argc, argv, "dlc: the DL model compiler\n");
