@@ -54,7 +54,7 @@ Access classify(AffineMap map, unsigned d) {
 }
 
 /// The best parallel loop to run innermost, if any.
-std::optional<unsigned> innermostCandidate(linalg::GenericOp op) {
+std::optional<unsigned> innermostCandidate(linalg::LinalgOp op) {
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   AffineMap out = maps.back();
@@ -70,25 +70,25 @@ std::optional<unsigned> innermostCandidate(linalg::GenericOp op) {
       continue;
     if (!ShapedType::isDynamic(ranges[d]) && ranges[d] < 8)
       continue; // too short to be worth a vector loop
-    bool ok = llvm::all_of(maps, [&](AffineMap m) {
-      return classify(m, d) != Access::Strided;
-    });
+    bool ok = llvm::all_of(
+        maps, [&](AffineMap m) { return classify(m, d) != Access::Strided; });
     if (ok && (!best || score(d) > score(*best)))
       best = d;
   }
   return best;
 }
 
-/// For x @ W^T-like contractions: an input [p, r] (p the output's last
-/// dimension, r a reduction) is copied transposed to [r, p].
-bool transposeInput(RewriterBase &rewriter, linalg::GenericOp op) {
+/// For x @ W^T-like contractions: the input [p, r] (p the output's last
+/// dimension, r a reduction) that a transposed copy [r, p] would make
+/// contiguous, if any.
+OpOperand *transposableInput(linalg::LinalgOp op) {
   AffineMap out = op.getIndexingMapsArray().back();
   if (!out.getNumResults())
-    return false;
-  auto outLast = dyn_cast<AffineDimExpr>(out.getResult(out.getNumResults() - 1));
+    return nullptr;
+  auto outLast =
+      dyn_cast<AffineDimExpr>(out.getResult(out.getNumResults() - 1));
   if (!outLast)
-    return false;
-  unsigned p = outLast.getPosition();
+    return nullptr;
   for (OpOperand *input : op.getDpsInputOperands()) {
     AffineMap m = op.getMatchingIndexingMap(input);
     auto type = dyn_cast<RankedTensorType>(input->get().getType());
@@ -96,31 +96,36 @@ bool transposeInput(RewriterBase &rewriter, linalg::GenericOp op) {
       continue;
     auto first = dyn_cast<AffineDimExpr>(m.getResult(0));
     auto second = dyn_cast<AffineDimExpr>(m.getResult(1));
-    if (!first || !second || first.getPosition() != p ||
-        op.getIteratorTypesArray()[second.getPosition()] !=
+    if (first && second && first.getPosition() == outLast.getPosition() &&
+        op.getIteratorTypesArray()[second.getPosition()] ==
             utils::IteratorType::reduction)
-      continue;
-    Location loc = op.getLoc();
-    rewriter.setInsertionPoint(op);
-    SmallVector<OpFoldResult> sizes = {
-        tensor::getMixedSize(rewriter, loc, input->get(), 1),
-        tensor::getMixedSize(rewriter, loc, input->get(), 0)};
-    Value init =
-        tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
-    Value t = linalg::TransposeOp::create(rewriter, loc, input->get(), init,
-                                          ArrayRef<int64_t>{1, 0})
-                  ->getResult(0);
-    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-    maps[input->getOperandNumber()] =
-        AffineMap::get(m.getNumDims(), 0, {m.getResult(1), m.getResult(0)},
-                       op.getContext());
-    rewriter.modifyOpInPlace(op, [&] {
-      input->set(t);
-      op.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
-    });
-    return true;
+      return input;
   }
-  return false;
+  return nullptr;
+}
+
+/// Replaces `input` of `op` by a transposed copy and swaps its map.
+void transposeInput(RewriterBase &rewriter, linalg::GenericOp op,
+                    OpOperand *input) {
+  AffineMap m = op.getMatchingIndexingMap(input);
+  auto type = cast<RankedTensorType>(input->get().getType());
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  SmallVector<OpFoldResult> sizes = {
+      tensor::getMixedSize(rewriter, loc, input->get(), 1),
+      tensor::getMixedSize(rewriter, loc, input->get(), 0)};
+  Value init =
+      tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
+  Value t = linalg::TransposeOp::create(rewriter, loc, input->get(), init,
+                                        ArrayRef<int64_t>{1, 0})
+                ->getResult(0);
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  maps[input->getOperandNumber()] = AffineMap::get(
+      m.getNumDims(), 0, {m.getResult(1), m.getResult(0)}, op.getContext());
+  rewriter.modifyOpInPlace(op, [&] {
+    input->set(t);
+    op.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
+  });
 }
 
 struct CPULoopOrderPass : dl::impl::CPULoopOrderBase<CPULoopOrderPass> {
@@ -133,18 +138,26 @@ struct CPULoopOrderPass : dl::impl::CPULoopOrderBase<CPULoopOrderPass> {
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp named : ops) {
-      linalg::GenericOp op = dyn_cast<linalg::GenericOp>(named.getOperation());
+      std::optional<unsigned> d = innermostCandidate(named);
+      OpOperand *transpose = d ? nullptr : transposableInput(named);
+      if (!transpose && (!d || *d + 1 == named.getNumLoops()))
+        continue; // already as good as it gets
+      auto op = dyn_cast<linalg::GenericOp>(named.getOperation());
       if (!op) {
+        unsigned operand = transpose ? transpose->getOperandNumber() : 0;
         rewriter.setInsertionPoint(named);
         FailureOr<linalg::GenericOp> g =
             linalg::generalizeNamedOp(rewriter, named);
         if (failed(g))
           continue;
         op = *g;
+        if (transpose)
+          transpose = &op->getOpOperand(operand);
       }
-      std::optional<unsigned> d = innermostCandidate(op);
-      if (!d && transposeInput(rewriter, op))
+      if (transpose) {
+        transposeInput(rewriter, op, transpose);
         d = innermostCandidate(op);
+      }
       if (!d || *d + 1 == op.getNumLoops())
         continue;
       SmallVector<unsigned> order;
