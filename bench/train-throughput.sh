@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Training throughput, dlc vs PyTorch side by side in one run: the same
+# models (examples/mlp.dl, examples/mnist_cnn.dl and their PyTorch twins),
+# Adam, batch 64, Fashion-MNIST batches, 1 and 2 threads. Prints images/s and
+# the ratio dlc / PyTorch. Never run by CI; see bench/README.md.
+#
+#   bench/train-throughput.sh [STEPS]        (default 100)
+#
+# Peers: PyTorch 1.13 from Debian's python3-torch (/usr/bin/python3). When
+# libjemalloc is installed it is preloaded for PyTorch, kept from returning
+# memory (MALLOC_CONF below): PyTorch's fastest configuration on this kind
+# of machine. OPENBLAS_CORETYPE is left unset so OpenBLAS picks AVX-512.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+STEPS=${1:-100}
+DLC="$ROOT/build/bin/dlc"
+[[ -x "$DLC" ]] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
+
+TORCH_ENV=()
+JEMALLOC=$(ls /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 2>/dev/null || true)
+if [[ -n "$JEMALLOC" ]]; then
+  TORCH_ENV=(env LD_PRELOAD="$JEMALLOC"
+             MALLOC_CONF="retain:true,dirty_decay_ms:-1,muzzy_decay_ms:-1")
+fi
+have_torch=1
+/usr/bin/python3 -c "import torch" 2>/dev/null || have_torch=0
+
+unset OPENBLAS_CORETYPE
+printf "%-10s %-7s %12s %12s %8s\n" model threads "dlc img/s" "torch img/s" ratio
+for model in mlp mnist_cnn; do
+  for threads in 1 2; do
+    dlc=$("$DLC" train "$ROOT/examples/$model.dl" --steps "$STEPS" --batch 64 \
+            --optimizer adam --shuffle off --threads "$threads" --epochs 1 |
+          sed -n "s|.*step $STEPS/[0-9]* loss [0-9.]*  \([0-9.]*\) images/s.*|\1|p")
+    if [[ $have_torch == 1 ]]; then
+      torch=$("${TORCH_ENV[@]}" /usr/bin/python3 "$ROOT/bench/torch_train.py" \
+                "$model" "$STEPS" 64 "$threads" | sed -n 's/images\/s: //p')
+      ratio=$(awk -v a="$dlc" -v b="$torch" 'BEGIN { printf "%.2f", a / b }')
+    else
+      torch="n/a"; ratio="n/a (python3-torch missing)"
+    fi
+    printf "%-10s %-7s %12s %12s %8s\n" "$model" "$threads" "$dlc" "$torch" "$ratio"
+  done
+done
