@@ -90,6 +90,20 @@ def DropInPlaceResults : Pass<"dl-drop-in-place-results", "ModuleOp"> {
   }];
 }
 
+def SerializeNestedParallel : Pass<"dl-serialize-nested-parallel"> {
+  let summary = "Keep only the outermost scf.parallel of each loop nest";
+  let description = [{
+    `convert-linalg-to-parallel-loops` makes every parallel dimension an
+    `scf.parallel`, including an innermost one below a reduction loop (as
+    `dl-cpu-loop-order` arranges for vectorisation). As OpenMP, each of
+    those would fork a (serialised) parallel region per iteration of the
+    loops around it. This pass turns every `scf.parallel` nested in another
+    into `scf.for` loops, so each kernel forks once, at its outermost
+    parallel loop, and the inner loops stay plain loops LLVM vectorises.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def InlineAllocaScopes : Pass<"dl-inline-alloca-scopes"> {
   let summary = "Inline memref.alloca_scope regions that allocate nothing";
   let description = [{

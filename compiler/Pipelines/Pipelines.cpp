@@ -39,6 +39,7 @@ std::string dlc::linalgToLLVMPipeline(unsigned threads) {
   std::string loops =
       threads <= 1 ? "func.func(convert-linalg-to-loops),"
                    : "func.func(convert-linalg-to-parallel-loops),"
+                     "dl-serialize-nested-parallel,"
                      "convert-scf-to-openmp{num-threads=" +
                          std::to_string(threads) + "},dl-inline-alloca-scopes,";
   return "dl-update-in-place,eliminate-empty-tensors,"
