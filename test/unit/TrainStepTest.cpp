@@ -296,3 +296,38 @@ TEST(Frozen, ParametersMatchingAPatternStayUnchanged) {
 }
 
 } // namespace
+
+namespace {
+
+// The step writes parameters in place, but a Tensor a caller copied before
+// (copies share storage) keeps its values: the step un-shares first.
+// parameter() itself is a live view of the current values.
+TEST(InPlace, CallersCopiesKeepTheirValues) {
+  dl::CompilerOptions options;
+  options.trainFunction = "loss";
+  options.optimizer.lr = 1;
+  dl::Compiler compiler(options);
+  auto compiled = compiler.compileString(R"(
+    param w: f32[3] = ones;
+    fn loss(x: f32[3]) -> f32 { return sum(w * x); })",
+                                         "sum.dl");
+  ASSERT_TRUE(compiled.ok()) << compiled.errors();
+  dl::Module &m = *compiled.module;
+  dl::Tensor before = *m.parameter("w"); // shares storage
+  const dl::Tensor *live = m.parameter("w");
+  auto step = m.trainStep();
+  ASSERT_TRUE(step.ok()) << step.message();
+  dl::Tensor x = dl::Tensor::fromF32({3}, {1, 2, 3});
+  ASSERT_TRUE(step->run({x}).ok());
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(before.data<float>()[i], 1.0f);
+    EXPECT_EQ(m.parameter("w")->data<float>()[i], 1.0f - float(i + 1));
+  }
+  // A second step updates the (now unshared) storage in place.
+  const void *storage = m.parameter("w")->rawData();
+  ASSERT_TRUE(step->run({x}).ok());
+  EXPECT_EQ(m.parameter("w")->rawData(), storage);
+  EXPECT_EQ(live->data<float>()[2], 1.0f - 6.0f);
+}
+
+} // namespace

@@ -56,7 +56,7 @@ dlrt::Expected<dl::Tensor> loadImages(const std::string &path, double mean,
 
 int dlc::predict(const std::string &file, const std::string &checkpoint,
                  const std::string &input, int64_t top, double mean,
-                 double stddev) {
+                 double stddev, unsigned threads) {
   if (top < 1)
     return fail("--top must be positive");
   auto images = loadImages(input, mean, stddev);
@@ -64,6 +64,7 @@ int dlc::predict(const std::string &file, const std::string &checkpoint,
     return fail(images.message());
   dl::CompilerOptions options;
   options.probabilitiesOf = "forward";
+  options.threads = threads;
   dl::Compiler compiler(options);
   dl::CompileResult compiled = compiler.compileFile(file);
   if (!compiled.ok()) {

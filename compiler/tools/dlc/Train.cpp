@@ -141,8 +141,8 @@ std::string dlc::parseSchedule(const std::string &spec, int64_t stepsPerEpoch,
 
 int dlc::evaluateModel(const std::string &file, const std::string &lossFn,
                        const std::string &data, const std::string &checkpoint,
-                       double mean, double stddev, int64_t batch,
-                       uint64_t seed) {
+                       double mean, double stddev, int64_t batch, uint64_t seed,
+                       unsigned threads) {
   if (batch < 1)
     return fail("--batch must be positive");
   auto test = dlrt::loadDataset(data, "test", mean, stddev);
@@ -150,6 +150,7 @@ int dlc::evaluateModel(const std::string &file, const std::string &lossFn,
     return fail(test.message());
   dl::CompilerOptions compile;
   compile.accuracyOf = "forward";
+  compile.threads = threads;
   dl::Compiler compiler(compile);
   dl::CompileResult compiled = compiler.compileFile(file);
   if (!compiled.ok()) {

@@ -37,14 +37,15 @@ int trainModel(const TrainOptions &options);
 /// `dlc eval`: the test split's loss and accuracy for the weights in
 /// `checkpoint` (or the declared initialisers under `seed` when empty).
 int evaluateModel(const std::string &file, const std::string &loss,
-                  const std::string &data,
-                  const std::string &checkpoint, double mean, double stddev,
-                  int64_t batch, uint64_t seed);
+                  const std::string &data, const std::string &checkpoint,
+                  double mean, double stddev, int64_t batch, uint64_t seed,
+                  unsigned threads = 1);
 
 /// `dlc predict`: the top-k classes (with probabilities) of `forward` for
 /// every image of a .npy or IDX file.
 int predict(const std::string &file, const std::string &checkpoint,
-            const std::string &input, int64_t top, double mean, double stddev);
+            const std::string &input, int64_t top, double mean, double stddev,
+            unsigned threads = 1);
 
 /// Parses a --schedule value into `schedule` (step sizes in epochs become
 /// steps through `stepsPerEpoch`); an error message on failure.

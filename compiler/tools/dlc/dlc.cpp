@@ -112,6 +112,8 @@ cl::opt<int64_t> predictTop("top", cl::desc("Classes per image"), cl::init(1),
 cl::opt<std::string> predictNormalize("normalize", cl::desc("MEAN,STD"),
                                       cl::init("0.5,0.5"),
                                       cl::sub(predictCommand));
+cl::opt<unsigned> predictThreads("threads", cl::desc("Threads"), cl::init(1),
+                                 cl::sub(predictCommand));
 
 cl::SubCommand evalCommand("eval",
                            "Test-set loss and accuracy of a model's weights");
@@ -129,6 +131,8 @@ cl::opt<std::string> evalNormalize("normalize", cl::desc("MEAN,STD"),
                                    cl::init("0.5,0.5"), cl::sub(evalCommand));
 cl::opt<int64_t> evalBatch("batch", cl::init(1000), cl::sub(evalCommand));
 cl::opt<uint64_t> evalSeed("seed", cl::init(0), cl::sub(evalCommand));
+cl::opt<unsigned> evalThreads("threads", cl::desc("Threads"), cl::init(1),
+                              cl::sub(evalCommand));
 
 cl::SubCommand checkGradsCommand(
     "check-grads",
@@ -472,9 +476,11 @@ int main(int argc, char **argv) {
       llvm::errs() << block.errors();
       return 1;
     }
+    if (evalThreads < 1 || evalThreads > 1024)
+      return fail("--threads must be between 1 and 1024");
     return dlc::evaluateModel(evalFile, block.settings->loss.value_or("loss"),
                               evalData, evalCheckpoint, mean, stddev, evalBatch,
-                              evalSeed);
+                              evalSeed, evalThreads);
   }
   if (predictCommand) {
     double mean, stddev;
@@ -482,8 +488,10 @@ int main(int argc, char **argv) {
     if (m.getAsDouble(mean) || s.getAsDouble(stddev) || !(stddev > 0))
       return fail("malformed --normalize '" + predictNormalize +
                   "' (MEAN,STD)");
+    if (predictThreads < 1 || predictThreads > 1024)
+      return fail("--threads must be between 1 and 1024");
     return dlc::predict(predictFile, predictCheckpoint, predictInput,
-                        predictTop, mean, stddev);
+                        predictTop, mean, stddev, predictThreads);
   }
   if (trainCommand) {
     // Defaults, then the file's train block, then the command line.
