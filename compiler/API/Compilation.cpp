@@ -63,6 +63,17 @@ dl::ArgumentInfo argumentInfo(const std::string &name, const TensorType &type) {
 
 } // namespace
 
+const FnDecl *Compilation::findFn(const std::string &name) const {
+  for (const auto &fn : ast.fns)
+    if (fn->name == name)
+      return fn.get();
+  return nullptr;
+}
+
+void Compilation::reportError(const std::string &message) {
+  addError("error: " + message + "\n", message);
+}
+
 Compilation::Compilation() : diags(sourceMgr) {
   mlir::DialectRegistry registry;
   registerDialects(registry);
@@ -84,7 +95,7 @@ bool Compilation::loadFile(const std::string &path) {
   if (!buffer) {
     std::string msg =
         "cannot open '" + path + "': " + buffer.getError().message();
-    addError("error: " + msg + "\n", msg);
+    reportError(msg);
     return false;
   }
   sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
@@ -177,15 +188,12 @@ void Compilation::requestGradients() {
 }
 
 bool Compilation::requestAccuracy(const std::string &function) {
-  const FnDecl *decl = nullptr;
-  for (const auto &fn : ast.fns)
-    if (fn->name == function)
-      decl = fn.get();
+  const FnDecl *decl = findFn(function);
   auto f = mlirModule->lookupSymbol<mlir::func::FuncOp>(function);
   if (!decl || !f || decl->result.rank() != 2 || !isFloat(decl->result.elem)) {
     std::string msg = "cannot measure the accuracy of '" + function +
                       "': it must return [N, C] logits";
-    addError("error: " + msg + "\n", msg);
+    reportError(msg);
     return false;
   }
   mlir::OpBuilder b(ctx.get());
@@ -222,14 +230,11 @@ bool Compilation::requestAccuracy(const std::string &function) {
 
 bool Compilation::requestProbabilities(const std::string &function) {
   auto f = mlirModule->lookupSymbol<mlir::func::FuncOp>(function);
-  const FnDecl *decl = nullptr;
-  for (const auto &fn : ast.fns)
-    if (fn->name == function)
-      decl = fn.get();
+  const FnDecl *decl = findFn(function);
   if (!decl || !f || decl->result.rank() != 2 || !isFloat(decl->result.elem)) {
     std::string msg = "cannot compute class probabilities of '" + function +
                       "': it must return [N, C] logits";
-    addError("error: " + msg + "\n", msg);
+    reportError(msg);
     return false;
   }
   mlir::OpBuilder b(ctx.get());
@@ -252,15 +257,12 @@ bool Compilation::requestProbabilities(const std::string &function) {
 
 bool Compilation::requestTraining(const std::string &function,
                                   const dl::OptimizerConfig &config) {
-  const FnDecl *decl = nullptr;
-  for (const auto &fn : ast.fns)
-    if (fn->name == function)
-      decl = fn.get();
+  const FnDecl *decl = findFn(function);
   auto f = mlirModule->lookupSymbol<mlir::func::FuncOp>(function);
   if (!decl || !f || decl->result.rank() != 0 || !isFloat(decl->result.elem)) {
     std::string msg = "cannot train '" + function +
                       "': it must be a function returning a float scalar";
-    addError("error: " + msg + "\n", msg);
+    reportError(msg);
     return false;
   }
   mlir::Builder b(ctx.get());
@@ -270,7 +272,7 @@ bool Compilation::requestTraining(const std::string &function,
     if (!glob) {
       std::string msg = "bad frozen-parameter pattern '" + pattern +
                         "': " + llvm::toString(glob.takeError());
-      addError("error: " + msg + "\n", msg);
+      reportError(msg);
       return false;
     }
     bool matched = false;
@@ -282,7 +284,7 @@ bool Compilation::requestTraining(const std::string &function,
     if (!matched) {
       std::string msg =
           "frozen-parameter pattern '" + pattern + "' matches no parameter";
-      addError("error: " + msg + "\n", msg);
+      reportError(msg);
       return false;
     }
   }
@@ -293,7 +295,7 @@ bool Compilation::requestTraining(const std::string &function,
   if (trainedParams.empty()) {
     std::string msg = "cannot train '" + function +
                       "': every float parameter is frozen or a buffer";
-    addError("error: " + msg + "\n", msg);
+    reportError(msg);
     return false;
   }
   llvm::SmallVector<mlir::Attribute> frozenNames;
@@ -366,8 +368,7 @@ std::unique_ptr<llvm::Module>
 Compilation::translateToLLVMIR(llvm::LLVMContext &llvmCtx) {
   auto llvmModule = mlir::translateModuleToLLVMIR(*mlirModule, llvmCtx);
   if (!llvmModule)
-    addError("error: translation to LLVM IR failed\n",
-             "translation to LLVM IR failed");
+    reportError("translation to LLVM IR failed");
   return llvmModule;
 }
 
@@ -388,6 +389,15 @@ std::string Compilation::errors() const {
 
 dl::DType Compilation::dtypeOf(ElemType elem) { return toDType(elem); }
 
+/// The declared interface of `name` among `infos` (a copy to extend).
+static dl::FunctionInfo infoOf(const std::vector<dl::FunctionInfo> &infos,
+                               const std::string &name) {
+  for (const dl::FunctionInfo &f : infos)
+    if (f.name == name)
+      return f;
+  return dl::FunctionInfo();
+}
+
 std::vector<dl::FunctionInfo> Compilation::functionInfos() const {
   std::vector<dl::FunctionInfo> infos;
   for (const auto &fn : ast.fns) {
@@ -400,15 +410,9 @@ std::vector<dl::FunctionInfo> Compilation::functionInfos() const {
     infos.push_back(std::move(info));
   }
   if (!accuracyOf.empty()) {
-    dl::FunctionInfo acc;
-    for (const dl::FunctionInfo &f : infos)
-      if (f.name == accuracyOf)
-        acc = f;
+    dl::FunctionInfo acc = infoOf(infos, accuracyOf);
     acc.name = accuracyOf + ".accuracy";
-    const FnDecl *decl = nullptr;
-    for (const auto &fn : ast.fns)
-      if (fn->name == accuracyOf)
-        decl = fn.get();
+    const FnDecl *decl = findFn(accuracyOf);
     acc.arguments.push_back(argumentInfo(
         "labels", TensorType{ElemType::I64, {decl->result.dims[0]}}));
     acc.result = argumentInfo("accuracy", TensorType{ElemType::F32, {}});
@@ -416,20 +420,14 @@ std::vector<dl::FunctionInfo> Compilation::functionInfos() const {
     infos.push_back(std::move(acc));
   }
   if (!probabilitiesOf.empty()) {
-    dl::FunctionInfo probs;
-    for (const dl::FunctionInfo &f : infos)
-      if (f.name == probabilitiesOf)
-        probs = f;
+    dl::FunctionInfo probs = infoOf(infos, probabilitiesOf);
     probs.name = probabilitiesOf + ".probabilities";
     probs.result.name = "probabilities";
     probs.results = {probs.result};
     infos.push_back(std::move(probs));
   }
   if (!trained.empty()) {
-    dl::FunctionInfo step;
-    for (const dl::FunctionInfo &f : infos)
-      if (f.name == trained)
-        step = f;
+    dl::FunctionInfo step = infoOf(infos, trained);
     step.name = trained + ".step";
     std::vector<dl::ArgumentInfo> floatParams;
     for (const auto &p : ast.params)
@@ -454,10 +452,7 @@ std::vector<dl::FunctionInfo> Compilation::functionInfos() const {
     infos.push_back(std::move(step));
   }
   for (const std::string &name : differentiated) {
-    dl::FunctionInfo grad;
-    for (const dl::FunctionInfo &f : infos)
-      if (f.name == name)
-        grad = f;
+    dl::FunctionInfo grad = infoOf(infos, name);
     grad.name = name + ".grad";
     for (const auto &p : ast.params)
       if (isFloat(p->type.elem))

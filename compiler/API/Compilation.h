@@ -71,6 +71,9 @@ public:
 
 private:
   bool runPipeline(const char *pipeline);
+  const FnDecl *findFn(const std::string &name) const;
+  /// A diagnostic without a source position (`error: <message>`).
+  void reportError(const std::string &message);
   void addError(const std::string &rendered, const std::string &message);
 
   llvm::SourceMgr sourceMgr;

@@ -196,7 +196,7 @@ private:
       return;
     }
     for (const auto &x : list->elements) {
-      std::string n = dotted(*x);
+      std::string n = name(*x);
       if (n.empty() || (!allowed.empty() && !allowed.count(n)))
         diags.error(x->loc,
                     allowed.empty()
@@ -207,8 +207,6 @@ private:
         out.push_back(n);
     }
   }
-
-  std::string dotted(const Expr &e) { return name(e); }
 
   /// `freeze = [conv1, w]`: a submodule (all of `conv1.*`) or a parameter.
   void readFrozen(const Expr &v, dl::TrainSettings &out) {

@@ -105,12 +105,11 @@ struct NumelLowering : OpConversionPattern<NumelOp> {
     auto inputType = cast<RankedTensorType>(op.getInput().getType());
     Value n;
     for (int64_t axis : op.getAxes()) {
-      Value size =
-          inputType.isDynamicDim(axis)
-              ? Value(tensor::DimOp::create(rewriter, loc, adaptor.getInput(),
-                                            axis))
-              : Value(arith::ConstantIndexOp::create(
-                    rewriter, loc, inputType.getDimSize(axis)));
+      Value size = inputType.isDynamicDim(axis)
+                       ? Value(tensor::DimOp::create(rewriter, loc,
+                                                     adaptor.getInput(), axis))
+                       : Value(arith::ConstantIndexOp::create(
+                             rewriter, loc, inputType.getDimSize(axis)));
       n = n ? Value(arith::MulIOp::create(rewriter, loc, n, size)) : size;
     }
     if (!n)

@@ -21,11 +21,6 @@ using namespace dlc;
 
 namespace {
 
-int fail(const std::string &message) {
-  llvm::errs() << "dlc: error: " << message << "\n";
-  return 1;
-}
-
 /// Images as f32 [N, ...]: integer pixels (IDX bytes, uint8 or int .npy)
 /// are scaled to [0, 1]; then (x - mean) / std, as for training.
 dlrt::Expected<dl::Tensor> loadImages(const std::string &path, double mean,
@@ -65,16 +60,11 @@ int dlc::predict(const std::string &file, const std::string &checkpoint,
   dl::CompilerOptions options;
   options.probabilitiesOf = "forward";
   options.threads = threads;
-  dl::Compiler compiler(options);
-  dl::CompileResult compiled = compiler.compileFile(file);
-  if (!compiled.ok()) {
-    llvm::errs() << compiled.errors();
+  std::optional<dl::Module> model =
+      loadModel(file, options, checkpoint, /*seed=*/0);
+  if (!model)
     return 1;
-  }
-  dl::Module &m = *compiled.module;
-  if (!checkpoint.empty())
-    if (dlrt::Status s = m.loadParameters(checkpoint); !s)
-      return fail(s.message());
+  dl::Module &m = *model;
   const dl::FunctionInfo *fn = m.function("forward.probabilities");
   if (!fn || fn->arguments.size() != 1)
     return fail(file + ": `dlc predict` needs `fn forward(x) -> f32[N, C]`");
@@ -94,8 +84,11 @@ int dlc::predict(const std::string &file, const std::string &checkpoint,
     const float *p = probs->data<float>() + i * classes;
     std::vector<int64_t> rank(classes);
     std::iota(rank.begin(), rank.end(), 0);
-    std::stable_sort(rank.begin(), rank.end(),
-                     [&](int64_t a, int64_t b) { return p[a] > p[b]; });
+    // Most probable first; ties by class index (a total order: any sort
+    // gives the same ranking).
+    std::sort(rank.begin(), rank.end(), [&](int64_t a, int64_t b) {
+      return p[a] > p[b] || (p[a] == p[b] && a < b);
+    });
     llvm::outs() << i << ":";
     for (int64_t j = 0; j < k; ++j)
       llvm::outs() << llvm::format(" %lld (%.4f)", (long long)rank[j],

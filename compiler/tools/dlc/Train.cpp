@@ -25,11 +25,6 @@ using namespace dlc;
 
 namespace {
 
-int fail(const std::string &message) {
-  llvm::errs() << "dlc: error: " << message << "\n";
-  return 1;
-}
-
 using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point t) {
@@ -151,17 +146,10 @@ int dlc::evaluateModel(const std::string &file, const std::string &lossFn,
   dl::CompilerOptions compile;
   compile.accuracyOf = "forward";
   compile.threads = threads;
-  dl::Compiler compiler(compile);
-  dl::CompileResult compiled = compiler.compileFile(file);
-  if (!compiled.ok()) {
-    llvm::errs() << compiled.errors();
+  std::optional<dl::Module> model = loadModel(file, compile, checkpoint, seed);
+  if (!model)
     return 1;
-  }
-  dl::Module &m = *compiled.module;
-  m.initParameters(seed);
-  if (!checkpoint.empty())
-    if (dlrt::Status s = m.loadParameters(checkpoint); !s)
-      return fail(s.message());
+  dl::Module &m = *model;
   const dl::FunctionInfo *loss = m.function(lossFn);
   if (!loss || loss->arguments.size() != 2)
     return fail(file + ": `dlc eval` needs `fn " + lossFn +

@@ -3,10 +3,37 @@
 
 #include "dlrt/Random.h"
 
+#include "llvm/Support/raw_ostream.h"
+
 #include <cstring>
 #include <numeric>
 
 using namespace dlc;
+
+int dlc::fail(const std::string &message) {
+  llvm::errs() << "dlc: error: " << message << "\n";
+  return 1;
+}
+
+std::optional<dl::Module> dlc::loadModel(const std::string &file,
+                                         const dl::CompilerOptions &options,
+                                         const std::string &checkpoint,
+                                         uint64_t seed) {
+  dl::Compiler compiler(options);
+  dl::CompileResult compiled = compiler.compileFile(file);
+  if (!compiled.ok()) {
+    llvm::errs() << compiled.errors();
+    return std::nullopt;
+  }
+  dl::Module &m = *compiled.module;
+  m.initParameters(seed);
+  if (!checkpoint.empty())
+    if (dlrt::Status s = m.loadParameters(checkpoint); !s) {
+      fail(s.message());
+      return std::nullopt;
+    }
+  return std::move(compiled.module);
+}
 
 dlrt::Expected<dlrt::Shape> dlc::batchShape(const dl::ArgumentInfo &arg,
                                             int64_t n, int64_t pixels) {

@@ -5,6 +5,8 @@
 #include "dl/Compiler.h"
 #include "dlrt/Idx.h"
 
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace dlc {
@@ -22,6 +24,16 @@ void gather(const dlrt::ImageDataset &set, const std::vector<int64_t> &order,
 /// the seeded counter-based RNG, or file order.
 std::vector<int64_t> epochOrder(int64_t n, int64_t epoch, uint64_t seed,
                                 bool shuffle);
+
+/// Prints `dlc: error: <message>` and returns the exit status 1.
+int fail(const std::string &message);
+
+/// Compiles `file`, runs its initialisers under `seed` and, if `checkpoint`
+/// is not empty, loads the weights from it; prints the errors otherwise.
+std::optional<dl::Module> loadModel(const std::string &file,
+                                    const dl::CompilerOptions &options,
+                                    const std::string &checkpoint,
+                                    uint64_t seed);
 
 struct Evaluation {
   double loss = 0, accuracy = 0;
