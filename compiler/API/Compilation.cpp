@@ -324,7 +324,13 @@ bool Compilation::requestTraining(const std::string &function,
   return true;
 }
 
-bool Compilation::lowerToLinalg() { return runPipeline(kDLToLinalgPipeline); }
+bool Compilation::lowerToLinalg(bool gpu) {
+  return runPipeline(gpu ? kDLToLinalgGPUPipeline : kDLToLinalgPipeline);
+}
+
+bool Compilation::lowerToGPU(const GPUTarget &target) {
+  return runPipeline(linalgToGPUPipeline(target).c_str());
+}
 
 bool Compilation::lowerToLLVM(unsigned threads) {
   return runPipeline(linalgToLLVMPipeline(threads).c_str());

@@ -12,6 +12,7 @@
 
 #include "compiler/Frontend/AST.h"
 #include "compiler/Frontend/Diagnostics.h"
+#include "compiler/Pipelines/Pipelines.h"
 #include "dl/Compiler.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -51,7 +52,10 @@ public:
   const dl::TrainSettings &settings() const { return trainSettings; }
   /// Adds `<function>.probabilities`: softmax over axis 1 of [N, C] logits.
   bool requestProbabilities(const std::string &function);
-  bool lowerToLinalg();
+  /// `gpu`: without the CPU's loop order (the GPU target maps loops itself).
+  bool lowerToLinalg(bool gpu = false);
+  /// Kernels compiled for `target`, host code in the LLVM dialect.
+  bool lowerToGPU(const GPUTarget &target);
   /// `threads` > 1: OpenMP work-sharing loops (the JIT must load libomp).
   bool lowerToLLVM(unsigned threads = 1);
   std::unique_ptr<llvm::Module> translateToLLVMIR(llvm::LLVMContext &llvmCtx);

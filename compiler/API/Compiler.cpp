@@ -2,6 +2,8 @@
 #include "compiler/API/Compilation.h"
 #include "compiler/API/ModuleImpl.h"
 
+#include "dlrt/Cuda.h"
+
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
@@ -39,8 +41,21 @@ static CompileResult compile(dlc::Compilation &c,
                          {Diagnostic{Diagnostic::Kind::Error, "", 0, 0,
                                      "threads must be at least 1",
                                      "error: threads must be at least 1\n"}}};
-  if (!c.lowerToLinalg() || !c.lowerToLLVM(options.threads))
+  bool cuda = options.target == Target::CUDA;
+  if (cuda) {
+    // Fail before compiling anything on a machine that cannot run it.
+    if (dlrt::Status s = dlrt::cuda::init(); !s)
+      return CompileResult{std::nullopt,
+                           {Diagnostic{Diagnostic::Kind::Error, "", 0, 0,
+                                       "--target cuda: " + s.message(),
+                                       "error: --target cuda: " + s.message() +
+                                           "\n"}}};
+    if (!c.lowerToLinalg(/*gpu=*/true) ||
+        !c.lowerToGPU(dlc::gpuTargetFor(options.gpuArch)))
+      return CompileResult{std::nullopt, c.diagnostics()};
+  } else if (!c.lowerToLinalg() || !c.lowerToLLVM(options.threads)) {
     return CompileResult{std::nullopt, c.diagnostics()};
+  }
 
   mlir::ExecutionEngineOptions engineOptions;
   // LLVM's optimisation pipeline must know the host (its vector width and
@@ -83,6 +98,27 @@ static CompileResult compile(dlc::Compilation &c,
 
   auto impl = std::make_unique<Module::Impl>();
   impl->engine = std::move(*engine);
+  impl->gpu = cuda;
+  if (cuda) {
+    // The host code calls the runtime's mgpu* entry points; its global
+    // constructors load the kernels (cuModuleLoadData).
+    impl->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+      llvm::orc::SymbolMap map;
+      for (const auto &[name, address] : dlrt::cuda::entryPoints())
+        map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
+                               llvm::JITSymbolFlags::Exported};
+      return map;
+    });
+    impl->engine->initialize();
+    if (dlrt::Status s = dlrt::cuda::takeError(); !s) {
+      Diagnostic d;
+      d.message = "loading the GPU kernels failed: " + s.message();
+      d.rendered = "error: " + d.message + "\n";
+      std::vector<Diagnostic> diags = c.diagnostics();
+      diags.push_back(d);
+      return CompileResult{std::nullopt, diags};
+    }
+  }
   impl->functions = c.functionInfos();
   // The JIT generates machine code when a symbol is first looked up; do it
   // now, so compilation happens in compile*() (and is timed there), not in

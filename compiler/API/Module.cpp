@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/API/ModuleImpl.h"
 
+#include "dlrt/Cuda.h"
 #include "dlrt/Random.h"
 #include "dlrt/Safetensors.h"
 
@@ -76,23 +77,6 @@ dlrt::Status checkArgument(const std::string &fn, const ArgumentInfo &want,
   return dlrt::Status();
 }
 
-/// Appends a memref descriptor for a dense row-major tensor.
-void pushDescriptor(const Tensor &t, std::vector<int64_t> &fields) {
-  auto ptr = reinterpret_cast<int64_t>(t.rawData());
-  fields.push_back(ptr);
-  fields.push_back(ptr);
-  fields.push_back(0);
-  for (int64_t d = 0; d < t.rank(); ++d)
-    fields.push_back(t.dim(d));
-  int64_t stride = 1;
-  std::vector<int64_t> strides(t.rank());
-  for (int64_t d = t.rank() - 1; d >= 0; --d) {
-    strides[d] = stride;
-    stride *= t.dim(d);
-  }
-  fields.insert(fields.end(), strides.begin(), strides.end());
-}
-
 /// Copies a (possibly strided) result memref into a dense tensor.
 void copyStrided(const char *base, size_t elemSize, const int64_t *sizes,
                  const int64_t *strides, int64_t rank, char *out) {
@@ -130,6 +114,91 @@ dlrt::Expected<Tensor> Module::call(const std::string &name,
 
 dlrt::Expected<std::vector<Tensor>>
 Module::callAll(const std::string &name, const std::vector<Tensor> &inputs) {
+  return invoke(name, inputs, 0);
+}
+
+Module::Impl::~Impl() {
+  for (DeviceMirror &m : mirrors)
+    dlrt::cuda::release(m.device);
+}
+
+dlrt::Expected<void *> Module::Impl::onDevice(const Tensor &t) {
+  for (DeviceMirror &m : mirrors)
+    if (m.host.rawData() == t.rawData())
+      return m.device;
+  dlrt::Expected<void *> device = dlrt::cuda::allocate(t.byteSize());
+  if (!device)
+    return device.status();
+  if (dlrt::Status s = dlrt::cuda::copyToDevice(*device, t.rawData(),
+                                                t.byteSize());
+      !s) {
+    dlrt::cuda::release(*device);
+    return s;
+  }
+  mirrors.push_back(DeviceMirror{t, *device, false});
+  return *device;
+}
+
+void Module::Impl::markDeviceNewer(const Tensor &t) {
+  for (DeviceMirror &m : mirrors)
+    if (m.host.rawData() == t.rawData())
+      m.deviceNewer = true;
+}
+
+dlrt::Status Module::Impl::pullToHost(Tensor &slot) {
+  for (DeviceMirror &m : mirrors) {
+    if (m.host.rawData() != slot.rawData() || !m.deviceNewer)
+      continue;
+    Tensor fresh(slot.dtype(), slot.shape());
+    if (fresh.empty())
+      return dlrt::Status::error("out of memory copying " + slot.typeString() +
+                                 " from the GPU");
+    if (dlrt::Status s =
+            dlrt::cuda::copyToHost(fresh.rawData(), m.device, slot.byteSize());
+        !s)
+      return s;
+    slot = fresh;
+    m.host = fresh;
+    m.deviceNewer = false;
+  }
+  return dlrt::Status();
+}
+
+void Module::Impl::collectMirrors() {
+  llvm::erase_if(mirrors, [](DeviceMirror &m) {
+    if (m.host.isShared())
+      return false;
+    dlrt::cuda::release(m.device);
+    return true;
+  });
+}
+
+namespace {
+
+/// Appends a memref descriptor for dense row-major data at `data` shaped
+/// like `t`.
+void pushDescriptorAt(const void *data, const Tensor &t,
+                      std::vector<int64_t> &fields) {
+  auto ptr = reinterpret_cast<int64_t>(data);
+  fields.push_back(ptr);
+  fields.push_back(ptr);
+  fields.push_back(0);
+  for (int64_t d = 0; d < t.rank(); ++d)
+    fields.push_back(t.dim(d));
+  int64_t stride = 1;
+  std::vector<int64_t> strides(t.rank());
+  for (int64_t d = t.rank() - 1; d >= 0; --d) {
+    strides[d] = stride;
+    stride *= t.dim(d);
+  }
+  fields.insert(fields.end(), strides.begin(), strides.end());
+}
+
+} // namespace
+
+dlrt::Expected<std::vector<Tensor>>
+Module::invoke(const std::string &name, const std::vector<Tensor> &inputs,
+               size_t residentInputs) {
   const FunctionInfo *fn = function(name);
   if (!fn)
     return dlrt::Status::error("no function named '" + name + "'");
@@ -144,11 +213,53 @@ Module::callAll(const std::string &name, const std::vector<Tensor> &inputs) {
         !s)
       return s;
 
+  // On the GPU, every argument is a device buffer: parameters and resident
+  // state through their mirrors, other inputs in buffers for this call.
+  Impl &m = *impl;
+  std::vector<void *> passed, transient;
+  auto releaseTransient = [&] {
+    for (void *p : transient)
+      dlrt::cuda::release(p);
+  };
+  if (m.gpu) {
+    m.collectMirrors();
+    for (const Tensor &p : m.params) {
+      dlrt::Expected<void *> d = m.onDevice(p);
+      if (!d)
+        return d.status();
+      passed.push_back(*d);
+    }
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      dlrt::Expected<void *> d = i < residentInputs
+                                     ? m.onDevice(inputs[i])
+                                     : dlrt::cuda::allocate(inputs[i].byteSize());
+      if (!d) {
+        releaseTransient();
+        return d.status();
+      }
+      passed.push_back(*d);
+      if (i < residentInputs)
+        continue;
+      transient.push_back(*d);
+      if (dlrt::Status s = dlrt::cuda::copyToDevice(*d, inputs[i].rawData(),
+                                                    inputs[i].byteSize());
+          !s) {
+        releaseTransient();
+        return s;
+      }
+    }
+  } else {
+    for (const Tensor &p : m.params)
+      passed.push_back(const_cast<void *>(p.rawData()));
+    for (const Tensor &t : inputs)
+      passed.push_back(const_cast<void *>(t.rawData()));
+  }
+
   std::vector<int64_t> fields;
-  for (const Tensor &p : impl->params)
-    pushDescriptor(p, fields);
-  for (const Tensor &t : inputs)
-    pushDescriptor(t, fields);
+  for (size_t i = 0; i < m.params.size(); ++i)
+    pushDescriptorAt(passed[i], m.params[i], fields);
+  for (size_t i = 0; i < inputs.size(); ++i)
+    pushDescriptorAt(passed[m.params.size() + i], inputs[i], fields);
   // Several results come back as a struct of descriptors; every field is 8
   // bytes, so they lie one after another.
   std::vector<size_t> offsets;
@@ -163,9 +274,19 @@ Module::callAll(const std::string &name, const std::vector<Tensor> &inputs) {
   for (int64_t &f : fields)
     args.push_back(&f);
   args.push_back(result.data());
-  if (llvm::Error err = impl->engine->invokePacked(name, args))
+  if (llvm::Error err = m.engine->invokePacked(name, args)) {
+    releaseTransient();
     return dlrt::Status::error("cannot call '" + name +
                                "': " + llvm::toString(std::move(err)));
+  }
+  if (m.gpu) {
+    dlrt::Status s = dlrt::cuda::synchronize();
+    if (!s) {
+      releaseTransient();
+      return dlrt::Status::error("'" + name + "' failed on the GPU: " +
+                                 s.message());
+    }
+  }
 
   std::vector<Tensor> outs;
   std::vector<char *> toFree;
@@ -177,13 +298,8 @@ Module::callAll(const std::string &name, const std::vector<Tensor> &inputs) {
     const char *aligned = reinterpret_cast<const char *>(desc[1]);
     // The result is ours to free unless it is caller memory passed through
     // (or another result sharing its buffer).
-    bool borrowed = false;
-    for (const Tensor &p : impl->params)
-      borrowed |= allocated == p.rawData();
-    for (const Tensor &t : inputs)
-      borrowed |= allocated == t.rawData();
-    for (char *f : toFree)
-      borrowed |= allocated == f;
+    bool borrowed = llvm::is_contained(passed, allocated) ||
+                    llvm::is_contained(toFree, allocated);
     if (!borrowed)
       toFree.push_back(allocated);
     Tensor out(fn->results[k].dtype, dlrt::Shape(desc + 3, desc + 3 + rank));
@@ -193,12 +309,26 @@ Module::callAll(const std::string &name, const std::vector<Tensor> &inputs) {
       continue;
     }
     size_t elemSize = dlrt::dtypeSize(fn->results[k].dtype);
-    copyStrided(aligned + desc[2] * elemSize, elemSize, desc + 3,
-                desc + 3 + rank, rank, static_cast<char *>(out.rawData()));
+    const char *base = aligned + desc[2] * elemSize;
+    if (m.gpu) {
+      // Results are dense (identity layouts): one copy.
+      if (dlrt::Status s =
+              dlrt::cuda::copyToHost(out.rawData(), base, out.byteSize());
+          !s)
+        failure = s.message();
+    } else {
+      copyStrided(base, elemSize, desc + 3, desc + 3 + rank, rank,
+                  static_cast<char *>(out.rawData()));
+    }
     outs.push_back(std::move(out));
   }
-  for (char *f : toFree)
-    std::free(f);
+  for (char *f : toFree) {
+    if (m.gpu)
+      dlrt::cuda::release(f);
+    else
+      std::free(f);
+  }
+  releaseTransient();
   if (!failure.empty())
     return dlrt::Status::error(failure);
   return outs;
@@ -272,7 +402,20 @@ double LRSchedule::at(double lr, int64_t t) const {
   return lr;
 }
 
+const std::vector<Tensor> &TrainStep::state() const {
+  // Copies back from the GPU; a failed copy leaves the last host values.
+  for (Tensor &b : const_cast<std::vector<Tensor> &>(buffers))
+    (void)module->impl->pullToHost(b);
+  return buffers;
+}
+
 dlrt::Status TrainStep::save(const std::string &path) const {
+  for (Tensor &p : module->impl->params)
+    if (dlrt::Status s = module->impl->pullToHost(p); !s)
+      return s;
+  for (Tensor &b : const_cast<std::vector<Tensor> &>(buffers))
+    if (dlrt::Status s = module->impl->pullToHost(b); !s)
+      return s;
   dlrt::TensorMap map;
   for (size_t i = 0; i < module->impl->paramSpecs.size(); ++i)
     map[module->impl->paramSpecs[i].name] = module->impl->params[i];
@@ -348,12 +491,14 @@ dlrt::Expected<double> TrainStep::run(const std::vector<Tensor> &inputs) {
     coefficients.push_back(std::sqrt(bc2));
   }
   // The step writes parameters, buffers and state in place: first make sure
-  // no copy a caller kept (Tensor copies share storage) sees the writes.
+  // no copy a caller kept (Tensor copies share storage) sees the writes. On
+  // the GPU the writes go to the device copies, pulled back when read.
+  bool gpu = module->impl->gpu;
   for (Tensor &p : module->impl->params)
-    if (p.isShared())
+    if (!gpu && p.isShared())
       p = p.clone();
   for (Tensor &b : buffers)
-    if (b.isShared())
+    if (!gpu && b.isShared())
       b = b.clone();
   std::vector<Tensor> args(buffers);
   DType dtype = fn->result.dtype;
@@ -371,9 +516,15 @@ dlrt::Expected<double> TrainStep::run(const std::vector<Tensor> &inputs) {
       static_cast<int64_t>(dlrt::stepKey(rngSeed, static_cast<uint64_t>(t)));
   args.push_back(key);
   // callAll checks the inputs against the step's declared arguments.
-  auto results = module->callAll(function, args);
+  auto results = module->invoke(function, args, buffers.size());
   if (!results)
     return results.status();
+  if (gpu) {
+    for (const Tensor &p : module->impl->params)
+      module->impl->markDeviceNewer(p);
+    for (const Tensor &b : buffers)
+      module->impl->markDeviceNewer(b);
+  }
   double loss = dtype == DType::F64 ? (*results)[0].data<double>()[0]
                                     : (*results)[0].data<float>()[0];
   ++t;
@@ -389,8 +540,11 @@ std::vector<std::string> Module::parameterNames() const {
 
 const Tensor *Module::parameter(const std::string &name) const {
   for (size_t i = 0; i < impl->paramSpecs.size(); ++i)
-    if (impl->paramSpecs[i].name == name)
+    if (impl->paramSpecs[i].name == name) {
+      // A failed copy from the GPU leaves the last host values.
+      (void)impl->pullToHost(impl->params[i]);
       return &impl->params[i];
+    }
   return nullptr;
 }
 
@@ -486,6 +640,9 @@ dlrt::Status Module::loadParameters(const std::string &path) {
 }
 
 dlrt::Status Module::saveParameters(const std::string &path) const {
+  for (Tensor &p : impl->params)
+    if (dlrt::Status s = impl->pullToHost(p); !s)
+      return s;
   dlrt::TensorMap map;
   for (size_t i = 0; i < impl->paramSpecs.size(); ++i)
     map[impl->paramSpecs[i].name] = impl->params[i];

@@ -169,4 +169,72 @@ def MemRefCopyToLinalg : Pass<"dl-memref-copy-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def GPUMapKernels : Pass<"dl-gpu-map-kernels", "::mlir::ModuleOp"> {
+  let summary = "Move every loop nest of a bufferized function into a GPU kernel";
+  let description = [{
+    The GPU target's mapping of compute onto blocks and threads. Runs after
+    bufferization and `convert-linalg-to-parallel-loops`, when a function is a
+    straight line of host bookkeeping (allocations, views, dims, conditional
+    deallocations) and compute. The host cannot touch device memory, so:
+    - every top-level `scf.parallel` becomes a `gpu.launch` of
+      ceil(N / 256) blocks of 256 threads, one thread per iteration, the last
+      loop dimension fastest so that adjacent threads access adjacent
+      elements (coalesced); the bounds check guards the tail block;
+    - every run of scalar compute (an `scf.for` reduction to a scalar, the
+      loads and stores of rank-0 buffers) becomes a one-thread launch;
+    - `memref.alloc`/`dealloc` become `gpu.alloc`/`gpu.dealloc` (device
+      memory), and a constant global is copied to a device buffer at entry.
+    Loops nested inside a kernel stay sequential per thread. The module gets
+    `gpu.container_module`; `gpu-kernel-outlining` runs next.
+
+    Before:
+    ```mlir
+    %out = memref.alloc(%n) : memref<?xf32>
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+      %v = memref.load %in[%i] : memref<?xf32>
+      memref.store %v, %out[%i] : memref<?xf32>
+    }
+    ```
+    After:
+    ```mlir
+    %out = gpu.alloc (%n) : memref<?xf32>
+    %blocks = arith.ceildivui %n, %c256 : index
+    gpu.launch blocks(%bx, %by, %bz) in (%gx = %blocks, ...)
+               threads(%tx, %ty, %tz) in (%sx = %c256, ...) {
+      %id = ... %bx * %sx + %tx
+      scf.if %id < %n {
+        %v = memref.load %in[%id] ...
+      }
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def GPUMergeKernelModules : Pass<"dl-gpu-merge-kernel-modules",
+                                 "::mlir::ModuleOp"> {
+  let summary = "Move every outlined kernel into one gpu.module with PTX-safe names";
+  let description = [{
+    `gpu-kernel-outlining` makes one `gpu.module` per kernel, named after the
+    host function (`loss.step_kernel_3`). PTX identifiers cannot contain '.',
+    and every module would be a separate ptxas run and module load. This pass
+    moves all kernels into one module, `dl_kernels`, renames them to letters,
+    digits and '_' (unique), and updates every `gpu.launch_func`.
+
+    Before:
+    ```mlir
+    gpu.module @loss.step_kernel { gpu.func @loss.step_kernel(...) kernel {...} }
+    gpu.launch_func @loss.step_kernel::@loss.step_kernel ...
+    ```
+    After:
+    ```mlir
+    gpu.module @dl_kernels { gpu.func @loss_step_kernel(...) kernel {...} }
+    gpu.launch_func @dl_kernels::@loss_step_kernel ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 #endif // DL_CONVERSION_PASSES_TD

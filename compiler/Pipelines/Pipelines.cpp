@@ -8,23 +8,36 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+
+#include <cstdlib>
 #include <mutex>
 
 using namespace mlir;
 
 // Inline user functions, clean up, lower, then fuse elementwise chains
 // (bias + relu become one loop nest with the consumer).
-const char *const dlc::kDLToLinalgPipeline =
-    "inline,canonicalize,cse,"
-    "dl-training-mode,dl-decompose,canonicalize,cse,"
-    "dl-autodiff,dl-materialize-optimizer,inline,symbol-dce,canonicalize,cse,"
-    "convert-dl-to-linalg,"
-    "canonicalize,linalg-fuse-elementwise-ops,canonicalize,cse,"
-    "dl-cpu-loop-order";
+#define DLC_DL_TO_LINALG                                                       \
+  "inline,canonicalize,cse,"                                                   \
+  "dl-training-mode,dl-decompose,canonicalize,cse,"                            \
+  "dl-autodiff,dl-materialize-optimizer,inline,symbol-dce,canonicalize,cse,"   \
+  "convert-dl-to-linalg,"                                                      \
+  "canonicalize,linalg-fuse-elementwise-ops,canonicalize,cse"
+// The CPU's loop order (contiguous parallel innermost loops for the
+// vectorizer) is a CPU decision: the GPU target maps loops itself.
+const char *const dlc::kDLToLinalgPipeline = DLC_DL_TO_LINALG
+    ",dl-cpu-loop-order";
+const char *const dlc::kDLToLinalgGPUPipeline = DLC_DL_TO_LINALG;
+#undef DLC_DL_TO_LINALG
 
 // Train steps write their updates into their arguments (dl-update-in-place,
 // dl-drop-in-place-results). Bufferize with identity layouts (no strided
@@ -61,6 +74,60 @@ std::string dlc::linalgToLLVMPipeline(unsigned threads) {
 
 const std::string dlc::kLinalgToLLVMPipeline = linalgToLLVMPipeline(1);
 
+dlc::GPUTarget dlc::gpuTargetFor(const std::string &chip) {
+  GPUTarget target;
+  target.chip = chip;
+  for (const char *var : {"CUDA_HOME", "CUDA_PATH", "CUDA_ROOT"})
+    if (const char *dir = std::getenv(var); dir && *dir) {
+      target.toolkit = dir;
+      break;
+    }
+  if (target.toolkit.empty() && llvm::sys::fs::is_directory("/usr/local/cuda"))
+    target.toolkit = "/usr/local/cuda";
+  llvm::SmallString<128> ptxas(target.toolkit);
+  llvm::sys::path::append(ptxas, "bin", "ptxas");
+  bool haveToolkitPtxas =
+      !target.toolkit.empty() && llvm::sys::fs::can_execute(ptxas);
+  if (!haveToolkitPtxas && !llvm::sys::findProgramByName("ptxas"))
+    target.format = "isa"; // no ptxas: the driver compiles the PTX at load
+  return target;
+}
+
+// The GPU target. Bufferize as for the CPU, then every parallel loop nest
+// becomes a kernel (dl-gpu-map-kernels: one thread per iteration), kernels are
+// outlined into gpu.modules and lowered to NVVM (math through libdevice), the
+// host side runs asynchronously on one stream per call (gpu-async-region:
+// launches and allocations queue, the call waits once at its end), and each
+// gpu.module is compiled to PTX and, by ptxas, to a cubin that the host code
+// loads at start-up (mgpuModuleLoad, in a global constructor).
+std::string dlc::linalgToGPUPipeline(const GPUTarget &target) {
+  std::string toolkit =
+      target.toolkit.empty() ? "" : " toolkit=" + target.toolkit;
+  return "dl-update-in-place,eliminate-empty-tensors,"
+         "one-shot-bufferize{bufferize-function-boundaries "
+         "function-boundary-type-conversion=identity-layout-map},"
+         "canonicalize,dl-drop-in-place-results,"
+         "buffer-deallocation-pipeline,"
+         "convert-bufferization-to-memref,"
+         "dl-memref-copy-to-linalg,"
+         "func.func(convert-linalg-to-parallel-loops),canonicalize,"
+         "dl-gpu-map-kernels,scf-parallel-for-to-nested-fors,"
+         "gpu-kernel-outlining,dl-gpu-merge-kernel-modules,"
+         "func.func(gpu-async-region),"
+         "nvvm-attach-target{chip=" +
+         target.chip + " features=" + target.features +
+         " O=3},"
+         "lower-affine,convert-scf-to-cf,"
+         "gpu.module(convert-gpu-to-nvvm,canonicalize,cse,"
+         "reconcile-unrealized-casts),"
+         "gpu-to-llvm,expand-strided-metadata,lower-affine,"
+         "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
+         "convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,"
+         "convert-func-to-llvm,convert-ub-to-llvm,reconcile-unrealized-casts,"
+         "gpu-module-to-binary{format=" +
+         target.format + toolkit + "}";
+}
+
 void dlc::registerDialects(DialectRegistry &registry) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
@@ -68,6 +135,9 @@ void dlc::registerDialects(DialectRegistry &registry) {
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   registerOpenMPDialectTranslation(registry);
+  registerGPUDialectTranslation(registry);
+  registerNVVMDialectTranslation(registry);
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
 }
 
 void dlc::registerPassesAndPipelines() {
@@ -81,6 +151,17 @@ void dlc::registerPassesAndPipelines() {
         [](OpPassManager &pm) {
           std::string error;
           (void)addPipeline(pm, kDLToLinalgPipeline, error);
+        });
+    PassPipelineRegistration<>(
+        "dl-lower-to-nvvm",
+        "Lower the dl dialect to kernels in PTX (sm_90) and host code in the "
+        "LLVM dialect",
+        [](OpPassManager &pm) {
+          std::string error;
+          GPUTarget target;
+          target.format = "isa";
+          (void)addPipeline(pm, kDLToLinalgGPUPipeline, error);
+          (void)addPipeline(pm, linalgToGPUPipeline(target), error);
         });
     PassPipelineRegistration<>(
         "dl-lower-to-llvm",

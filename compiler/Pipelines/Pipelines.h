@@ -17,10 +17,29 @@ namespace dlc {
 
 /// The passes from `dl` to linalg on tensors, as a textual pipeline.
 extern const char *const kDLToLinalgPipeline;
+/// The same for the GPU target (no CPU loop order).
+extern const char *const kDLToLinalgGPUPipeline;
 /// The passes from linalg on tensors to the LLVM dialect.
 extern const std::string kLinalgToLLVMPipeline;
 /// The same for `threads` threads (OpenMP work-sharing loops when > 1).
 std::string linalgToLLVMPipeline(unsigned threads);
+
+/// An NVIDIA GPU to compile for.
+struct GPUTarget {
+  std::string chip = "sm_90";
+  std::string features = "+ptx80";
+  /// gpu-module-to-binary's format: "bin" (cubin, by ptxas), "isa" (PTX,
+  /// compiled by the driver at load time) or "fatbin".
+  std::string format = "bin";
+  /// The CUDA toolkit (ptxas, libdevice); empty: MLIR's search (PATH).
+  std::string toolkit;
+};
+/// `chip` with the CUDA toolkit of $CUDA_HOME, $CUDA_PATH, $CUDA_ROOT or
+/// /usr/local/cuda, and cubins if ptxas is there (or on PATH), else PTX.
+GPUTarget gpuTargetFor(const std::string &chip);
+/// The passes from linalg on tensors to host code in the LLVM dialect with
+/// the kernels embedded as gpu.binary objects.
+std::string linalgToGPUPipeline(const GPUTarget &target);
 
 /// Registers every dialect and extension the compiler uses.
 void registerDialects(mlir::DialectRegistry &registry);

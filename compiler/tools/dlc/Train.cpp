@@ -165,9 +165,6 @@ int dlc::evaluateModel(const std::string &file, const std::string &lossFn,
 int dlc::trainModel(const TrainOptions &options) {
   if (options.batch < 1 || options.epochs < 1 || options.steps < 0)
     return fail("--batch and --epochs must be positive");
-  if (options.target != "cpu")
-    return fail("unknown --target '" + options.target +
-                "' (this build generates code for: cpu)");
   if (options.threads < 1 || options.threads > 1024)
     return fail("--threads must be between 1 and 1024");
   if (options.warmup < 0)
@@ -197,6 +194,8 @@ int dlc::trainModel(const TrainOptions &options) {
   compile.optimizer = options.optimizer;
   compile.accuracyOf = "forward";
   compile.threads = static_cast<unsigned>(options.threads);
+  if (!applyTarget(compile))
+    return 1;
   dl::Compiler compiler(compile);
   auto started = Clock::now();
   dl::CompileResult compiled = compiler.compileFile(options.file);

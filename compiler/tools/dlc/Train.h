@@ -26,7 +26,6 @@ struct TrainOptions {
   double mean = 0.5, stddev = 0.5;
   std::string init, save, resume, metrics;
   int64_t threads = 1;
-  std::string target = "cpu";
 };
 
 /// Trains the model's `loss` on the data set's training split with the

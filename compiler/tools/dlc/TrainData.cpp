@@ -19,7 +19,10 @@ std::optional<dl::Module> dlc::loadModel(const std::string &file,
                                          const dl::CompilerOptions &options,
                                          const std::string &checkpoint,
                                          uint64_t seed) {
-  dl::Compiler compiler(options);
+  dl::CompilerOptions withTarget = options;
+  if (!applyTarget(withTarget))
+    return std::nullopt;
+  dl::Compiler compiler(withTarget);
   dl::CompileResult compiled = compiler.compileFile(file);
   if (!compiled.ok()) {
     llvm::errs() << compiled.errors();
@@ -110,4 +113,68 @@ dlrt::Expected<Evaluation> dlc::evaluate(dl::Module &m,
   e.loss /= double(n);
   e.accuracy /= double(n);
   return e;
+}
+
+dlrt::Expected<std::vector<dl::Tensor>>
+dlc::makeSyntheticInputs(const dl::FunctionInfo &fn, uint64_t seed,
+                         bool requireBind,
+                         const std::vector<std::string> &binds) {
+  std::map<std::string, int64_t> bound;
+  for (const std::string &b : binds) {
+    auto [sym, value] = llvm::StringRef(b).split('=');
+    int64_t n;
+    if (sym.empty() || value.getAsInteger(10, n) || n < 0)
+      return dlrt::Status::error("malformed --bind '" + b +
+                                 "' (expected SYM=N)");
+    bound[sym.str()] = n;
+  }
+  std::vector<dl::Tensor> inputs;
+  for (const dl::ArgumentInfo &arg : fn.arguments) {
+    dlrt::Shape shape;
+    for (size_t d = 0; d < arg.dims.size(); ++d) {
+      if (arg.dims[d] >= 0) {
+        shape.push_back(arg.dims[d]);
+        continue;
+      }
+      auto it = bound.find(arg.symbols[d]);
+      if (it == bound.end()) {
+        if (requireBind)
+          return dlrt::Status::error(
+              "argument '" + arg.name + "' has symbolic dimension '" +
+              arg.symbols[d] + "': give it with --bind " + arg.symbols[d] +
+              "=N");
+        shape.push_back(2);
+        continue;
+      }
+      shape.push_back(it->second);
+    }
+    dl::Tensor t(arg.dtype, shape);
+    if (t.empty())
+      return dlrt::Status::error("cannot allocate input '" + arg.name + "'");
+    if (arg.dtype == dl::DType::F32 || arg.dtype == dl::DType::F64)
+      dlrt::fillUniform(t, requireBind ? 0.0 : -1.0, 1.0, seed,
+                        dlrt::streamOf("input:" + arg.name));
+    inputs.push_back(t);
+  }
+  return inputs;
+}
+
+
+dlc::TargetChoice &dlc::targetChoice() {
+  static TargetChoice choice;
+  return choice;
+}
+
+bool dlc::applyTarget(dl::CompilerOptions &options) {
+  const TargetChoice &c = targetChoice();
+  if (c.name == "cpu") {
+    options.target = dl::Target::CPU;
+  } else if (c.name == "cuda") {
+    options.target = dl::Target::CUDA;
+    options.gpuArch = c.gpuArch;
+  } else {
+    fail("unknown --target '" + c.name + "' (cpu or cuda)");
+    return false;
+  }
+  return true;
 }

@@ -25,6 +25,29 @@ void gather(const dlrt::ImageDataset &set, const std::vector<int64_t> &order,
 std::vector<int64_t> epochOrder(int64_t n, int64_t epoch, uint64_t seed,
                                 bool shuffle);
 
+/// Deterministic inputs for `fn`: floats U(-1, 1) from `seed` (U(0, 1) with
+/// `requireBind`), integers 0 (a valid class label). Symbolic dimensions
+/// come from `binds` (SYM=N; default 2, an error with `requireBind`).
+dlrt::Expected<std::vector<dl::Tensor>>
+makeSyntheticInputs(const dl::FunctionInfo &fn, uint64_t seed,
+                    bool requireBind, const std::vector<std::string> &binds);
+
+/// The code generation target of every subcommand (--target, --gpu-arch).
+struct TargetChoice {
+  std::string name = "cpu";
+  std::string gpuArch = "sm_90";
+};
+TargetChoice &targetChoice();
+/// Sets `options.target` from targetChoice(); prints an error and returns
+/// false for an unknown target.
+bool applyTarget(dl::CompilerOptions &options);
+
+/// `dlc compare-targets`: runs every function (and its gradients, and a few
+/// training steps of `loss`) compiled for the CPU and for targetChoice(),
+/// and reports the largest difference of each result.
+int compareTargets(const std::string &file, uint64_t seed,
+                   const std::vector<std::string> &binds);
+
 /// Prints `dlc: error: <message>` and returns the exit status 1.
 int fail(const std::string &message);
 

@@ -1,6 +1,7 @@
 //===- dlc.cpp - the DL compiler driver -----------------------------------===//
 //
-//   dlc FILE.dl --emit=ast|dl|linalg|llvm-dialect|llvm-ir|obj [-o OUT]
+//   dlc FILE.dl [--target cpu|cuda] --emit=ast|dl|linalg|llvm-dialect|llvm-ir|
+//       obj|ptx [-o OUT]
 //   dlc run FILE.dl --fn NAME (--input X.npy ... | --synthetic-inputs
 //       --bind B=4) [--params P.safetensors] [--seed N] [--output OUT.npy]
 //
@@ -9,12 +10,14 @@
 //===----------------------------------------------------------------------===//
 #include "TensorPrinter.h"
 #include "Train.h"
+#include "TrainData.h"
 #include "compiler/API/Compilation.h"
 
 #include "dl/Compiler.h"
 #include "dlrt/Npy.h"
 #include "dlrt/Random.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -36,7 +39,7 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Emit { AST, DL, Linalg, LLVMDialect, LLVMIR, Obj };
+enum class Emit { AST, DL, Linalg, LLVMDialect, LLVMIR, Obj, PTX };
 
 cl::SubCommand runCommand("run", "Run one function of a .dl file on inputs");
 cl::SubCommand trainCommand("train",
@@ -94,8 +97,14 @@ cl::opt<std::string> trainMetrics("metrics",
                                   cl::sub(trainCommand));
 cl::opt<int64_t> trainThreads("threads", cl::desc("Threads (1)"), cl::init(1),
                               cl::sub(trainCommand));
-cl::opt<std::string> trainTarget("target", cl::desc("cpu"), cl::init("cpu"),
-                                 cl::sub(trainCommand));
+cl::opt<std::string> targetName("target", cl::desc("Generate code for: cpu "
+                                                  "(default) or cuda"),
+                                 cl::init("cpu"),
+                                 cl::sub(cl::SubCommand::getAll()));
+cl::opt<std::string> gpuArch("gpu-arch",
+                             cl::desc("GPU architecture for --target cuda"),
+                             cl::init("sm_90"),
+                             cl::sub(cl::SubCommand::getAll()));
 
 cl::SubCommand predictCommand("predict",
                               "Top classes of `forward` for each image");
@@ -137,6 +146,14 @@ cl::opt<unsigned> evalThreads("threads", cl::desc("Threads"), cl::init(1),
 cl::SubCommand checkGradsCommand(
     "check-grads",
     "Check compiled gradients against finite differences (computed in f64)");
+cl::SubCommand compareTargetsCommand(
+    "compare-targets",
+    "Run every function, its gradients and training steps for the CPU and "
+    "for --target and compare the results");
+cl::opt<std::string> compareFile(cl::Positional, cl::desc("<file.dl>"),
+                                 cl::Required, cl::sub(compareTargetsCommand));
+cl::opt<uint64_t> compareSeed("seed", cl::desc("Seed for parameters and inputs"),
+                              cl::init(0), cl::sub(compareTargetsCommand));
 
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.dl>"),
                                cl::sub(cl::SubCommand::getTopLevel()));
@@ -148,8 +165,13 @@ cl::opt<Emit> emitKind(
         clEnumValN(Emit::Linalg, "linalg", "linalg on tensors, after fusion"),
         clEnumValN(Emit::LLVMDialect, "llvm-dialect", "the MLIR LLVM dialect"),
         clEnumValN(Emit::LLVMIR, "llvm-ir", "LLVM IR"),
-        clEnumValN(Emit::Obj, "obj", "a native object file")),
+        clEnumValN(Emit::Obj, "obj", "a native object file"),
+        clEnumValN(Emit::PTX, "ptx", "the GPU kernels in PTX (--target cuda)")),
     cl::sub(cl::SubCommand::getTopLevel()));
+cl::opt<std::string> emitTrainStep(
+    "train-step",
+    cl::desc("Also compile the Adam training step of this loss function"),
+    cl::value_desc("fn"), cl::sub(cl::SubCommand::getTopLevel()));
 cl::opt<std::string> outputFile("o",
                                 cl::desc("Output file (default: stdout; "
                                          "FILE.o for --emit=obj)"),
@@ -170,7 +192,8 @@ cl::list<std::string> binds("bind",
                             cl::desc("Bind a symbolic dimension for "
                                      "synthetic inputs (e.g. B=4)"),
                             cl::value_desc("SYM=N"), cl::sub(runCommand),
-                            cl::sub(checkGradsCommand));
+                            cl::sub(checkGradsCommand),
+                            cl::sub(compareTargetsCommand));
 cl::opt<std::string> checkFile(cl::Positional, cl::desc("<file.dl>"),
                                cl::Required, cl::sub(checkGradsCommand));
 cl::opt<std::string> checkFn("fn",
@@ -232,6 +255,17 @@ int emitObject(llvm::Module &module, const std::string &path) {
   return 0;
 }
 
+/// The PTX of every kernel module, in order, each under a comment naming it.
+void printPTX(mlir::ModuleOp module, llvm::raw_ostream &os) {
+  module.walk([&](mlir::gpu::BinaryOp binary) {
+    for (mlir::Attribute a : binary.getObjects()) {
+      auto object = llvm::cast<mlir::gpu::ObjectAttr>(a);
+      os << "// kernel module " << binary.getSymName() << "\n"
+         << object.getObject().getValue() << "\n";
+    }
+  });
+}
+
 int emitStage() {
   if (inputFile.empty())
     return fail("no input file (usage: dlc FILE.dl --emit=STAGE, or dlc run "
@@ -254,15 +288,29 @@ int emitStage() {
   if (emitKind == Emit::AST)
     return printOrFail(
         [&](llvm::raw_ostream &os) { printAST(c.program(), os); });
+  bool cuda = emitKind == Emit::PTX || dlc::targetChoice().name == "cuda";
+  if (!cuda && dlc::targetChoice().name != "cpu")
+    return fail("unknown --target '" + dlc::targetChoice().name +
+                "' (cpu or cuda)");
+  dlc::GPUTarget gpu = dlc::gpuTargetFor(dlc::targetChoice().gpuArch);
+  if (emitKind == Emit::PTX)
+    gpu.format = "isa"; // keep the PTX text in the gpu.binary objects
   bool ok = c.emitDL();
+  if (ok && !emitTrainStep.empty()) {
+    dl::OptimizerConfig adam;
+    adam.kind = dl::OptimizerConfig::Kind::Adam;
+    ok = c.requestTraining(emitTrainStep, adam);
+  }
   if (ok && emitKind >= Emit::Linalg)
-    ok = c.lowerToLinalg();
+    ok = c.lowerToLinalg(cuda);
   if (ok && emitKind >= Emit::LLVMDialect)
-    ok = c.lowerToLLVM();
+    ok = cuda ? c.lowerToGPU(gpu) : c.lowerToLLVM();
   if (!ok) {
     llvm::errs() << c.errors();
     return 1;
   }
+  if (emitKind == Emit::PTX)
+    return printOrFail([&](llvm::raw_ostream &os) { printPTX(c.module(), os); });
   if (emitKind <= Emit::LLVMDialect)
     return printOrFail([&](llvm::raw_ostream &os) { c.module().print(os); });
   llvm::LLVMContext llvmCtx;
@@ -278,53 +326,10 @@ int emitStage() {
                                                 : outputFile.getValue());
 }
 
-/// Deterministic inputs for `fn`: floats U(-1, 1) from `seed`, integers 0
-/// (a valid class label). Symbols come from --bind (default 2).
-dlrt::Expected<std::vector<dl::Tensor>>
-makeSyntheticInputs(const dl::FunctionInfo &fn, uint64_t seed,
-                    bool requireBind) {
-  std::map<std::string, int64_t> bound;
-  for (const std::string &b : binds) {
-    auto [sym, value] = llvm::StringRef(b).split('=');
-    int64_t n;
-    if (sym.empty() || value.getAsInteger(10, n) || n < 0)
-      return dlrt::Status::error("malformed --bind '" + b +
-                                 "' (expected SYM=N)");
-    bound[sym.str()] = n;
-  }
-  std::vector<dl::Tensor> inputs;
-  for (const dl::ArgumentInfo &arg : fn.arguments) {
-    dlrt::Shape shape;
-    for (size_t d = 0; d < arg.dims.size(); ++d) {
-      if (arg.dims[d] >= 0) {
-        shape.push_back(arg.dims[d]);
-        continue;
-      }
-      auto it = bound.find(arg.symbols[d]);
-      if (it == bound.end()) {
-        if (requireBind)
-          return dlrt::Status::error(
-              "argument '" + arg.name + "' has symbolic dimension '" +
-              arg.symbols[d] + "': give it with --bind " + arg.symbols[d] +
-              "=N");
-        shape.push_back(2);
-        continue;
-      }
-      shape.push_back(it->second);
-    }
-    dl::Tensor t(arg.dtype, shape);
-    if (t.empty())
-      return dlrt::Status::error("cannot allocate input '" + arg.name + "'");
-    if (arg.dtype == dl::DType::F32 || arg.dtype == dl::DType::F64)
-      dlrt::fillUniform(t, requireBind ? 0.0 : -1.0, 1.0, seed,
-                        dlrt::streamOf("input:" + arg.name));
-    inputs.push_back(t);
-  }
-  return inputs;
-}
-
 int checkGradients() {
   dl::CompilerOptions options;
+  if (!dlc::applyTarget(options))
+    return 1;
   options.gradients = true;
   options.promoteToF64 = true;
   dl::Compiler compiler(options);
@@ -352,7 +357,7 @@ int checkGradients() {
   bool allOk = true;
   std::vector<std::string> names = m.parameterNames();
   for (const std::string &fn : targets) {
-    auto inputs = makeSyntheticInputs(*m.function(fn), checkSeed, false);
+    auto inputs = dlc::makeSyntheticInputs(*m.function(fn), checkSeed, false, binds);
     if (!inputs)
       return fail(inputs.message());
     auto grads = m.callAll(fn + ".grad", *inputs);
@@ -402,7 +407,10 @@ int checkGradients() {
 }
 
 int runFunction() {
-  dl::Compiler compiler;
+  dl::CompilerOptions options;
+  if (!dlc::applyTarget(options))
+    return 1;
+  dl::Compiler compiler(options);
   dl::CompileResult compiled = compiler.compileFile(runFile);
   if (!compiled.ok()) {
     llvm::errs() << compiled.errors();
@@ -421,7 +429,7 @@ int runFunction() {
   if (syntheticInputs) {
     if (!runInputs.empty())
       return fail("--synthetic-inputs and --input are exclusive");
-    auto synthetic = makeSyntheticInputs(*fn, seed, /*requireBind=*/true);
+    auto synthetic = dlc::makeSyntheticInputs(*fn, seed, /*requireBind=*/true, binds);
     if (!synthetic)
       return fail(synthetic.message());
     inputs = std::move(*synthetic);
@@ -462,6 +470,9 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   cl::ParseCommandLineOptions(argc, argv, "dlc: the DL model compiler\n");
+  dlc::targetChoice() = {targetName, gpuArch};
+  if (compareTargetsCommand)
+    return dlc::compareTargets(compareFile, compareSeed, binds);
   if (runCommand)
     return runFunction();
   if (checkGradsCommand)
@@ -518,7 +529,6 @@ int main(int argc, char **argv) {
     t.warmup = given(trainWarmup) ? trainWarmup : b.warmup.value_or(0);
     t.metrics = trainMetrics;
     t.threads = trainThreads;
-    t.target = trainTarget;
     using K = dl::OptimizerConfig::Kind;
     std::string opt = given(trainOptimizer)
                           ? trainOptimizer.getValue()

@@ -32,7 +32,10 @@ using Tensor = dlrt::Tensor;
 using DType = dlrt::DType;
 using Shape = dlrt::Shape;
 
-enum class Target { CPU };
+/// Where generated code runs: the host CPU (LLVM, JIT), or an NVIDIA GPU
+/// (kernels through NVVM to PTX and a cubin, host code JIT-compiled; the
+/// runtime loads the CUDA driver at first use, docs/gpu.md).
+enum class Target { CPU, CUDA };
 
 /// A torch.optim optimizer, compiled into the training step.
 struct OptimizerConfig {
@@ -49,6 +52,8 @@ struct OptimizerConfig {
 
 struct CompilerOptions {
   Target target = Target::CPU;
+  /// Target::CUDA: the GPU architecture the kernels are compiled for.
+  std::string gpuArch = "sm_90";
   /// LLVM optimisation level for the generated code (0-3).
   unsigned optLevel = 3;
   /// Threads of the generated code: above 1, the parallel loops of every
@@ -138,7 +143,8 @@ public:
   /// The rate the next step will use.
   double learningRate() const { return schedule.at(config.lr, t); }
   /// Optimizer state, in the step function's order (momentum or moments).
-  const std::vector<Tensor> &state() const { return buffers; }
+  /// On the GPU target it lives on the device and is copied back here.
+  const std::vector<Tensor> &state() const;
   /// Names of the state tensors, as checkpoints store them:
   /// `<param>.exp_avg`, `<param>.exp_avg_sq` (Adam, AdamW) or
   /// `<param>.momentum_buffer` (SGD with momentum).
@@ -214,6 +220,11 @@ public:
 
 private:
   friend class TrainStep;
+  /// callAll, with the first `residentInputs` inputs kept on the device
+  /// across calls (the optimizer state of a step on the GPU target).
+  dlrt::Expected<std::vector<Tensor>> invoke(const std::string &name,
+                                             const std::vector<Tensor> &inputs,
+                                             size_t residentInputs);
   std::unique_ptr<Impl> impl;
 };
 

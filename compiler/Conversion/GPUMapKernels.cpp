@@ -1,0 +1,293 @@
+//===- GPUMapKernels.cpp - every loop nest becomes a GPU kernel -----------===//
+//
+// After bufferization and convert-linalg-to-parallel-loops, a function body is
+// a straight line of host bookkeeping (allocations, views, dims, conditional
+// deallocations) and compute (top-level scf.parallel nests, and scalar code:
+// scf.for reductions, loads and stores of rank-0 buffers). The host cannot
+// touch device memory, so all compute moves into gpu.launch regions:
+//  - a top-level scf.parallel becomes one launch of ceil(N / 256) blocks of
+//    256 threads over its N iterations, the last dimension fastest (adjacent
+//    threads touch adjacent elements: coalesced accesses);
+//  - a run of scalar compute becomes a one-thread launch;
+//  - memref.alloc / dealloc become gpu.alloc / gpu.dealloc (device memory),
+//    and constant globals are copied to device memory at function entry.
+// Nested scf.parallel loops inside a kernel run sequentially per thread
+// (scf-parallel-for-to-nested-fors, afterwards).
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Conversion/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+namespace mlir::dl {
+#define GEN_PASS_DEF_GPUMAPKERNELS
+#include "compiler/Conversion/Passes.h.inc"
+} // namespace mlir::dl
+
+using namespace mlir;
+
+namespace {
+
+constexpr int64_t kThreadsPerBlock = 256;
+
+/// Whether `buffer` holds the shape operand of memref.reshape (a flatten with
+/// a dynamic batch): the host reads it to build the view, so it stays in host
+/// memory and is filled by the host.
+bool isShapeBuffer(Value buffer) {
+  if (!buffer.getDefiningOp<memref::AllocOp>() &&
+      !buffer.getDefiningOp<memref::AllocaOp>())
+    return false;
+  bool shapeUse = false;
+  for (OpOperand &use : buffer.getUses()) {
+    Operation *user = use.getOwner();
+    if (auto reshape = dyn_cast<memref::ReshapeOp>(user)) {
+      if (reshape.getShape() != buffer)
+        return false;
+      shapeUse = true;
+    } else if (auto store = dyn_cast<memref::StoreOp>(user)) {
+      if (store.getMemRef() != buffer)
+        return false;
+    } else if (!isa<memref::DeallocOp, memref::LoadOp>(user)) {
+      return false;
+    }
+  }
+  return shapeUse;
+}
+
+/// Whether `op` only does host bookkeeping: it reads and writes no buffer
+/// contents, and every value it uses is available on the host.
+bool isHostOp(Operation *op, const DenseSet<Value> &deviceValues) {
+  for (Value v : op->getOperands())
+    if (deviceValues.contains(v))
+      return false;
+  if (auto store = dyn_cast<memref::StoreOp>(op))
+    return isShapeBuffer(store.getMemRef());
+  if (auto load = dyn_cast<memref::LoadOp>(op))
+    return isShapeBuffer(load.getMemRef());
+  if (isa<memref::AllocOp, memref::AllocaOp, memref::DeallocOp, memref::DimOp,
+          memref::ExtractAlignedPointerAsIndexOp, memref::GetGlobalOp,
+          func::ReturnOp, ViewLikeOpInterface>(op))
+    return true;
+  if (op->getNumRegions() == 0)
+    return isMemoryEffectFree(op);
+  // Region ops (scf.if around a deallocation): host if everything inside is.
+  bool host = true;
+  op->walk([&](Operation *inner) {
+    if (inner != op && !isa<scf::YieldOp>(inner) &&
+        !isHostOp(inner, deviceValues))
+      host = false;
+  });
+  return host;
+}
+
+/// Whether a host op must stay ordered with the compute around it.
+bool ordersCompute(Operation *op) {
+  if (isa<memref::DeallocOp, func::ReturnOp>(op))
+    return true;
+  return op->getNumRegions() != 0; // conditional deallocations
+}
+
+class KernelMapper {
+public:
+  KernelMapper(func::FuncOp fn) : fn(fn), b(fn.getContext()) {}
+
+  LogicalResult run() {
+    Block &body = fn.getBody().front();
+    SmallVector<Operation *> ops;
+    for (Operation &op : body)
+      ops.push_back(&op);
+    SmallVector<Operation *> serial;
+    for (Operation *op : ops) {
+      if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
+        if (failed(flush(serial)) || failed(mapParallel(loop)))
+          return failure();
+        continue;
+      }
+      if (!isHostOp(op, deviceValues)) {
+        serial.push_back(op);
+        for (Value r : op->getResults())
+          deviceValues.insert(r);
+        continue;
+      }
+      if (ordersCompute(op) && failed(flush(serial)))
+        return failure();
+    }
+    if (failed(flush(serial)))
+      return failure();
+    moveAllocationsToDevice();
+    return success();
+  }
+
+private:
+  /// Builds `gpu.launch` at the builder's insertion point with a grid of
+  /// `blocks` x `threads`.
+  gpu::LaunchOp createLaunch(Location loc, Value blocks, Value threads) {
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    auto launch =
+        gpu::LaunchOp::create(b, loc, blocks, one, one, threads, one, one);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToEnd(&launch.getBody().front());
+    gpu::TerminatorOp::create(b, loc);
+    return launch;
+  }
+
+  /// One thread runs `ops` in order.
+  LogicalResult flush(SmallVector<Operation *> &ops) {
+    if (ops.empty())
+      return success();
+    Operation *last = ops.back();
+    b.setInsertionPointAfter(last);
+    Value one = arith::ConstantIndexOp::create(b, last->getLoc(), 1);
+    gpu::LaunchOp launch = createLaunch(last->getLoc(), one, one);
+    Block &kernel = launch.getBody().front();
+    for (Operation *op : ops)
+      op->moveBefore(kernel.getTerminator());
+    ops.clear();
+    return checkContained(launch);
+  }
+
+  /// Values defined in a kernel cannot be used after it.
+  LogicalResult checkContained(gpu::LaunchOp launch) {
+    WalkResult r = launch.getBody().walk([&](Operation *op) {
+      for (Value v : op->getResults())
+        for (Operation *user : v.getUsers())
+          if (!launch->isProperAncestor(user)) {
+            op->emitError("internal error: a value computed on the GPU is "
+                          "used by the host (dl-gpu-map-kernels)");
+            return WalkResult::interrupt();
+          }
+      return WalkResult::advance();
+    });
+    return failure(r.wasInterrupted());
+  }
+
+  /// One thread per iteration of `loop`.
+  LogicalResult mapParallel(scf::ParallelOp loop) {
+    if (loop.getNumResults() != 0)
+      return loop.emitError(
+          "internal error: scf.parallel with reductions cannot be mapped to "
+          "the GPU");
+    Location loc = loop.getLoc();
+    b.setInsertionPoint(loop);
+    // Trip counts and their product, on the host.
+    SmallVector<Value> trips;
+    Value total = arith::ConstantIndexOp::create(b, loc, 1);
+    for (auto [lb, ub, step] : llvm::zip(
+             loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
+      Value span = arith::SubIOp::create(b, loc, ub, lb);
+      Value trip = arith::CeilDivUIOp::create(b, loc, span, step);
+      trips.push_back(trip);
+      total = arith::MulIOp::create(b, loc, total, trip);
+    }
+    Value threads = arith::ConstantIndexOp::create(b, loc, kThreadsPerBlock);
+    Value blocks = arith::CeilDivUIOp::create(b, loc, total, threads);
+    gpu::LaunchOp launch = createLaunch(loc, blocks, threads);
+
+    Block &kernel = launch.getBody().front();
+    b.setInsertionPoint(kernel.getTerminator());
+    Value id = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc, launch.getBlockIds().x,
+                              launch.getBlockSizeX()),
+        launch.getThreadIds().x);
+    Value inRange =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, id, total);
+    auto guard = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+    b.setInsertionPoint(guard.thenBlock()->getTerminator());
+    // Delinearise, the last dimension fastest.
+    IRMapping map;
+    Value rest = id;
+    for (int64_t d = static_cast<int64_t>(trips.size()) - 1; d >= 0; --d) {
+      Value index = rest;
+      if (d > 0) {
+        index = arith::RemUIOp::create(b, loc, rest, trips[d]);
+        rest = arith::DivUIOp::create(b, loc, rest, trips[d]);
+      }
+      Value iv = arith::AddIOp::create(
+          b, loc, loop.getLowerBound()[d],
+          arith::MulIOp::create(b, loc, index, loop.getStep()[d]));
+      map.map(loop.getInductionVars()[d], iv);
+    }
+    for (Operation &op : loop.getBody()->without_terminator())
+      b.clone(op, map);
+    loop.erase();
+    return checkContained(launch);
+  }
+
+  /// Buffers live in device memory; constant globals get a device copy.
+  void moveAllocationsToDevice() {
+    SmallVector<Operation *> ops;
+    fn.walk([&](Operation *op) {
+      if (isa<memref::AllocOp, memref::DeallocOp, memref::GetGlobalOp>(op) &&
+          !op->getParentOfType<gpu::LaunchOp>()) {
+        Value buffer = isa<memref::DeallocOp>(op) ? op->getOperand(0)
+                                                  : op->getResult(0);
+        if (!isShapeBuffer(buffer))
+          ops.push_back(op);
+      }
+    });
+    for (Operation *op : ops) {
+      b.setInsertionPoint(op);
+      Location loc = op->getLoc();
+      if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+        auto device = gpu::AllocOp::create(
+            b, loc, alloc.getType(), /*asyncToken=*/Type(),
+            /*asyncDependencies=*/ValueRange(), alloc.getDynamicSizes(),
+            alloc.getSymbolOperands(), /*hostShared=*/false);
+        alloc.replaceAllUsesWith(device.getMemref());
+        alloc.erase();
+      } else if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
+        gpu::DeallocOp::create(b, loc, /*asyncToken=*/Type(), ValueRange(),
+                               dealloc.getMemref());
+        dealloc.erase();
+      } else if (auto global = dyn_cast<memref::GetGlobalOp>(op)) {
+        auto type = cast<MemRefType>(global.getType());
+        b.setInsertionPointAfter(global);
+        auto device = gpu::AllocOp::create(b, loc, type, Type(), ValueRange(),
+                                           ValueRange(), ValueRange(), false);
+        b.setInsertionPointAfter(device);
+        gpu::MemcpyOp::create(b, loc, TypeRange(), ValueRange(),
+                              device.getMemref(), global.getResult());
+        global.getResult().replaceAllUsesExcept(device.getMemref(),
+                                                device->getNextNode());
+        // Freed before every return (a global is never returned: ownership
+        // based deallocation returns a copy).
+        fn.walk([&](func::ReturnOp ret) {
+          b.setInsertionPoint(ret);
+          gpu::DeallocOp::create(b, loc, Type(), ValueRange(),
+                                 device.getMemref());
+        });
+      }
+    }
+  }
+
+  func::FuncOp fn;
+  OpBuilder b;
+  DenseSet<Value> deviceValues;
+};
+
+struct GPUMapKernelsPass : dl::impl::GPUMapKernelsBase<GPUMapKernelsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                    UnitAttr::get(&getContext()));
+    for (auto fn : module.getOps<func::FuncOp>()) {
+      if (fn.isExternal())
+        continue;
+      if (!fn.getBody().hasOneBlock()) {
+        fn.emitError("internal error: dl-gpu-map-kernels expects functions "
+                     "with one block");
+        return signalPassFailure();
+      }
+      if (failed(KernelMapper(fn).run()))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace

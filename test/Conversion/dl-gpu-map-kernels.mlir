@@ -1,0 +1,117 @@
+// RUN: dl-opt %s --dl-gpu-map-kernels --split-input-file | FileCheck %s
+
+// A 2-D parallel nest: one thread per iteration, ceil(N / 256) blocks, the
+// last dimension fastest; buffers move to device memory.
+// CHECK-LABEL: func.func @parallel
+// CHECK:         %[[OUT:.*]] = gpu.alloc (%{{.*}}) : memref<?x10xf32>
+// CHECK:         %[[BLOCKS:.*]] = arith.ceildivui %[[TOTAL:.*]], %c256
+// CHECK:         gpu.launch blocks(%[[BX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[BLOCKS]], %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%[[BS:.*]] = %c256
+// CHECK:           %[[BASE:.*]] = arith.muli %[[BX]], %c256
+// CHECK:           %[[ID:.*]] = arith.addi %[[BASE]], %[[TX]]
+// CHECK:           %[[IN:.*]] = arith.cmpi ult, %[[ID]], %[[TOTAL]]
+// CHECK:           scf.if %[[IN]] {
+// CHECK:             %[[J:.*]] = arith.remui %[[ID]], %{{.*}}
+// CHECK:             %[[I:.*]] = arith.divui %[[ID]], %{{.*}}
+// CHECK:             memref.load %arg0[%{{.*}}, %{{.*}}]
+// CHECK:             math.exp
+// CHECK:             memref.store %{{.*}}, %[[OUT]]
+// CHECK:           gpu.terminator
+// CHECK:         return %[[OUT]]
+func.func @parallel(%in: memref<?x10xf32>) -> memref<?x10xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c10 = arith.constant 10 : index
+  %n = memref.dim %in, %c0 : memref<?x10xf32>
+  %out = memref.alloc(%n) : memref<?x10xf32>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c10) step (%c1, %c1) {
+    %v = memref.load %in[%i, %j] : memref<?x10xf32>
+    %e = math.exp %v : f32
+    memref.store %e, %out[%i, %j] : memref<?x10xf32>
+    scf.reduce
+  }
+  return %out : memref<?x10xf32>
+}
+
+// -----
+
+// Scalar code (a reduction to a rank-0 buffer) runs in a one-thread kernel;
+// the temporary it reads is freed after it, on the device.
+// CHECK-LABEL: func.func @scalar
+// CHECK:         %[[ACC:.*]] = gpu.alloc () : memref<f32>
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %[[ONE:.*]], {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %[[ONE]],
+// CHECK:           memref.store %{{.*}}, %[[ACC]][]
+// CHECK:           scf.for
+// CHECK:           arith.divf
+// CHECK:           gpu.terminator
+// CHECK:         gpu.dealloc %arg0
+// CHECK:         return %[[ACC]]
+func.func @scalar(%x: memref<?xf32>) -> memref<f32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?xf32>
+  %acc = memref.alloc() : memref<f32>
+  memref.store %zero, %acc[] : memref<f32>
+  scf.for %i = %c0 to %n step %c1 {
+    %v = memref.load %x[%i] : memref<?xf32>
+    %a = memref.load %acc[] : memref<f32>
+    %s = arith.addf %a, %v : f32
+    memref.store %s, %acc[] : memref<f32>
+  }
+  %t = memref.load %acc[] : memref<f32>
+  %ni = arith.index_cast %n : index to i64
+  %nf = arith.sitofp %ni : i64 to f32
+  %mean = arith.divf %t, %nf : f32
+  memref.store %mean, %acc[] : memref<f32>
+  memref.dealloc %x : memref<?xf32>
+  return %acc : memref<f32>
+}
+
+// -----
+
+// The shape of a dynamic reshape (flatten with a symbolic batch) is read by
+// the host to build the view: it stays in host memory, filled by the host.
+// CHECK-LABEL: func.func @flatten
+// CHECK:         %[[SHAPE:.*]] = memref.alloc() : memref<2xindex>
+// CHECK-NEXT:    memref.store %{{.*}}, %[[SHAPE]][%c0]
+// CHECK-NEXT:    memref.store %{{.*}}, %[[SHAPE]][%c1]
+// CHECK-NEXT:    memref.reshape %arg0(%[[SHAPE]])
+// CHECK-NOT:     gpu.launch
+// CHECK:         memref.dealloc %[[SHAPE]]
+func.func @flatten(%x: memref<?x4x4xf32>) -> memref<?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %n = memref.dim %x, %c0 : memref<?x4x4xf32>
+  %shape = memref.alloc() : memref<2xindex>
+  memref.store %n, %shape[%c0] : memref<2xindex>
+  memref.store %c16, %shape[%c1] : memref<2xindex>
+  %r = memref.reshape %x(%shape) : (memref<?x4x4xf32>, memref<2xindex>) -> memref<?x16xf32>
+  memref.dealloc %shape : memref<2xindex>
+  return %r : memref<?x16xf32>
+}
+
+// -----
+
+// A constant global gets a device copy at entry, freed before the return.
+// CHECK-LABEL: func.func @table
+// CHECK:         %[[G:.*]] = memref.get_global @lut
+// CHECK:         %[[D:.*]] = gpu.alloc () : memref<4xf32>
+// CHECK-NEXT:    gpu.memcpy %[[D]], %[[G]]
+// CHECK:         gpu.launch
+// CHECK:           memref.load %[[D]]
+// CHECK:         gpu.dealloc %[[D]]
+// CHECK-NEXT:    return
+memref.global "private" constant @lut : memref<4xf32> = dense<[1.0, 2.0, 3.0, 4.0]>
+func.func @table(%out: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %g = memref.get_global @lut : memref<4xf32>
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %v = memref.load %g[%i] : memref<4xf32>
+    memref.store %v, %out[%i] : memref<4xf32>
+    scf.reduce
+  }
+  return
+}
