@@ -22,3 +22,28 @@ config.substitutions.append(("%inputs", os.path.join(config.test_source_root,
                                                      "Inputs")))
 config.substitutions.append(("%python", "/usr/bin/python3"))
 llvm_config.add_tool_substitutions(["dlc", "dl-opt", "train_mlp"], [config.dlc_tools_dir])
+
+# The GPU target: `ptxas` (CUDA toolkit) assembles generated PTX; a real
+# driver and GPU run it (libcuda.so.1 loads and finds a device); otherwise
+# tests marked REQUIRES: cuda-device are reported UNSUPPORTED. The fake driver
+# (test/fake-cuda) exercises the host side everywhere.
+import ctypes
+import shutil
+
+cuda_home = os.environ.get("CUDA_HOME", "/usr/local/cuda")
+ptxas = shutil.which("ptxas") or (os.path.join(cuda_home, "bin", "ptxas")
+                                  if os.path.exists(os.path.join(cuda_home, "bin", "ptxas"))
+                                  else None)
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+try:
+    driver = ctypes.CDLL("libcuda.so.1")
+    count = ctypes.c_int(0)
+    if driver.cuInit(0) == 0 and driver.cuDeviceGetCount(ctypes.byref(count)) == 0 \
+            and count.value > 0:
+        config.available_features.add("cuda-device")
+except OSError:
+    pass
+config.substitutions.append(("%fakecuda", os.path.join(config.dlc_obj_root, "lib",
+                                                       "fake-cuda", "libcuda.so.1")))

@@ -10,6 +10,7 @@
 #include <dlfcn.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -131,11 +132,15 @@ template <typename F> bool resolve(void *lib, F &fn, const char *name) {
 }
 
 dlrt::Status load(State &s) {
-  void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  // DLC_CUDA_DRIVER: another driver library (a non-standard install, or the
+  // tests' stand-in).
+  const char *override = std::getenv("DLC_CUDA_DRIVER");
+  std::string path = override && *override ? override : "libcuda.so.1";
+  void *lib = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!lib) {
     const char *why = dlerror();
     return dlrt::Status::error(
-        std::string("no CUDA driver: cannot load libcuda.so.1 (") +
+        "no CUDA driver: cannot load " + path + " (" +
         (why ? why : "unknown reason") +
         "); --target cuda needs an NVIDIA GPU and its driver");
   }

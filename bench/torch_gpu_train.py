@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""PyTorch side of bench/gpu-check.sh: the twins of examples/mnist_cnn.dl and
+examples/mlp.dl trained with Adam (lr 1e-3) on the GPU, on Fashion-MNIST
+batches in file order read from DATA (IDX, gzip), each batch copied to the
+device per step as dlc does. Eager mode (cuDNN, its default algorithms),
+timed after a warm-up with the device synchronised. Prints `images/s: X`.
+
+    torch_gpu_train.py MODEL STEPS BATCH DATA
+"""
+import gzip
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def net(model):
+    if model == "mnist_cnn":
+        return nn.Sequential(nn.Conv2d(1, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Flatten(), nn.Linear(64 * 14 * 14, 128), nn.ReLU(),
+                             nn.Linear(128, 10))
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def main(model, steps, batch, data):
+    torch.manual_seed(0)
+    n = (steps + 10) * batch
+    with gzip.open(f"{data}/train-images-idx3-ubyte.gz") as f:
+        pixels = np.frombuffer(f.read(), dtype=np.uint8, offset=16)[: n * 784]
+    with gzip.open(f"{data}/train-labels-idx1-ubyte.gz") as f:
+        labels = np.frombuffer(f.read(), dtype=np.uint8, offset=8)[:n]
+    n = len(labels)
+    x = torch.tensor((pixels.reshape(-1, 1, 28, 28) / 255.0 - 0.5) / 0.5, dtype=torch.float32)
+    y = torch.tensor(labels.astype(np.int64))
+    dev = torch.device("cuda")
+    m = net(model).to(dev)
+    opt = torch.optim.Adam(m.parameters(), lr=1e-3)
+    batches = n // batch
+
+    def step(i):
+        i %= batches
+        xb = x[i * batch:(i + 1) * batch].to(dev, non_blocking=True)
+        yb = y[i * batch:(i + 1) * batch].to(dev, non_blocking=True)
+        opt.zero_grad()
+        loss = F.cross_entropy(m(xb), yb)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for i in range(10):  # warm-up: cuDNN algorithm choice, allocator
+        step(i).item()
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for i in range(steps):
+        loss = step(i)
+        loss.item()  # dlc returns each step's loss to the host too
+    torch.cuda.synchronize()
+    seconds = time.perf_counter() - start
+    print(f"images/s: {steps * batch / seconds:.1f}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
