@@ -115,18 +115,27 @@ run() {
   fi
 
   say ""
-  say "## benchmark: training images/s, batch 64, Adam"
-  printf "%-10s %12s %14s %8s\n" model "dlc cuda" "torch eager" ratio | tee -a "$summary"
+  say "## benchmark: training images/s, batch 64, Adam (PyTorch $(python3 -c 'import torch; print(torch.__version__)' 2>/dev/null))"
+  printf "%-10s %12s %14s %8s %16s %8s\n" model "dlc cuda" "torch eager" ratio "torch.compile" ratio |
+    tee -a "$summary"
   for model in mnist_cnn mlp; do
-    local d t
+    local d t c compileNote=""
     d=$("$dlc" train "$ROOT/examples/$model.dl" --target cuda --data "fashion-mnist:$PACK/data" \
           --steps 150 --batch 64 --shuffle off --epochs 1 2>&1 |
         sed -n 's|.*step 150/[0-9]* loss [0-9.]*  \([0-9.]*\) images/s.*|\1|p' | tail -1)
-    t=$(python3 "$ROOT/bench/torch_gpu_train.py" "$model" 150 64 "$PACK/data" 2>"$out/torch-$model.err" |
-        sed -n 's/images\/s: //p')
-    local ratio=n/a
-    [[ -n "$d" && -n "$t" ]] && ratio=$(awk -v a="$d" -v b="$t" 'BEGIN { printf "%.2f", a / b }')
-    printf "%-10s %12s %14s %8s\n" "$model" "${d:-n/a}" "${t:-n/a}" "$ratio" | tee -a "$summary"
+    t=$(python3 "$ROOT/bench/torch_gpu_train.py" "$model" 150 64 "$PACK/data" eager \
+          2>"$out/torch-$model.err" | sed -n 's/images\/s: //p')
+    local compiled
+    compiled=$(timeout 150 python3 "$ROOT/bench/torch_gpu_train.py" "$model" 150 64 "$PACK/data" \
+                 compile 2>>"$out/torch-$model.err")
+    c=$(echo "$compiled" | sed -n 's/images\/s: //p')
+    compileNote=$(echo "$compiled" | sed -n 's/compile s: //p')
+    local r1=n/a r2=n/a
+    [[ -n "$d" && -n "$t" ]] && r1=$(awk -v a="$d" -v b="$t" 'BEGIN { printf "%.2f", a / b }')
+    [[ -n "$d" && -n "$c" ]] && r2=$(awk -v a="$d" -v b="$c" 'BEGIN { printf "%.2f", a / b }')
+    printf "%-10s %12s %14s %8s %16s %8s\n" "$model" "${d:-n/a}" "${t:-n/a}" "$r1" \
+      "${c:-n/a}" "$r2" | tee -a "$summary"
+    [[ -n "$compileNote" ]] && say "  ($model: torch.compile took $compileNote s to compile)"
   done
   say ""
   [[ $failed == 0 ]] && say "all GPU tests passed" || say "SOME GPU TESTS FAILED"

@@ -20,9 +20,12 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+
+#include <cmath>
 
 namespace mlir::dl {
 #define GEN_PASS_DEF_GPUMAPKERNELS
@@ -34,6 +37,97 @@ using namespace mlir;
 namespace {
 
 constexpr int64_t kThreadsPerBlock = 256;
+constexpr int64_t kWarp = 32;
+// Sizes the heuristic assumes for dynamic (batch) extents.
+constexpr int64_t kAssumedDynamicExtent = 64;
+
+/// A loop nest body `for k { acc = load M[I]; store combine(acc, x(k)), M[I] }`
+/// with I invariant in the loop: a reduction into one element per iteration
+/// of the enclosing parallel loop (matmul, convolution weight gradients, sums
+/// over the batch) after perfect nests are coalesced into one loop.
+struct ReductionLoop {
+  scf::ForOp loop;
+  memref::LoadOp acc;
+  memref::StoreOp store;
+  Operation *combine;
+  Value contribution; // x(k)
+};
+
+/// The identity of `combine` for `type`, or null if it is not a reduction
+/// that may be reassociated across a warp.
+TypedAttr reductionIdentity(Operation *combine, Type type) {
+  auto ft = dyn_cast<FloatType>(type);
+  if (!ft || !ft.isF32())
+    return nullptr;
+  if (isa<arith::AddFOp>(combine))
+    return FloatAttr::get(ft, 0.0);
+  if (isa<arith::MaximumFOp>(combine))
+    return FloatAttr::get(ft, -INFINITY);
+  if (isa<arith::MinimumFOp>(combine))
+    return FloatAttr::get(ft, INFINITY);
+  return nullptr;
+}
+
+std::optional<ReductionLoop> matchReduction(scf::ParallelOp parallel) {
+  Block *body = parallel.getBody();
+  auto loop = dyn_cast<scf::ForOp>(body->getTerminator()->getPrevNode());
+  if (!loop || loop.getNumResults() != 0)
+    return std::nullopt;
+  for (Operation &op : body->without_terminator())
+    if (&op != loop && !isMemoryEffectFree(&op))
+      return std::nullopt;
+  ReductionLoop r;
+  r.loop = loop;
+  for (Operation &op : loop.getBody()->without_terminator()) {
+    if (op.getNumRegions())
+      return std::nullopt;
+    if (auto store = dyn_cast<memref::StoreOp>(&op)) {
+      if (r.store)
+        return std::nullopt;
+      r.store = store;
+    } else if (!isMemoryEffectFree(&op) && !isa<memref::LoadOp>(&op)) {
+      return std::nullopt;
+    }
+  }
+  if (!r.store)
+    return std::nullopt;
+  for (Value index : r.store.getIndices())
+    if (loop.getBodyRegion().isAncestor(index.getParentRegion()))
+      return std::nullopt; // the element depends on the reduction index
+  r.combine = r.store.getValueToStore().getDefiningOp();
+  if (!r.combine || r.combine->getNumOperands() != 2 ||
+      !reductionIdentity(r.combine, r.store.getValueToStore().getType()))
+    return std::nullopt;
+  for (Value operand : r.combine->getOperands()) {
+    auto load = operand.getDefiningOp<memref::LoadOp>();
+    if (load && load.getMemRef() == r.store.getMemRef() &&
+        load.getIndices() == r.store.getIndices() && load->hasOneUse())
+      r.acc = load;
+    else
+      r.contribution = operand;
+  }
+  if (!r.acc || !r.contribution || r.contribution == r.acc.getResult())
+    return std::nullopt;
+  // Nothing else in the loop may touch the accumulator's buffer.
+  for (Operation &op : loop.getBody()->without_terminator())
+    if (&op != r.acc && &op != r.store)
+      if (auto load = dyn_cast<memref::LoadOp>(&op);
+          load && load.getMemRef() == r.store.getMemRef())
+        return std::nullopt;
+  return r;
+}
+
+int64_t estimatedTrips(Value lb, Value ub, Value step) {
+  auto constant = [](Value v) -> std::optional<int64_t> {
+    if (auto c = v.getDefiningOp<arith::ConstantIndexOp>())
+      return c.value();
+    return std::nullopt;
+  };
+  auto l = constant(lb), u = constant(ub), s = constant(step);
+  if (l && u && s && *s > 0)
+    return (*u - *l + *s - 1) / *s;
+  return kAssumedDynamicExtent;
+}
 
 /// Whether `buffer` holds the shape operand of memref.reshape (a flatten with
 /// a dynamic batch): the host reads it to build the view, so it stays in host
@@ -166,12 +260,32 @@ private:
     return failure(r.wasInterrupted());
   }
 
-  /// One thread per iteration of `loop`.
+  /// One thread per iteration of `loop`, or one warp per iteration when the
+  /// iterations are few and each reduces over many elements.
   LogicalResult mapParallel(scf::ParallelOp loop) {
     if (loop.getNumResults() != 0)
       return loop.emitError(
           "internal error: scf.parallel with reductions cannot be mapped to "
           "the GPU");
+    // A nest of reduction loops (a convolution's channels and taps) becomes
+    // one loop, so that a warp can split it.
+    if (auto inner = dyn_cast<scf::ForOp>(
+            loop.getBody()->getTerminator()->getPrevNode()))
+      (void)coalescePerfectlyNestedSCFForLoops(inner);
+    if (std::optional<ReductionLoop> r = matchReduction(loop)) {
+      int64_t outputs = 1;
+      for (auto [lb, ub, step] : llvm::zip(
+               loop.getLowerBound(), loop.getUpperBound(), loop.getStep()))
+        outputs *= estimatedTrips(lb, ub, step);
+      int64_t length = estimatedTrips(r->loop.getLowerBound(),
+                                      r->loop.getUpperBound(),
+                                      r->loop.getStep());
+      // Few outputs with long reductions leave the GPU idle one thread per
+      // output (fc1's forward: 8192 threads, 12544 steps each); a warp per
+      // output splits the reduction 32 ways and reads it coalesced.
+      if ((outputs < 32768 && length >= kWarp) || length >= 4096)
+        return mapWarpReduction(loop, *r);
+    }
     Location loc = loop.getLoc();
     b.setInsertionPoint(loop);
     // Trip counts and their product, on the host.
@@ -215,6 +329,109 @@ private:
     }
     for (Operation &op : loop.getBody()->without_terminator())
       b.clone(op, map);
+    loop.erase();
+    return checkContained(launch);
+  }
+
+  /// One warp per iteration of `loop`: lane l reduces elements l, l + 32,
+  /// ... of the reduction in a register, the warp combines the 32 partial
+  /// results with shuffles, and lane 0 adds them to the accumulator. The
+  /// order of the additions differs from the CPU's (floating-point results
+  /// differ in rounding only).
+  LogicalResult mapWarpReduction(scf::ParallelOp loop, ReductionLoop &r) {
+    Location loc = loop.getLoc();
+    b.setInsertionPoint(loop);
+    SmallVector<Value> trips;
+    Value total = arith::ConstantIndexOp::create(b, loc, 1);
+    for (auto [lb, ub, step] : llvm::zip(
+             loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
+      Value span = arith::SubIOp::create(b, loc, ub, lb);
+      Value trip = arith::CeilDivUIOp::create(b, loc, span, step);
+      trips.push_back(trip);
+      total = arith::MulIOp::create(b, loc, total, trip);
+    }
+    Value threads = arith::ConstantIndexOp::create(b, loc, kThreadsPerBlock);
+    Value warpsPerBlock =
+        arith::ConstantIndexOp::create(b, loc, kThreadsPerBlock / kWarp);
+    Value blocks = arith::CeilDivUIOp::create(b, loc, total, warpsPerBlock);
+    gpu::LaunchOp launch = createLaunch(loc, blocks, threads);
+
+    Block &kernel = launch.getBody().front();
+    b.setInsertionPoint(kernel.getTerminator());
+    Value warpSize = arith::ConstantIndexOp::create(b, loc, kWarp);
+    Value tid = launch.getThreadIds().x;
+    Value lane = arith::RemUIOp::create(b, loc, tid, warpSize);
+    Value id = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc, launch.getBlockIds().x, warpsPerBlock),
+        arith::DivUIOp::create(b, loc, tid, warpSize));
+    // Uniform across the warp: every lane of a live warp takes the branch,
+    // as the shuffles require.
+    Value inRange =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, id, total);
+    auto guard = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+    b.setInsertionPoint(guard.thenBlock()->getTerminator());
+    IRMapping map;
+    Value rest = id;
+    for (int64_t d = static_cast<int64_t>(trips.size()) - 1; d >= 0; --d) {
+      Value index = rest;
+      if (d > 0) {
+        index = arith::RemUIOp::create(b, loc, rest, trips[d]);
+        rest = arith::DivUIOp::create(b, loc, rest, trips[d]);
+      }
+      Value iv = arith::AddIOp::create(
+          b, loc, loop.getLowerBound()[d],
+          arith::MulIOp::create(b, loc, index, loop.getStep()[d]));
+      map.map(loop.getInductionVars()[d], iv);
+    }
+    for (Operation &op : loop.getBody()->without_terminator())
+      if (&op != r.loop)
+        b.clone(op, map);
+
+    // The strided partial reduction, in a register.
+    Type type = r.store.getValueToStore().getType();
+    Value identity = arith::ConstantOp::create(
+        b, loc, reductionIdentity(r.combine, type));
+    Value step = map.lookupOrDefault(r.loop.getStep());
+    Value start = arith::AddIOp::create(
+        b, loc, map.lookupOrDefault(r.loop.getLowerBound()),
+        arith::MulIOp::create(b, loc, lane, step));
+    Value stride = arith::MulIOp::create(b, loc, step, warpSize);
+    auto partial = scf::ForOp::create(
+        b, loc, start, map.lookupOrDefault(r.loop.getUpperBound()), stride,
+        ValueRange{identity},
+        [&](OpBuilder &nb, Location l, Value k, ValueRange acc) {
+          IRMapping inner = map;
+          inner.map(r.loop.getInductionVar(), k);
+          for (Operation &op : r.loop.getBody()->without_terminator())
+            if (&op != r.acc && &op != r.store && &op != r.combine)
+              nb.clone(op, inner);
+          Operation *next = nb.clone(*r.combine, inner);
+          next->setOperands({acc[0], inner.lookupOrDefault(r.contribution)});
+          scf::YieldOp::create(nb, l, next->getResult(0));
+        });
+    Value value = partial.getResult(0);
+    for (int32_t offset = kWarp / 2; offset > 0; offset /= 2) {
+      auto other = gpu::ShuffleOp::create(b, loc, value, offset, kWarp,
+                                          gpu::ShuffleMode::XOR);
+      Operation *c = b.clone(*r.combine);
+      c->setOperands({value, other.getShuffleResult()});
+      value = c->getResult(0);
+    }
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value first =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, zero);
+    auto leader = scf::IfOp::create(b, loc, first, /*withElse=*/false);
+    b.setInsertionPoint(leader.thenBlock()->getTerminator());
+    SmallVector<Value> indices;
+    for (Value i : r.store.getIndices())
+      indices.push_back(map.lookupOrDefault(i));
+    Value old = memref::LoadOp::create(
+        b, loc, map.lookupOrDefault(r.store.getMemRef()), indices);
+    Operation *c = b.clone(*r.combine);
+    c->setOperands({old, value});
+    memref::StoreOp::create(b, loc, c->getResult(0),
+                            map.lookupOrDefault(r.store.getMemRef()), indices);
     loop.erase();
     return checkContained(launch);
   }

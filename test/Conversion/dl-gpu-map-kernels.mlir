@@ -115,3 +115,45 @@ func.func @table(%out: memref<4xf32>) {
   }
   return
 }
+
+// -----
+
+// Few outputs, each a long reduction (a matrix-vector product): one warp per
+// output. Lane l sums elements l, l + 32, ... in a register, five xor
+// shuffles combine the lanes, and lane 0 adds the total to the output.
+// CHECK-LABEL: func.func @matvec
+// CHECK:         %[[BLOCKS:.*]] = arith.ceildivui %[[TOTAL:.*]], %c8
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %[[BLOCKS]], {{.*}}) threads(%[[TX:[^,]*]], {{.*}}) in ({{.*}} = %c256,
+// CHECK:           %[[LANE:.*]] = arith.remui %[[TX]], %c32
+// CHECK:           %[[WARP:.*]] = arith.divui %[[TX]], %c32
+// CHECK:           %[[ID:.*]] = arith.addi %{{.*}}, %[[WARP]]
+// CHECK:           arith.cmpi ult, %[[ID]], %[[TOTAL]]
+// CHECK:           %[[SUM:.*]] = scf.for %{{.*}} = %{{.*}} to %c784 step %{{.*}} iter_args(%[[ACC:.*]] = %cst) -> (f32) {
+// CHECK:             %[[P:.*]] = arith.mulf
+// CHECK:             %[[NEXT:.*]] = arith.addf %[[ACC]], %[[P]]
+// CHECK:             scf.yield %[[NEXT]]
+// CHECK-COUNT-5:   gpu.shuffle xor
+// CHECK:           %[[FIRST:.*]] = arith.cmpi eq, %[[LANE]], %{{.*}}
+// CHECK:           scf.if %[[FIRST]] {
+// CHECK:             memref.load %arg2
+// CHECK:             arith.addf
+// CHECK:             memref.store
+func.func @matvec(%a: memref<?x784xf32>, %w: memref<10x784xf32>, %out: memref<?x10xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c10 = arith.constant 10 : index
+  %c784 = arith.constant 784 : index
+  %n = memref.dim %a, %c0 : memref<?x784xf32>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c10) step (%c1, %c1) {
+    scf.for %k = %c0 to %c784 step %c1 {
+      %x = memref.load %a[%i, %k] : memref<?x784xf32>
+      %y = memref.load %w[%j, %k] : memref<10x784xf32>
+      %acc = memref.load %out[%i, %j] : memref<?x10xf32>
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      memref.store %s, %out[%i, %j] : memref<?x10xf32>
+    }
+    scf.reduce
+  }
+  return
+}
