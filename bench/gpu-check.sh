@@ -14,7 +14,7 @@
 #       OUT/gpu-summary.txt (default: .gpu/out) and exits non-zero if a test
 #       failed. About 3 minutes on an H200.
 #
-# Tests: `dlc compare-targets --target cuda` on test/gpu/ops.dl (every
+# Tests: `dlc compare-targets --target cuda` on test/Inputs/gpu-ops.dl (every
 # builtin, forward and gradient) and on every example (functions, gradients,
 # three Adam steps), then one epoch of examples/mnist_cnn.dl on the subset
 # with --target cuda, whose test accuracy must be within 1 point of the CPU's.
@@ -84,7 +84,7 @@ run() {
 
   say ""
   say "## compare-targets (cuda vs cpu)"
-  for f in test/gpu/ops.dl examples/mlp.dl examples/mnist_cnn.dl examples/bn_cnn.dl \
+  for f in test/Inputs/gpu-ops.dl examples/mlp.dl examples/mnist_cnn.dl examples/bn_cnn.dl \
            examples/lenet.dl examples/tiny_gpt.dl; do
     local log="$out/compare-$(basename "$f" .dl).log" start=$SECONDS
     if "$dlc" compare-targets "$ROOT/$f" --target cuda >"$log" 2>&1; then

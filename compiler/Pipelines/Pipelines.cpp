@@ -100,20 +100,23 @@ dlc::GPUTarget dlc::gpuTargetFor(const std::string &chip) {
 // launches and allocations queue, the call waits once at its end), and each
 // gpu.module is compiled to PTX and, by ptxas, to a cubin that the host code
 // loads at start-up (mgpuModuleLoad, in a global constructor).
+const char *const dlc::kLinalgToGPUKernelsPipeline =
+    "dl-update-in-place,eliminate-empty-tensors,"
+    "one-shot-bufferize{bufferize-function-boundaries "
+    "function-boundary-type-conversion=identity-layout-map},"
+    "canonicalize,dl-drop-in-place-results,"
+    "buffer-deallocation-pipeline,"
+    "convert-bufferization-to-memref,"
+    "dl-memref-copy-to-linalg,"
+    "func.func(convert-linalg-to-parallel-loops),canonicalize,"
+    "dl-gpu-map-kernels,scf-parallel-for-to-nested-fors,"
+    "gpu-kernel-outlining,dl-gpu-merge-kernel-modules";
+
 std::string dlc::linalgToGPUPipeline(const GPUTarget &target) {
   std::string toolkit =
       target.toolkit.empty() ? "" : " toolkit=" + target.toolkit;
-  return "dl-update-in-place,eliminate-empty-tensors,"
-         "one-shot-bufferize{bufferize-function-boundaries "
-         "function-boundary-type-conversion=identity-layout-map},"
-         "canonicalize,dl-drop-in-place-results,"
-         "buffer-deallocation-pipeline,"
-         "convert-bufferization-to-memref,"
-         "dl-memref-copy-to-linalg,"
-         "func.func(convert-linalg-to-parallel-loops),canonicalize,"
-         "dl-gpu-map-kernels,scf-parallel-for-to-nested-fors,"
-         "gpu-kernel-outlining,dl-gpu-merge-kernel-modules,"
-         "func.func(gpu-async-region),"
+  return std::string(kLinalgToGPUKernelsPipeline) +
+         ",func.func(gpu-async-region),"
          "nvvm-attach-target{chip=" +
          target.chip + " features=" + target.features +
          " O=3},"
@@ -152,6 +155,15 @@ void dlc::registerPassesAndPipelines() {
         [](OpPassManager &pm) {
           std::string error;
           (void)addPipeline(pm, kDLToLinalgPipeline, error);
+        });
+    PassPipelineRegistration<>(
+        "dl-lower-to-gpu-kernels",
+        "Lower the dl dialect to outlined GPU kernels (gpu.func) and host "
+        "code that launches them",
+        [](OpPassManager &pm) {
+          std::string error;
+          (void)addPipeline(pm, kDLToLinalgGPUPipeline, error);
+          (void)addPipeline(pm, kLinalgToGPUKernelsPipeline, error);
         });
     PassPipelineRegistration<>(
         "dl-lower-to-nvvm",

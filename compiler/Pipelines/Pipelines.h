@@ -37,8 +37,11 @@ struct GPUTarget {
 /// `chip` with the CUDA toolkit of $CUDA_HOME, $CUDA_PATH, $CUDA_ROOT or
 /// /usr/local/cuda, and cubins if ptxas is there (or on PATH), else PTX.
 GPUTarget gpuTargetFor(const std::string &chip);
-/// The passes from linalg on tensors to host code in the LLVM dialect with
-/// the kernels embedded as gpu.binary objects.
+/// The passes from linalg on tensors to outlined kernels (one gpu.module of
+/// gpu.func) and host code launching them.
+extern const char *const kLinalgToGPUKernelsPipeline;
+/// Those, then NVVM and host code in the LLVM dialect with the kernels
+/// embedded as gpu.binary objects.
 std::string linalgToGPUPipeline(const GPUTarget &target);
 
 /// Registers every dialect and extension the compiler uses.
