@@ -237,4 +237,29 @@ def GPUMergeKernelModules : Pass<"dl-gpu-merge-kernel-modules",
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def GPULoopOrder : Pass<"dl-gpu-loop-order"> {
+  let summary = "Put the parallel dimensions of linalg ops before their reductions";
+  let description = [{
+    `convert-linalg-to-parallel-loops` makes `scf.parallel` of the outermost
+    run of parallel dimensions only. A reduction dimension that comes first
+    (a bias gradient summing over the batch, with the batch outermost) would
+    leave a sequential nest for one GPU thread. This pass interchanges every
+    linalg op with reductions so that all parallel dimensions come first,
+    keeping the relative order of each kind (named ops are generalized when
+    they need it), so that `dl-gpu-map-kernels` gets one parallel loop over
+    the outputs with the reduction inside.
+
+    Before:
+    ```mlir
+    linalg.generic {indexing_maps = [(n, c) -> (n, c), (n, c) -> (c)],
+                    iterator_types = ["reduction", "parallel"]} ...
+    ```
+    After:
+    ```mlir
+    linalg.generic {indexing_maps = [(c, n) -> (n, c), (c, n) -> (c)],
+                    iterator_types = ["parallel", "reduction"]} ...
+    ```
+  }];
+}
+
 #endif // DL_CONVERSION_PASSES_TD

@@ -32,11 +32,13 @@ using namespace mlir;
   "dl-autodiff,dl-materialize-optimizer,inline,symbol-dce,canonicalize,cse,"   \
   "convert-dl-to-linalg,"                                                      \
   "canonicalize,linalg-fuse-elementwise-ops,canonicalize,cse"
-// The CPU's loop order (contiguous parallel innermost loops for the
-// vectorizer) is a CPU decision: the GPU target maps loops itself.
+// Loop order is a target decision: the CPU wants a contiguous parallel loop
+// innermost (for the vectorizer), the GPU all parallel loops outermost (for
+// threads).
 const char *const dlc::kDLToLinalgPipeline = DLC_DL_TO_LINALG
     ",dl-cpu-loop-order";
-const char *const dlc::kDLToLinalgGPUPipeline = DLC_DL_TO_LINALG;
+const char *const dlc::kDLToLinalgGPUPipeline = DLC_DL_TO_LINALG
+    ",dl-gpu-loop-order";
 #undef DLC_DL_TO_LINALG
 
 // Train steps write their updates into their arguments (dl-update-in-place,
