@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Training throughput, dlc vs PyTorch side by side in one run: the same
-# models (examples/mlp.dl, examples/mnist_cnn.dl and their PyTorch twins),
-# Adam, batch 64, Fashion-MNIST batches, 1 and 2 threads. Prints images/s and
-# the ratio dlc / PyTorch. Never run by CI; see bench/README.md.
+# Training throughput, dlc vs its peers side by side in one run: the same
+# models (examples/mlp.dl, examples/mnist_cnn.dl and their twins), Adam,
+# batch 64, Fashion-MNIST batches, 1 and 2 threads. Prints images/s and the
+# ratio dlc / peer. Never run by CI; see bench/README.md.
 #
 #   bench/train-throughput.sh [STEPS]        (default 100)
 #
-# Peers: PyTorch 1.13 from Debian's python3-torch (/usr/bin/python3), in its
+# Peers: JAX jit (XLA CPU) and IREE (llvm-cpu; JAX's StableHLO of the same
+# step) from PyPI in bench/.venv, and PyTorch 1.13 from Debian's
+# python3-torch (/usr/bin/python3), in its
 # fastest configuration here: BLAS from OpenBLAS (libopenblas0-pthread; the
 # default reference BLAS makes it 6x slower), jemalloc preloaded and kept
 # from returning memory (MALLOC_CONF below), OPENBLAS_CORETYPE unset so
@@ -25,6 +27,28 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
     echo "bench: could not install ${missing[*]}; going on without" >&2
 fi
+# PyPI peers in bench/.venv (created here; never used by the compiler or CI).
+# JAX (XLA CPU) installs from PyPI. PyTorch 2.x on PyPI is the CUDA build
+# (about 3 GB with its nvidia-* dependencies) and its CPU build lives on
+# download.pytorch.org, which this machine cannot reach: the column says so.
+VENV="$ROOT/bench/.venv"
+if [[ ! -x "$VENV/bin/python" ]]; then
+  python3 -m venv "$VENV" 2>/dev/null || /usr/bin/python3 -m venv "$VENV" ||
+    echo "bench: cannot create $VENV; PyPI peers skipped" >&2
+fi
+have_jax=0
+have_iree=0
+if [[ -x "$VENV/bin/python" ]]; then
+  "$VENV/bin/python" -c "import jax" 2>/dev/null ||
+    "$VENV/bin/pip" install -q jax >/dev/null 2>&1 ||
+    echo "bench: cannot install jax from PyPI; its column is n/a" >&2
+  "$VENV/bin/python" -c "import jax" 2>/dev/null && have_jax=1
+  "$VENV/bin/python" -c "import iree.compiler, iree.runtime" 2>/dev/null ||
+    "$VENV/bin/pip" install -q iree-base-compiler iree-base-runtime >/dev/null 2>&1 ||
+    echo "bench: cannot install IREE from PyPI; its column is n/a" >&2
+  "$VENV/bin/python" -c "import iree.compiler, iree.runtime" 2>/dev/null &&
+    [[ $have_jax == 1 ]] && have_iree=1
+fi
 STEPS=${1:-100}
 DLC="$ROOT/build/bin/dlc"
 [[ -x "$DLC" ]] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
@@ -39,19 +63,31 @@ have_torch=1
 /usr/bin/python3 -c "import torch" 2>/dev/null || have_torch=0
 
 unset OPENBLAS_CORETYPE
-printf "%-10s %-7s %12s %12s %8s\n" model threads "dlc img/s" "torch img/s" ratio
+printf "%-10s %-7s %11s %12s %7s %11s %7s %11s %7s\n" model threads "dlc img/s" \
+  "torch1.13" ratio "jax jit" ratio "iree" ratio
 for model in mlp mnist_cnn; do
   for threads in 1 2; do
     dlc=$("$DLC" train "$ROOT/examples/$model.dl" --steps "$STEPS" --batch 64 \
             --optimizer adam --shuffle off --threads "$threads" --epochs 1 |
           sed -n "s|.*step $STEPS/[0-9]* loss [0-9.]*  \([0-9.]*\) images/s.*|\1|p")
+    torch="n/a"; ratio="n/a"; jax="n/a"; jratio="n/a"; iree="n/a"; iratio="n/a"
     if [[ $have_torch == 1 ]]; then
       torch=$("${TORCH_ENV[@]}" /usr/bin/python3 "$ROOT/bench/torch_train.py" \
                 "$model" "$STEPS" 64 "$threads" | sed -n 's/images\/s: //p')
       ratio=$(awk -v a="$dlc" -v b="$torch" 'BEGIN { printf "%.2f", a / b }')
-    else
-      torch="n/a"; ratio="n/a (python3-torch missing)"
     fi
-    printf "%-10s %-7s %12s %12s %8s\n" "$model" "$threads" "$dlc" "$torch" "$ratio"
+    if [[ $have_jax == 1 ]]; then
+      jax=$("$VENV/bin/python" "$ROOT/bench/jax_train.py" "$model" "$STEPS" 64 "$threads" |
+            sed -n 's/images\/s: //p')
+      jratio=$(awk -v a="$dlc" -v b="$jax" 'BEGIN { printf "%.2f", a / b }')
+    fi
+    if [[ $have_iree == 1 ]]; then
+      iree=$("$VENV/bin/python" "$ROOT/bench/iree_train.py" "$model" "$STEPS" 64 "$threads" \
+               2>/dev/null | sed -n 's/images\/s: //p')
+      iratio=$(awk -v a="$dlc" -v b="$iree" 'BEGIN { printf "%.2f", a / b }')
+    fi
+    printf "%-10s %-7s %11s %12s %7s %11s %7s %11s %7s\n" "$model" "$threads" "$dlc" \
+      "$torch" "$ratio" "$jax" "$jratio" "$iree" "$iratio"
   done
 done
+echo "torch 2.x (eager, torch.compile): not installable here (see above)"
