@@ -73,6 +73,12 @@ public:
   /// it only during compilation, but callers may hold IR).
   std::unique_ptr<mlir::MLIRContext> takeContext() { return std::move(ctx); }
 
+  /// Runs a textual pass pipeline on the module (analyses such as
+  /// dl-fusion-report); errors become diagnostics.
+  bool runPasses(const std::string &pipeline) {
+    return runPipeline(pipeline.c_str());
+  }
+
 private:
   bool runPipeline(const char *pipeline);
   const FnDecl *findFn(const std::string &name) const;

@@ -262,4 +262,36 @@ def GPULoopOrder : Pass<"dl-gpu-loop-order"> {
   }];
 }
 
+def FusionReport : Pass<"dl-fusion-report", "::mlir::ModuleOp"> {
+  let summary = "Print every kernel, what it computes, and why fusion stopped at its inputs";
+  let description = [{
+    A printing analysis of linalg on tensors after fusion (`dlc FILE.dl
+    --emit=fusion-report`). Every linalg op is one kernel: one loop nest on
+    the CPU, one launch on the GPU. For each function and kernel it prints the
+    op and its iteration space, the source positions (`line:col`) of the DL
+    expressions the kernel computes (the locations of the op and its body,
+    which lowering and fusion keep), the scalar operations of its body, and
+    for each input computed by another kernel the reason the two are separate:
+    an accumulator's initial value, a data-movement op in between (pad,
+    reshape, slice), a producer that is a reduction, a consumer that is a
+    contraction/convolution/reduction, or a producer feeding several kernels.
+    The IR is unchanged.
+
+    Output for `relu(x @ transpose(w) + b)`:
+    ```
+    @f: 3 kernels
+      #1 fill
+         source: 3:12
+      #2 matmul [2 parallel, 1 reduction]
+         source: 3:12
+         body: arith.mulf arith.addf
+         <- #1 (initial value): the consumer accumulates into it ...
+      #3 generic [2 parallel]
+         source: 3:10 3:26
+         body: arith.addf arith.maximumf
+         <- #2: the producer is a reduction: ...
+    ```
+  }];
+}
+
 #endif // DL_CONVERSION_PASSES_TD

@@ -39,7 +39,7 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Emit { AST, DL, Linalg, LLVMDialect, LLVMIR, Obj, PTX };
+enum class Emit { AST, DL, Linalg, FusionReport, LLVMDialect, LLVMIR, Obj, PTX };
 
 cl::SubCommand runCommand("run", "Run one function of a .dl file on inputs");
 cl::SubCommand trainCommand("train",
@@ -162,6 +162,9 @@ cl::opt<Emit> emitKind(
     cl::values(
         clEnumValN(Emit::AST, "ast", "the typed syntax tree"),
         clEnumValN(Emit::DL, "dl", "the dl dialect, as emitted"),
+        clEnumValN(Emit::FusionReport, "fusion-report",
+                   "every kernel after fusion: what it computes (source "
+                   "positions) and why fusion stopped at its inputs"),
         clEnumValN(Emit::Linalg, "linalg", "linalg on tensors, after fusion"),
         clEnumValN(Emit::LLVMDialect, "llvm-dialect", "the MLIR LLVM dialect"),
         clEnumValN(Emit::LLVMIR, "llvm-ir", "LLVM IR"),
@@ -311,6 +314,18 @@ int emitStage() {
   }
   if (emitKind == Emit::PTX)
     return printOrFail([&](llvm::raw_ostream &os) { printPTX(c.module(), os); });
+  if (emitKind == Emit::FusionReport) {
+    if (!outputFile.empty())
+      return fail("--emit=fusion-report prints to standard output (no -o)");
+    llvm::outs() << "fusion report for " << inputFile
+                 << " (each kernel is one loop nest on the CPU, one launch on "
+                    "the GPU)\n";
+    if (!c.runPasses("dl-fusion-report")) {
+      llvm::errs() << c.errors();
+      return 1;
+    }
+    return 0;
+  }
   if (emitKind <= Emit::LLVMDialect)
     return printOrFail([&](llvm::raw_ostream &os) { c.module().print(os); });
   llvm::LLVMContext llvmCtx;
