@@ -45,11 +45,11 @@ static CompileResult compile(dlc::Compilation &c,
   if (cuda) {
     // Fail before compiling anything on a machine that cannot run it.
     if (dlrt::Status s = dlrt::cuda::init(); !s)
-      return CompileResult{std::nullopt,
-                           {Diagnostic{Diagnostic::Kind::Error, "", 0, 0,
-                                       "--target cuda: " + s.message(),
-                                       "error: --target cuda: " + s.message() +
-                                           "\n"}}};
+      return CompileResult{
+          std::nullopt,
+          {Diagnostic{Diagnostic::Kind::Error, "", 0, 0,
+                      "--target cuda: " + s.message(),
+                      "error: --target cuda: " + s.message() + "\n"}}};
     if (!c.lowerToLinalg(/*gpu=*/true) ||
         !c.lowerToGPU(dlc::gpuTargetFor(options.gpuArch)))
       return CompileResult{std::nullopt, c.diagnostics()};

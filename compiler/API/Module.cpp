@@ -129,8 +129,8 @@ dlrt::Expected<void *> Module::Impl::onDevice(const Tensor &t) {
   dlrt::Expected<void *> device = dlrt::cuda::allocate(t.byteSize());
   if (!device)
     return device.status();
-  if (dlrt::Status s = dlrt::cuda::copyToDevice(*device, t.rawData(),
-                                                t.byteSize());
+  if (dlrt::Status s =
+          dlrt::cuda::copyToDevice(*device, t.rawData(), t.byteSize());
       !s) {
     dlrt::cuda::release(*device);
     return s;
@@ -230,9 +230,9 @@ Module::invoke(const std::string &name, const std::vector<Tensor> &inputs,
       passed.push_back(*d);
     }
     for (size_t i = 0; i < inputs.size(); ++i) {
-      dlrt::Expected<void *> d = i < residentInputs
-                                     ? m.onDevice(inputs[i])
-                                     : dlrt::cuda::allocate(inputs[i].byteSize());
+      dlrt::Expected<void *> d =
+          i < residentInputs ? m.onDevice(inputs[i])
+                             : dlrt::cuda::allocate(inputs[i].byteSize());
       if (!d) {
         releaseTransient();
         return d.status();
@@ -283,8 +283,8 @@ Module::invoke(const std::string &name, const std::vector<Tensor> &inputs,
     dlrt::Status s = dlrt::cuda::synchronize();
     if (!s) {
       releaseTransient();
-      return dlrt::Status::error("'" + name + "' failed on the GPU: " +
-                                 s.message());
+      return dlrt::Status::error("'" + name +
+                                 "' failed on the GPU: " + s.message());
     }
   }
 

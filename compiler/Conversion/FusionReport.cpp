@@ -29,7 +29,8 @@ namespace {
 
 /// `line:col` of every source position in `loc` (fused and call-site
 /// locations hold several).
-void collectPositions(Location loc, std::set<std::pair<unsigned, unsigned>> &out) {
+void collectPositions(Location loc,
+                      std::set<std::pair<unsigned, unsigned>> &out) {
   loc->walk([&](Location inner) {
     if (auto file = dyn_cast<FileLineColLoc>(inner))
       out.insert({file.getLine(), file.getColumn()});
@@ -47,8 +48,8 @@ std::string describe(linalg::LinalgOp op) {
   std::string kind = op->getName().stripDialect().str();
   if (isa<linalg::FillOp>(op))
     return kind;
-  std::string out = kind + " [" + std::to_string(op.getNumParallelLoops()) +
-                    " parallel";
+  std::string out =
+      kind + " [" + std::to_string(op.getNumParallelLoops()) + " parallel";
   if (unsigned r = op.getNumReductionLoops())
     out += ", " + std::to_string(r) + " reduction";
   return out + "]";
@@ -130,13 +131,12 @@ struct FusionReportPass : dl::impl::FusionReportBase<FusionReportPass> {
           for (Operation *user : producer->getUsers())
             users += isa<linalg::LinalgOp>(user) ? 1 : 0;
           os << "     <- #" << number[producer] << ": "
-             << whyNotFused(producer, op, through, std::max(users, 1u))
-             << "\n";
+             << whyNotFused(producer, op, through, std::max(users, 1u)) << "\n";
         }
         for (OpOperand &init : op.getDpsInitsMutable())
           if (auto fill = init.get().getDefiningOp<linalg::FillOp>())
-            os << "     <- #" << number[fill] << " (initial value): "
-               << whyNotFused(fill, op, {}, 1) << "\n";
+            os << "     <- #" << number[fill]
+               << " (initial value): " << whyNotFused(fill, op, {}, 1) << "\n";
       }
     }
   }

@@ -260,6 +260,40 @@ private:
     return failure(r.wasInterrupted());
   }
 
+  /// The trip count of each dimension of `loop` (into `trips`) and their
+  /// product, computed on the host before `loop`.
+  Value tripCounts(scf::ParallelOp loop, SmallVectorImpl<Value> &trips) {
+    Location loc = loop.getLoc();
+    Value total = arith::ConstantIndexOp::create(b, loc, 1);
+    for (auto [lb, ub, step] : llvm::zip(
+             loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
+      Value span = arith::SubIOp::create(b, loc, ub, lb);
+      Value trip = arith::CeilDivUIOp::create(b, loc, span, step);
+      trips.push_back(trip);
+      total = arith::MulIOp::create(b, loc, total, trip);
+    }
+    return total;
+  }
+
+  /// Maps `loop`'s induction variables to iteration `id` (row-major, the last
+  /// dimension fastest).
+  void delinearize(scf::ParallelOp loop, ArrayRef<Value> trips, Value id,
+                   IRMapping &map) {
+    Location loc = loop.getLoc();
+    Value rest = id;
+    for (int64_t d = static_cast<int64_t>(trips.size()) - 1; d >= 0; --d) {
+      Value index = rest;
+      if (d > 0) {
+        index = arith::RemUIOp::create(b, loc, rest, trips[d]);
+        rest = arith::DivUIOp::create(b, loc, rest, trips[d]);
+      }
+      Value iv = arith::AddIOp::create(
+          b, loc, loop.getLowerBound()[d],
+          arith::MulIOp::create(b, loc, index, loop.getStep()[d]));
+      map.map(loop.getInductionVars()[d], iv);
+    }
+  }
+
   /// One thread per iteration of `loop`, or one warp per iteration when the
   /// iterations are few and each reduces over many elements.
   LogicalResult mapParallel(scf::ParallelOp loop) {
@@ -277,9 +311,8 @@ private:
       for (auto [lb, ub, step] : llvm::zip(
                loop.getLowerBound(), loop.getUpperBound(), loop.getStep()))
         outputs *= estimatedTrips(lb, ub, step);
-      int64_t length = estimatedTrips(r->loop.getLowerBound(),
-                                      r->loop.getUpperBound(),
-                                      r->loop.getStep());
+      int64_t length = estimatedTrips(
+          r->loop.getLowerBound(), r->loop.getUpperBound(), r->loop.getStep());
       // Few outputs with long reductions leave the GPU idle one thread per
       // output (fc1's forward: 8192 threads, 12544 steps each); a warp per
       // output splits the reduction 32 ways and reads it coalesced.
@@ -290,14 +323,7 @@ private:
     b.setInsertionPoint(loop);
     // Trip counts and their product, on the host.
     SmallVector<Value> trips;
-    Value total = arith::ConstantIndexOp::create(b, loc, 1);
-    for (auto [lb, ub, step] : llvm::zip(
-             loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
-      Value span = arith::SubIOp::create(b, loc, ub, lb);
-      Value trip = arith::CeilDivUIOp::create(b, loc, span, step);
-      trips.push_back(trip);
-      total = arith::MulIOp::create(b, loc, total, trip);
-    }
+    Value total = tripCounts(loop, trips);
     Value threads = arith::ConstantIndexOp::create(b, loc, kThreadsPerBlock);
     Value blocks = arith::CeilDivUIOp::create(b, loc, total, threads);
     gpu::LaunchOp launch = createLaunch(loc, blocks, threads);
@@ -315,18 +341,7 @@ private:
     b.setInsertionPoint(guard.thenBlock()->getTerminator());
     // Delinearise, the last dimension fastest.
     IRMapping map;
-    Value rest = id;
-    for (int64_t d = static_cast<int64_t>(trips.size()) - 1; d >= 0; --d) {
-      Value index = rest;
-      if (d > 0) {
-        index = arith::RemUIOp::create(b, loc, rest, trips[d]);
-        rest = arith::DivUIOp::create(b, loc, rest, trips[d]);
-      }
-      Value iv = arith::AddIOp::create(
-          b, loc, loop.getLowerBound()[d],
-          arith::MulIOp::create(b, loc, index, loop.getStep()[d]));
-      map.map(loop.getInductionVars()[d], iv);
-    }
+    delinearize(loop, trips, id, map);
     for (Operation &op : loop.getBody()->without_terminator())
       b.clone(op, map);
     loop.erase();
@@ -342,14 +357,7 @@ private:
     Location loc = loop.getLoc();
     b.setInsertionPoint(loop);
     SmallVector<Value> trips;
-    Value total = arith::ConstantIndexOp::create(b, loc, 1);
-    for (auto [lb, ub, step] : llvm::zip(
-             loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
-      Value span = arith::SubIOp::create(b, loc, ub, lb);
-      Value trip = arith::CeilDivUIOp::create(b, loc, span, step);
-      trips.push_back(trip);
-      total = arith::MulIOp::create(b, loc, total, trip);
-    }
+    Value total = tripCounts(loop, trips);
     Value threads = arith::ConstantIndexOp::create(b, loc, kThreadsPerBlock);
     Value warpsPerBlock =
         arith::ConstantIndexOp::create(b, loc, kThreadsPerBlock / kWarp);
@@ -372,26 +380,15 @@ private:
     auto guard = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
     b.setInsertionPoint(guard.thenBlock()->getTerminator());
     IRMapping map;
-    Value rest = id;
-    for (int64_t d = static_cast<int64_t>(trips.size()) - 1; d >= 0; --d) {
-      Value index = rest;
-      if (d > 0) {
-        index = arith::RemUIOp::create(b, loc, rest, trips[d]);
-        rest = arith::DivUIOp::create(b, loc, rest, trips[d]);
-      }
-      Value iv = arith::AddIOp::create(
-          b, loc, loop.getLowerBound()[d],
-          arith::MulIOp::create(b, loc, index, loop.getStep()[d]));
-      map.map(loop.getInductionVars()[d], iv);
-    }
+    delinearize(loop, trips, id, map);
     for (Operation &op : loop.getBody()->without_terminator())
       if (&op != r.loop)
         b.clone(op, map);
 
     // The strided partial reduction, in a register.
     Type type = r.store.getValueToStore().getType();
-    Value identity = arith::ConstantOp::create(
-        b, loc, reductionIdentity(r.combine, type));
+    Value identity =
+        arith::ConstantOp::create(b, loc, reductionIdentity(r.combine, type));
     Value step = map.lookupOrDefault(r.loop.getStep());
     Value start = arith::AddIOp::create(
         b, loc, map.lookupOrDefault(r.loop.getLowerBound()),
@@ -442,8 +439,8 @@ private:
     fn.walk([&](Operation *op) {
       if (isa<memref::AllocOp, memref::DeallocOp, memref::GetGlobalOp>(op) &&
           !op->getParentOfType<gpu::LaunchOp>()) {
-        Value buffer = isa<memref::DeallocOp>(op) ? op->getOperand(0)
-                                                  : op->getResult(0);
+        Value buffer =
+            isa<memref::DeallocOp>(op) ? op->getOperand(0) : op->getResult(0);
         if (!isShapeBuffer(buffer))
           ops.push_back(op);
       }

@@ -66,15 +66,14 @@ struct GPUMergeKernelModulesPass
     }
     WalkResult walk = module.walk([&](gpu::LaunchFuncOp launch) {
       SymbolRefAttr kernel = launch.getKernel();
-      auto it = renamed.find(
-          {kernel.getRootReference(), kernel.getLeafReference()});
+      auto it =
+          renamed.find({kernel.getRootReference(), kernel.getLeafReference()});
       if (it == renamed.end()) {
         launch.emitError("internal error: launch of an unknown kernel");
         return WalkResult::interrupt();
       }
-      launch.setKernelAttr(
-          SymbolRefAttr::get(merged.getNameAttr(),
-                             {FlatSymbolRefAttr::get(it->second)}));
+      launch.setKernelAttr(SymbolRefAttr::get(
+          merged.getNameAttr(), {FlatSymbolRefAttr::get(it->second)}));
       return WalkResult::advance();
     });
     if (walk.wasInterrupted())

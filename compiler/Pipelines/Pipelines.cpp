@@ -11,8 +11,8 @@
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -35,10 +35,10 @@ using namespace mlir;
 // Loop order is a target decision: the CPU wants a contiguous parallel loop
 // innermost (for the vectorizer), the GPU all parallel loops outermost (for
 // threads).
-const char *const dlc::kDLToLinalgPipeline = DLC_DL_TO_LINALG
-    ",dl-cpu-loop-order";
-const char *const dlc::kDLToLinalgGPUPipeline = DLC_DL_TO_LINALG
-    ",dl-gpu-loop-order";
+const char *const dlc::kDLToLinalgPipeline =
+    DLC_DL_TO_LINALG ",dl-cpu-loop-order";
+const char *const dlc::kDLToLinalgGPUPipeline =
+    DLC_DL_TO_LINALG ",dl-gpu-loop-order";
 #undef DLC_DL_TO_LINALG
 
 // Train steps write their updates into their arguments (dl-update-in-place,

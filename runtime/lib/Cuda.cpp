@@ -461,8 +461,7 @@ void mgpuSetDefaultDevice(int32_t) {}
 
 } // extern "C"
 
-const std::vector<std::pair<const char *, void *>> &
-dlrt::cuda::entryPoints() {
+const std::vector<std::pair<const char *, void *>> &dlrt::cuda::entryPoints() {
   static const std::vector<std::pair<const char *, void *>> table = {
       {"mgpuModuleLoad", reinterpret_cast<void *>(&mgpuModuleLoad)},
       {"mgpuModuleLoadJIT", reinterpret_cast<void *>(&mgpuModuleLoadJIT)},
@@ -477,16 +476,14 @@ dlrt::cuda::entryPoints() {
       {"mgpuStreamWaitEvent", reinterpret_cast<void *>(&mgpuStreamWaitEvent)},
       {"mgpuEventCreate", reinterpret_cast<void *>(&mgpuEventCreate)},
       {"mgpuEventDestroy", reinterpret_cast<void *>(&mgpuEventDestroy)},
-      {"mgpuEventSynchronize",
-       reinterpret_cast<void *>(&mgpuEventSynchronize)},
+      {"mgpuEventSynchronize", reinterpret_cast<void *>(&mgpuEventSynchronize)},
       {"mgpuEventRecord", reinterpret_cast<void *>(&mgpuEventRecord)},
       {"mgpuMemAlloc", reinterpret_cast<void *>(&mgpuMemAlloc)},
       {"mgpuMemFree", reinterpret_cast<void *>(&mgpuMemFree)},
       {"mgpuMemcpy", reinterpret_cast<void *>(&mgpuMemcpy)},
       {"mgpuMemset32", reinterpret_cast<void *>(&mgpuMemset32)},
       {"mgpuMemset16", reinterpret_cast<void *>(&mgpuMemset16)},
-      {"mgpuSetDefaultDevice",
-       reinterpret_cast<void *>(&mgpuSetDefaultDevice)},
+      {"mgpuSetDefaultDevice", reinterpret_cast<void *>(&mgpuSetDefaultDevice)},
   };
   return table;
 }

@@ -23,7 +23,10 @@ bool failing(const char *what) {
 
 extern "C" {
 int cuInit(unsigned) { return failing("init") ? 100 : 0; } // NO_DEVICE
-int cuDeviceGet(int *d, int) { *d = 0; return 0; }
+int cuDeviceGet(int *d, int) {
+  *d = 0;
+  return 0;
+}
 int cuDeviceGetName(char *name, int len, int) {
   std::strncpy(name, "Fake GPU", len);
   return 0;
@@ -32,27 +35,46 @@ int cuDeviceGetAttribute(int *v, int attr, int) {
   *v = attr == 75 ? 9 : 0;
   return 0;
 }
-int cuDeviceTotalMem_v2(size_t *bytes, int) { *bytes = size_t(1) << 32; return 0; }
-int cuDevicePrimaryCtxRetain(Handle *ctx, int) { *ctx = &launches; return 0; }
+int cuDeviceTotalMem_v2(size_t *bytes, int) {
+  *bytes = size_t(1) << 32;
+  return 0;
+}
+int cuDevicePrimaryCtxRetain(Handle *ctx, int) {
+  *ctx = &launches;
+  return 0;
+}
 int cuCtxSetCurrent(Handle) { return 0; }
 int cuCtxSynchronize() { return 0; }
-int cuModuleLoadData(Handle *m, const void *) { *m = &modules; ++modules; return 0; }
+int cuModuleLoadData(Handle *m, const void *) {
+  *m = &modules;
+  ++modules;
+  return 0;
+}
 int cuModuleLoadDataEx(Handle *m, const void *, unsigned, int *, void **) {
   *m = &modules;
   ++modules;
   return 0;
 }
 int cuModuleUnload(Handle) { return 0; }
-int cuModuleGetFunction(Handle *f, Handle, const char *) { *f = &launches; return 0; }
+int cuModuleGetFunction(Handle *f, Handle, const char *) {
+  *f = &launches;
+  return 0;
+}
 int cuLaunchKernel(Handle, unsigned, unsigned, unsigned, unsigned, unsigned,
                    unsigned, unsigned, Handle, void **, void **) {
   ++launches;
   return failing("launch") ? 719 : 0; // LAUNCH_FAILED
 }
-int cuStreamCreate(Handle *s, unsigned) { *s = &launches; return 0; }
+int cuStreamCreate(Handle *s, unsigned) {
+  *s = &launches;
+  return 0;
+}
 int cuStreamSynchronize(Handle) { return 0; }
 int cuStreamWaitEvent(Handle, Handle, unsigned) { return 0; }
-int cuEventCreate(Handle *e, unsigned) { *e = &launches; return 0; }
+int cuEventCreate(Handle *e, unsigned) {
+  *e = &launches;
+  return 0;
+}
 int cuEventDestroy_v2(Handle) { return 0; }
 int cuEventRecord(Handle, Handle) { return 0; }
 int cuEventSynchronize(Handle) { return 0; }
@@ -74,17 +96,23 @@ int cuMemcpyDtoH_v2(void *h, unsigned long long d, size_t n) {
   std::memcpy(h, reinterpret_cast<void *>(d), n);
   return 0;
 }
-int cuMemcpyAsync(unsigned long long d, unsigned long long s, size_t n, Handle) {
+int cuMemcpyAsync(unsigned long long d, unsigned long long s, size_t n,
+                  Handle) {
   std::memcpy(reinterpret_cast<void *>(d), reinterpret_cast<void *>(s), n);
   return 0;
 }
 int cuMemsetD32Async(unsigned long long, unsigned, size_t, Handle) { return 0; }
-int cuMemsetD16Async(unsigned long long, unsigned short, size_t, Handle) { return 0; }
+int cuMemsetD16Async(unsigned long long, unsigned short, size_t, Handle) {
+  return 0;
+}
 int cuGetErrorName(int r, const char **name) {
-  *name = r == 2 ? "CUDA_ERROR_OUT_OF_MEMORY"
+  *name = r == 2     ? "CUDA_ERROR_OUT_OF_MEMORY"
           : r == 719 ? "CUDA_ERROR_LAUNCH_FAILED"
                      : "CUDA_ERROR_NO_DEVICE";
   return 0;
 }
-int cuGetErrorString(int, const char **text) { *text = "fake driver"; return 0; }
+int cuGetErrorString(int, const char **text) {
+  *text = "fake driver";
+  return 0;
+}
 }

@@ -1,4 +1,5 @@
-//===- GpuTest.cpp - the CUDA target against the CPU, on a machine with a GPU -===//
+//===- GpuTest.cpp - the CUDA target against the CPU, on a machine with a GPU
+//-===//
 //
 // Skipped, with the reason printed, where no CUDA driver or GPU is usable
 // (CI). On a GPU: a convolutional model's forward pass, its gradients and
@@ -64,7 +65,8 @@ TEST(Gpu, ForwardGradientsAndStepsMatchTheCpu) {
     y.data<int64_t>()[i] = i % 10;
 
   expectClose(*cpu.call("forward", {x}), *gpu.call("forward", {x}), "logits");
-  auto gc = cpu.callAll("loss.grad", {x, y}), gg = gpu.callAll("loss.grad", {x, y});
+  auto gc = cpu.callAll("loss.grad", {x, y}),
+       gg = gpu.callAll("loss.grad", {x, y});
   ASSERT_TRUE(gc && gg);
   for (size_t k = 0; k < gc->size(); ++k)
     expectClose((*gc)[k], (*gg)[k], "loss.grad result " + std::to_string(k));

@@ -2,10 +2,10 @@
 //
 // `dlc compare-targets FILE.dl --target cuda` compiles FILE for the CPU (the
 // reference) and for the target, with gradients and, if the file has a
-// `loss(x, labels)`, a training step (SGD with momentum); it runs every function on the
-// same seeded parameters and synthetic inputs, compares every result and every
-// gradient, then three training steps' losses, updated parameters and
-// momentum buffers.
+// `loss(x, labels)`, a training step (SGD with momentum); it runs every
+// function on the same seeded parameters and synthetic inputs, compares every
+// result and every gradient, then three training steps' losses, updated
+// parameters and momentum buffers.
 //
 // Tolerance, per element: |target - cpu| <= atol + rtol * |cpu| with
 // atol = 1e-5 and rtol = 1e-4 in f32. The targets differ only in rounding:
@@ -48,8 +48,7 @@ double asDouble(const dl::Tensor &t, int64_t i) {
 double worstRatio(const dl::Tensor &want, const dl::Tensor &got) {
   if (want.shape() != got.shape() || want.dtype() != got.dtype())
     return INFINITY;
-  bool exact = want.dtype() != dl::DType::F32 &&
-               want.dtype() != dl::DType::F64;
+  bool exact = want.dtype() != dl::DType::F32 && want.dtype() != dl::DType::F64;
   double worst = 0;
   for (int64_t i = 0; i < want.numElements(); ++i) {
     double a = asDouble(want, i), b = asDouble(got, i);
@@ -76,8 +75,7 @@ struct Report {
 };
 
 std::optional<dl::Module> compileFor(const std::string &file,
-                                     dl::CompilerOptions options,
-                                     bool target) {
+                                     dl::CompilerOptions options, bool target) {
   if (target && !dlc::applyTarget(options))
     return std::nullopt;
   dl::Compiler compiler(options);
@@ -139,8 +137,8 @@ int dlc::compareTargets(const std::string &file, uint64_t seed,
       return fail(fn.name + " on " + targetChoice().name + ": " +
                   got.message());
     for (size_t k = 0; k < want->size(); ++k)
-      report.line(fn.name + (want->size() > 1 ? "[" + std::to_string(k) + "]"
-                                              : ""),
+      report.line(fn.name +
+                      (want->size() > 1 ? "[" + std::to_string(k) + "]" : ""),
                   worstRatio((*want)[k], (*got)[k]));
   }
   if (train) {

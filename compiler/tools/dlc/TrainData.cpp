@@ -159,7 +159,6 @@ dlc::makeSyntheticInputs(const dl::FunctionInfo &fn, uint64_t seed,
   return inputs;
 }
 
-
 dlc::TargetChoice &dlc::targetChoice() {
   static TargetChoice choice;
   return choice;

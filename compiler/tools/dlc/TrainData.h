@@ -29,8 +29,8 @@ std::vector<int64_t> epochOrder(int64_t n, int64_t epoch, uint64_t seed,
 /// `requireBind`), integers 0 (a valid class label). Symbolic dimensions
 /// come from `binds` (SYM=N; default 2, an error with `requireBind`).
 dlrt::Expected<std::vector<dl::Tensor>>
-makeSyntheticInputs(const dl::FunctionInfo &fn, uint64_t seed,
-                    bool requireBind, const std::vector<std::string> &binds);
+makeSyntheticInputs(const dl::FunctionInfo &fn, uint64_t seed, bool requireBind,
+                    const std::vector<std::string> &binds);
 
 /// The code generation target of every subcommand (--target, --gpu-arch).
 struct TargetChoice {

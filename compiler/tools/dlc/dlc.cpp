@@ -39,7 +39,16 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Emit { AST, DL, Linalg, FusionReport, LLVMDialect, LLVMIR, Obj, PTX };
+enum class Emit {
+  AST,
+  DL,
+  Linalg,
+  FusionReport,
+  LLVMDialect,
+  LLVMIR,
+  Obj,
+  PTX
+};
 
 cl::SubCommand runCommand("run", "Run one function of a .dl file on inputs");
 cl::SubCommand trainCommand("train",
@@ -97,10 +106,11 @@ cl::opt<std::string> trainMetrics("metrics",
                                   cl::sub(trainCommand));
 cl::opt<int64_t> trainThreads("threads", cl::desc("Threads (1)"), cl::init(1),
                               cl::sub(trainCommand));
-cl::opt<std::string> targetName("target", cl::desc("Generate code for: cpu "
-                                                  "(default) or cuda"),
-                                 cl::init("cpu"),
-                                 cl::sub(cl::SubCommand::getAll()));
+cl::opt<std::string> targetName("target",
+                                cl::desc("Generate code for: cpu "
+                                         "(default) or cuda"),
+                                cl::init("cpu"),
+                                cl::sub(cl::SubCommand::getAll()));
 cl::opt<std::string> gpuArch("gpu-arch",
                              cl::desc("GPU architecture for --target cuda"),
                              cl::init("sm_90"),
@@ -152,7 +162,8 @@ cl::SubCommand compareTargetsCommand(
     "for --target and compare the results");
 cl::opt<std::string> compareFile(cl::Positional, cl::desc("<file.dl>"),
                                  cl::Required, cl::sub(compareTargetsCommand));
-cl::opt<uint64_t> compareSeed("seed", cl::desc("Seed for parameters and inputs"),
+cl::opt<uint64_t> compareSeed("seed",
+                              cl::desc("Seed for parameters and inputs"),
                               cl::init(0), cl::sub(compareTargetsCommand));
 
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.dl>"),
@@ -313,7 +324,8 @@ int emitStage() {
     return 1;
   }
   if (emitKind == Emit::PTX)
-    return printOrFail([&](llvm::raw_ostream &os) { printPTX(c.module(), os); });
+    return printOrFail(
+        [&](llvm::raw_ostream &os) { printPTX(c.module(), os); });
   if (emitKind == Emit::FusionReport) {
     if (!outputFile.empty())
       return fail("--emit=fusion-report prints to standard output (no -o)");
@@ -372,7 +384,8 @@ int checkGradients() {
   bool allOk = true;
   std::vector<std::string> names = m.parameterNames();
   for (const std::string &fn : targets) {
-    auto inputs = dlc::makeSyntheticInputs(*m.function(fn), checkSeed, false, binds);
+    auto inputs =
+        dlc::makeSyntheticInputs(*m.function(fn), checkSeed, false, binds);
     if (!inputs)
       return fail(inputs.message());
     auto grads = m.callAll(fn + ".grad", *inputs);
@@ -444,7 +457,8 @@ int runFunction() {
   if (syntheticInputs) {
     if (!runInputs.empty())
       return fail("--synthetic-inputs and --input are exclusive");
-    auto synthetic = dlc::makeSyntheticInputs(*fn, seed, /*requireBind=*/true, binds);
+    auto synthetic =
+        dlc::makeSyntheticInputs(*fn, seed, /*requireBind=*/true, binds);
     if (!synthetic)
       return fail(synthetic.message());
     inputs = std::move(*synthetic);
