@@ -52,11 +52,12 @@ const char *const dlc::kDLToLinalgGPUPipeline =
 // count.
 std::string dlc::linalgToLLVMPipeline(unsigned threads) {
   std::string loops =
-      threads <= 1 ? "func.func(convert-linalg-to-loops),"
-                   : "func.func(convert-linalg-to-parallel-loops),"
-                     "dl-serialize-nested-parallel,"
-                     "convert-scf-to-openmp{num-threads=" +
-                         std::to_string(threads) + "},dl-inline-alloca-scopes,";
+      threads <= 1
+          ? "func.func(convert-linalg-to-loops),dl-cpu-outline-kernels,"
+          : "func.func(convert-linalg-to-parallel-loops),"
+            "dl-serialize-nested-parallel,dl-cpu-outline-kernels,"
+            "convert-scf-to-openmp{num-threads=" +
+                std::to_string(threads) + "},dl-inline-alloca-scopes,";
   return "dl-update-in-place,eliminate-empty-tensors,"
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"

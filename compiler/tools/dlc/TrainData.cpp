@@ -166,6 +166,11 @@ dlc::TargetChoice &dlc::targetChoice() {
 
 bool dlc::applyTarget(dl::CompilerOptions &options) {
   const TargetChoice &c = targetChoice();
+  if (c.optLevel > 3) {
+    fail("--opt-level must be 0, 1, 2 or 3");
+    return false;
+  }
+  options.optLevel = c.optLevel;
   if (c.name == "cpu") {
     options.target = dl::Target::CPU;
   } else if (c.name == "cuda") {

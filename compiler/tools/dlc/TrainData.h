@@ -36,10 +36,11 @@ makeSyntheticInputs(const dl::FunctionInfo &fn, uint64_t seed, bool requireBind,
 struct TargetChoice {
   std::string name = "cpu";
   std::string gpuArch = "sm_90";
+  unsigned optLevel = 3; // --opt-level
 };
 TargetChoice &targetChoice();
-/// Sets `options.target` from targetChoice(); prints an error and returns
-/// false for an unknown target.
+/// Sets `options.target` (and the optimisation level) from targetChoice();
+/// prints an error and returns false for an unknown target or level.
 bool applyTarget(dl::CompilerOptions &options);
 
 /// `dlc compare-targets`: runs every function (and its gradients, and a few

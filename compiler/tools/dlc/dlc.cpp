@@ -111,6 +111,10 @@ cl::opt<std::string> targetName("target",
                                          "(default) or cuda"),
                                 cl::init("cpu"),
                                 cl::sub(cl::SubCommand::getAll()));
+cl::opt<unsigned> optLevel("opt-level",
+                           cl::desc("LLVM optimisation level of the generated "
+                                    "code (0-3)"),
+                           cl::init(3), cl::sub(cl::SubCommand::getAll()));
 cl::opt<std::string> gpuArch("gpu-arch",
                              cl::desc("GPU architecture for --target cuda"),
                              cl::init("sm_90"),
@@ -499,7 +503,7 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   cl::ParseCommandLineOptions(argc, argv, "dlc: the DL model compiler\n");
-  dlc::targetChoice() = {targetName, gpuArch};
+  dlc::targetChoice() = {targetName, gpuArch, optLevel};
   if (compareTargetsCommand)
     return dlc::compareTargets(compareFile, compareSeed, binds);
   if (runCommand)

@@ -1,0 +1,37 @@
+// RUN: dl-opt %s --dl-cpu-outline-kernels | FileCheck %s
+
+// Each top-level loop nest becomes a noinline function; the constants it uses
+// are cloned inside; host code keeps the rest and calls the kernels in order.
+// CHECK:       func.func private @step.kernel0(%[[A0:.*]]: memref<?xf32>, %[[N0:.*]]: index)
+// CHECK-SAME:    attributes {passthrough = ["noinline"]}
+// CHECK-DAG:     arith.constant 0.000000e+00 : f32
+// CHECK-DAG:     arith.constant 0 : index
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %[[N0]]
+// CHECK:           memref.store
+// CHECK:       func.func private @step.kernel1(
+// CHECK-SAME:    attributes {passthrough = ["noinline"]}
+// CHECK:         scf.parallel
+// CHECK:           math.exp
+// CHECK-LABEL: func.func @step(
+// CHECK-SAME:    %[[A:.*]]: memref<?xf32>, %[[N:.*]]: index)
+// CHECK-NOT:     scf.
+// CHECK:         call @step.kernel0(%[[A]], %[[N]])
+// CHECK-NEXT:    %[[D:.*]] = memref.dim
+// CHECK-NEXT:    call @step.kernel1(%[[A]], %[[D]])
+// CHECK-NEXT:    return
+func.func @step(%a: memref<?xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  scf.for %i = %c0 to %n step %c1 {
+    memref.store %zero, %a[%i] : memref<?xf32>
+  }
+  %d = memref.dim %a, %c0 : memref<?xf32>
+  scf.parallel (%i) = (%c0) to (%d) step (%c1) {
+    %v = memref.load %a[%i] : memref<?xf32>
+    %e = math.exp %v : f32
+    memref.store %e, %a[%i] : memref<?xf32>
+    scf.reduce
+  }
+  return
+}
