@@ -7,7 +7,9 @@
 // Moving each top-level loop nest into a private function of its own, which
 // LLVM must not inline back (`noinline`), keeps every function small: the
 // cost becomes the sum over kernels, linear in the model's size. A call per
-// kernel costs nothing next to the loop it runs.
+// kernel costs nothing next to the loop it runs. Identical kernels (the
+// forward pass appears in forward, loss, the training step and the accuracy)
+// are kept once.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Conversion/Passes.h"
@@ -16,7 +18,10 @@
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/RegionUtils.h"
+
+#include <map>
 
 namespace mlir::dl {
 #define GEN_PASS_DEF_CPUOUTLINEKERNELS
@@ -79,9 +84,51 @@ struct CPUOutlineKernelsPass
         rewriter.eraseOp(call.getTerminator());
         rewriter.inlineBlockBefore(&call, region);
         rewriter.eraseOp(region);
+        kernels.push_back(*outlined);
+      }
+    }
+    deduplicate(module);
+  }
+
+  /// The forward pass's kernels exist once per entry point (forward, loss,
+  /// the training step, the accuracy): identical kernels are compiled once.
+  void deduplicate(ModuleOp module) {
+    // Bucket by a cheap signature, compare bodies within a bucket.
+    std::map<std::string, SmallVector<func::FuncOp>> buckets;
+    for (func::FuncOp k : kernels) {
+      std::string signature;
+      llvm::raw_string_ostream os(signature);
+      os << k.getFunctionType();
+      k.walk([&](Operation *op) { os << ' ' << op->getName(); });
+      buckets[signature].push_back(k);
+    }
+    SymbolTable symbols(module);
+    for (auto &[signature, group] : buckets) {
+      SmallVector<func::FuncOp> kept;
+      for (func::FuncOp k : group) {
+        func::FuncOp same;
+        for (func::FuncOp c : kept)
+          if (OperationEquivalence::isRegionEquivalentTo(
+                  &c.getBody(), &k.getBody(),
+                  OperationEquivalence::IgnoreLocations)) {
+            same = c;
+            break;
+          }
+        if (!same) {
+          kept.push_back(k);
+          continue;
+        }
+        if (failed(symbols.replaceAllSymbolUses(
+                k.getSymNameAttr(), same.getSymNameAttr(), module))) {
+          k.emitError("internal error: cannot redirect calls of a kernel");
+          return signalPassFailure();
+        }
+        symbols.erase(k);
       }
     }
   }
+
+  SmallVector<func::FuncOp> kernels;
 };
 
 } // namespace

@@ -303,8 +303,11 @@ def CPUOutlineKernels : Pass<"dl-cpu-outline-kernels", "::mlir::ModuleOp"> {
     compile, 3x the 32-layer one). Each top-level `scf.for`/`scf.parallel` nest
     becomes a private function `<fn>.kernel<k>` marked `noinline` (LLVM
     `passthrough`), called where the nest was, with the constants it uses
-    cloned inside (so LLVM still folds them). Compilation becomes linear in
-    the number of kernels. Runs after the linalg ops became loops.
+    cloned inside (so LLVM still folds them). Identical kernels (the forward
+    pass appears in `forward`, `loss`, the training step and the accuracy)
+    are kept once, compared op by op ignoring locations. Compilation becomes
+    linear in the number of distinct kernels. Runs after the linalg ops
+    became loops.
 
     Before:
     ```mlir

@@ -35,3 +35,39 @@ func.func @step(%a: memref<?xf32>, %n: index) {
   }
   return
 }
+
+// Identical nests in two functions (the forward pass in forward and in the
+// loss) are one kernel; a different one stays separate.
+// CHECK-LABEL: func.func @first(
+// CHECK:         call @first.kernel0(
+// CHECK-LABEL: func.func @second(
+// CHECK:         call @first.kernel0(
+// CHECK:         call @second.kernel1(
+// CHECK-NOT:   func.func private @second.kernel0
+func.func @first(%a: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  scf.for %i = %c0 to %c8 step %c1 {
+    %v = memref.load %a[%i] : memref<8xf32>
+    %e = math.exp %v : f32
+    memref.store %e, %a[%i] : memref<8xf32>
+  }
+  return
+}
+func.func @second(%a: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  scf.for %i = %c0 to %c8 step %c1 {
+    %v = memref.load %a[%i] : memref<8xf32>
+    %e = math.exp %v : f32
+    memref.store %e, %a[%i] : memref<8xf32>
+  }
+  scf.for %i = %c0 to %c8 step %c1 {
+    %v = memref.load %a[%i] : memref<8xf32>
+    %e = math.log %v : f32
+    memref.store %e, %a[%i] : memref<8xf32>
+  }
+  return
+}
