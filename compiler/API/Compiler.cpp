@@ -168,6 +168,14 @@ TrainSettingsResult Compiler::readTrainSettings(const std::string &path) {
   return TrainSettingsResult{c.settings(), c.diagnostics()};
 }
 
+dlrt::Expected<std::vector<FunctionInfo>>
+Compiler::declaredFunctions(const std::string &path) {
+  dlc::Compilation c;
+  if (!c.loadFile(path) || !c.parseAndAnalyze())
+    return dlrt::Status::error(c.errors());
+  return c.functionInfos();
+}
+
 std::string TrainSettingsResult::errors() const {
   std::string text;
   for (const Diagnostic &d : diagnostics)

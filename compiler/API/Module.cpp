@@ -404,7 +404,7 @@ double LRSchedule::at(double lr, int64_t t) const {
 
 const std::vector<Tensor> &TrainStep::state() const {
   // Copies back from the GPU; a failed copy leaves the last host values.
-  for (Tensor &b : const_cast<std::vector<Tensor> &>(buffers))
+  for (Tensor &b : buffers)
     (void)module->impl->pullToHost(b);
   return buffers;
 }
@@ -413,7 +413,7 @@ dlrt::Status TrainStep::save(const std::string &path) const {
   for (Tensor &p : module->impl->params)
     if (dlrt::Status s = module->impl->pullToHost(p); !s)
       return s;
-  for (Tensor &b : const_cast<std::vector<Tensor> &>(buffers))
+  for (Tensor &b : buffers)
     if (dlrt::Status s = module->impl->pullToHost(b); !s)
       return s;
   dlrt::TensorMap map;

@@ -275,6 +275,18 @@ private:
     return total;
   }
 
+  /// Guards the rest of the kernel with `id < total` (the tail block) and
+  /// maps `loop`'s induction variables to iteration `id` inside the guard.
+  void enterIteration(scf::ParallelOp loop, ArrayRef<Value> trips, Value id,
+                      Value total, IRMapping &map) {
+    Location loc = loop.getLoc();
+    Value inRange =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, id, total);
+    auto guard = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+    b.setInsertionPoint(guard.thenBlock()->getTerminator());
+    delinearize(loop, trips, id, map);
+  }
+
   /// Maps `loop`'s induction variables to iteration `id` (row-major, the last
   /// dimension fastest).
   void delinearize(scf::ParallelOp loop, ArrayRef<Value> trips, Value id,
@@ -335,13 +347,8 @@ private:
         arith::MulIOp::create(b, loc, launch.getBlockIds().x,
                               launch.getBlockSizeX()),
         launch.getThreadIds().x);
-    Value inRange =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, id, total);
-    auto guard = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
-    b.setInsertionPoint(guard.thenBlock()->getTerminator());
-    // Delinearise, the last dimension fastest.
     IRMapping map;
-    delinearize(loop, trips, id, map);
+    enterIteration(loop, trips, id, total, map);
     for (Operation &op : loop.getBody()->without_terminator())
       b.clone(op, map);
     loop.erase();
@@ -375,12 +382,8 @@ private:
         arith::DivUIOp::create(b, loc, tid, warpSize));
     // Uniform across the warp: every lane of a live warp takes the branch,
     // as the shuffles require.
-    Value inRange =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, id, total);
-    auto guard = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
-    b.setInsertionPoint(guard.thenBlock()->getTerminator());
     IRMapping map;
-    delinearize(loop, trips, id, map);
+    enterIteration(loop, trips, id, total, map);
     for (Operation &op : loop.getBody()->without_terminator())
       if (&op != r.loop)
         b.clone(op, map);

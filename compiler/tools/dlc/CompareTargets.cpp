@@ -74,19 +74,6 @@ struct Report {
   }
 };
 
-std::optional<dl::Module> compileFor(const std::string &file,
-                                     dl::CompilerOptions options, bool target) {
-  if (target && !dlc::applyTarget(options))
-    return std::nullopt;
-  dl::Compiler compiler(options);
-  dl::CompileResult compiled = compiler.compileFile(file);
-  if (!compiled.ok()) {
-    llvm::errs() << compiled.errors();
-    return std::nullopt;
-  }
-  return std::move(compiled.module);
-}
-
 } // namespace
 
 int dlc::compareTargets(const std::string &file, uint64_t seed,
@@ -95,13 +82,16 @@ int dlc::compareTargets(const std::string &file, uint64_t seed,
     return fail("compare-targets compares the CPU with --target (cuda)");
   dl::CompilerOptions options;
   options.gradients = true;
-  // Train `loss` when there is one (a first compile tells).
-  std::optional<dl::Module> probe = compileFor(file, options, false);
-  if (!probe)
+  // Train `loss` when there is one (parsing tells).
+  auto declared = dl::Compiler::declaredFunctions(file);
+  if (!declared) {
+    llvm::errs() << declared.message();
     return 1;
-  const dl::FunctionInfo *loss = probe->function("loss");
-  bool train = loss && loss->arguments.size() == 2 &&
-               loss->result.dtype == dl::DType::F32;
+  }
+  bool train = llvm::any_of(*declared, [](const dl::FunctionInfo &f) {
+    return f.name == "loss" && f.arguments.size() == 2 &&
+           f.result.dtype == dl::DType::F32;
+  });
   // SGD with momentum: the update is linear in the gradient, so parameters
   // after a few steps differ like the gradients do. (Adam divides by the
   // root of the second moment, which turns rounding noise in a gradient that
@@ -113,9 +103,11 @@ int dlc::compareTargets(const std::string &file, uint64_t seed,
     options.optimizer.momentum = 0.9;
     options.optimizer.lr = 0.01;
   }
-  std::optional<dl::Module> cpu = compileFor(file, options, false);
-  std::optional<dl::Module> other = compileFor(file, options, true);
-  if (!cpu || !other)
+  std::optional<dl::Module> cpu = compileModel(file, options);
+  if (!cpu || !applyTarget(options))
+    return 1;
+  std::optional<dl::Module> other = compileModel(file, options);
+  if (!other)
     return 1;
   cpu->initParameters(seed);
   other->initParameters(seed);
@@ -146,10 +138,10 @@ int dlc::compareTargets(const std::string &file, uint64_t seed,
     auto stepOther = other->trainStep();
     if (!stepCpu || !stepOther)
       return fail((stepCpu ? stepOther : stepCpu).message());
-    std::vector<std::string> noBinds(binds);
-    noBinds.push_back("B=16");
+    std::vector<std::string> stepBinds(binds);
+    stepBinds.push_back("B=16");
     auto inputs =
-        makeSyntheticInputs(*cpu->function("loss"), seed, false, noBinds);
+        makeSyntheticInputs(*cpu->function("loss"), seed, false, stepBinds);
     if (!inputs)
       return fail(inputs.message());
     for (int s = 0; s < 3; ++s) {

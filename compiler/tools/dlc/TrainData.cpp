@@ -22,19 +22,26 @@ std::optional<dl::Module> dlc::loadModel(const std::string &file,
   dl::CompilerOptions withTarget = options;
   if (!applyTarget(withTarget))
     return std::nullopt;
-  dl::Compiler compiler(withTarget);
-  dl::CompileResult compiled = compiler.compileFile(file);
-  if (!compiled.ok()) {
-    llvm::errs() << compiled.errors();
+  std::optional<dl::Module> compiled = compileModel(file, withTarget);
+  if (!compiled)
     return std::nullopt;
-  }
-  dl::Module &m = *compiled.module;
+  dl::Module &m = *compiled;
   m.initParameters(seed);
   if (!checkpoint.empty())
     if (dlrt::Status s = m.loadParameters(checkpoint); !s) {
       fail(s.message());
       return std::nullopt;
     }
+  return compiled;
+}
+
+std::optional<dl::Module>
+dlc::compileModel(const std::string &file, const dl::CompilerOptions &options) {
+  dl::CompileResult compiled = dl::Compiler(options).compileFile(file);
+  if (!compiled.ok()) {
+    llvm::errs() << compiled.errors();
+    return std::nullopt;
+  }
   return std::move(compiled.module);
 }
 

@@ -52,7 +52,11 @@ int compareTargets(const std::string &file, uint64_t seed,
 /// Prints `dlc: error: <message>` and returns the exit status 1.
 int fail(const std::string &message);
 
-/// Compiles `file`, runs its initialisers under `seed` and, if `checkpoint`
+/// Compiles `file` as `options` say; prints the errors otherwise.
+std::optional<dl::Module> compileModel(const std::string &file,
+                                       const dl::CompilerOptions &options);
+
+/// Compiles `file` for targetChoice(), runs its initialisers under `seed` and, if `checkpoint`
 /// is not empty, loads the weights from it; prints the errors otherwise.
 std::optional<dl::Module> loadModel(const std::string &file,
                                     const dl::CompilerOptions &options,

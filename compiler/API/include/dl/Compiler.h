@@ -173,7 +173,8 @@ private:
   Module *module = nullptr;
   std::string function;
   OptimizerConfig config;
-  std::vector<Tensor> buffers;
+  /// Refreshed from the device by the const readers (state(), save()).
+  mutable std::vector<Tensor> buffers;
   std::vector<std::string> names;
   int64_t t = 0;
   uint64_t rngSeed = 0;
@@ -269,6 +270,10 @@ public:
   /// Parses and checks a file (no code generation) and reads its train
   /// block; errors point into the block.
   static TrainSettingsResult readTrainSettings(const std::string &path);
+  /// Parses and checks a file (no code generation) and lists the functions
+  /// it declares; the error message holds the rendered diagnostics.
+  static dlrt::Expected<std::vector<FunctionInfo>>
+  declaredFunctions(const std::string &path);
 
 private:
   CompilerOptions options;
