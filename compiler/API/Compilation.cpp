@@ -332,8 +332,8 @@ bool Compilation::lowerToGPU(const GPUTarget &target) {
   return runPipeline(linalgToGPUPipeline(target).c_str());
 }
 
-bool Compilation::lowerToLLVM(unsigned threads) {
-  return runPipeline(linalgToLLVMPipeline(threads).c_str());
+bool Compilation::lowerToLLVM(unsigned threads, bool profile) {
+  return runPipeline(linalgToLLVMPipeline(threads, -1, profile).c_str());
 }
 
 bool Compilation::runPipeline(const char *pipeline) {

@@ -57,7 +57,7 @@ public:
   /// Kernels compiled for `target`, host code in the LLVM dialect.
   bool lowerToGPU(const GPUTarget &target);
   /// `threads` > 1: OpenMP work-sharing loops (the JIT must load libomp).
-  bool lowerToLLVM(unsigned threads = 1);
+  bool lowerToLLVM(unsigned threads = 1, bool profile = false);
   std::unique_ptr<llvm::Module> translateToLLVMIR(llvm::LLVMContext &llvmCtx);
 
   Program &program() { return ast; }

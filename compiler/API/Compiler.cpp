@@ -3,6 +3,7 @@
 #include "compiler/API/ModuleImpl.h"
 
 #include "dlrt/Cuda.h"
+#include "dlrt/Profile.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
@@ -53,7 +54,7 @@ static CompileResult compile(dlc::Compilation &c,
     if (!c.lowerToLinalg(/*gpu=*/true) ||
         !c.lowerToGPU(dlc::gpuTargetFor(options.gpuArch)))
       return CompileResult{std::nullopt, c.diagnostics()};
-  } else if (!c.lowerToLinalg() || !c.lowerToLLVM(options.threads)) {
+  } else if (!c.lowerToLinalg() || !c.lowerToLLVM(options.threads, options.profile)) {
     return CompileResult{std::nullopt, c.diagnostics()};
   }
 
@@ -79,7 +80,7 @@ static CompileResult compile(dlc::Compilation &c,
       : options.optLevel == 0 ? llvm::CodeGenOptLevel::None
                               : llvm::CodeGenOptLevel::Default;
   engineOptions.enableGDBNotificationListener = false;
-  engineOptions.enablePerfNotificationListener = false;
+  engineOptions.enablePerfNotificationListener = getenv("DLC_PERF") != nullptr;
   llvm::SmallVector<llvm::StringRef> libraries;
   if (options.threads > 1)
     libraries.push_back(DLC_LIBOMP_PATH);
@@ -99,6 +100,14 @@ static CompileResult compile(dlc::Compilation &c,
   auto impl = std::make_unique<Module::Impl>();
   impl->engine = std::move(*engine);
   impl->gpu = cuda;
+  if (options.profile)
+    impl->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+      llvm::orc::SymbolMap map;
+      for (const auto &[name, address] : dlrt::profile::entryPoints())
+        map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
+                               llvm::JITSymbolFlags::Exported};
+      return map;
+    });
   if (cuda) {
     // The host code calls the runtime's mgpu* entry points; its global
     // constructors load the kernels (cuModuleLoadData).

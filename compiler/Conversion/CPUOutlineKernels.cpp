@@ -15,6 +15,8 @@
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
@@ -22,6 +24,7 @@
 #include "mlir/Transforms/RegionUtils.h"
 
 #include <map>
+#include <set>
 
 namespace mlir::dl {
 #define GEN_PASS_DEF_CPUOUTLINEKERNELS
@@ -34,6 +37,8 @@ namespace {
 
 struct CPUOutlineKernelsPass
     : dl::impl::CPUOutlineKernelsBase<CPUOutlineKernelsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     IRRewriter rewriter(&getContext());
@@ -88,6 +93,80 @@ struct CPUOutlineKernelsPass
       }
     }
     deduplicate(module);
+    if (profile)
+      instrument(module);
+  }
+
+  /// "17:23 18:12": the source positions a kernel computes (at most four).
+  static std::string sourcePositions(func::FuncOp kernel) {
+    std::set<std::pair<unsigned, unsigned>> seen;
+    kernel.walk([&](Operation *op) {
+      op->getLoc()->walk([&](Location l) {
+        if (auto f = dyn_cast<FileLineColLoc>(l))
+          seen.insert({f.getLine(), f.getColumn()});
+        return WalkResult::advance();
+      });
+    });
+    std::string text;
+    unsigned shown = 0;
+    for (auto [line, col] : seen) {
+      if (shown++ == 4) {
+        text += " +" + std::to_string(seen.size() - 4);
+        break;
+      }
+      text += (text.empty() ? "" : " ") + std::to_string(line) + ":" +
+              std::to_string(col);
+    }
+    return text;
+  }
+
+  /// Brackets every kernel call with the runtime's profile clock.
+  void instrument(ModuleOp module) {
+    OpBuilder builder(module.getBodyRegion());
+    builder.setInsertionPointToStart(module.getBody());
+    Location loc = module.getLoc();
+    MLIRContext *ctx = module.getContext();
+    Type i64 = builder.getI64Type();
+    Type ptr = LLVM::LLVMPointerType::get(ctx);
+    auto clock = func::FuncOp::create(builder, loc, "dlrt_profile_clock",
+                                      builder.getFunctionType({}, {i64}));
+    auto record = func::FuncOp::create(builder, loc, "dlrt_profile_kernel",
+                                       builder.getFunctionType({ptr, i64}, {}));
+    clock.setPrivate();
+    record.setPrivate();
+    SymbolTable symbols(module);
+    unsigned names = 0;
+    for (func::FuncOp fn : module.getOps<func::FuncOp>()) {
+      if (fn.isExternal() || fn->hasAttr("passthrough"))
+        continue; // only host functions call kernels
+      SmallVector<func::CallOp> calls;
+      for (auto call : fn.getOps<func::CallOp>())
+        if (auto kernel = symbols.lookup<func::FuncOp>(call.getCallee());
+            kernel && kernel->hasAttr("passthrough"))
+          calls.push_back(call);
+      unsigned site = 0;
+      for (func::CallOp call : calls) {
+        auto kernel = symbols.lookup<func::FuncOp>(call.getCallee());
+        bool vectorized = false;
+        kernel.walk([&](Operation *op) {
+          vectorized |= isa<vector::VectorDialect>(op->getDialect());
+        });
+        std::string name = (fn.getSymName() + " #" + Twine(site++) + " " +
+                            kernel.getSymName() + " @" +
+                            sourcePositions(kernel) +
+                            (vectorized ? " [vector]" : ""))
+                               .str();
+        builder.setInsertionPoint(call);
+        Value start =
+            func::CallOp::create(builder, call.getLoc(), clock).getResult(0);
+        builder.setInsertionPointAfter(call);
+        Value text = LLVM::createGlobalString(
+            call.getLoc(), builder, ("dl_profile_name" + Twine(names++)).str(),
+            StringRef(name.c_str(), name.size() + 1), LLVM::Linkage::Internal);
+        func::CallOp::create(builder, call.getLoc(), record,
+                             ValueRange{text, start});
+      }
+    }
   }
 
   /// The forward pass's kernels exist once per entry point (forward, loss,

@@ -18,6 +18,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <cstdlib>
 #include <mutex>
@@ -44,18 +45,24 @@ const char *const dlc::kDLToLinalgGPUPipeline =
 // Train steps write their updates into their arguments (dl-update-in-place,
 // dl-drop-in-place-results). Bufferize with identity layouts (no strided
 // fallbacks), turn copies into linalg.copy (loops, not a call into MLIR's C
-// runner library), free every temporary (ownership-based deallocation), then
-// loops and the LLVM dialect. Math: LLVM intrinsics where they exist, libm
-// (tanhf, erff) for the rest. With threads, the parallel dimensions of every
-// linalg op become scf.parallel and then OpenMP work-sharing loops (libomp);
-// reductions stay sequential inside, so results do not depend on the thread
-// count.
-std::string dlc::linalgToLLVMPipeline(unsigned threads) {
+// runner library), free every temporary (ownership-based deallocation),
+// register-tile and vectorise the contractions for the host's vector width
+// (dl-cpu-vectorize-contractions), then loops and the LLVM dialect. Math: LLVM
+// intrinsics where they exist, libm (tanhf, erff) for the rest. With
+// threads, the parallel dimensions of every remaining linalg op become
+// scf.parallel and then OpenMP work-sharing loops (libomp); reductions stay
+// sequential inside, so results do not depend on the thread count.
+std::string dlc::linalgToLLVMPipeline(unsigned threads, int lanes,
+                                      bool profile) {
+  if (lanes < 0)
+    lanes = hostF32Lanes();
+  std::string outline = profile ? "dl-cpu-outline-kernels{profile=true},"
+                                : "dl-cpu-outline-kernels,";
   std::string loops =
       threads <= 1
-          ? "func.func(convert-linalg-to-loops),dl-cpu-outline-kernels,"
+          ? "func.func(convert-linalg-to-loops)," + outline
           : "func.func(convert-linalg-to-parallel-loops),"
-            "dl-serialize-nested-parallel,dl-cpu-outline-kernels,"
+            "dl-serialize-nested-parallel," + outline +
             "convert-scf-to-openmp{num-threads=" +
                 std::to_string(threads) + "},dl-inline-alloca-scopes,";
   return "dl-update-in-place,eliminate-empty-tensors,"
@@ -64,15 +71,31 @@ std::string dlc::linalgToLLVMPipeline(unsigned threads) {
          "canonicalize,dl-drop-in-place-results,"
          "buffer-deallocation-pipeline,"
          "convert-bufferization-to-memref,"
-         "dl-memref-copy-to-linalg," +
-         loops +
+         "dl-memref-copy-to-linalg,"
+         "func.func(dl-cpu-vectorize-contractions{vector-width=" +
+         std::to_string(lanes) + "}),canonicalize," + loops +
+         "func.func(convert-vector-to-scf{full-unroll=true}),"
          "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+         "convert-vector-to-llvm,"
          "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
          "convert-arith-to-llvm,"
          "convert-index-to-llvm,convert-cf-to-llvm," +
          (threads <= 1 ? "" : "convert-openmp-to-llvm,") +
          "convert-func-to-llvm,"
          "convert-ub-to-llvm,reconcile-unrealized-casts";
+}
+
+int dlc::hostF32Lanes() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  auto has = [&](const char *f) {
+    auto it = features.find(f);
+    return it != features.end() && it->second;
+  };
+  if (has("avx512f"))
+    return 16;
+  if (has("avx2") || has("avx"))
+    return 8;
+  return 4; // SSE, NEON and anything else with 128-bit vectors
 }
 
 const std::string dlc::kLinalgToLLVMPipeline = linalgToLLVMPipeline(1);

@@ -21,8 +21,14 @@ extern const char *const kDLToLinalgPipeline;
 extern const char *const kDLToLinalgGPUPipeline;
 /// The passes from linalg on tensors to the LLVM dialect.
 extern const std::string kLinalgToLLVMPipeline;
-/// The same for `threads` threads (OpenMP work-sharing loops when > 1).
-std::string linalgToLLVMPipeline(unsigned threads);
+/// The same for `threads` threads (OpenMP work-sharing loops when > 1) and
+/// vectors of `lanes` f32 (-1: the host's; 0: no register-tiled kernels),
+/// with every kernel call timed by the runtime if `profile`.
+std::string linalgToLLVMPipeline(unsigned threads, int lanes = -1,
+                                 bool profile = false);
+/// f32 lanes of the host's widest vector registers: 16 (AVX-512), 8 (AVX,
+/// AVX2) or 4.
+int hostF32Lanes();
 
 /// An NVIDIA GPU to compile for.
 struct GPUTarget {

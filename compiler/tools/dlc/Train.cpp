@@ -8,6 +8,7 @@
 #include "Train.h"
 #include "TrainData.h"
 
+#include "dlrt/Profile.h"
 #include "dlrt/Datasets.h"
 #include "dlrt/FileIO.h"
 #include "dlrt/Random.h"
@@ -194,6 +195,7 @@ int dlc::trainModel(const TrainOptions &options) {
   compile.optimizer = options.optimizer;
   compile.accuracyOf = "forward";
   compile.threads = static_cast<unsigned>(options.threads);
+  compile.profile = options.profile;
   if (!applyTarget(compile))
     return 1;
   dl::Compiler compiler(compile);
@@ -312,6 +314,8 @@ int dlc::trainModel(const TrainOptions &options) {
       return fail(s.message());
     llvm::outs() << "saved " << options.save << "\n";
   }
+  if (options.profile)
+    llvm::outs() << dlrt::profile::report();
   llvm::outs() << llvm::format("test accuracy: %.4f\n", last.accuracy);
   return 0;
 }

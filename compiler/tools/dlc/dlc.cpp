@@ -106,6 +106,11 @@ cl::opt<std::string> trainMetrics("metrics",
                                   cl::sub(trainCommand));
 cl::opt<int64_t> trainThreads("threads", cl::desc("Threads (1)"), cl::init(1),
                               cl::sub(trainCommand));
+cl::opt<bool> trainProfile(
+    "profile",
+    cl::desc("Time every compiled kernel (CPU) and print the slowest at the "
+             "end: share, total ms, calls, us per call, call site, source"),
+    cl::sub(trainCommand));
 cl::opt<std::string> targetName("target",
                                 cl::desc("Generate code for: cpu "
                                          "(default) or cuda"),
@@ -562,6 +567,7 @@ int main(int argc, char **argv) {
     t.warmup = given(trainWarmup) ? trainWarmup : b.warmup.value_or(0);
     t.metrics = trainMetrics;
     t.threads = trainThreads;
+    t.profile = trainProfile;
     using K = dl::OptimizerConfig::Kind;
     std::string opt = given(trainOptimizer)
                           ? trainOptimizer.getValue()

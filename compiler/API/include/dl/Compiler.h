@@ -60,6 +60,9 @@ struct CompilerOptions {
   /// kernel run as OpenMP work-sharing loops (libomp, loaded by the JIT).
   /// Results do not depend on it: reductions stay sequential per element.
   unsigned threads = 1;
+  /// Time every kernel call (CPU target): the runtime sums calls and time
+  /// per kernel, dlrt::profile::report() prints them.
+  bool profile = false;
   /// Also compile `<f>.grad` for every function returning a float scalar:
   /// it returns the value, then the gradient with respect to every float
   /// parameter in declaration order (reverse-mode autodiff, `dl-autodiff`).
