@@ -115,6 +115,43 @@ def InlineAllocaScopes : Pass<"dl-inline-alloca-scopes"> {
   }];
 }
 
+def CPUIm2Col : Pass<"dl-cpu-im2col"> {
+  let summary = "Turn convolutions and their filter gradients into contractions over a copy of the windows";
+  let description = [{
+    For every `out += a * b` linalg op on tensors (named convolutions are
+    generalised first) whose output and one input are plain projections of
+    the loops and whose other input is read through a window
+    (`X[n, c, oh * s + kh * d, ow * s + kw * d]`): copy the windows into a
+    tensor over the loops that input reads (`linalg.generic` gathering from
+    X, im2col) and read that copy through a projection instead. The copy's
+    dimensions are those the output does not have (input channel, kernel
+    offsets) followed by the output's in its order, so the output's last
+    dimension is contiguous in it. The result is a contraction that
+    `dl-cpu-vectorize` register-tiles: the convolution as
+    `W[f, c, kh, kw] * copy[c, kh, kw, n, oh, ow]`, the filter gradient as
+    `dY[n, f, oh, ow] * copy[n, oh, ow, c, kh, kw]`. Copies above 2^26
+    elements are not made. Pooling (a max, not a product) and the input
+    gradient (a windowed output) are left alone. CPU pipeline only.
+
+    Before:
+    ```mlir
+    linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<?x1x30x30xf32>, tensor<64x1x3x3xf32>)
+                             outs(%init : tensor<?x64x28x28xf32>)
+    ```
+    After:
+    ```mlir
+    %copy = linalg.generic {indexing_maps = [(c, kh, kw, n, oh, ow) -> (n, c, oh + kh, ow + kw), identity]}
+        ins(%x) outs(%empty : tensor<1x3x3x?x28x28xf32>)
+    linalg.generic {indexing_maps = [(n, f, oh, ow, c, kh, kw) -> (c, kh, kw, n, oh, ow),
+                                     (n, f, oh, ow, c, kh, kw) -> (f, c, kh, kw),
+                                     (n, f, oh, ow, c, kh, kw) -> (n, f, oh, ow)]}
+        ins(%copy, %w) outs(%init)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def CPULoopOrder : Pass<"dl-cpu-loop-order"> {
   let summary = "Order loops so that CPU kernels end in a vectorisable loop";
   let description = [{
@@ -146,8 +183,8 @@ def CPULoopOrder : Pass<"dl-cpu-loop-order"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
-def CPUVectorizeContractions
-    : Pass<"dl-cpu-vectorize-contractions", "::mlir::func::FuncOp"> {
+def CPUVectorize
+    : Pass<"dl-cpu-vectorize", "::mlir::func::FuncOp"> {
   let summary = "Register-tile and vectorise matmul-like kernels on buffers";
   let description = [{
     For every f32 contraction on buffers (a linalg op whose body multiplies

@@ -37,7 +37,7 @@ using namespace mlir;
 // innermost (for the vectorizer), the GPU all parallel loops outermost (for
 // threads).
 const char *const dlc::kDLToLinalgPipeline =
-    DLC_DL_TO_LINALG ",dl-cpu-loop-order";
+    DLC_DL_TO_LINALG ",dl-cpu-im2col,canonicalize,cse,dl-cpu-loop-order";
 const char *const dlc::kDLToLinalgGPUPipeline =
     DLC_DL_TO_LINALG ",dl-gpu-loop-order";
 #undef DLC_DL_TO_LINALG
@@ -47,7 +47,7 @@ const char *const dlc::kDLToLinalgGPUPipeline =
 // fallbacks), turn copies into linalg.copy (loops, not a call into MLIR's C
 // runner library), free every temporary (ownership-based deallocation),
 // register-tile and vectorise the contractions for the host's vector width
-// (dl-cpu-vectorize-contractions), then loops and the LLVM dialect. Math: LLVM
+// (dl-cpu-vectorize), then loops and the LLVM dialect. Math: LLVM
 // intrinsics where they exist, libm (tanhf, erff) for the rest. With
 // threads, the parallel dimensions of every remaining linalg op become
 // scf.parallel and then OpenMP work-sharing loops (libomp); reductions stay
@@ -72,7 +72,7 @@ std::string dlc::linalgToLLVMPipeline(unsigned threads, int lanes,
          "buffer-deallocation-pipeline,"
          "convert-bufferization-to-memref,"
          "dl-memref-copy-to-linalg,"
-         "func.func(dl-cpu-vectorize-contractions{vector-width=" +
+         "func.func(dl-cpu-vectorize{vector-width=" +
          std::to_string(lanes) + "}),canonicalize," + loops +
          "func.func(convert-vector-to-scf{full-unroll=true}),"
          "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"

@@ -1,0 +1,159 @@
+//===- CPUIm2Col.cpp - convolutions as contractions over a window copy ----===//
+//
+// A convolution reads its input through a window (X[n, c, oh + kh, ow + kw]):
+// no dimension of it is a plain matrix row, so neither LLVM nor
+// dl-cpu-vectorize can keep a block of the output in registers. Copying the
+// windows out first (im2col) turns the convolution, and its filter gradient,
+// into a contraction whose operands are all plain projections, at the cost
+// of one copy kh * kw times the input's size. Which dimensions of the copy
+// come last decides what is contiguous: those of the output's, in the
+// output's order, so that the contraction's vector dimension (the output's
+// last) is contiguous in the copy too.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Conversion/Passes.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+
+namespace mlir::dl {
+#define GEN_PASS_DEF_CPUIM2COL
+#include "compiler/Conversion/Passes.h.inc"
+} // namespace mlir::dl
+
+using namespace mlir;
+
+namespace {
+
+/// Largest window copy made (elements): beyond it the copy costs more
+/// memory traffic than the vector code saves.
+constexpr int64_t kMaxCopyElements = int64_t(1) << 26;
+
+/// `out += a * b` (either operand order) over the block's arguments.
+bool isMulAddBody(linalg::GenericOp op) {
+  Block &body = op.getRegion().front();
+  if (body.getNumArguments() != 3 || body.getOperations().size() != 3)
+    return false;
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value acc = body.getArgument(2);
+  Value product = add.getLhs() == acc   ? add.getRhs()
+                  : add.getRhs() == acc ? add.getLhs()
+                                        : Value();
+  auto mul = product ? product.getDefiningOp<arith::MulFOp>() : nullptr;
+  if (!mul)
+    return false;
+  Value a = body.getArgument(0), b = body.getArgument(1);
+  return (mul.getLhs() == a && mul.getRhs() == b) ||
+         (mul.getLhs() == b && mul.getRhs() == a);
+}
+
+LogicalResult materializeWindow(RewriterBase &rewriter, linalg::GenericOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || !isMulAddBody(op))
+    return failure();
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (!out.isProjectedPermutation())
+    return failure();
+  OpOperand *window = nullptr;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    if (op.getMatchingIndexingMap(input).isProjectedPermutation())
+      continue;
+    if (window)
+      return failure(); // both inputs windowed: not a convolution
+    window = input;
+  }
+  if (!window || !isa<RankedTensorType>(window->get().getType()))
+    return failure();
+  AffineMap map = op.getMatchingIndexingMap(window);
+  MLIRContext *ctx = op.getContext();
+
+  // The copy's dimensions: loops the window reads but the output does not
+  // (kernel offsets, input channels), then the output's, in its order.
+  SmallVector<unsigned> dims;
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    if (map.isFunctionOfDim(d) && !out.isFunctionOfDim(d))
+      dims.push_back(d);
+  for (AffineExpr e : out.getResults()) {
+    unsigned d = cast<AffineDimExpr>(e).getPosition();
+    if (map.isFunctionOfDim(d))
+      dims.push_back(d);
+  }
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t elements = 1;
+  for (unsigned d : dims)
+    elements *= ShapedType::isDynamic(ranges[d]) ? 64 : ranges[d];
+  if (elements > kMaxCopyElements)
+    return failure();
+
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  SmallVector<Range, 4> loops =
+      cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(rewriter, loc);
+  SmallVector<OpFoldResult> sizes;
+  for (unsigned d : dims)
+    sizes.push_back(loops[d].size);
+  Type element = getElementTypeOrSelf(window->get().getType());
+  Value empty = tensor::EmptyOp::create(rewriter, loc, sizes, element);
+
+  // copy[i...] = X[map(i...)], over the copy's own dimensions.
+  SmallVector<AffineExpr> toCopyDims(op.getNumLoops(),
+                                     getAffineConstantExpr(0, ctx));
+  for (auto [i, d] : llvm::enumerate(dims))
+    toCopyDims[d] = getAffineDimExpr(i, ctx);
+  AffineMap readMap = map.replaceDimsAndSymbols(toCopyDims, {}, dims.size(),
+                                                map.getNumSymbols());
+  SmallVector<utils::IteratorType> parallel(dims.size(),
+                                            utils::IteratorType::parallel);
+  auto copy = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{empty.getType()}, ValueRange{window->get()},
+      ValueRange{empty},
+      SmallVector<AffineMap>{readMap,
+                             rewriter.getMultiDimIdentityMap(dims.size())},
+      parallel, [](OpBuilder &b, Location l, ValueRange args) {
+        linalg::YieldOp::create(b, l, args[0]);
+      });
+
+  // The contraction reads the copy through a projection.
+  SmallVector<AffineExpr> projection;
+  for (unsigned d : dims)
+    projection.push_back(getAffineDimExpr(d, ctx));
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  maps[window->getOperandNumber()] =
+      AffineMap::get(op.getNumLoops(), 0, projection, ctx);
+  rewriter.modifyOpInPlace(op, [&] {
+    window->set(copy.getResult(0));
+    op.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
+  });
+  return success();
+}
+
+struct CPUIm2ColPass : dl::impl::CPUIm2ColBase<CPUIm2ColPass> {
+  void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    SmallVector<linalg::LinalgOp> convs;
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      if (op.hasPureTensorSemantics() &&
+          (linalg::isaConvolutionOpInterface(op) || isa<linalg::GenericOp>(op)))
+        convs.push_back(op);
+    });
+    for (linalg::LinalgOp op : convs) {
+      auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+      if (!generic) {
+        if (isa<linalg::PoolingNchwMaxOp, linalg::PoolingNchwSumOp,
+                linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(op))
+          continue;
+        rewriter.setInsertionPoint(op);
+        FailureOr<linalg::GenericOp> g =
+            linalg::generalizeNamedOp(rewriter, op);
+        if (failed(g))
+          continue;
+        generic = *g;
+      }
+      (void)materializeWindow(rewriter, generic);
+    }
+  }
+};
+
+} // namespace

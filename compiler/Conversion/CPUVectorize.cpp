@@ -1,0 +1,567 @@
+//===- CPUVectorize.cpp - register-tiled matmul kernels -------===//
+//
+// Scalar loop nests leave a matmul bound by memory: the innermost AXPY loop
+// of dl-cpu-loop-order loads and stores a row of C for every multiply-add,
+// and nothing is reused from registers. A BLAS-like inner kernel instead
+// keeps an mr x nr block of C in vector registers across the whole
+// reduction, loading per step one row of B (nr lanes) and mr scalars of A
+// (broadcast): mr * nr / lanes FMAs per nr / lanes + mr loads. This pass
+// builds that kernel from upstream pieces: TilingInterface tiling (register
+// blocks), loop peeling (full tiles static even with a dynamic batch),
+// linalg::vectorize (vector.contract per tile), LICM and transfer hoisting
+// (accumulators as loop-carried vectors) and the outer-product lowering of
+// vector.contract (one FMA per row of the block).
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Conversion/Passes.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace mlir::dl {
+#define GEN_PASS_DEF_CPUVECTORIZE
+#include "compiler/Conversion/Passes.h.inc"
+} // namespace mlir::dl
+
+using namespace mlir;
+
+namespace {
+
+constexpr llvm::StringLiteral kFullTile = "dl.full_tile";
+
+/// How one contraction is tiled: per loop of the op, the tile size (the
+/// vector shape of a full tile) and the order of the tile loops.
+struct TilePlan {
+  SmallVector<int64_t> sizes;
+  SmallVector<int64_t> order;
+};
+
+bool unitInnerStride(Value v) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  if (!type || type.getRank() == 0)
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return succeeded(type.getStridesAndOffset(strides, offset)) &&
+         strides.back() == 1;
+}
+
+std::optional<TilePlan> planContraction(linalg::LinalgOp op, int64_t lanes) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumDpsInputs() != 2 || !linalg::isaContractionOpInterface(op))
+    return std::nullopt;
+  for (OpOperand &operand : op->getOpOperands())
+    if (getElementTypeOrSelf(operand.get().getType()) !=
+            Float32Type::get(op->getContext()) ||
+        !unitInnerStride(operand.get()))
+      return std::nullopt;
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  unsigned rank = out.getNumResults();
+  if (rank < 2)
+    return std::nullopt; // a matrix-vector product: no block of C
+  unsigned n = cast<AffineDimExpr>(out.getResult(rank - 1)).getPosition();
+  // B's rows must be contiguous along n (A is read as scalars).
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (map.isFunctionOfDim(n) &&
+        map.getResult(map.getNumResults() - 1) != out.getResult(rank - 1))
+      return std::nullopt;
+  }
+  // m: an output dimension that the operand without n (A) indexes and the
+  // one with n (B) does not, the innermost such: a convolution's output
+  // channel, a matmul's row.
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  std::optional<unsigned> m;
+  for (unsigned r = 0; r + 1 < rank; ++r) {
+    unsigned d = cast<AffineDimExpr>(out.getResult(r)).getPosition();
+    bool inA = false, inB = false;
+    for (OpOperand *input : op.getDpsInputOperands()) {
+      AffineMap map = op.getMatchingIndexingMap(input);
+      if (map.isFunctionOfDim(n))
+        inB |= map.isFunctionOfDim(d);
+      else
+        inA |= map.isFunctionOfDim(d);
+    }
+    if (inA && !inB)
+      m = d;
+  }
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  auto extent = [&](unsigned d) {
+    return ShapedType::isDynamic(ranges[d]) ? int64_t(64) : ranges[d];
+  };
+  // nr: two registers, or the whole row when it fits in two (a 28-pixel
+  // image row, a 9-tap filter), or one register when that divides the row.
+  int64_t nr = 2 * lanes;
+  if (!ShapedType::isDynamic(ranges[n]) && ranges[n] % nr != 0) {
+    if (ranges[n] <= 2 * lanes)
+      nr = ranges[n];
+    else if (ranges[n] % lanes == 0)
+      nr = lanes;
+  }
+  if (nr < 4)
+    return std::nullopt; // too narrow for a vector: scalar loops
+  int64_t mr = m ? (lanes >= 16 ? 8 : 4) : 1;
+  if (m && !ShapedType::isDynamic(ranges[*m]) && ranges[*m] < mr)
+    mr = ranges[*m];
+  if (!m)
+    m = n; // no row blocking: the loop order below just lists n once
+
+  TilePlan plan;
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    plan.sizes.push_back(d == n ? nr : d == *m ? mr : 1);
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    if (iterators[d] == utils::IteratorType::parallel && d != *m && d != n)
+      plan.order.push_back(d);
+  // The larger output dimension outermost: the panel of the operand it
+  // indexes is then reused, from cache, by every block of the inner loop.
+  if (*m == n)
+    plan.order.push_back(n);
+  else if (extent(n) >= extent(*m))
+    plan.order.append({n, *m});
+  else
+    plan.order.append({*m, n});
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    if (iterators[d] == utils::IteratorType::reduction)
+      plan.order.push_back(d);
+  return plan;
+}
+
+/// Elementwise ops (relu, its gradient, bias adds, the optimizer update,
+/// fills, copies): LLVM's loop vectorizer, given a 4-deep nest with short
+/// static inner loops (28 x 28 images), vectorised across channels with
+/// gathers and scatters, slower than scalar code. Here the contiguous dims
+/// are collapsed into one loop first and that loop is cut into vectors.
+bool vectorizableElementwise(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumLoops() == 0 ||
+      op.getNumDpsInits() != 1 || !linalg::isElementwise(op))
+    return false;
+  unsigned last = op.getNumLoops() - 1;
+  if (!op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity())
+    return false;
+  for (OpOperand &operand : op->getOpOperands()) {
+    if (!isa<MemRefType>(operand.get().getType())) {
+      if (operand.get().getType().isIntOrIndexOrFloat())
+        continue; // a scalar (linalg.fill's value)
+      return false;
+    }
+    Type element = getElementTypeOrSelf(operand.get().getType());
+    if (!element.isIntOrFloat() || element.getIntOrFloatBitWidth() > 64)
+      return false;
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (!map.isFunctionOfDim(last))
+      continue; // broadcast along the vector: one scalar
+    if (map.getResult(map.getNumResults() - 1) !=
+            getAffineDimExpr(last, op->getContext()) ||
+        !unitInnerStride(operand.get()))
+      return false; // strided along the vector (a transpose): leave it
+  }
+  return true;
+}
+
+/// Collapses every run of consecutive loops of one iterator type that all
+/// operands hold contiguously (identity layouts) into one loop: the 28 x 28
+/// of an image, the (c, kh, kw) of a filter.
+linalg::LinalgOp collapseContiguousGroups(RewriterBase &rewriter,
+                                          linalg::LinalgOp op) {
+  unsigned n = op.getNumLoops();
+  for (OpOperand &operand : op->getOpOperands())
+    if (auto type = dyn_cast<MemRefType>(operand.get().getType());
+        type && !type.getLayout().isIdentity())
+      return op;
+  if (!isa<linalg::GenericOp, linalg::CopyOp>(op.getOperation()))
+    return op;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<ReassociationIndices> groups;
+  bool any = false;
+  for (unsigned d = 0; d < n;) {
+    ReassociationIndices group = {int64_t(d)};
+    while (d + group.size() < n &&
+           iterators[d + group.size()] == iterators[d]) {
+      ReassociationIndices longer = group;
+      longer.push_back(d + group.size());
+      if (!linalg::areDimSequencesPreserved(maps, {longer}))
+        break;
+      group = longer;
+    }
+    any |= group.size() > 1;
+    d += group.size();
+    groups.push_back(group);
+  }
+  if (!any)
+    return op;
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::CollapseResult> collapsed =
+      linalg::collapseOpIterationDims(op, groups, rewriter);
+  if (failed(collapsed))
+    return op;
+  rewriter.eraseOp(op);
+  return collapsed->collapsedOp;
+}
+
+/// Tiling puts the reductions innermost anyway; listing the parallel loops
+/// first (in their order) makes an image's rows and columns adjacent again
+/// (dl-cpu-loop-order moved the column innermost), so that they collapse
+/// into one long, vector-friendly loop.
+linalg::LinalgOp parallelLoopsFirst(RewriterBase &rewriter,
+                                    linalg::LinalgOp op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic)
+    return op;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<unsigned> order;
+  for (unsigned d = 0; d < iterators.size(); ++d)
+    if (iterators[d] == utils::IteratorType::parallel)
+      order.push_back(d);
+  for (unsigned d = 0; d < iterators.size(); ++d)
+    if (iterators[d] != utils::IteratorType::parallel)
+      order.push_back(d);
+  if (llvm::is_sorted(order))
+    return op;
+  FailureOr<linalg::GenericOp> swapped =
+      linalg::interchangeGenericOp(rewriter, generic, order);
+  return succeeded(swapped) ? cast<linalg::LinalgOp>(swapped->getOperation())
+                            : op;
+}
+
+/// One vector along the last loop: the whole extent when it fits two
+/// registers, else two registers' worth with the rest peeled.
+TilePlan planElementwise(linalg::LinalgOp op, int64_t lanes) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  unsigned n = op.getNumLoops();
+  TilePlan plan;
+  for (unsigned d = 0; d + 1 < n; ++d) {
+    plan.sizes.push_back(1);
+    plan.order.push_back(d);
+  }
+  int64_t inner = ranges[n - 1];
+  plan.sizes.push_back(!ShapedType::isDynamic(inner) && inner <= 2 * lanes
+                           ? inner
+                           : 2 * lanes);
+  plan.order.push_back(n - 1);
+  return plan;
+}
+
+/// A full tile iterates once over most of its loops (the batch, an image
+/// row, every reduction but one): those loops are dropped (operands become
+/// rank-reduced views) so that the vectorizer sees the 2-D block and the
+/// one-step reduction of a matmul, vector<mr x 1> * vector<1 x nr>, which
+/// lowers to outer products, instead of a 4-D contraction with unit
+/// dimensions that lowers element by element.
+/// vector.contract takes its operands in the order of the body's mulf:
+/// make that A (block argument 0) times B.
+void putAFirstInProduct(RewriterBase &rewriter, Block *body) {
+  for (auto mul : body->getOps<arith::MulFOp>())
+    if (mul.getLhs() == body->getArgument(1) &&
+        mul.getRhs() == body->getArgument(0))
+      rewriter.modifyOpInPlace(mul, [&] {
+        mul->setOperands({body->getArgument(0), body->getArgument(1)});
+      });
+}
+
+linalg::LinalgOp dropUnitLoops(RewriterBase &rewriter, linalg::LinalgOp tile) {
+  // (Upstream's linalg::dropUnitDims handles tensors only.)
+  auto generic = dyn_cast<linalg::GenericOp>(tile.getOperation());
+  if (!generic || !linalg::allIndexingsAreProjectedPermutation(tile) ||
+      !generic.getBody()->getOps<linalg::IndexOp>().empty())
+    return tile;
+  SmallVector<int64_t> ranges = tile.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = tile.getIteratorTypesArray();
+  std::optional<unsigned> keep; // the last reduction loop, if any
+  for (unsigned d = 0; d < ranges.size(); ++d)
+    if (iterators[d] == utils::IteratorType::reduction)
+      keep = d;
+  llvm::SmallBitVector dropped(ranges.size());
+  for (unsigned d = 0; d < ranges.size(); ++d)
+    if (ranges[d] == 1 && d != keep)
+      dropped.set(d);
+  if (dropped.all())
+    return tile;
+  // The outer-product lowering wants A (the operand without the output's
+  // last dimension) first: swap the inputs of `out + b * a` if needed.
+  AffineMap outMap = tile.getMatchingIndexingMap(tile.getDpsInitOperand(0));
+  bool swap = false;
+  if (tile.getNumDpsInputs() == 2 && outMap.getNumResults() > 0) {
+    AffineExpr last = outMap.getResult(outMap.getNumResults() - 1);
+    auto uses = [&](unsigned i) {
+      return tile.getMatchingIndexingMap(tile.getDpsInputOperand(i))
+          .isFunctionOfDim(cast<AffineDimExpr>(last).getPosition());
+    };
+    swap = uses(0) && !uses(1) && linalg::isaContractionOpInterface(tile);
+  }
+  if (dropped.none() && !swap) {
+    putAFirstInProduct(rewriter, generic.getBody());
+    return tile;
+  }
+
+  Location loc = tile.getLoc();
+  MLIRContext *ctx = tile.getContext();
+  rewriter.setInsertionPoint(tile);
+  SmallVector<Value> operands;
+  SmallVector<AffineMap> maps;
+  for (OpOperand &operand : tile->getOpOperands()) {
+    AffineMap map = tile.getMatchingIndexingMap(&operand);
+    auto type = dyn_cast<MemRefType>(operand.get().getType());
+    if (!type)
+      return tile;
+    // Operand dimensions indexed by a dropped loop have size 1: a
+    // rank-reducing view without them.
+    SmallVector<int64_t> keptShape;
+    SmallVector<AffineExpr> keptResults;
+    for (auto [r, e] : llvm::enumerate(map.getResults())) {
+      if (dropped.test(cast<AffineDimExpr>(e).getPosition()))
+        continue;
+      keptShape.push_back(type.getDimSize(r));
+      keptResults.push_back(e);
+    }
+    Value view = operand.get();
+    if (keptShape.size() != size_t(type.getRank())) {
+      SmallVector<OpFoldResult> offsets(type.getRank(),
+                                        rewriter.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes, strides(type.getRank(),
+                                               rewriter.getIndexAttr(1));
+      for (int64_t size : type.getShape())
+        sizes.push_back(rewriter.getIndexAttr(size));
+      auto reduced = memref::SubViewOp::inferRankReducedResultType(
+          keptShape, type, offsets, sizes, strides);
+      view = memref::SubViewOp::create(rewriter, loc, cast<MemRefType>(reduced),
+                                       operand.get(), offsets, sizes, strides);
+    }
+    operands.push_back(view);
+    maps.push_back(compressDims(
+        AffineMap::get(map.getNumDims(), 0, keptResults, ctx), dropped));
+  }
+  SmallVector<utils::IteratorType> keptIterators;
+  for (unsigned d = 0; d < ranges.size(); ++d)
+    if (!dropped.test(d))
+      keptIterators.push_back(iterators[d]);
+  if (swap) {
+    std::swap(operands[0], operands[1]);
+    std::swap(maps[0], maps[1]);
+  }
+  unsigned numInputs = tile.getNumDpsInputs();
+  auto result = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{}, ArrayRef<Value>(operands).take_front(numInputs),
+      ArrayRef<Value>(operands).drop_front(numInputs), maps, keptIterators);
+  rewriter.inlineRegionBefore(generic.getRegion(), result.getRegion(),
+                              result.getRegion().begin());
+  if (swap) {
+    Block *body = result.getBody();
+    BlockArgument a = body->getArgument(0), b = body->getArgument(1);
+    BlockArgument newA = body->addArgument(b.getType(), b.getLoc());
+    BlockArgument newB = body->addArgument(a.getType(), a.getLoc());
+    BlockArgument out = body->getArgument(2);
+    BlockArgument newOut = body->addArgument(out.getType(), out.getLoc());
+    rewriter.replaceAllUsesWith(b, newA);
+    rewriter.replaceAllUsesWith(a, newB);
+    rewriter.replaceAllUsesWith(out, newOut);
+    body->eraseArguments(0, 3);
+  }
+  putAFirstInProduct(rewriter, result.getBody());
+  rewriter.eraseOp(tile);
+  return result;
+}
+
+/// Splits off the last, partial tile of `loop` when its step may not divide
+/// its extent; the full-tile loop keeps the op.
+LogicalResult peelPartialTile(RewriterBase &rewriter, scf::ForOp loop) {
+  std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+  std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+  std::optional<int64_t> step = getConstantIntValue(loop.getStep());
+  if (step && *step == 1)
+    return success();
+  if (lb && ub && step && (*ub - *lb) % *step == 0)
+    return success();
+  scf::ForOp partial;
+  if (failed(scf::peelForLoopAndSimplifyBounds(rewriter, loop, partial)))
+    return success(); // nothing to peel (already divisible)
+  // The partial tile's copy of the op has a dynamic shape: it stays a
+  // linalg op and becomes scalar loops.
+  partial.walk([](linalg::LinalgOp op) { op->removeAttr(kFullTile); });
+  return success();
+}
+
+/// Turns the read-modify-write of one loop-invariant vector block in the
+/// body of `loop` into a loop-carried value: read once before the loop,
+/// written once after it. Upstream's hoistRedundantVectorTransfers does not
+/// apply because it must assume that the reads of A and B may alias C; they
+/// cannot here (a linalg contraction on buffers whose output aliased an input
+/// would have been wrong as loops already, and bufferization gives every
+/// accumulator its own allocation).
+void hoistAccumulator(RewriterBase &rewriter, scf::ForOp loop) {
+  Block *body = loop.getBody();
+  vector::TransferWriteOp write;
+  for (Operation &op : *body) {
+    if (auto w = dyn_cast<vector::TransferWriteOp>(op)) {
+      if (write)
+        return; // several blocks written: leave it
+      write = w;
+    }
+  }
+  if (!write || !loop.isDefinedOutsideOfLoop(write.getBase()) ||
+      !llvm::all_of(write.getIndices(), [&](Value v) {
+        return loop.isDefinedOutsideOfLoop(v);
+      }))
+    return;
+  vector::TransferReadOp read;
+  bool otherWrites = false;
+  loop.getBody()->walk([&](Operation *op) {
+    if (auto r = dyn_cast<vector::TransferReadOp>(op);
+        r && r->getBlock() == body && r.getBase() == write.getBase() &&
+        r.getIndices() == write.getIndices() &&
+        r.getVectorType() == write.getVectorType() &&
+        r.getPermutationMap() == write.getPermutationMap())
+      read = r;
+    else if (op != write.getOperation() && !isMemoryEffectFree(op) &&
+             !isa<vector::TransferReadOp, memref::LoadOp>(op))
+      otherWrites = true;
+  });
+  if (!read || otherWrites || !read->isBeforeInBlock(write) ||
+      !loop.isDefinedOutsideOfLoop(read.getPadding()))
+    return;
+  for (Operation *user : write.getBase().getUsers())
+    if (user != read && user != write && loop->isAncestor(user))
+      return; // another access to the block inside the loop
+  rewriter.moveOpBefore(read, loop);
+  FailureOr<LoopLikeOpInterface> carried =
+      cast<LoopLikeOpInterface>(loop.getOperation())
+          .replaceWithAdditionalYields(
+              rewriter, ValueRange{read.getResult()},
+              /*replaceInitOperandUsesInLoop=*/true,
+              [&](OpBuilder &, Location, ArrayRef<BlockArgument>) {
+                return SmallVector<Value>{write.getValueToStore()};
+              });
+  if (failed(carried))
+    return;
+  Operation *newLoop = carried->getOperation();
+  rewriter.moveOpAfter(write, newLoop);
+  rewriter.modifyOpInPlace(write, [&] {
+    write.getValueToStoreMutable().assign(
+        newLoop->getResult(newLoop->getNumResults() - 1));
+  });
+}
+
+struct CPUVectorizePass
+    : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (vectorWidth <= 0)
+      return;
+    func::FuncOp fn = getOperation();
+    MLIRContext *ctx = &getContext();
+    IRRewriter rewriter(ctx);
+
+    SmallVector<linalg::LinalgOp> ops;
+    fn.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+    bool changed = false;
+    for (linalg::LinalgOp op : ops) {
+      std::optional<TilePlan> plan;
+      if (op.hasPureBufferSemantics() &&
+          linalg::isaContractionOpInterface(op)) {
+        op = parallelLoopsFirst(rewriter, op);
+        op = collapseContiguousGroups(rewriter, op);
+        plan = planContraction(op, vectorWidth);
+      } else if (vectorizableElementwise(op)) {
+        op = collapseContiguousGroups(rewriter, op);
+        plan = planElementwise(op, vectorWidth);
+      }
+      if (!plan)
+        continue;
+      changed |= succeeded(tileForVectors(rewriter, op, *plan));
+    }
+    if (!changed)
+      return;
+
+    // Full tiles: static views after folding the peeled bounds.
+    if (failed(applyPatternsGreedily(fn, canonicalizationPatterns(ctx))))
+      return signalPassFailure();
+    SmallVector<linalg::LinalgOp> tiles;
+    fn.walk([&](linalg::LinalgOp op) {
+      if (op->hasAttr(kFullTile))
+        tiles.push_back(op);
+    });
+    for (linalg::LinalgOp tile : tiles) {
+      tile->removeAttr(kFullTile);
+      if (tile.hasDynamicShape())
+        continue;
+      tile = dropUnitLoops(rewriter, tile);
+      rewriter.setInsertionPoint(tile);
+      if (failed(linalg::vectorize(rewriter, tile, {}, {}, false, false, false,
+                                   /*createNamedContraction=*/true)))
+        continue;
+      rewriter.eraseOp(tile);
+    }
+
+    // broadcast + mulf + multi_reduction -> vector.contract.
+    RewritePatternSet toContract(ctx);
+    vector::populateVectorReductionToContractPatterns(toContract);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(toContract);
+    vector::TransferReadOp::getCanonicalizationPatterns(toContract, ctx);
+    vector::TransferWriteOp::getCanonicalizationPatterns(toContract, ctx);
+    if (failed(applyPatternsGreedily(fn, std::move(toContract))))
+      return signalPassFailure();
+
+    // Accumulators in registers across the reduction loop.
+    fn.walk([](LoopLikeOpInterface loop) { moveLoopInvariantCode(loop); });
+    SmallVector<scf::ForOp> loops;
+    fn.walk([&](scf::ForOp loop) { loops.push_back(loop); }); // inner first
+    for (scf::ForOp loop : loops)
+      hoistAccumulator(rewriter, loop);
+
+    if (getenv("DLSTOP")) return;
+    RewritePatternSet lowering(ctx);
+    vector::populateVectorContractLoweringPatterns(
+        lowering, vector::VectorContractLowering::OuterProduct);
+    vector::populateVectorOuterProductLoweringPatterns(lowering);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(lowering);
+    vector::populateVectorTransposeLoweringPatterns(
+        lowering, vector::VectorTransposeLowering::EltWise);
+    vector::populateVectorBroadcastLoweringPatterns(lowering);
+    vector::populateVectorShapeCastLoweringPatterns(lowering);
+    vector::populateVectorTransferLoweringPatterns(lowering,
+                                                   /*maxTransferRank=*/1);
+    if (failed(applyPatternsGreedily(fn, std::move(lowering))))
+      return signalPassFailure();
+  }
+
+  /// Tiles `op` by `plan`, peels partial tiles and marks the full one.
+  static LogicalResult tileForVectors(RewriterBase &rewriter,
+                                      linalg::LinalgOp op,
+                                      const TilePlan &plan) {
+    MLIRContext *ctx = op->getContext();
+    scf::SCFTilingOptions options;
+    options.setTileSizes(getAsIndexOpFoldResult(ctx, plan.sizes));
+    options.setInterchange(plan.order);
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(tiled) || tiled->tiledOps.size() != 1)
+      return failure(); // left as it was: scalar loops
+    tiled->tiledOps.front()->setAttr(kFullTile, rewriter.getUnitAttr());
+    rewriter.eraseOp(op);
+    for (LoopLikeOpInterface loop : tiled->loops)
+      if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
+        (void)peelPartialTile(rewriter, forOp);
+    return success();
+  }
+
+  static FrozenRewritePatternSet canonicalizationPatterns(MLIRContext *ctx) {
+    RewritePatternSet patterns(ctx);
+    for (Dialect *dialect : ctx->getLoadedDialects())
+      dialect->getCanonicalizationPatterns(patterns);
+    for (RegisteredOperationName op : ctx->getRegisteredOperations())
+      op.getCanonicalizationPatterns(patterns, ctx);
+    return FrozenRewritePatternSet(std::move(patterns));
+  }
+};
+
+} // namespace
