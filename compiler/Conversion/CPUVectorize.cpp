@@ -153,7 +153,9 @@ bool vectorizableElementwise(linalg::LinalgOp op) {
       return false;
     }
     Type element = getElementTypeOrSelf(operand.get().getType());
-    if (!element.isIntOrFloat() || element.getIntOrFloatBitWidth() > 64)
+    // i1 buffers hold a byte per element, vector<Nxi1> a bit: leave them.
+    if (!element.isIntOrFloat() || element.getIntOrFloatBitWidth() < 8 ||
+        element.getIntOrFloatBitWidth() > 64)
       return false;
     AffineMap map = op.getMatchingIndexingMap(&operand);
     if (!map.isFunctionOfDim(last))

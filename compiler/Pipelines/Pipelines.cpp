@@ -76,9 +76,10 @@ std::string dlc::linalgToLLVMPipeline(unsigned threads, int lanes,
          std::to_string(lanes) + "}),canonicalize," + loops +
          "func.func(convert-vector-to-scf{full-unroll=true}),"
          "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
-         "convert-vector-to-llvm,"
-         "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
-         "convert-arith-to-llvm,"
+         // libm calls for vector math scalarise through vector.extract:
+         // before the vector dialect is lowered.
+         "convert-math-to-llvm,convert-math-to-libm,convert-vector-to-llvm,"
+         "finalize-memref-to-llvm,convert-arith-to-llvm,"
          "convert-index-to-llvm,convert-cf-to-llvm," +
          (threads <= 1 ? "" : "convert-openmp-to-llvm,") +
          "convert-func-to-llvm,"
