@@ -553,7 +553,30 @@ struct CPUVectorizePass
     for (LoopLikeOpInterface loop : tiled->loops)
       if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
         (void)peelPartialTile(rewriter, forOp);
+    // The outermost tile loop runs over an output dimension: with threads,
+    // it becomes the OpenMP work-sharing loop (convert-scf-to-openmp); with
+    // one, scf-to-cf makes it a plain loop again.
+    if (!tiled->loops.empty())
+      if (auto outer = dyn_cast<scf::ForOp>(tiled->loops.front().getOperation()))
+        toParallel(rewriter, outer);
     return success();
+  }
+
+  static void toParallel(RewriterBase &rewriter, scf::ForOp loop) {
+    if (loop.getNumResults() != 0 || !loop.getInitArgs().empty())
+      return;
+    rewriter.setInsertionPoint(loop);
+    auto parallel = scf::ParallelOp::create(
+        rewriter, loop.getLoc(), ValueRange{loop.getLowerBound()},
+        ValueRange{loop.getUpperBound()}, ValueRange{loop.getStep()});
+    Block *body = loop.getBody();
+    rewriter.replaceAllUsesWith(loop.getInductionVar(),
+                                parallel.getInductionVars()[0]);
+    rewriter.eraseOp(body->getTerminator());
+    Block *target = parallel.getBody();
+    target->getOperations().splice(target->getTerminator()->getIterator(),
+                                   body->getOperations());
+    rewriter.eraseOp(loop);
   }
 
   static FrozenRewritePatternSet canonicalizationPatterns(MLIRContext *ctx) {
