@@ -50,10 +50,14 @@ bool isMulAddBody(linalg::GenericOp op) {
 }
 
 LogicalResult materializeWindow(RewriterBase &rewriter, linalg::GenericOp op) {
-  if (!op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || !isMulAddBody(op))
+  if (!op.hasPureTensorSemantics() || op.getNumDpsInits() == 0)
     return failure();
+  bool contraction =
+      op.getNumDpsInputs() == 2 && op.getNumDpsInits() == 1 && isMulAddBody(op);
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  for (OpOperand &init : op.getDpsInitsMutable())
+    if (op.getMatchingIndexingMap(&init) != out)
+      return failure();
   if (!out.isProjectedPermutation())
     return failure();
   OpOperand *window = nullptr;
@@ -86,6 +90,16 @@ LogicalResult materializeWindow(RewriterBase &rewriter, linalg::GenericOp op) {
     elements *= ShapedType::isDynamic(ranges[d]) ? 64 : ranges[d];
   if (elements > kMaxCopyElements)
     return failure();
+  // Anything but a product (pooling) gains only if the copy is no larger
+  // than the input: windows that do not overlap (stride = window).
+  if (!contraction) {
+    auto type = cast<RankedTensorType>(window->get().getType());
+    int64_t inputElements = 1;
+    for (int64_t size : type.getShape())
+      inputElements *= ShapedType::isDynamic(size) ? 64 : size;
+    if (elements > inputElements)
+      return failure();
+  }
 
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
@@ -135,15 +149,14 @@ struct CPUIm2ColPass : dl::impl::CPUIm2ColBase<CPUIm2ColPass> {
     SmallVector<linalg::LinalgOp> convs;
     getOperation()->walk([&](linalg::LinalgOp op) {
       if (op.hasPureTensorSemantics() &&
-          (linalg::isaConvolutionOpInterface(op) || isa<linalg::GenericOp>(op)))
+          (isa<linalg::GenericOp, linalg::PoolingNchwMaxOp,
+               linalg::PoolingNchwSumOp>(op) ||
+           linalg::isaConvolutionOpInterface(op)))
         convs.push_back(op);
     });
     for (linalg::LinalgOp op : convs) {
       auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
       if (!generic) {
-        if (isa<linalg::PoolingNchwMaxOp, linalg::PoolingNchwSumOp,
-                linalg::PoolingNhwcMaxOp, linalg::PoolingNhwcSumOp>(op))
-          continue;
         rewriter.setInsertionPoint(op);
         FailureOr<linalg::GenericOp> g =
             linalg::generalizeNamedOp(rewriter, op);

@@ -134,6 +134,53 @@ std::optional<TilePlan> planContraction(linalg::LinalgOp op, int64_t lanes) {
   return plan;
 }
 
+/// Reductions into an output block (pooling over a window copy, argmax):
+/// the output's last dimension in vectors, everything else one step at a
+/// time with the reduction innermost, the block carried in registers.
+std::optional<TilePlan> planReduction(linalg::LinalgOp op, int64_t lanes) {
+  if (!op.hasPureBufferSemantics() || op.getNumReductionLoops() == 0 ||
+      !linalg::allIndexingsAreProjectedPermutation(op))
+    return std::nullopt;
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (out.getNumResults() == 0)
+    return std::nullopt;
+  unsigned n = cast<AffineDimExpr>(out.getResult(out.getNumResults() - 1))
+                   .getPosition();
+  for (OpOperand &operand : op->getOpOperands()) {
+    Type element = getElementTypeOrSelf(operand.get().getType());
+    if (!isa<MemRefType>(operand.get().getType()) || !element.isIntOrFloat() ||
+        element.getIntOrFloatBitWidth() < 8)
+      return std::nullopt;
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (op.isDpsInit(&operand) && map != out)
+      return std::nullopt;
+    if (map.isFunctionOfDim(n) &&
+        (map.getResult(map.getNumResults() - 1) !=
+             out.getResult(out.getNumResults() - 1) ||
+         !unitInnerStride(operand.get())))
+      return std::nullopt;
+  }
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t nr = 2 * lanes;
+  if (!ShapedType::isDynamic(ranges[n]) && ranges[n] < nr) {
+    if (ranges[n] < lanes / 2)
+      return std::nullopt;
+    nr = ranges[n];
+  }
+  TilePlan plan;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    plan.sizes.push_back(d == n ? nr : 1);
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    if (iterators[d] == utils::IteratorType::parallel && d != n)
+      plan.order.push_back(d);
+  plan.order.push_back(n);
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    if (iterators[d] == utils::IteratorType::reduction)
+      plan.order.push_back(d);
+  return plan;
+}
+
 /// Elementwise ops (relu, its gradient, bias adds, the optimizer update,
 /// fills, copies): LLVM's loop vectorizer, given a 4-deep nest with short
 /// static inner loops (28 x 28 images), vectorised across channels with
@@ -272,15 +319,19 @@ void putAFirstInProduct(RewriterBase &rewriter, Block *body) {
 linalg::LinalgOp dropUnitLoops(RewriterBase &rewriter, linalg::LinalgOp tile) {
   // (Upstream's linalg::dropUnitDims handles tensors only.)
   auto generic = dyn_cast<linalg::GenericOp>(tile.getOperation());
-  if (!generic || !linalg::allIndexingsAreProjectedPermutation(tile) ||
-      !generic.getBody()->getOps<linalg::IndexOp>().empty())
+  if (!generic || !linalg::allIndexingsAreProjectedPermutation(tile))
     return tile;
   SmallVector<int64_t> ranges = tile.getStaticLoopRanges();
   SmallVector<utils::IteratorType> iterators = tile.getIteratorTypesArray();
-  std::optional<unsigned> keep; // the last reduction loop, if any
-  for (unsigned d = 0; d < ranges.size(); ++d)
-    if (iterators[d] == utils::IteratorType::reduction)
-      keep = d;
+  // A contraction keeps its (unit) reduction loop: vector.contract and its
+  // outer-product lowering. Anything else loses it too and becomes an
+  // elementwise read-modify-write of the block, which the vectorizer takes
+  // whatever the combiner (an argmax's compare and selects).
+  std::optional<unsigned> keep;
+  if (linalg::isaContractionOpInterface(tile))
+    for (unsigned d = 0; d < ranges.size(); ++d)
+      if (iterators[d] == utils::IteratorType::reduction)
+        keep = d;
   llvm::SmallBitVector dropped(ranges.size());
   for (unsigned d = 0; d < ranges.size(); ++d)
     if (ranges[d] == 1 && d != keep)
@@ -368,6 +419,21 @@ linalg::LinalgOp dropUnitLoops(RewriterBase &rewriter, linalg::LinalgOp tile) {
     body->eraseArguments(0, 3);
   }
   putAFirstInProduct(rewriter, result.getBody());
+  // linalg.index of a dropped loop is 0; the others are renumbered.
+  SmallVector<linalg::IndexOp> indices(
+      result.getBody()->getOps<linalg::IndexOp>());
+  for (linalg::IndexOp index : indices) {
+    uint64_t d = index.getDim();
+    rewriter.setInsertionPoint(index);
+    if (dropped.test(d)) {
+      rewriter.replaceOpWithNewOp<arith::ConstantIndexOp>(index, 0);
+      continue;
+    }
+    uint64_t kept = 0;
+    for (uint64_t e = 0; e < d; ++e)
+      kept += dropped.test(e) ? 0 : 1;
+    rewriter.replaceOpWithNewOp<linalg::IndexOp>(index, kept);
+  }
   rewriter.eraseOp(tile);
   return result;
 }
@@ -400,55 +466,71 @@ LogicalResult peelPartialTile(RewriterBase &rewriter, scf::ForOp loop) {
 /// accumulator its own allocation).
 void hoistAccumulator(RewriterBase &rewriter, scf::ForOp loop) {
   Block *body = loop.getBody();
-  vector::TransferWriteOp write;
-  for (Operation &op : *body) {
-    if (auto w = dyn_cast<vector::TransferWriteOp>(op)) {
-      if (write)
-        return; // several blocks written: leave it
-      write = w;
-    }
-  }
-  if (!write || !loop.isDefinedOutsideOfLoop(write.getBase()) ||
-      !llvm::all_of(write.getIndices(), [&](Value v) {
-        return loop.isDefinedOutsideOfLoop(v);
-      }))
+  SmallVector<vector::TransferWriteOp> writes(
+      body->getOps<vector::TransferWriteOp>());
+  if (writes.empty())
     return;
-  vector::TransferReadOp read;
+  SmallVector<vector::TransferReadOp> reads;
+  for (vector::TransferWriteOp write : writes) {
+    if (!loop.isDefinedOutsideOfLoop(write.getBase()) ||
+        !llvm::all_of(write.getIndices(), [&](Value v) {
+          return loop.isDefinedOutsideOfLoop(v);
+        }))
+      return;
+    vector::TransferReadOp read;
+    for (auto r : body->getOps<vector::TransferReadOp>())
+      if (r.getBase() == write.getBase() &&
+          r.getIndices() == write.getIndices() &&
+          r.getVectorType() == write.getVectorType() &&
+          r.getPermutationMap() == write.getPermutationMap())
+        read = r;
+    if (!read || !read->isBeforeInBlock(write) ||
+        !loop.isDefinedOutsideOfLoop(read.getPadding()))
+      return;
+    for (Operation *user : write.getBase().getUsers())
+      if (user != read && user != write && loop->isAncestor(user))
+        return; // another access to the block inside the loop
+    reads.push_back(read);
+  }
   bool otherWrites = false;
-  loop.getBody()->walk([&](Operation *op) {
-    if (auto r = dyn_cast<vector::TransferReadOp>(op);
-        r && r->getBlock() == body && r.getBase() == write.getBase() &&
-        r.getIndices() == write.getIndices() &&
-        r.getVectorType() == write.getVectorType() &&
-        r.getPermutationMap() == write.getPermutationMap())
-      read = r;
-    else if (op != write.getOperation() && !isMemoryEffectFree(op) &&
-             !isa<vector::TransferReadOp, memref::LoadOp>(op))
+  body->walk([&](Operation *op) {
+    if (!isMemoryEffectFree(op) &&
+        !isa<vector::TransferReadOp, vector::TransferWriteOp, memref::LoadOp>(
+            op))
       otherWrites = true;
   });
-  if (!read || otherWrites || !read->isBeforeInBlock(write) ||
-      !loop.isDefinedOutsideOfLoop(read.getPadding()))
+  if (otherWrites || llvm::any_of(body->getOps<vector::TransferWriteOp>(),
+                                  [&](vector::TransferWriteOp w) {
+                                    return !llvm::is_contained(writes, w);
+                                  }))
     return;
-  for (Operation *user : write.getBase().getUsers())
-    if (user != read && user != write && loop->isAncestor(user))
-      return; // another access to the block inside the loop
-  rewriter.moveOpBefore(read, loop);
+  SmallVector<Value> initial;
+  for (vector::TransferReadOp read : reads) {
+    rewriter.moveOpBefore(read, loop);
+    initial.push_back(read.getResult());
+  }
   FailureOr<LoopLikeOpInterface> carried =
       cast<LoopLikeOpInterface>(loop.getOperation())
           .replaceWithAdditionalYields(
-              rewriter, ValueRange{read.getResult()},
-              /*replaceInitOperandUsesInLoop=*/true,
+              rewriter, initial, /*replaceInitOperandUsesInLoop=*/true,
               [&](OpBuilder &, Location, ArrayRef<BlockArgument>) {
-                return SmallVector<Value>{write.getValueToStore()};
+                SmallVector<Value> yielded;
+                for (vector::TransferWriteOp write : writes)
+                  yielded.push_back(write.getValueToStore());
+                return yielded;
               });
   if (failed(carried))
     return;
   Operation *newLoop = carried->getOperation();
-  rewriter.moveOpAfter(write, newLoop);
-  rewriter.modifyOpInPlace(write, [&] {
-    write.getValueToStoreMutable().assign(
-        newLoop->getResult(newLoop->getNumResults() - 1));
-  });
+  unsigned first = newLoop->getNumResults() - writes.size();
+  Operation *after = newLoop;
+  for (auto [i, write] : llvm::enumerate(writes)) {
+    rewriter.moveOpAfter(write, after);
+    after = write;
+    rewriter.modifyOpInPlace(write, [&] {
+      write.getValueToStoreMutable().assign(newLoop->getResult(first + i));
+    });
+  }
 }
 
 struct CPUVectorizePass
@@ -472,6 +554,10 @@ struct CPUVectorizePass
         op = parallelLoopsFirst(rewriter, op);
         op = collapseContiguousGroups(rewriter, op);
         plan = planContraction(op, vectorWidth);
+      } else if (planReduction(op, vectorWidth)) {
+        op = parallelLoopsFirst(rewriter, op);
+        op = collapseContiguousGroups(rewriter, op);
+        plan = planReduction(op, vectorWidth);
       } else if (vectorizableElementwise(op)) {
         op = collapseContiguousGroups(rewriter, op);
         plan = planElementwise(op, vectorWidth);
