@@ -9,6 +9,7 @@
 #include "dialects/DL/IR/DLOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
 using namespace mlir::dl;
@@ -204,6 +205,48 @@ OpFoldResult TransposeOp::fold(FoldAdaptor) {
     return getResult();
   }
   return {};
+}
+
+namespace {
+/// A 2-D transpose of a 2-D matrix product whose operands include a 2-D
+/// transpose: (a @ b)^T = b^T @ a^T, where one of the new transposes folds
+/// away. The weight gradient of `x @ W^T` is emitted as (x^T @ g)^T: this
+/// makes it g^T @ x, transposing the small [out, batch] matrix instead of
+/// the input and the [in, out] result.
+struct TransposeOfMatMul : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  static bool isSwap2D(TransposeOp t) {
+    ArrayRef<int64_t> p = t.getPermutation();
+    return p.size() == 2 && p[0] == 1 && p[1] == 0;
+  }
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto mm = op.getInput().getDefiningOp<MatMulOp>();
+    if (!isSwap2D(op) || !mm || !mm->hasOneUse())
+      return failure();
+    Value a = mm.getLhs(), b = mm.getRhs();
+    auto rank = [](Value v) {
+      return cast<RankedTensorType>(v.getType()).getRank();
+    };
+    auto transposed = [&](Value v) {
+      auto t = v.getDefiningOp<TransposeOp>();
+      return t && isSwap2D(t);
+    };
+    if (rank(a) != 2 || rank(b) != 2 || !(transposed(a) || transposed(b)))
+      return failure();
+    auto swap = rewriter.getDenseI64ArrayAttr({1, 0});
+    Location loc = op.getLoc();
+    Value bt = TransposeOp::create(rewriter, loc, b, swap);
+    Value at = TransposeOp::create(rewriter, loc, a, swap);
+    rewriter.replaceOpWithNewOp<MatMulOp>(op, bt, at);
+    return success();
+  }
+};
+} // namespace
+
+void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                              MLIRContext *context) {
+  results.add<TransposeOfMatMul>(context);
 }
 
 LogicalResult TransposeOp::verify() {

@@ -36,6 +36,10 @@ def DL_TransposeOp : DL_Op<"transpose", [Pure, InferTypeOpAdaptor, DeclareOpInte
   let assemblyFormat = "$input $permutation attr-dict `:` type($input)";
   let hasVerifier = 1;
   let hasFolder = 1;
+  // transpose(matmul(a, b)) -> matmul(transpose(b), transpose(a)) when that
+  // saves a transpose (a weight gradient x^T @ g, transposed back to the
+  // weight's layout, becomes g^T @ x).
+  let hasCanonicalizer = 1;
 }
 
 def DL_SliceOp : DL_Op<"slice", [Pure, InferTypeOpAdaptor, DeclareOpInterfaceMethods<DL_VJPOpInterface>]> {
