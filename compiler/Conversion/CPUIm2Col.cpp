@@ -73,17 +73,29 @@ LogicalResult materializeWindow(RewriterBase &rewriter, linalg::GenericOp op) {
   AffineMap map = op.getMatchingIndexingMap(window);
   MLIRContext *ctx = op.getContext();
 
-  // The copy's dimensions: loops the window reads but the output does not
-  // (kernel offsets, input channels), then the output's, in its order.
+  // The copy's dimensions. A product: the loops the window reads but the
+  // output does not (input channels, kernel offsets), then the output's in
+  // its order, so that both the output's trailing dimensions and the
+  // reduction (c, kh, kw) are contiguous runs. Anything else (pooling): the
+  // output's dimensions that the window reads as such (batch, channel)
+  // first, so that the copy walks the input image by image rather than
+  // sweeping all of it once per kernel offset.
   SmallVector<unsigned> dims;
+  auto addOutputDims = [&](bool onlyPlain) {
+    for (AffineExpr e : out.getResults()) {
+      unsigned d = cast<AffineDimExpr>(e).getPosition();
+      bool plain = llvm::is_contained(map.getResults(), e);
+      if (map.isFunctionOfDim(d) && (plain || !onlyPlain) &&
+          !llvm::is_contained(dims, d))
+        dims.push_back(d);
+    }
+  };
+  if (!contraction)
+    addOutputDims(/*onlyPlain=*/true);
   for (unsigned d = 0; d < op.getNumLoops(); ++d)
     if (map.isFunctionOfDim(d) && !out.isFunctionOfDim(d))
       dims.push_back(d);
-  for (AffineExpr e : out.getResults()) {
-    unsigned d = cast<AffineDimExpr>(e).getPosition();
-    if (map.isFunctionOfDim(d))
-      dims.push_back(d);
-  }
+  addOutputDims(/*onlyPlain=*/false);
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t elements = 1;
   for (unsigned d : dims)

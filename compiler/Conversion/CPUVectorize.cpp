@@ -605,7 +605,6 @@ struct CPUVectorizePass
     for (scf::ForOp loop : loops)
       hoistAccumulator(rewriter, loop);
 
-    if (getenv("DLSTOP")) return;
     RewritePatternSet lowering(ctx);
     vector::populateVectorContractLoweringPatterns(
         lowering, vector::VectorContractLowering::OuterProduct);

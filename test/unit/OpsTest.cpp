@@ -129,6 +129,57 @@ TEST(Ops, BatchedMatmul) {
         {3, 2, 7}, {3, 7, 5}, false);
 }
 
+/// dl-cpu-vectorize register-tiles products into 8 x 32 blocks (16-lane
+/// hosts), peeling what the blocks do not cover: these shapes hit full
+/// blocks, fewer rows than a block (1), a row remainder (a dynamic batch of
+/// 69), a column remainder (100), a whole-row vector (16) and blocks too
+/// narrow to vectorise (5), with x @ W^T and x @ W, on one thread and on two
+/// (the outer block loop is an OpenMP loop). Each element is a sum of K
+/// products: Higham's bound as for every sum here.
+TEST(Ops, TiledMatmulsMatchNaiveLoops) {
+  for (unsigned threads : {1u, 2u})
+    for (int64_t M : {1, 69})
+      for (int64_t N : {5, 16, 100})
+        for (bool transposed : {false, true}) {
+          const int64_t K = 37;
+          SCOPED_TRACE(testing::Message() << "threads " << threads << " M "
+                                          << M << " N " << N << " W^T "
+                                          << transposed);
+          dl::Tensor x = randn({M, K}, -1, 1, 12);
+          dl::Shape ws = transposed ? dl::Shape{N, K} : dl::Shape{K, N};
+          dl::Tensor w = randn(ws, -1, 1, 13);
+          std::string wType = transposed ? "f32[" + std::to_string(N) + ", 37]"
+                                         : "f32[37, " + std::to_string(N) + "]";
+          std::string src = "fn f(x: f32[B, 37], w: " + wType +
+                            ") -> f32[B, " + std::to_string(N) + "] { return " +
+                            (transposed ? "x @ transpose(w, 0, 1)" : "x @ w") +
+                            "; }";
+          dl::CompilerOptions options;
+          options.threads = threads;
+          dl::Compiler compiler(options);
+          dl::CompileResult c = compiler.compileString(src, "tiles.dl");
+          ASSERT_TRUE(c.ok()) << c.errors();
+          auto r = c.module->call("f", {x, w});
+          ASSERT_TRUE(r.ok()) << r.message();
+          std::vector<double> ref, mags;
+          for (int64_t i = 0; i < M; ++i)
+            for (int64_t j = 0; j < N; ++j) {
+              double acc = 0, mag = 0;
+              for (int64_t k = 0; k < K; ++k) {
+                double p = double(at(x, i * K + k)) *
+                           at(w, transposed ? j * K + k : k * N + j);
+                acc += p;
+                mag += std::fabs(p);
+              }
+              ref.push_back(acc);
+              mags.push_back(mag);
+            }
+          expectWithin(*r, ref, [&](int64_t i, double) {
+            return gamma(K) * mags[i] + 1e-30;
+          });
+        }
+}
+
 TEST(Ops, ComparisonsWhereAndConversions) {
   dl::Tensor a = dl::Tensor::fromF32({2, 3}, {1, NAN, -2, 4, 0, 7});
   dl::Tensor b = dl::Tensor::fromF32({3}, {1, NAN, 3});
