@@ -3,6 +3,7 @@
 #include "compiler/API/ModuleImpl.h"
 
 #include "dlrt/Cuda.h"
+#include "dlrt/HostMemory.h"
 #include "dlrt/Profile.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -100,14 +101,15 @@ static CompileResult compile(dlc::Compilation &c,
   auto impl = std::make_unique<Module::Impl>();
   impl->engine = std::move(*engine);
   impl->gpu = cuda;
-  if (options.profile)
-    impl->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
-      llvm::orc::SymbolMap map;
-      for (const auto &[name, address] : dlrt::profile::entryPoints())
+  // The runtime's allocator (dlrt/HostMemory.h) and profile clock.
+  impl->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap map;
+    for (auto *entries : {dlrt::hostmem::entryPoints, dlrt::profile::entryPoints})
+      for (const auto &[name, address] : entries())
         map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
                                llvm::JITSymbolFlags::Exported};
-      return map;
-    });
+    return map;
+  });
   if (cuda) {
     // The host code calls the runtime's mgpu* entry points; its global
     // constructors load the kernels (cuModuleLoadData).

@@ -12,6 +12,7 @@
 #include "compiler/API/ModuleImpl.h"
 
 #include "dlrt/Cuda.h"
+#include "dlrt/HostMemory.h"
 #include "dlrt/Random.h"
 #include "dlrt/Safetensors.h"
 
@@ -326,7 +327,7 @@ Module::invoke(const std::string &name, const std::vector<Tensor> &inputs,
     if (m.gpu)
       dlrt::cuda::release(f);
     else
-      std::free(f);
+      _mlir_memref_to_llvm_free(f); // compiled code allocates through dlrt
   }
   releaseTransient();
   if (!failure.empty())

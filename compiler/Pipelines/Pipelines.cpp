@@ -79,7 +79,9 @@ std::string dlc::linalgToLLVMPipeline(unsigned threads, int lanes,
          // libm calls for vector math scalarise through vector.extract:
          // before the vector dialect is lowered.
          "convert-math-to-llvm,convert-math-to-libm,convert-vector-to-llvm,"
-         "finalize-memref-to-llvm,convert-arith-to-llvm,"
+         // Allocations go to the runtime's caching allocator.
+         "finalize-memref-to-llvm{use-generic-functions=true},"
+         "convert-arith-to-llvm,"
          "convert-index-to-llvm,convert-cf-to-llvm," +
          (threads <= 1 ? "" : "convert-openmp-to-llvm,") +
          "convert-func-to-llvm,"

@@ -11,16 +11,17 @@
 // LINALG-NEXT: arith.mulf
 // LINALG-NOT: linalg.generic
 
-// Fully lowered: only the LLVM dialect remains; the result is malloc'ed for
-// the caller, and the temporary between two matmuls is freed.
+// Fully lowered: only the LLVM dialect remains; the result is allocated for
+// the caller by the runtime's caching allocator (dlrt/HostMemory.h), and the
+// temporary between two matmuls is freed.
 // LLVM-NOT: linalg.
 // LLVM-NOT: memref.
 // LLVM-LABEL: llvm.func @layer
-// LLVM: llvm.call @malloc
+// LLVM: llvm.call @_mlir_memref_to_llvm_alloc
 // LLVM-LABEL: llvm.func @two_layers
-// LLVM: llvm.call @malloc
-// LLVM: llvm.call @malloc
-// LLVM: llvm.call @free
+// LLVM: llvm.call @_mlir_memref_to_llvm_alloc
+// LLVM: llvm.call @_mlir_memref_to_llvm_alloc
+// LLVM: llvm.call @_mlir_memref_to_llvm_free
 func.func @layer(%w: tensor<4x3xf32>, %b: tensor<3xf32>, %x: tensor<?x4xf32>) -> tensor<?x3xf32> {
   %0 = dl.matmul %x, %w : tensor<?x4xf32>, tensor<4x3xf32>
   %1 = dl.add %0, %b : tensor<?x3xf32>, tensor<3xf32>
