@@ -33,10 +33,10 @@ Pool &pool() {
 Header *headerOf(void *ptr) { return static_cast<Header *>(ptr) - 1; }
 
 void *allocate(size_t size, size_t alignment) {
-  if (alignment < sizeof(Header))
-    alignment = sizeof(Header);
   if (alignment & (alignment - 1))
     return nullptr; // not a power of two
+  if (alignment < sizeof(Header))
+    alignment = sizeof(Header);
   Pool &p = pool();
   {
     std::lock_guard<std::mutex> lock(p.mutex);

@@ -1,4 +1,22 @@
 // RUN: dl-opt %s --dl-cpu-outline-kernels | FileCheck %s
+// RUN: dl-opt %s --dl-cpu-outline-kernels=profile=true | FileCheck %s --check-prefix=PROFILE
+
+// With profile=true every kernel call is bracketed by the runtime's clock and
+// a record under a constant name: caller, call index, kernel, source lines.
+// PROFILE-DAG: llvm.mlir.global internal constant @[[N0:.*]]("step #0 step.kernel0 @{{[0-9: +]+}}\00")
+// PROFILE-DAG: llvm.mlir.global internal constant @[[N1:.*]]("step #1 step.kernel1 @{{[0-9: +]+}}\00")
+// PROFILE-DAG: llvm.mlir.global internal constant @{{.*}}("second #0 first.kernel0 @{{[0-9: +]+}}\00")
+// PROFILE-DAG: func.func private @dlrt_profile_clock() -> i64
+// PROFILE-DAG: func.func private @dlrt_profile_kernel(!llvm.ptr, i64)
+// PROFILE-LABEL: func.func @step(
+// PROFILE:       %[[T0:.*]] = call @dlrt_profile_clock()
+// PROFILE-NEXT:  call @step.kernel0(
+// PROFILE-NEXT:  llvm.mlir.addressof @[[N0]]
+// PROFILE:       call @dlrt_profile_kernel(%{{.*}}, %[[T0]])
+// PROFILE:       %[[T1:.*]] = call @dlrt_profile_clock()
+// PROFILE-NEXT:  call @step.kernel1(
+// PROFILE-NEXT:  llvm.mlir.addressof @[[N1]]
+// PROFILE:       call @dlrt_profile_kernel(%{{.*}}, %[[T1]])
 
 // Each top-level loop nest becomes a noinline function; the constants it uses
 // are cloned inside; host code keeps the rest and calls the kernels in order.

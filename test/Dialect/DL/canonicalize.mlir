@@ -57,3 +57,32 @@ func.func @reshapes(%x: tensor<2x6xf32>) -> tensor<12xf32> {
   %1 = dl.reshape %0 : tensor<3x4xf32> -> tensor<12xf32>
   return %1 : tensor<12xf32>
 }
+
+// -----
+
+// The weight gradient of x @ W^T comes out of autodiff as (x^T @ g)^T: it
+// becomes g^T @ x (the transposes of x cancel), so neither x nor the
+// [in, out] product is transposed.
+// CHECK-LABEL: func.func @transposed_weight_gradient
+// CHECK-SAME: (%[[X:.*]]: tensor<?x12xf32>, %[[G:.*]]: tensor<?x5xf32>)
+// CHECK-NEXT: %[[GT:.*]] = dl.transpose %[[G]] [1, 0] : tensor<?x5xf32>
+// CHECK-NEXT: %[[P:.*]] = dl.matmul %[[GT]], %[[X]] : tensor<5x?xf32>, tensor<?x12xf32>
+// CHECK-NEXT: return %[[P]]
+func.func @transposed_weight_gradient(%x: tensor<?x12xf32>, %g: tensor<?x5xf32>) -> tensor<5x12xf32> {
+  %xt = dl.transpose %x [1, 0] : tensor<?x12xf32>
+  %p = dl.matmul %xt, %g : tensor<12x?xf32>, tensor<?x5xf32>
+  %t = dl.transpose %p [1, 0] : tensor<12x5xf32>
+  return %t : tensor<5x12xf32>
+}
+
+// -----
+
+// Without a transpose among the operands nothing is gained: left alone.
+// CHECK-LABEL: func.func @plain_product_transposed
+// CHECK-NEXT: dl.matmul
+// CHECK-NEXT: dl.transpose
+func.func @plain_product_transposed(%a: tensor<3x4xf32>, %b: tensor<4x5xf32>) -> tensor<5x3xf32> {
+  %p = dl.matmul %a, %b : tensor<3x4xf32>, tensor<4x5xf32>
+  %t = dl.transpose %p [1, 0] : tensor<3x5xf32>
+  return %t : tensor<5x3xf32>
+}

@@ -1,0 +1,65 @@
+// RUN: dl-opt %s -split-input-file -dl-cpu-im2col -mlir-print-local-scope | FileCheck %s
+
+// A convolution: the windows are copied out as [c, kh, kw, n, oh, ow] and
+// the convolution reads the copy through a projection (a contraction).
+// CHECK-LABEL: func.func @conv
+// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<1x3x3x?x28x28xf32>
+// CHECK: %[[COPY:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d3, d0, d1 + d4, d2 + d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4, d5)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%{{.*}} : tensor<?x1x30x30xf32>) outs(%[[E]] :
+// CHECK: linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d5, d6, d0, d2, d3)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>]{{.*}} ins(%[[COPY]], %{{.*}} : tensor<1x3x3x?x28x28xf32>, tensor<64x1x3x3xf32>)
+// CHECK-NOT: linalg.conv_2d
+func.func @conv(%x: tensor<?x1x30x30xf32>, %w: tensor<64x1x3x3xf32>, %init: tensor<?x64x28x28xf32>) -> tensor<?x64x28x28xf32> {
+  %0 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<?x1x30x30xf32>, tensor<64x1x3x3xf32>) outs(%init : tensor<?x64x28x28xf32>) -> tensor<?x64x28x28xf32>
+  return %0 : tensor<?x64x28x28xf32>
+}
+
+// -----
+
+// The filter gradient: the copy is [n, oh, ow, c, kh, kw], so that the
+// gradient's (c, kh, kw) is one contiguous run in it.
+// CHECK-LABEL: func.func @filter_grad
+// CHECK: tensor.empty(%{{.*}}) : tensor<?x28x28x1x3x3xf32>
+// CHECK: %[[COPY:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d1 + d4, d2 + d5)>
+// CHECK: linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d5, d6, d1, d2, d3)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d0, d5, d6)>, affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>]{{.*}} ins(%[[COPY]], %{{.*}} :
+#x = affine_map<(f, c, kh, kw, n, oh, ow) -> (n, c, oh + kh, ow + kw)>
+#g = affine_map<(f, c, kh, kw, n, oh, ow) -> (n, f, oh, ow)>
+#w = affine_map<(f, c, kh, kw, n, oh, ow) -> (f, c, kh, kw)>
+func.func @filter_grad(%x: tensor<?x1x30x30xf32>, %g: tensor<?x64x28x28xf32>, %init: tensor<64x1x3x3xf32>) -> tensor<64x1x3x3xf32> {
+  %0 = linalg.generic {indexing_maps = [#x, #g, #w], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %g : tensor<?x1x30x30xf32>, tensor<?x64x28x28xf32>) outs(%init : tensor<64x1x3x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %1 = arith.mulf %a, %b : f32
+    %2 = arith.addf %acc, %1 : f32
+    linalg.yield %2 : f32
+  } -> tensor<64x1x3x3xf32>
+  return %0 : tensor<64x1x3x3xf32>
+}
+
+// -----
+
+// Max-pooling with stride = window: the copy is no larger than the input and
+// walks it image by image ([n, c, kh, kw, oh, ow]).
+// CHECK-LABEL: func.func @max_pool
+// CHECK: tensor.empty(%{{.*}}) : tensor<?x64x2x2x14x14xf32>
+// CHECK: %[[COPY:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4 * 2 + d2, d5 * 2 + d3)>
+// CHECK: linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4, d5, d2, d3)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>]{{.*}} ins(%[[COPY]], %{{.*}} :
+func.func @max_pool(%x: tensor<?x64x28x28xf32>, %init: tensor<?x64x14x14xf32>) -> tensor<?x64x14x14xf32> {
+  %window = tensor.empty() : tensor<2x2xf32>
+  %0 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %window : tensor<?x64x28x28xf32>, tensor<2x2xf32>) outs(%init : tensor<?x64x14x14xf32>) -> tensor<?x64x14x14xf32>
+  return %0 : tensor<?x64x14x14xf32>
+}
+
+// -----
+
+// Overlapping windows (3 x 3, stride 1) would copy the input 9 times for a
+// max: not worth it, the pooling keeps reading its input directly.
+// CHECK-LABEL: func.func @overlapping_pool
+// CHECK-NOT: tensor.empty(%{{.*}}) : tensor<?x64x
+// CHECK: linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2 + d4, d3 + d5)>
+func.func @overlapping_pool(%x: tensor<?x64x28x28xf32>, %init: tensor<?x64x26x26xf32>) -> tensor<?x64x26x26xf32> {
+  %window = tensor.empty() : tensor<3x3xf32>
+  %0 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %window : tensor<?x64x28x28xf32>, tensor<3x3xf32>) outs(%init : tensor<?x64x26x26xf32>) -> tensor<?x64x26x26xf32>
+  return %0 : tensor<?x64x26x26xf32>
+}
