@@ -143,3 +143,23 @@ func.func @argmax_pool(%cols: memref<4x?x64x196xf32>, %best: memref<?x64x196xf32
   }
   return
 }
+
+// -----
+
+// A transpose (W^T for x @ W^T): 16 x 16 blocks read as rows, transposed in
+// registers with shuffles, written as rows (LLVM made scatters of the row
+// loop); the 8 rows left over at the end stay scalar.
+// CHECK-LABEL: func.func @transpose
+// CHECK: scf.parallel (%{{.*}}) = (%{{.*}}) to (%c992) step (%c16)
+// CHECK: scf.for {{.*}} to %c128 step %c16
+// CHECK: vector.transfer_read {{.*}} : memref<16x16xf32, strided<[1000, 1], offset: ?>>, vector<16x16xf32>
+// CHECK: vector.shuffle
+// CHECK: vector.transfer_write {{.*}} : vector<16x16xf32>, memref<16x16xf32, strided<[128, 1], offset: ?>>
+// CHECK: linalg.transpose
+// AVX2-LABEL: func.func @transpose
+// AVX2-NOT: vector.shuffle
+// AVX2: vector.transfer_write {{.*}} : vector<16x16xf32>
+func.func @transpose(%w: memref<128x1000xf32>, %wt: memref<1000x128xf32>) {
+  linalg.transpose ins(%w : memref<128x1000xf32>) outs(%wt : memref<1000x128xf32>) permutation = [1, 0]
+  return
+}
