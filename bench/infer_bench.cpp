@@ -28,8 +28,8 @@ int main(int argc, char **argv) {
   int64_t batch = std::atoll(argv[2]);
   unsigned threads = static_cast<unsigned>(std::atoi(argv[3]));
   bool flat = std::string(argv[4]) == "784";
-  auto test = dlrt::loadDataset("fashion-mnist:/usr/share/datasets/fashion-mnist",
-                                "test", 0.5, 0.5);
+  auto test = dlrt::loadDataset(
+      "fashion-mnist:/usr/share/datasets/fashion-mnist", "test", 0.5, 0.5);
   if (!test) {
     std::fprintf(stderr, "dlc-infer-bench: %s\n", test.message().c_str());
     return 1;

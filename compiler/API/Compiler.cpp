@@ -55,7 +55,8 @@ static CompileResult compile(dlc::Compilation &c,
     if (!c.lowerToLinalg(/*gpu=*/true) ||
         !c.lowerToGPU(dlc::gpuTargetFor(options.gpuArch)))
       return CompileResult{std::nullopt, c.diagnostics()};
-  } else if (!c.lowerToLinalg() || !c.lowerToLLVM(options.threads, options.profile)) {
+  } else if (!c.lowerToLinalg() ||
+             !c.lowerToLLVM(options.threads, options.profile)) {
     return CompileResult{std::nullopt, c.diagnostics()};
   }
 
@@ -104,7 +105,8 @@ static CompileResult compile(dlc::Compilation &c,
   // The runtime's allocator (dlrt/HostMemory.h) and profile clock.
   impl->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
     llvm::orc::SymbolMap map;
-    for (auto *entries : {dlrt::hostmem::entryPoints, dlrt::profile::entryPoints})
+    for (auto *entries :
+         {dlrt::hostmem::entryPoints, dlrt::profile::entryPoints})
       for (const auto &[name, address] : entries())
         map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
                                llvm::JITSymbolFlags::Exported};

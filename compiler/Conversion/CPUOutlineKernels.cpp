@@ -16,8 +16,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
@@ -151,11 +151,11 @@ struct CPUOutlineKernelsPass
         kernel.walk([&](Operation *op) {
           vectorized |= isa<vector::VectorDialect>(op->getDialect());
         });
-        std::string name = (fn.getSymName() + " #" + Twine(site++) + " " +
-                            kernel.getSymName() + " @" +
-                            sourcePositions(kernel) +
-                            (vectorized ? " [vector]" : ""))
-                               .str();
+        std::string name =
+            (fn.getSymName() + " #" + Twine(site++) + " " +
+             kernel.getSymName() + " @" + sourcePositions(kernel) +
+             (vectorized ? " [vector]" : ""))
+                .str();
         builder.setInsertionPoint(call);
         Value start =
             func::CallOp::create(builder, call.getLoc(), clock).getResult(0);

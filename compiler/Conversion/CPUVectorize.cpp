@@ -145,8 +145,8 @@ std::optional<TilePlan> planReduction(linalg::LinalgOp op, int64_t lanes) {
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
   if (out.getNumResults() == 0)
     return std::nullopt;
-  unsigned n = cast<AffineDimExpr>(out.getResult(out.getNumResults() - 1))
-                   .getPosition();
+  unsigned n =
+      cast<AffineDimExpr>(out.getResult(out.getNumResults() - 1)).getPosition();
   for (OpOperand &operand : op->getOpOperands()) {
     Type element = getElementTypeOrSelf(operand.get().getType());
     if (!isa<MemRefType>(operand.get().getType()) || !element.isIntOrFloat() ||
@@ -155,10 +155,9 @@ std::optional<TilePlan> planReduction(linalg::LinalgOp op, int64_t lanes) {
     AffineMap map = op.getMatchingIndexingMap(&operand);
     if (op.isDpsInit(&operand) && map != out)
       return std::nullopt;
-    if (map.isFunctionOfDim(n) &&
-        (map.getResult(map.getNumResults() - 1) !=
-             out.getResult(out.getNumResults() - 1) ||
-         !unitInnerStride(operand.get())))
+    if (map.isFunctionOfDim(n) && (map.getResult(map.getNumResults() - 1) !=
+                                       out.getResult(out.getNumResults() - 1) ||
+                                   !unitInnerStride(operand.get())))
       return std::nullopt;
   }
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -293,9 +292,8 @@ TilePlan planElementwise(linalg::LinalgOp op, int64_t lanes) {
     plan.order.push_back(d);
   }
   int64_t inner = ranges[n - 1];
-  plan.sizes.push_back(!ShapedType::isDynamic(inner) && inner <= 2 * lanes
-                           ? inner
-                           : 2 * lanes);
+  plan.sizes.push_back(
+      !ShapedType::isDynamic(inner) && inner <= 2 * lanes ? inner : 2 * lanes);
   plan.order.push_back(n - 1);
   return plan;
 }
@@ -380,8 +378,8 @@ linalg::LinalgOp dropUnitLoops(RewriterBase &rewriter, linalg::LinalgOp tile) {
     if (keptShape.size() != size_t(type.getRank())) {
       SmallVector<OpFoldResult> offsets(type.getRank(),
                                         rewriter.getIndexAttr(0));
-      SmallVector<OpFoldResult> sizes, strides(type.getRank(),
-                                               rewriter.getIndexAttr(1));
+      SmallVector<OpFoldResult> sizes,
+          strides(type.getRank(), rewriter.getIndexAttr(1));
       for (int64_t size : type.getShape())
         sizes.push_back(rewriter.getIndexAttr(size));
       auto reduced = memref::SubViewOp::inferRankReducedResultType(
@@ -403,7 +401,8 @@ linalg::LinalgOp dropUnitLoops(RewriterBase &rewriter, linalg::LinalgOp tile) {
   }
   unsigned numInputs = tile.getNumDpsInputs();
   auto result = linalg::GenericOp::create(
-      rewriter, loc, TypeRange{}, ArrayRef<Value>(operands).take_front(numInputs),
+      rewriter, loc, TypeRange{},
+      ArrayRef<Value>(operands).take_front(numInputs),
       ArrayRef<Value>(operands).drop_front(numInputs), maps, keptIterators);
   rewriter.inlineRegionBefore(generic.getRegion(), result.getRegion(),
                               result.getRegion().begin());
@@ -504,9 +503,8 @@ void hoistAccumulator(RewriterBase &rewriter, scf::ForOp loop) {
   SmallVector<vector::TransferReadOp> reads;
   for (vector::TransferWriteOp write : writes) {
     if (!loop.isDefinedOutsideOfLoop(write.getBase()) ||
-        !llvm::all_of(write.getIndices(), [&](Value v) {
-          return loop.isDefinedOutsideOfLoop(v);
-        }))
+        !llvm::all_of(write.getIndices(),
+                      [&](Value v) { return loop.isDefinedOutsideOfLoop(v); }))
       return;
     vector::TransferReadOp read;
     for (auto r : body->getOps<vector::TransferReadOp>())
@@ -564,8 +562,7 @@ void hoistAccumulator(RewriterBase &rewriter, scf::ForOp loop) {
   }
 }
 
-struct CPUVectorizePass
-    : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
+struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
   using Base::Base;
 
   void runOnOperation() override {
@@ -682,7 +679,8 @@ struct CPUVectorizePass
     // it becomes the OpenMP work-sharing loop (convert-scf-to-openmp); with
     // one, scf-to-cf makes it a plain loop again.
     if (!tiled->loops.empty())
-      if (auto outer = dyn_cast<scf::ForOp>(tiled->loops.front().getOperation()))
+      if (auto outer =
+              dyn_cast<scf::ForOp>(tiled->loops.front().getOperation()))
         toParallel(rewriter, outer);
     return success();
   }

@@ -1,10 +1,10 @@
 //===- HostMemory.cpp - the allocator of compiled CPU code ----------------===//
 #include "dlrt/HostMemory.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <mutex>
-#include <algorithm>
 
 namespace {
 
@@ -12,7 +12,7 @@ namespace {
 /// bytes of lead (the header at its end) followed by the caller's bytes, so
 /// the caller's pointer has the requested alignment (64 at least).
 struct alignas(64) Header {
-  void *base; // what aligned_alloc returned
+  void *base;  // what aligned_alloc returned
   size_t size; // the caller's size
   size_t alignment;
 };

@@ -103,9 +103,9 @@ std::string report(size_t top) {
 }
 
 std::vector<std::pair<const char *, void *>> entryPoints() {
-  return {{"dlrt_profile_clock", reinterpret_cast<void *>(&dlrt_profile_clock)},
-          {"dlrt_profile_kernel",
-           reinterpret_cast<void *>(&dlrt_profile_kernel)}};
+  return {
+      {"dlrt_profile_clock", reinterpret_cast<void *>(&dlrt_profile_clock)},
+      {"dlrt_profile_kernel", reinterpret_cast<void *>(&dlrt_profile_kernel)}};
 }
 
 } // namespace dlrt::profile

@@ -142,16 +142,16 @@ TEST(Ops, TiledMatmulsMatchNaiveLoops) {
       for (int64_t N : {5, 16, 100})
         for (bool transposed : {false, true}) {
           const int64_t K = 37;
-          SCOPED_TRACE(testing::Message() << "threads " << threads << " M "
-                                          << M << " N " << N << " W^T "
-                                          << transposed);
+          SCOPED_TRACE(testing::Message()
+                       << "threads " << threads << " M " << M << " N " << N
+                       << " W^T " << transposed);
           dl::Tensor x = randn({M, K}, -1, 1, 12);
           dl::Shape ws = transposed ? dl::Shape{N, K} : dl::Shape{K, N};
           dl::Tensor w = randn(ws, -1, 1, 13);
           std::string wType = transposed ? "f32[" + std::to_string(N) + ", 37]"
                                          : "f32[37, " + std::to_string(N) + "]";
-          std::string src = "fn f(x: f32[B, 37], w: " + wType +
-                            ") -> f32[B, " + std::to_string(N) + "] { return " +
+          std::string src = "fn f(x: f32[B, 37], w: " + wType + ") -> f32[B, " +
+                            std::to_string(N) + "] { return " +
                             (transposed ? "x @ transpose(w, 0, 1)" : "x @ w") +
                             "; }";
           dl::CompilerOptions options;

@@ -1,4 +1,5 @@
-//===- HostMemory.h - the allocator of compiled CPU code ----------*- C++ -*-===//
+//===- HostMemory.h - the allocator of compiled CPU code ----------*- C++
+//-*-===//
 //
 // Compiled code allocates its temporaries through these entry points (MLIR's
 // `finalize-memref-to-llvm{use-generic-functions}` names), not malloc: a

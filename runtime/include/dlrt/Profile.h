@@ -1,4 +1,5 @@
-//===- Profile.h - per-kernel time of compiled code ---------------*- C++ -*-===//
+//===- Profile.h - per-kernel time of compiled code ---------------*- C++
+//-*-===//
 //
 // Code compiled with profiling (CompilerOptions::profile, `dlc train
 // --profile`) calls dlrt_profile_clock() before every kernel and
