@@ -553,12 +553,13 @@ void hoistAccumulator(RewriterBase &rewriter, scf::ForOp loop) {
   Operation *newLoop = carried->getOperation();
   unsigned first = newLoop->getNumResults() - writes.size();
   Operation *after = newLoop;
-  for (auto [i, write] : llvm::enumerate(writes)) {
+  for (unsigned i = 0; i < writes.size(); ++i) {
+    vector::TransferWriteOp write = writes[i];
     rewriter.moveOpAfter(write, after);
     after = write;
-    rewriter.modifyOpInPlace(write, [&] {
-      write.getValueToStoreMutable().assign(newLoop->getResult(first + i));
-    });
+    Value carriedValue = newLoop->getResult(first + i);
+    rewriter.modifyOpInPlace(
+        write, [&] { write.getValueToStoreMutable().assign(carriedValue); });
   }
 }
 

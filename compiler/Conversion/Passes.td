@@ -240,6 +240,39 @@ def CPUVectorize
   ];
 }
 
+def OMPWorkThreshold : Pass<"dl-omp-work-threshold"> {
+  let summary = "Fork the OpenMP thread team only for regions with enough work";
+  let description = [{
+    Gives every `omp.parallel` without one an `if` clause: the estimated work
+    of the region (the work-sharing loop's iteration count, computed at run
+    time from its bounds, times a static count of the operations one
+    iteration executes, nested `scf.for` loops multiplied by their trip
+    counts, 64 for a dynamic one) must reach `min-work`; below it libomp
+    runs the region on the calling thread. Forking a team costs tens of
+    microseconds, more than the whole kernel of a batch-1 inference. Runs
+    after `convert-scf-to-openmp`, before `convert-openmp-to-llvm`.
+
+    ```mlir
+    omp.parallel {
+      omp.wsloop { omp.loop_nest (%i) : index = (%c0) to (%n) step (%c1) { ... } }
+    }
+    ```
+    becomes
+    ```mlir
+    %trips = arith.ceildivsi (%n - %c0), %c1
+    %work = arith.muli %trips, %c_per_iteration
+    %enough = arith.cmpi sge, %work, %c_min_work
+    omp.parallel if(%enough) { ... }
+    ```
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"32768",
+           "Estimated operations below which a region runs on one thread">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::omp::OpenMPDialect"];
+}
+
 def MemRefCopyToLinalg : Pass<"dl-memref-copy-to-linalg"> {
   let summary = "Rewrite memref.copy as linalg.copy";
   let description = [{

@@ -59,11 +59,13 @@ std::string dlc::linalgToLLVMPipeline(unsigned threads, int lanes,
   std::string outline = profile ? "dl-cpu-outline-kernels{profile=true},"
                                 : "dl-cpu-outline-kernels,";
   std::string loops =
-      threads <= 1 ? "func.func(convert-linalg-to-loops)," + outline
-                   : "func.func(convert-linalg-to-parallel-loops),"
-                     "dl-serialize-nested-parallel," +
-                         outline + "convert-scf-to-openmp{num-threads=" +
-                         std::to_string(threads) + "},dl-inline-alloca-scopes,";
+      threads <= 1
+          ? "func.func(convert-linalg-to-loops)," + outline
+          : "func.func(convert-linalg-to-parallel-loops),"
+            "dl-serialize-nested-parallel," +
+                outline +
+                "convert-scf-to-openmp{num-threads=" + std::to_string(threads) +
+                "},dl-inline-alloca-scopes,dl-omp-work-threshold,";
   return "dl-update-in-place,eliminate-empty-tensors,"
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"

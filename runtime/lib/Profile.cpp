@@ -58,10 +58,13 @@ std::vector<KernelTime> kernels() {
   std::vector<KernelTime> out;
   for (auto &[name, k] : merged)
     out.push_back(std::move(k));
-  std::stable_sort(out.begin(), out.end(),
-                   [](const KernelTime &a, const KernelTime &b) {
-                     return a.nanoseconds > b.nanoseconds;
-                   });
+  // Slowest first; ties by name (std::sort: stable_sort's temporary buffer
+  // is deprecated in libstdc++ 12 under clang).
+  std::sort(
+      out.begin(), out.end(), [](const KernelTime &a, const KernelTime &b) {
+        return a.nanoseconds != b.nanoseconds ? a.nanoseconds > b.nanoseconds
+                                              : a.name < b.name;
+      });
   return out;
 }
 
