@@ -129,9 +129,12 @@ def CPUIm2Col : Pass<"dl-cpu-im2col"> {
     dimension is contiguous in it. The result is a contraction that
     `dl-cpu-vectorize` register-tiles: the convolution as
     `W[f, c, kh, kw] * copy[c, kh, kw, n, oh, ow]`, the filter gradient as
-    `dY[n, f, oh, ow] * copy[n, oh, ow, c, kh, kw]`. Copies above 2^26
-    elements are not made. Pooling (a max, not a product) and the input
-    gradient (a windowed output) are left alone. CPU pipeline only.
+    `dY[n, f, oh, ow] * copy[n, oh, ow, c, kh, kw]`. Anything else with one
+    windowed input (pooling, and the argmax of max-pooling's gradient) gets
+    the copy only when it is no larger than the input (windows that do not
+    overlap), laid out `[n, c, kh, kw, oh, ow]` so that the copy walks the
+    input image by image. Copies above 2^26 elements are not made; the input
+    gradient (a windowed output) is left alone. CPU pipeline only.
 
     Before:
     ```mlir
@@ -185,8 +188,23 @@ def CPULoopOrder : Pass<"dl-cpu-loop-order"> {
 
 def CPUVectorize
     : Pass<"dl-cpu-vectorize", "::mlir::func::FuncOp"> {
-  let summary = "Register-tile and vectorise matmul-like kernels on buffers";
+  let summary = "Register-tile and vectorise CPU kernels on buffers";
   let description = [{
+    Four kinds of linalg op on buffers become vector code; everything else is
+    left to convert-linalg-to-loops (and LLVM):
+    - contractions (below);
+    - reductions into an output block (pooling over its window copy, the
+      argmax of max-pooling's gradient): the output's contiguous last
+      dimension in 2-register vectors, every other loop one step at a time,
+      the reduction innermost, all accumulators (value and index) carried in
+      registers through it;
+    - elementwise ops on identity-layout buffers of 8- to 64-bit elements:
+      contiguous dimensions collapsed into one loop cut into 2-register
+      vectors, the remainder scalar;
+    - 2-D transposes of 32-bit elements: 16 x 16 blocks transposed in
+      registers (shuffles with 16 lanes), partial blocks scalar.
+    In every case the outermost block loop is an `scf.parallel`.
+
     For every f32 contraction on buffers (a linalg op whose body multiplies
     and accumulates and whose indexing maps are projected permutations:
     matmul, x @ W^T after dl-cpu-loop-order, both weight and input
