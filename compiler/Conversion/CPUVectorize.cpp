@@ -181,6 +181,56 @@ std::optional<TilePlan> planReduction(linalg::LinalgOp op, int64_t lanes) {
   return plan;
 }
 
+/// Sums into few outputs (a convolution's bias gradient: 64 sums over batch
+/// and pixels): the output's last dimension is not contiguous in the input,
+/// but the innermost reduction is. That loop is cut into vectors whose sum
+/// is added to the (register-carried) accumulator once per vector, in a
+/// tree (reassociated: a fixed order, so still deterministic).
+std::optional<TilePlan> planInnerSum(linalg::LinalgOp op, int64_t lanes,
+                                     bool checkExtent = true) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 1 ||
+      op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0 ||
+      !linalg::allIndexingsAreProjectedPermutation(op))
+    return std::nullopt;
+  unsigned last = op.getNumLoops() - 1;
+  if (op.getIteratorTypesArray()[last] != utils::IteratorType::reduction)
+    return std::nullopt;
+  OpOperand *input = op.getDpsInputOperand(0);
+  AffineMap in = op.getMatchingIndexingMap(input);
+  AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  if (out.isFunctionOfDim(last) || in.getNumResults() == 0 ||
+      in.getResult(in.getNumResults() - 1) !=
+          getAffineDimExpr(last, op.getContext()) ||
+      !unitInnerStride(input->get()) ||
+      getElementTypeOrSelf(input->get().getType()) !=
+          Float32Type::get(op.getContext()))
+    return std::nullopt;
+  // The body must be `out + in` (either order).
+  Block *body = cast<linalg::GenericOp>(op.getOperation()).getBody();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (body->getOperations().size() != 2 || !add ||
+      !((add.getLhs() == body->getArgument(0) &&
+         add.getRhs() == body->getArgument(1)) ||
+        (add.getLhs() == body->getArgument(1) &&
+         add.getRhs() == body->getArgument(0))))
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t width = 2 * lanes;
+  if (!ShapedType::isDynamic(ranges[last]) && ranges[last] % width != 0 &&
+      ranges[last] % lanes == 0)
+    width = lanes;
+  if (checkExtent && !ShapedType::isDynamic(ranges[last]) &&
+      ranges[last] < width)
+    return std::nullopt;
+  TilePlan plan;
+  for (unsigned d = 0; d <= last; ++d) {
+    plan.sizes.push_back(d == last ? width : 1);
+    plan.order.push_back(d);
+  }
+  return plan;
+}
+
 /// Elementwise ops (relu, its gradient, bias adds, the optimizer update,
 /// fills, copies): LLVM's loop vectorizer, given a 4-deep nest with short
 /// static inner loops (28 x 28 images), vectorised across channels with
@@ -523,6 +573,9 @@ void hoistAccumulator(RewriterBase &rewriter, scf::ForOp loop) {
   }
   bool otherWrites = false;
   body->walk([&](Operation *op) {
+    // A loop's effects are its body's, visited on their own.
+    if (op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+      return;
     if (!isMemoryEffectFree(op) &&
         !isa<vector::TransferReadOp, vector::TransferWriteOp, memref::LoadOp>(
             op))
@@ -578,6 +631,15 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
     bool changed = false;
     for (linalg::LinalgOp op : ops) {
       std::optional<TilePlan> plan;
+      // Sums (linalg.reduce) take the generic paths below.
+      if (isa<linalg::ReduceOp>(op.getOperation()) &&
+          op.hasPureBufferSemantics()) {
+        rewriter.setInsertionPoint(op);
+        if (FailureOr<linalg::GenericOp> g =
+                linalg::generalizeNamedOp(rewriter, op);
+            succeeded(g))
+          op = cast<linalg::LinalgOp>(g->getOperation());
+      }
       if (op.hasPureBufferSemantics() &&
           linalg::isaContractionOpInterface(op)) {
         op = parallelLoopsFirst(rewriter, op);
@@ -587,6 +649,12 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
         op = parallelLoopsFirst(rewriter, op);
         op = collapseContiguousGroups(rewriter, op);
         plan = planReduction(op, vectorWidth);
+      } else if (isa<linalg::GenericOp>(op.getOperation()) &&
+                 planInnerSum(op, vectorWidth, /*checkExtent=*/false)) {
+        op = parallelLoopsFirst(rewriter, op);
+        op = collapseContiguousGroups(rewriter, op);
+        if (isa<linalg::GenericOp>(op.getOperation()))
+          plan = planInnerSum(op, vectorWidth);
       } else if (vectorizableElementwise(op)) {
         op = collapseContiguousGroups(rewriter, op);
         plan = planElementwise(op, vectorWidth);
@@ -650,10 +718,17 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
                       : vector::VectorTransposeLowering::EltWise);
     vector::populateVectorBroadcastLoweringPatterns(lowering);
     vector::populateVectorShapeCastLoweringPatterns(lowering);
+    vector::populateVectorMultiReductionLoweringPatterns(
+        lowering, vector::VectorMultiReductionLowering::InnerReduction);
     vector::populateVectorTransferLoweringPatterns(lowering,
                                                    /*maxTransferRank=*/1);
     if (failed(applyPatternsGreedily(fn, std::move(lowering))))
       return signalPassFailure();
+    // The sums of vectors from planInnerSum: a tree, not 32 ordered adds.
+    fn.walk([&](vector::ReductionOp r) {
+      r.setFastmathAttr(arith::FastMathFlagsAttr::get(
+          ctx, r.getFastmath() | arith::FastMathFlags::reassoc));
+    });
   }
 
   /// Tiles `op` by `plan`, peels partial tiles and marks the full one.

@@ -163,3 +163,26 @@ func.func @transpose(%w: memref<128x1000xf32>, %wt: memref<1000x128xf32>) {
   linalg.transpose ins(%w : memref<128x1000xf32>) outs(%wt : memref<1000x128xf32>) permutation = [1, 0]
   return
 }
+
+// -----
+
+// A sum into few outputs (a convolution's bias gradient): the image's pixels
+// collapse into one contiguous reduction cut into vectors, each summed in a
+// tree (reassoc) into the accumulator, which stays in a register across
+// both reduction loops (batch and pixels).
+// CHECK-LABEL: func.func @bias_grad
+// CHECK: memref.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3]] : memref<?x64x28x28xf32> into memref<?x64x784xf32>
+// CHECK: scf.parallel
+// CHECK: %[[ACC0:.*]] = vector.load {{.*}} vector<f32>
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[ACC0]]) -> (vector<f32>)
+// CHECK: scf.for {{.*}} to %c784 step %c16 iter_args
+// CHECK: vector.reduction <add>, %{{.*}}, %{{.*}} fastmath<reassoc> : vector<16xf32> into f32
+// CHECK: vector.store {{.*}} vector<f32>
+func.func @bias_grad(%g: memref<?x64x28x28xf32>, %db: memref<64xf32>) {
+  linalg.reduce ins(%g : memref<?x64x28x28xf32>) outs(%db : memref<64xf32>) dimensions = [0, 2, 3]
+    (%a: f32, %acc: f32) {
+      %s = arith.addf %a, %acc : f32
+      linalg.yield %s : f32
+    }
+  return
+}
