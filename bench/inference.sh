@@ -12,15 +12,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCH="$ROOT/build/bin/dlc-infer-bench"
 [[ -x "$BENCH" ]] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
-TORCH_ENV=()
-JEMALLOC=$(ls /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 2>/dev/null || true)
-if [[ -n "$JEMALLOC" ]]; then
-  TORCH_ENV=(env LD_PRELOAD="$JEMALLOC"
-             MALLOC_CONF="retain:true,dirty_decay_ms:-1,muzzy_decay_ms:-1")
-fi
-have_torch=1
-/usr/bin/python3 -c "import torch" 2>/dev/null || have_torch=0
-unset OPENBLAS_CORETYPE
+source "$ROOT/bench/torch-env.sh"
 printf "%-10s %-7s %6s %12s %12s %7s\n" model threads batch "dlc img/s" "torch1.13" ratio
 for model in mlp mnist_cnn; do
   shape=1x28x28; [[ $model == mlp ]] && shape=784

@@ -11,7 +11,7 @@
 # python3-torch (/usr/bin/python3), in its
 # fastest configuration here: BLAS from OpenBLAS (libopenblas0-pthread; the
 # default reference BLAS makes it 6x slower), jemalloc preloaded and kept
-# from returning memory (MALLOC_CONF below), OPENBLAS_CORETYPE unset so
+# from returning memory (bench/torch-env.sh), OPENBLAS_CORETYPE unset so
 # OpenBLAS picks AVX-512. The set-up step installs those Debian packages
 # when missing (as root or with sudo).
 set -euo pipefail
@@ -53,16 +53,7 @@ STEPS=${1:-100}
 DLC="$ROOT/build/bin/dlc"
 [[ -x "$DLC" ]] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
 
-TORCH_ENV=()
-JEMALLOC=$(ls /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 2>/dev/null || true)
-if [[ -n "$JEMALLOC" ]]; then
-  TORCH_ENV=(env LD_PRELOAD="$JEMALLOC"
-             MALLOC_CONF="retain:true,dirty_decay_ms:-1,muzzy_decay_ms:-1")
-fi
-have_torch=1
-/usr/bin/python3 -c "import torch" 2>/dev/null || have_torch=0
-
-unset OPENBLAS_CORETYPE
+source "$ROOT/bench/torch-env.sh"
 printf "%-10s %-7s %11s %12s %7s %11s %7s %11s %7s\n" model threads "dlc img/s" \
   "torch1.13" ratio "jax jit" ratio "iree" ratio
 for model in mlp mnist_cnn; do

@@ -669,7 +669,7 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
       return;
 
     // Full tiles: static views after folding the peeled bounds.
-    if (failed(applyPatternsGreedily(fn, canonicalizationPatterns(ctx))))
+    if (failed(applyPatternsGreedily(fn, canonical)))
       return signalPassFailure();
     SmallVector<linalg::LinalgOp> tiles;
     fn.walk([&](linalg::LinalgOp op) {
@@ -778,14 +778,19 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
     rewriter.eraseOp(loop);
   }
 
-  static FrozenRewritePatternSet canonicalizationPatterns(MLIRContext *ctx) {
+  /// Every dialect's and op's canonicalization patterns, collected once per
+  /// pass instance rather than once per function.
+  LogicalResult initialize(MLIRContext *ctx) override {
     RewritePatternSet patterns(ctx);
     for (Dialect *dialect : ctx->getLoadedDialects())
       dialect->getCanonicalizationPatterns(patterns);
     for (RegisteredOperationName op : ctx->getRegisteredOperations())
       op.getCanonicalizationPatterns(patterns, ctx);
-    return FrozenRewritePatternSet(std::move(patterns));
+    canonical = FrozenRewritePatternSet(std::move(patterns));
+    return success();
   }
+
+  FrozenRewritePatternSet canonical;
 };
 
 } // namespace

@@ -90,14 +90,13 @@ struct ConvFilterGradLowering : OpConversionPattern<Conv2dFilterGradOp> {
     // (f, c, kh, kw, n, oh, ow)
     // Ungrouped: the channel is just c (no `f floordiv F` term that would
     // make the input depend on the output channel, for dl-cpu-im2col).
-    AffineExpr channel = op.getGroups() == 1
-                             ? dim(1)
-                             : dim(0).floorDiv(fg) * cg + dim(1);
-    AffineMap xMap = AffineMap::get(7, 0,
-                                    {dim(4), channel,
-                                     dim(5) * s[0] + dim(2) * d[0],
-                                     dim(6) * s[1] + dim(3) * d[1]},
-                                    ctx);
+    AffineExpr channel =
+        op.getGroups() == 1 ? dim(1) : dim(0).floorDiv(fg) * cg + dim(1);
+    AffineMap xMap =
+        AffineMap::get(7, 0,
+                       {dim(4), channel, dim(5) * s[0] + dim(2) * d[0],
+                        dim(6) * s[1] + dim(3) * d[1]},
+                       ctx);
     AffineMap gMap =
         AffineMap::get(7, 0, {dim(4), dim(0), dim(5), dim(6)}, ctx);
     AffineMap wMap =

@@ -8,9 +8,9 @@
 #include "Train.h"
 #include "TrainData.h"
 
-#include "dlrt/Profile.h"
 #include "dlrt/Datasets.h"
 #include "dlrt/FileIO.h"
+#include "dlrt/Profile.h"
 #include "dlrt/Random.h"
 
 #include "llvm/Support/Format.h"

@@ -56,8 +56,9 @@ int fail(const std::string &message);
 std::optional<dl::Module> compileModel(const std::string &file,
                                        const dl::CompilerOptions &options);
 
-/// Compiles `file` for targetChoice(), runs its initialisers under `seed` and, if `checkpoint`
-/// is not empty, loads the weights from it; prints the errors otherwise.
+/// Compiles `file` for targetChoice(), runs its initialisers under `seed` and,
+/// if `checkpoint` is not empty, loads the weights from it; prints the errors
+/// otherwise.
 std::optional<dl::Module> loadModel(const std::string &file,
                                     const dl::CompilerOptions &options,
                                     const std::string &checkpoint,
