@@ -324,8 +324,17 @@ bool Compilation::requestTraining(const std::string &function,
   return true;
 }
 
-bool Compilation::lowerToLinalg(bool gpu) {
-  return runPipeline(gpu ? kDLToLinalgGPUPipeline : kDLToLinalgPipeline);
+bool Compilation::lowerToLinalg(bool gpu, bool fuse) {
+  return planLinalg(fuse) && finishLinalg(gpu);
+}
+
+bool Compilation::planLinalg(bool fuse) {
+  return runPipeline(dlToPlannedLinalgPipeline(fuse).c_str());
+}
+
+bool Compilation::finishLinalg(bool gpu) {
+  return runPipeline(kFusePlannedPipeline) &&
+         runPipeline(gpu ? kGPULinalgTailPipeline : kCPULinalgTailPipeline);
 }
 
 bool Compilation::lowerToGPU(const GPUTarget &target) {

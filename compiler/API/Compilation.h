@@ -53,7 +53,12 @@ public:
   /// Adds `<function>.probabilities`: softmax over axis 1 of [N, C] logits.
   bool requestProbabilities(const std::string &function);
   /// `gpu`: without the CPU's loop order (the GPU target maps loops itself).
-  bool lowerToLinalg(bool gpu = false);
+  /// `fuse` = false: every linalg op stays a kernel of its own.
+  bool lowerToLinalg(bool gpu = false, bool fuse = true);
+  /// lowerToLinalg in two steps: linalg on tensors with the fusion plan
+  /// recorded (`dl.kernel`, not yet fused), then fusion and loop order.
+  bool planLinalg(bool fuse = true);
+  bool finishLinalg(bool gpu = false);
   /// Kernels compiled for `target`, host code in the LLVM dialect.
   bool lowerToGPU(const GPUTarget &target);
   /// `threads` > 1: OpenMP work-sharing loops (the JIT must load libomp).

@@ -11,6 +11,7 @@
 // last) is contiguous in the copy too.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Conversion/FusionPlan.h"
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -171,7 +172,7 @@ struct CPUIm2ColPass : dl::impl::CPUIm2ColBase<CPUIm2ColPass> {
       if (!generic) {
         rewriter.setInsertionPoint(op);
         FailureOr<linalg::GenericOp> g =
-            linalg::generalizeNamedOp(rewriter, op);
+            dlc::fusion::generalizeKeepingPlan(rewriter, op);
         if (failed(g))
           continue;
         generic = *g;

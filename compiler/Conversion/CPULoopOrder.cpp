@@ -13,6 +13,7 @@
 // (a different but fixed order: results stay deterministic).
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Conversion/FusionPlan.h"
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -147,7 +148,7 @@ struct CPULoopOrderPass : dl::impl::CPULoopOrderBase<CPULoopOrderPass> {
         unsigned operand = transpose ? transpose->getOperandNumber() : 0;
         rewriter.setInsertionPoint(named);
         FailureOr<linalg::GenericOp> g =
-            linalg::generalizeNamedOp(rewriter, named);
+            dlc::fusion::generalizeKeepingPlan(rewriter, named);
         if (failed(g))
           continue;
         op = *g;

@@ -4,10 +4,14 @@
 // one kernel (one loop nest on the CPU, one launch on the GPU). For each
 // kernel: its iteration space, the source positions of the DL expressions it
 // computes (the locations of the op and of every op in its body, which
-// lowering and fusion keep), the scalar operations of its body; and for each
-// input computed by another kernel, why the two were not fused.
+// lowering and fusion keep), the scalar operations of its body, the ops it
+// was fused from (`dl.members`, recorded by dl-fuse-planned); and for each
+// input computed by another kernel, why the two were not fused (the
+// planner's rule, dlc::fusion::decideFusion, or the pass that made one of
+// them after fusion).
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Conversion/FusionPlan.h"
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -38,12 +42,6 @@ void collectPositions(Location loc,
   });
 }
 
-bool isElementwise(linalg::LinalgOp op) {
-  return op.getNumLoops() == op.getNumParallelLoops() &&
-         llvm::all_of(op.getIndexingMapsArray(),
-                      [](AffineMap m) { return m.isProjectedPermutation(); });
-}
-
 std::string describe(linalg::LinalgOp op) {
   std::string kind = op->getName().stripDialect().str();
   if (isa<linalg::FillOp>(op))
@@ -55,33 +53,36 @@ std::string describe(linalg::LinalgOp op) {
   return out + "]";
 }
 
-/// Why `producer` was not fused into `consumer` (which reads it, possibly
-/// through shape-only ops listed in `through`).
-std::string whyNotFused(linalg::LinalgOp producer, linalg::LinalgOp consumer,
-                        ArrayRef<std::string> through, unsigned users) {
+/// Why the producer of `input` was not fused into its consumer (which reads
+/// it, possibly through shape-only ops listed in `through`).
+std::string whyNotFused(OpOperand &input, linalg::LinalgOp producer,
+                        ArrayRef<std::string> through, bool planned) {
   if (isa<linalg::FillOp>(producer))
     return "the consumer accumulates into it (initial value of a reduction)";
   if (isa<linalg::TransposeOp>(producer))
     return "a transposed copy, made so that the consumer reads it "
            "contiguously (dl-cpu-loop-order)";
+  std::optional<int64_t> a = dlc::fusion::plannedKernel(producer),
+                         b = dlc::fusion::plannedKernel(input.getOwner());
+  if (isa<linalg::TransposeOp>(input.getOwner()) && planned && !b)
+    return "the consumer is a transposed copy for the next kernel's loop "
+           "order, made after fusion (dl-cpu-loop-order)";
   if (!through.empty())
     return "a " + llvm::join(through, ", ") +
-           " lies between them (data movement, not fused by "
-           "linalg-fuse-elementwise-ops)";
-  if (producer.getNumReductionLoops())
-    return "the producer is a reduction: its result is complete only after "
-           "the whole reduction";
-  if (!isElementwise(consumer))
-    return "the consumer is a contraction, convolution or reduction: an "
-           "elementwise producer is not fused into it (it would be recomputed "
-           "for every use of each element)";
-  if (users > 1)
-    return "the producer feeds " + std::to_string(users) +
-           " kernels (fusing would compute it once per consumer)";
-  if (!isElementwise(producer))
-    return "the producer is not elementwise";
-  return "not fused by linalg-fuse-elementwise-ops (an indexing map that is "
-         "not a projected permutation?)";
+           " lies between them (data movement: fusion merges loop nests over "
+           "the same tensors)";
+  dlc::fusion::FusionDecision decision = dlc::fusion::decideFusion(input);
+  std::string made = planned && !a ? "the producer was made after fusion (a window copy, "
+                          "dl-cpu-im2col)"
+                        : "";
+  if (!decision.fuse)
+    return made.empty() ? decision.reason : made + "; " + decision.reason;
+  if (a && b)
+    return "the fusion plan keeps them apart (dl.kernel " +
+           std::to_string(*a) + " and " + std::to_string(*b) + ")";
+  if (!planned)
+    return "fusable, but this IR has no fusion plan (dl-plan-fusion)";
+  return made.empty() ? "the consumer was made after fusion" : made;
 }
 
 struct FusionReportPass : dl::impl::FusionReportBase<FusionReportPass> {
@@ -92,9 +93,11 @@ struct FusionReportPass : dl::impl::FusionReportBase<FusionReportPass> {
         continue;
       std::map<Operation *, unsigned> number;
       SmallVector<linalg::LinalgOp> kernels;
+      bool planned = false; // by dl-plan-fusion (else: any linalg IR)
       fn.walk([&](linalg::LinalgOp op) {
         number[op] = kernels.size() + 1;
         kernels.push_back(op);
+        planned |= dlc::fusion::plannedKernel(op).has_value();
       });
       os << "@" << fn.getSymName() << ": " << kernels.size() << " kernel"
          << (kernels.size() == 1 ? "" : "s") << "\n";
@@ -114,6 +117,12 @@ struct FusionReportPass : dl::impl::FusionReportBase<FusionReportPass> {
         os << "\n";
         if (!scalar.empty())
           os << "     body: " << llvm::join(scalar, " ") << "\n";
+        if (auto members =
+                op->getAttrOfType<ArrayAttr>(dlc::fusion::kMembersAttr)) {
+          os << "     fused from " << members.size() << " ops:\n";
+          for (Attribute m : members)
+            os << "       " << cast<StringAttr>(m).getValue() << "\n";
+        }
         for (OpOperand *input : op.getDpsInputOperands()) {
           // Walk back through shape-only ops to the kernel that computed it.
           Value v = input->get();
@@ -127,16 +136,13 @@ struct FusionReportPass : dl::impl::FusionReportBase<FusionReportPass> {
           auto producer = dyn_cast_or_null<linalg::LinalgOp>(def);
           if (!producer || !number.count(producer))
             continue;
-          unsigned users = 0;
-          for (Operation *user : producer->getUsers())
-            users += isa<linalg::LinalgOp>(user) ? 1 : 0;
           os << "     <- #" << number[producer] << ": "
-             << whyNotFused(producer, op, through, std::max(users, 1u)) << "\n";
+             << whyNotFused(*input, producer, through, planned) << "\n";
         }
         for (OpOperand &init : op.getDpsInitsMutable())
           if (auto fill = init.get().getDefiningOp<linalg::FillOp>())
             os << "     <- #" << number[fill]
-               << " (initial value): " << whyNotFused(fill, op, {}, 1) << "\n";
+               << " (initial value): " << whyNotFused(init, fill, {}, planned) << "\n";
       }
     }
   }

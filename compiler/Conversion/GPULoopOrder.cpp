@@ -10,6 +10,7 @@
 // a warp per output. Named ops are generalized only when they need it.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Conversion/FusionPlan.h"
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -52,7 +53,7 @@ struct GPULoopOrderPass : dl::impl::GPULoopOrderBase<GPULoopOrderPass> {
       if (!op) {
         rewriter.setInsertionPoint(named);
         FailureOr<linalg::GenericOp> g =
-            linalg::generalizeNamedOp(rewriter, named);
+            dlc::fusion::generalizeKeepingPlan(rewriter, named);
         if (failed(g))
           continue;
         op = *g;

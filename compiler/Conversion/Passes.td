@@ -407,6 +407,58 @@ def GPULoopOrder : Pass<"dl-gpu-loop-order"> {
   }];
 }
 
+def PlanFusion : Pass<"dl-plan-fusion", "::mlir::func::FuncOp"> {
+  let summary = "Decide which linalg ops on tensors become one kernel and record it on each op";
+  let description = [{
+    The fusion planner. Every linalg op of the function gets `dl.kernel = N`
+    (an `i64`): ops with the same number are planned as one kernel (one loop
+    nest on the CPU, one launch on the GPU), which `dl-fuse-planned` then
+    carries out. Reductions (`linalg.reduce`) are first written as
+    `linalg.generic`, the form fusion works on. A producer is fused into a
+    consumer when (the rule is `dlc::fusion::decideFusion`, shared with the
+    fuser and the fusion report):
+    - the producer is an elementwise `linalg.generic` (all loops parallel)
+      and so is the consumer, or the consumer is a reduction that reads each
+      produced element once (softmax's `exp` into its sum, cross-entropy's
+      `one_hot * log_softmax` into the row sum);
+    - the producer has no other user (it would be computed once per
+      consumer);
+    - the consumer does not read it through a window or more than once per
+      element (a contraction's operand);
+    - linalg's elementwise fusion can merge the two loop nests.
+    Everything else stays a kernel of its own; the fusion report explains
+    each such boundary. With `fuse=false` every op is its own kernel. A plan
+    already in the IR is kept: if any op of a function carries `dl.kernel`,
+    the function is not re-planned (ops without one get fresh numbers), so a
+    user can edit the plan (`dl-opt`) and have it obeyed.
+
+    After (bias + ReLU, planned into one kernel):
+    ```mlir
+    %0 = linalg.generic ... {dl.kernel = 3 : i64} // x + b
+    %1 = linalg.generic ins(%0 ...) ... {dl.kernel = 3 : i64} // max(., 0)
+    ```
+  }];
+  let options = [
+    Option<"fuse", "fuse", "bool", /*default=*/"true",
+           "Plan fusions (false: every op is a kernel of its own)">,
+  ];
+}
+
+def FusePlanned : Pass<"dl-fuse-planned", "::mlir::func::FuncOp"> {
+  let summary = "Fuse the linalg ops that the plan puts into one kernel";
+  let description = [{
+    Carries out the plan of `dl-plan-fusion`: a `linalg.generic` producer is
+    fused into its consumer (linalg's elementwise fusion) exactly when both
+    carry the same `dl.kernel`. The fused op keeps the number and lists what
+    it was made of in `dl.members` (each member's op, body and source
+    positions), which the fusion report prints. Ops with different numbers
+    are never fused, even where fusion would be legal. A plan that cannot be
+    carried out is an error naming the kernel and the reason: two ops in one
+    kernel where fusion is not legal, or planned ops that no producer and
+    consumer chain links into one op.
+  }];
+}
+
 def FusionReport : Pass<"dl-fusion-report", "::mlir::ModuleOp"> {
   let summary = "Print every kernel, what it computes, and why fusion stopped at its inputs";
   let description = [{

@@ -25,22 +25,35 @@
 
 using namespace mlir;
 
-// Inline user functions, clean up, lower, then fuse elementwise chains
-// (bias + relu become one loop nest with the consumer).
-#define DLC_DL_TO_LINALG                                                       \
+// Inline user functions, clean up, lower, then plan fusion: every linalg op
+// gets the number of the kernel it will be part of (dl-plan-fusion).
+#define DLC_DL_TO_PLANNED(PLAN)                                                \
   "inline,canonicalize,cse,"                                                   \
   "dl-training-mode,dl-decompose,canonicalize,cse,"                            \
   "dl-autodiff,dl-materialize-optimizer,inline,symbol-dce,canonicalize,cse,"   \
-  "convert-dl-to-linalg,"                                                      \
-  "canonicalize,linalg-fuse-elementwise-ops,canonicalize,cse"
+  "convert-dl-to-linalg,canonicalize,func.func(" PLAN ")"
+#define DLC_FUSE "func.func(dl-fuse-planned),canonicalize,cse"
 // Loop order is a target decision: the CPU wants a contiguous parallel loop
 // innermost (for the vectorizer), the GPU all parallel loops outermost (for
 // threads).
+#define DLC_CPU_TAIL "dl-cpu-im2col,canonicalize,cse,dl-cpu-loop-order"
+#define DLC_GPU_TAIL "dl-gpu-loop-order"
 const char *const dlc::kDLToLinalgPipeline =
-    DLC_DL_TO_LINALG ",dl-cpu-im2col,canonicalize,cse,dl-cpu-loop-order";
+    DLC_DL_TO_PLANNED("dl-plan-fusion") "," DLC_FUSE "," DLC_CPU_TAIL;
 const char *const dlc::kDLToLinalgGPUPipeline =
-    DLC_DL_TO_LINALG ",dl-gpu-loop-order";
-#undef DLC_DL_TO_LINALG
+    DLC_DL_TO_PLANNED("dl-plan-fusion") "," DLC_FUSE "," DLC_GPU_TAIL;
+
+std::string dlc::dlToPlannedLinalgPipeline(bool fuse) {
+  return fuse ? DLC_DL_TO_PLANNED("dl-plan-fusion")
+              : DLC_DL_TO_PLANNED("dl-plan-fusion{fuse=false}");
+}
+const char *const dlc::kFusePlannedPipeline = DLC_FUSE;
+const char *const dlc::kCPULinalgTailPipeline = DLC_CPU_TAIL;
+const char *const dlc::kGPULinalgTailPipeline = DLC_GPU_TAIL;
+#undef DLC_DL_TO_PLANNED
+#undef DLC_FUSE
+#undef DLC_CPU_TAIL
+#undef DLC_GPU_TAIL
 
 // Train steps write their updates into their arguments (dl-update-in-place,
 // dl-drop-in-place-results). Bufferize with identity layouts (no strided

@@ -19,6 +19,14 @@ namespace dlc {
 extern const char *const kDLToLinalgPipeline;
 /// The same for the GPU target (no CPU loop order).
 extern const char *const kDLToLinalgGPUPipeline;
+/// kDLToLinalgPipeline in its three parts: to linalg on tensors with the
+/// fusion plan recorded (`fuse` = false: every op its own kernel), the
+/// fusion that carries the plan out, and the target's loop order (CPU: plus
+/// the window copies of dl-cpu-im2col).
+std::string dlToPlannedLinalgPipeline(bool fuse);
+extern const char *const kFusePlannedPipeline;
+extern const char *const kCPULinalgTailPipeline;
+extern const char *const kGPULinalgTailPipeline;
 /// The passes from linalg on tensors to the LLVM dialect.
 extern const std::string kLinalgToLLVMPipeline;
 /// The same for `threads` threads (OpenMP work-sharing loops when > 1) and

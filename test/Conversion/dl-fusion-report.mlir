@@ -8,7 +8,7 @@
 // CHECK:   #2 generic [1 parallel]
 // CHECK-NEXT: source: 13:3
 // CHECK-NEXT: body: arith.addf
-// CHECK-NEXT: <- #1: the producer feeds 2 kernels
+// CHECK-NEXT: <- #1: the producer feeds 2 ops (fused, it would be computed once per consumer)
 #map = affine_map<(d0) -> (d0)>
 func.func @shared(%x: tensor<4xf32>, %out: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
   %e = linalg.generic {indexing_maps = [#map, #map], iterator_types = ["parallel"]}

@@ -6,9 +6,10 @@
 // LINALG-LABEL: func.func @layer
 // LINALG: linalg.matmul
 // LINALG: linalg.generic
-// LINALG: arith.addf
-// LINALG-NEXT: arith.maximumf
-// LINALG-NEXT: arith.mulf
+// LINALG-SAME: dl.members = ["generic(arith.addf) {{.*}}", "generic(arith.maximumf) {{.*}}", "generic(arith.mulf) {{.*}}"]
+// LINALG: = arith.addf
+// LINALG-NEXT: = arith.maximumf
+// LINALG-NEXT: = arith.mulf
 // LINALG-NOT: linalg.generic
 
 // Fully lowered: only the LLVM dialect remains; the result is allocated for

@@ -1,0 +1,130 @@
+//===- FusePlanned.cpp - carry out the fusion plan ------------------------===//
+//
+// Fuses each producer into its consumer when the plan (`dl.kernel`) puts
+// both into one kernel, using linalg's elementwise fusion, until no planned
+// pair is left; then checks that every planned kernel is one op.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Conversion/FusionPlan.h"
+#include "compiler/Conversion/Passes.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <map>
+
+namespace mlir::dl {
+#define GEN_PASS_DEF_FUSEPLANNED
+#include "compiler/Conversion/Passes.h.inc"
+} // namespace mlir::dl
+
+using namespace mlir;
+using namespace dlc::fusion;
+
+namespace {
+
+/// An input of a linalg.generic whose producer the plan puts into the same
+/// kernel.
+OpOperand *findPlannedInput(func::FuncOp fn) {
+  OpOperand *found = nullptr;
+  fn.walk([&](linalg::GenericOp consumer) {
+    std::optional<int64_t> kernel = plannedKernel(consumer);
+    if (!kernel)
+      return WalkResult::advance();
+    for (OpOperand *input : consumer.getDpsInputOperands()) {
+      linalg::LinalgOp producer = producerOf(*input);
+      if (producer && plannedKernel(producer) == kernel) {
+        found = input;
+        return WalkResult::interrupt();
+      }
+    }
+    return WalkResult::advance();
+  });
+  return found;
+}
+
+/// Merges repeated inputs of `op` (x * x reads x twice: fused as is, the
+/// producer's body would be inlined twice); keeps the plan's attributes.
+/// True if `op` was replaced.
+bool deduplicateInputs(RewriterBase &rewriter, linalg::GenericOp op) {
+  SmallVector<NamedAttribute> plan;
+  for (StringRef name : {StringRef(kKernelAttr), StringRef(kMembersAttr)})
+    if (Attribute a = op->getAttr(name))
+      plan.push_back(rewriter.getNamedAttr(name, a));
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::GenericOp> deduped =
+      linalg::deduplicateOperandsAndRemoveDeadResults(rewriter, op,
+                                                      /*removeOutputs=*/false);
+  if (failed(deduped) || *deduped == op)
+    return false;
+  for (NamedAttribute a : plan)
+    (*deduped)->setAttr(a.getName(), a.getValue());
+  return true;
+}
+
+struct FusePlannedPass : dl::impl::FusePlannedBase<FusePlannedPass> {
+  void runOnOperation() override {
+    func::FuncOp fn = getOperation();
+    IRRewriter rewriter(fn.getContext());
+    while (OpOperand *input = findPlannedInput(fn)) {
+      auto consumer = cast<linalg::GenericOp>(input->getOwner());
+      if (deduplicateInputs(rewriter, consumer))
+        continue;
+      linalg::LinalgOp producer = producerOf(*input);
+      int64_t kernel = *plannedKernel(consumer);
+      if (!isa<linalg::GenericOp>(producer) ||
+          !linalg::areElementwiseOpsFusable(input)) {
+        FusionDecision why = decideFusion(*input);
+        consumer.emitError() << "the fusion plan puts this op and its input #"
+                             << input->getOperandNumber() << " ("
+                             << producer->getName() << ") into kernel "
+                             << kernel << ", but they cannot be fused: "
+                             << (why.fuse ? "linalg's elementwise fusion "
+                                            "rejects the pair"
+                                          : why.reason);
+        return signalPassFailure();
+      }
+      SmallVector<Attribute> members = membersOf(producer);
+      members.append(membersOf(consumer));
+      rewriter.setInsertionPoint(consumer);
+      FailureOr<linalg::ElementwiseOpFusionResult> fused =
+          linalg::fuseElementwiseOps(rewriter, input);
+      if (failed(fused)) {
+        consumer.emitError() << "kernel " << kernel
+                             << ": linalg's elementwise fusion failed";
+        return signalPassFailure();
+      }
+      Operation *producerOp = producer.getOperation();
+      for (auto [original, replacement] : fused->replacements)
+        rewriter.replaceUsesWithIf(original, replacement, [&](OpOperand &use) {
+          return use.getOwner() != producerOp;
+        });
+      fused->fusedOp->setAttr(kKernelAttr, consumer->getAttr(kKernelAttr));
+      fused->fusedOp->setAttr(kMembersAttr,
+                              ArrayAttr::get(fn.getContext(), members));
+      rewriter.eraseOp(consumer);
+      if (producerOp->use_empty())
+        rewriter.eraseOp(producerOp);
+    }
+
+    // Every planned kernel must now be one op.
+    std::map<int64_t, Operation *> seen;
+    WalkResult result = fn.walk([&](linalg::LinalgOp op) {
+      std::optional<int64_t> kernel = plannedKernel(op);
+      if (!kernel)
+        return WalkResult::advance();
+      auto [it, inserted] = seen.try_emplace(*kernel, op);
+      if (inserted)
+        return WalkResult::advance();
+      op.emitError() << "the fusion plan puts this op into kernel " << *kernel
+                     << " with an op it neither produces for nor consumes "
+                        "from (see the first op of the kernel)";
+      it->second->emitRemark() << "first op of kernel " << *kernel;
+      return WalkResult::interrupt();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace

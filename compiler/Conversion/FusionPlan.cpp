@@ -1,0 +1,110 @@
+//===- FusionPlan.cpp - the fusion rule and the plan's attributes ---------===//
+#include "compiler/Conversion/FusionPlan.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringExtras.h"
+
+#include <set>
+
+using namespace mlir;
+
+namespace dlc::fusion {
+
+linalg::LinalgOp producerOf(OpOperand &input) {
+  return input.get().getDefiningOp<linalg::LinalgOp>();
+}
+
+std::optional<int64_t> plannedKernel(Operation *op) {
+  if (auto n = op->getAttrOfType<IntegerAttr>(kKernelAttr))
+    return n.getInt();
+  return std::nullopt;
+}
+
+FusionDecision decideFusion(OpOperand &input) {
+  auto consumer = cast<linalg::LinalgOp>(input.getOwner());
+  linalg::LinalgOp producer = producerOf(input);
+  if (!producer)
+    return {false, "not computed by a kernel"};
+  if (consumer.isDpsInit(&input))
+    return {false,
+            "the consumer accumulates into it (initial value of a reduction)"};
+  if (producer.getNumReductionLoops())
+    return {false, "the producer is a reduction: its result is complete only "
+                   "after the whole reduction"};
+  std::string producerName = producer->getName().getStringRef().str();
+  std::string consumerName = consumer->getName().getStringRef().str();
+  if (!isa<linalg::GenericOp>(producer))
+    return {false, "the producer is a " + producerName +
+                       " (data movement or a library-shaped op): a kernel "
+                       "of its own"};
+  if (!isa<linalg::GenericOp>(consumer))
+    return {false, "the consumer is a " + consumerName +
+                       ", lowered as a whole (a named op takes plain "
+                       "operands)"};
+  AffineMap read = consumer.getMatchingIndexingMap(&input);
+  if (!read.isProjectedPermutation())
+    return {false, "the consumer reads it through a window (convolution or "
+                   "pooling): fused, each element would be recomputed for "
+                   "every window that covers it"};
+  // A contraction or reduction that reads an element for several
+  // iterations would recompute the producer's body that many times (a
+  // matmul's left operand once per output column).
+  if (consumer.getNumReductionLoops() && !read.isPermutation())
+    return {false, "the consumer is a contraction or reduction that reads "
+                   "each element several times: fused, the producer would be "
+                   "recomputed for every use of each element"};
+  // Distinct users: a consumer reading it twice (x * x) still fuses it.
+  llvm::SmallPtrSet<Operation *, 4> userOps(producer->getUsers().begin(),
+                                           producer->getUsers().end());
+  unsigned users = userOps.size();
+  if (users > 1)
+    return {false, "the producer feeds " + std::to_string(users) +
+                       " ops (fused, it would be computed once per consumer)"};
+  if (!linalg::areElementwiseOpsFusable(&input))
+    return {false, "linalg's elementwise fusion cannot merge the two loop "
+                   "nests (the producer's result map is not invertible, or "
+                   "the consumer's loops are not all covered)"};
+  return {true, ""};
+}
+
+std::string describeMember(Operation *op) {
+  std::string out = op->getName().stripDialect().str();
+  llvm::SetVector<StringRef> body;
+  std::set<std::pair<unsigned, unsigned>> positions;
+  op->walk([&](Operation *inner) {
+    inner->getLoc()->walk([&](Location loc) {
+      if (auto file = dyn_cast<FileLineColLoc>(loc))
+        positions.insert({file.getLine(), file.getColumn()});
+      return WalkResult::advance();
+    });
+    if (inner != op && !isa<linalg::YieldOp>(inner))
+      body.insert(inner->getName().getStringRef());
+  });
+  if (!body.empty())
+    out += "(" + llvm::join(body, " ") + ")";
+  for (auto [line, col] : positions)
+    out += " " + std::to_string(line) + ":" + std::to_string(col);
+  return out;
+}
+
+FailureOr<linalg::GenericOp> generalizeKeepingPlan(RewriterBase &rewriter,
+                                                   linalg::LinalgOp op) {
+  SmallVector<NamedAttribute> plan;
+  for (StringRef name : {StringRef(kKernelAttr), StringRef(kMembersAttr)})
+    if (Attribute a = op->getAttr(name))
+      plan.push_back(rewriter.getNamedAttr(name, a));
+  FailureOr<linalg::GenericOp> generic = linalg::generalizeNamedOp(rewriter, op);
+  if (succeeded(generic))
+    for (NamedAttribute a : plan)
+      (*generic)->setAttr(a.getName(), a.getValue());
+  return generic;
+}
+
+SmallVector<Attribute> membersOf(Operation *op) {
+  if (auto members = op->getAttrOfType<ArrayAttr>(kMembersAttr))
+    return SmallVector<Attribute>(members.begin(), members.end());
+  return {StringAttr::get(op->getContext(), describeMember(op))};
+}
+
+} // namespace dlc::fusion

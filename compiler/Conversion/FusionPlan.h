@@ -1,0 +1,58 @@
+//===- FusionPlan.h - the fusion plan recorded in the IR --------*- C++ -*-===//
+//
+// dl-plan-fusion decides which linalg ops on tensors become one kernel and
+// records it on each op as `dl.kernel = N` (ops with the same number in a
+// function are one kernel); dl-fuse-planned carries it out and lists each
+// fused kernel's members in `dl.members`. The decision rule lives here once:
+// the planner, the fuser's legality check and the fusion report (why two
+// kernels stayed apart) all ask `decideFusion`.
+//
+//===----------------------------------------------------------------------===//
+#ifndef DLC_CONVERSION_FUSIONPLAN_H
+#define DLC_CONVERSION_FUSIONPLAN_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+
+#include <optional>
+#include <string>
+
+namespace dlc::fusion {
+
+/// Discardable attribute names.
+inline constexpr llvm::StringLiteral kKernelAttr = "dl.kernel";
+inline constexpr llvm::StringLiteral kMembersAttr = "dl.members";
+
+/// Whether the producer of a consumer's input should be fused into the
+/// consumer, and why not when it should not.
+struct FusionDecision {
+  bool fuse = false;
+  std::string reason; // empty when fuse
+};
+
+/// The producing linalg op of `input` (an input operand of a linalg op), if
+/// it is computed by one directly.
+mlir::linalg::LinalgOp producerOf(mlir::OpOperand &input);
+
+/// The planner's rule for `input`, an input operand of a linalg op whose
+/// value a linalg op produces: fuse an elementwise producer into its only
+/// consumer when linalg's elementwise fusion can merge the two loop nests.
+FusionDecision decideFusion(mlir::OpOperand &input);
+
+/// The kernel number the plan gives `op`, if any.
+std::optional<int64_t> plannedKernel(mlir::Operation *op);
+
+/// "generic(arith.subf math.exp) 22:12 22:20": what an unfused op computes
+/// and the source positions of it and its body.
+std::string describeMember(mlir::Operation *op);
+
+/// linalg::generalizeNamedOp, keeping the plan's attributes (`dl.kernel`,
+/// `dl.members`) on the generic.
+mlir::FailureOr<mlir::linalg::GenericOp>
+generalizeKeepingPlan(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op);
+
+/// The member descriptions of `op`: its `dl.members`, or the op itself.
+llvm::SmallVector<mlir::Attribute> membersOf(mlir::Operation *op);
+
+} // namespace dlc::fusion
+
+#endif // DLC_CONVERSION_FUSIONPLAN_H

@@ -1,0 +1,114 @@
+// RUN: dl-opt %s --pass-pipeline='builtin.module(func.func(dl-fuse-planned))' -split-input-file -verify-diagnostics | FileCheck %s
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+
+// Ops planned into one kernel become one generic that keeps the number and
+// lists its members; an op of another kernel is left alone even though it
+// could be fused (the plan decides, not the pass).
+// CHECK-LABEL: func.func @carry_out
+// CHECK: %[[F:.*]] = linalg.generic {{.*}}ins(%{{.*}}, %{{.*}} : tensor<8x3xf32>, tensor<3xf32>)
+// CHECK-SAME: dl.kernel = 3 : i64, dl.members = ["generic(arith.addf) 1:1 {{[^"]*}}", "generic(arith.maximumf) 2:1 {{[^"]*}}"]
+// CHECK: arith.addf
+// CHECK-NEXT: arith.maximumf
+// CHECK: linalg.generic {{.*}}ins(%[[F]] : tensor<8x3xf32>){{.*}}dl.kernel = 4 : i64
+// CHECK-NOT: dl.members
+// CHECK: math.exp
+func.func @carry_out(%m: tensor<8x3xf32>, %b: tensor<3xf32>) -> tensor<8x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x3xf32>
+  %a = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m, %b : tensor<8x3xf32>, tensor<3xf32>) outs(%e : tensor<8x3xf32>) attrs = {dl.kernel = 3 : i64} {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32> loc("t.dl":1:1)
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) attrs = {dl.kernel = 3 : i64} {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.maximumf %p, %zero : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32> loc("t.dl":2:1)
+  %x = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%r : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) attrs = {dl.kernel = 4 : i64} {
+  ^bb0(%p: f32, %o: f32):
+    %s = math.exp %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32> loc("t.dl":3:1)
+  return %x : tensor<8x3xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// x * x: the repeated input is merged first, so the producer's body is
+// inlined once.
+// CHECK-LABEL: func.func @square
+// CHECK: linalg.generic
+// CHECK: math.exp
+// CHECK-NOT: math.exp
+// CHECK: arith.mulf
+func.func @square(%x: tensor<8x3xf32>) -> tensor<8x3xf32> {
+  %e = tensor.empty() : tensor<8x3xf32>
+  %exp = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) attrs = {dl.kernel = 1 : i64} {
+  ^bb0(%p: f32, %o: f32):
+    %s = math.exp %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  %m = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%exp, %exp : tensor<8x3xf32>, tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) attrs = {dl.kernel = 1 : i64} {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.mulf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  return %m : tensor<8x3xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#rows = affine_map<(d0, d1) -> (d0)>
+
+// A plan that cannot be carried out is an error, not a silent split.
+func.func @reduction_producer(%x: tensor<8x3xf32>, %acc: tensor<8xf32>) -> tensor<8xf32> {
+  %sum = linalg.generic {indexing_maps = [#id, #rows], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<8x3xf32>) outs(%acc : tensor<8xf32>) attrs = {dl.kernel = 1 : i64} {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.addf %p, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %e = tensor.empty() : tensor<8xf32>
+  // expected-error @+1 {{the fusion plan puts this op and its input #0 (linalg.generic) into kernel 1, but they cannot be fused: the producer is a reduction}}
+  %n = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+      ins(%sum : tensor<8xf32>) outs(%e : tensor<8xf32>) attrs = {dl.kernel = 1 : i64} {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.negf %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %n : tensor<8xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+func.func @unrelated_ops(%x: tensor<8x3xf32>, %y: tensor<8x3xf32>) -> (tensor<8x3xf32>, tensor<8x3xf32>) {
+  %e = tensor.empty() : tensor<8x3xf32>
+  // expected-remark @+1 {{first op of kernel 5}}
+  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) attrs = {dl.kernel = 5 : i64} {
+  ^bb0(%p: f32, %o: f32):
+    %s = math.exp %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  // expected-error @+1 {{the fusion plan puts this op into kernel 5 with an op it neither produces for nor consumes from}}
+  %b = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%y : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) attrs = {dl.kernel = 5 : i64} {
+  ^bb0(%p: f32, %o: f32):
+    %s = math.log %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  return %a, %b : tensor<8x3xf32>, tensor<8x3xf32>
+}

@@ -1,0 +1,174 @@
+// RUN: dl-opt %s --pass-pipeline='builtin.module(func.func(dl-plan-fusion))' -split-input-file | FileCheck %s
+// RUN: dl-opt %s --pass-pipeline='builtin.module(func.func(dl-plan-fusion{fuse=false}))' -split-input-file | FileCheck %s --check-prefix=NOFUSE
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+
+// Bias + ReLU after a matmul: the two elementwise ops are one kernel; the
+// matmul (a named op) and its initial value are kernels of their own.
+// CHECK-LABEL: func.func @bias_relu
+// CHECK: linalg.fill {dl.kernel = 1 : i64}
+// CHECK: linalg.matmul {dl.kernel = 2 : i64}
+// CHECK: linalg.generic {{.*}}dl.kernel = 3 : i64
+// CHECK: arith.addf
+// CHECK: linalg.generic {{.*}}dl.kernel = 3 : i64
+// CHECK: arith.maximumf
+// NOFUSE-LABEL: func.func @bias_relu
+// NOFUSE: dl.kernel = 1
+// NOFUSE: dl.kernel = 2
+// NOFUSE: dl.kernel = 3
+// NOFUSE: dl.kernel = 4
+func.func @bias_relu(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %b: tensor<3xf32>) -> tensor<8x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x3xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %m = linalg.matmul ins(%x, %w : tensor<8x4xf32>, tensor<4x3xf32>) outs(%f : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %a = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m, %b : tensor<8x3xf32>, tensor<3xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.maximumf %p, %zero : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  return %r : tensor<8x3xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// exp feeds two ops: fused, it would be computed twice; it stays apart.
+// CHECK-LABEL: func.func @shared_producer
+// CHECK: dl.kernel = 1 : i64
+// CHECK: math.exp
+// CHECK: dl.kernel = 2 : i64
+// CHECK: arith.addf
+// CHECK: dl.kernel = 3 : i64
+// CHECK: arith.mulf
+func.func @shared_producer(%x: tensor<8x3xf32>) -> (tensor<8x3xf32>, tensor<8x3xf32>) {
+  %e = tensor.empty() : tensor<8x3xf32>
+  %exp = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = math.exp %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%exp : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.addf %p, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  %m = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%exp : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.mulf %p, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  return %a, %m : tensor<8x3xf32>, tensor<8x3xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// An elementwise producer read once per element by a reduction (softmax's
+// exp into its row sum) joins the reduction's kernel; linalg.reduce is
+// planned as the generic it is.
+// CHECK-LABEL: func.func @exp_into_row_sum
+// CHECK: linalg.generic {{.*}}dl.kernel = 1 : i64
+// CHECK: math.exp
+// CHECK: linalg.fill {{.*}}dl.kernel = 2 : i64
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}}dl.kernel = 1 : i64
+// CHECK-NOT: linalg.reduce
+func.func @exp_into_row_sum(%x: tensor<8x3xf32>) -> tensor<8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x3xf32>
+  %exp = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = math.exp %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  %e1 = tensor.empty() : tensor<8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e1 : tensor<8xf32>) -> tensor<8xf32>
+  %sum = linalg.reduce ins(%exp : tensor<8x3xf32>) outs(%f : tensor<8xf32>) dimensions = [1]
+    (%in: f32, %acc: f32) {
+      %s = arith.addf %in, %acc : f32
+      linalg.yield %s : f32
+    }
+  return %sum : tensor<8xf32>
+}
+
+// -----
+
+#a = affine_map<(i, j, k) -> (i, k)>
+#b = affine_map<(i, j, k) -> (k, j)>
+#c = affine_map<(i, j, k) -> (i, j)>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// A contraction reads each element of its left operand once per output
+// column: its elementwise producer stays a kernel of its own.
+// CHECK-LABEL: func.func @producer_of_contraction
+// CHECK: dl.kernel = 1 : i64
+// CHECK: math.tanh
+// CHECK: dl.kernel = 2 : i64
+// CHECK: arith.mulf
+func.func @producer_of_contraction(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %acc: tensor<8x3xf32>) -> tensor<8x3xf32> {
+  %e = tensor.empty() : tensor<8x4xf32>
+  %t = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<8x4xf32>) outs(%e : tensor<8x4xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = math.tanh %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x4xf32>
+  %m = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%t, %w : tensor<8x4xf32>, tensor<4x3xf32>) outs(%acc : tensor<8x3xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.mulf %p, %q : f32
+    %r = arith.addf %o, %s : f32
+    linalg.yield %r : f32
+  } -> tensor<8x3xf32>
+  return %m : tensor<8x3xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// A plan already in the IR is kept (here: a user split a chain the planner
+// would fuse); ops without a number get fresh ones.
+// CHECK-LABEL: func.func @given_plan
+// CHECK: dl.kernel = 7 : i64
+// CHECK: math.exp
+// CHECK: dl.kernel = 8 : i64
+// CHECK: arith.addf
+// CHECK: dl.kernel = 9 : i64
+// CHECK: arith.mulf
+func.func @given_plan(%x: tensor<8x3xf32>) -> tensor<8x3xf32> {
+  %e = tensor.empty() : tensor<8x3xf32>
+  %exp = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) attrs = {dl.kernel = 7 : i64} {
+  ^bb0(%p: f32, %o: f32):
+    %s = math.exp %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%exp : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) attrs = {dl.kernel = 8 : i64} {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.addf %p, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  %m = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.mulf %p, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  return %m : tensor<8x3xf32>
+}
