@@ -1,15 +1,10 @@
 //===- Compiler.cpp - compile DL source to a JIT-compiled dl::Module ------===//
 #include "compiler/API/Compilation.h"
+#include "compiler/API/HostEngine.h"
 #include "compiler/API/ModuleImpl.h"
 
 #include "dlrt/Cuda.h"
-#include "dlrt/HostMemory.h"
-#include "dlrt/Profile.h"
-
-#include "mlir/ExecutionEngine/OptUtils.h"
-#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/TargetSelect.h"
-#include "llvm/Target/TargetMachine.h"
 
 #include <mutex>
 
@@ -52,42 +47,16 @@ static CompileResult compile(dlc::Compilation &c,
           {Diagnostic{Diagnostic::Kind::Error, "", 0, 0,
                       "--target cuda: " + s.message(),
                       "error: --target cuda: " + s.message() + "\n"}}};
-    if (!c.lowerToLinalg(/*gpu=*/true) ||
+    if (!c.lowerToLinalg(/*gpu=*/true, options.fusion) ||
         !c.lowerToGPU(dlc::gpuTargetFor(options.gpuArch)))
       return CompileResult{std::nullopt, c.diagnostics()};
-  } else if (!c.lowerToLinalg() ||
+  } else if (!c.lowerToLinalg(/*gpu=*/false, options.fusion) ||
              !c.lowerToLLVM(options.threads, options.profile)) {
     return CompileResult{std::nullopt, c.diagnostics()};
   }
 
-  mlir::ExecutionEngineOptions engineOptions;
-  // LLVM's optimisation pipeline must know the host (its vector width and
-  // costs): without a target machine the loop vectorizer sees a generic
-  // target and leaves every loop scalar.
-  std::unique_ptr<llvm::TargetMachine> host;
-  if (auto builder = llvm::orc::JITTargetMachineBuilder::detectHost()) {
-    if (auto tm = builder->createTargetMachine())
-      host = std::move(*tm);
-    else
-      llvm::consumeError(tm.takeError());
-  } else {
-    llvm::consumeError(builder.takeError());
-  }
-  // The transformer is a function_ref: it must outlive create().
-  auto transformer =
-      mlir::makeOptimizingTransformer(options.optLevel, 0, host.get());
-  engineOptions.transformer = transformer;
-  engineOptions.jitCodeGenOptLevel =
-      options.optLevel >= 3   ? llvm::CodeGenOptLevel::Aggressive
-      : options.optLevel == 0 ? llvm::CodeGenOptLevel::None
-                              : llvm::CodeGenOptLevel::Default;
-  engineOptions.enableGDBNotificationListener = false;
-  engineOptions.enablePerfNotificationListener = getenv("DLC_PERF") != nullptr;
-  llvm::SmallVector<llvm::StringRef> libraries;
-  if (options.threads > 1)
-    libraries.push_back(DLC_LIBOMP_PATH);
-  engineOptions.sharedLibPaths = libraries;
-  auto engine = mlir::ExecutionEngine::create(c.module(), engineOptions);
+  auto engine = dlc::createHostEngine(c.module(), options.optLevel,
+                                     options.threads);
   if (!engine) {
     std::string message =
         "JIT compilation failed: " + llvm::toString(engine.takeError());
@@ -102,16 +71,6 @@ static CompileResult compile(dlc::Compilation &c,
   auto impl = std::make_unique<Module::Impl>();
   impl->engine = std::move(*engine);
   impl->gpu = cuda;
-  // The runtime's allocator (dlrt/HostMemory.h) and profile clock.
-  impl->engine->registerSymbols([](llvm::orc::MangleAndInterner interner) {
-    llvm::orc::SymbolMap map;
-    for (auto *entries :
-         {dlrt::hostmem::entryPoints, dlrt::profile::entryPoints})
-      for (const auto &[name, address] : entries())
-        map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
-                               llvm::JITSymbolFlags::Exported};
-    return map;
-  });
   if (cuda) {
     // The host code calls the runtime's mgpu* entry points; its global
     // constructors load the kernels (cuModuleLoadData).

@@ -573,8 +573,12 @@ void hoistAccumulator(RewriterBase &rewriter, scf::ForOp loop) {
   }
   bool otherWrites = false;
   body->walk([&](Operation *op) {
-    // A loop's effects are its body's, visited on their own.
-    if (op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+    // A loop's effects are its body's, visited on their own. Not so for ops
+    // with effects of their own besides their body's: a linalg op on buffers
+    // (the peeled remainder of a sum, which adds into the same output
+    // inside this loop) writes its operands.
+    if (op->hasTrait<OpTrait::HasRecursiveMemoryEffects>() &&
+        !isa<MemoryEffectOpInterface>(op))
       return;
     if (!isMemoryEffectFree(op) &&
         !isa<vector::TransferReadOp, vector::TransferWriteOp, memref::LoadOp>(

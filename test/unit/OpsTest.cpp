@@ -180,6 +180,55 @@ TEST(Ops, TiledMatmulsMatchNaiveLoops) {
         }
 }
 
+// Sums over every axis but the channel (a convolution's bias gradient, batch
+// norm's statistics), on the vectorised "sum into few outputs" path: the
+// pixel count is a multiple of the vector width (16 x 16), or leaves a
+// remainder (14 x 14, 26 x 26) that is summed by scalar code inside the
+// batch loop (the vector accumulator must not be carried past it), with and
+// without the elementwise product fused into the sum.
+TEST(Ops, ChannelSumsMatchNaiveLoops) {
+  struct Case {
+    int64_t n, c, h, w;
+  };
+  for (Case k : {Case{37, 8, 14, 14}, Case{5, 3, 26, 26}, Case{3, 4, 16, 16},
+                 Case{1, 2, 3, 5}})
+    for (bool product : {false, true})
+      for (bool fusion : {true, false}) {
+        SCOPED_TRACE(testing::Message()
+                     << k.n << "x" << k.c << "x" << k.h << "x" << k.w
+                     << (product ? " a*b" : " a") << " fusion " << fusion);
+        dl::Tensor a = randn({k.n, k.c, k.h, k.w}, -2, 2, 21);
+        dl::Tensor b = randn({k.n, k.c, k.h, k.w}, -2, 2, 22);
+        std::string type = "f32[B, " + std::to_string(k.c) + ", " +
+                           std::to_string(k.h) + ", " + std::to_string(k.w) +
+                           "]";
+        std::string src = "fn f(a: " + type + ", b: " + type + ") -> f32[" +
+                          std::to_string(k.c) + "] { return sum(" +
+                          (product ? "a * b" : "a") +
+                          ", axis=[0, 2, 3]); }";
+        dl::CompilerOptions options;
+        options.fusion = fusion;
+        dl::Compiler compiler(options);
+        dl::CompileResult c = compiler.compileString(src, "sums.dl");
+        ASSERT_TRUE(c.ok()) << c.errors();
+        auto r = c.module->call("f", {a, b});
+        ASSERT_TRUE(r.ok()) << r.message();
+        std::vector<double> ref(k.c, 0), mags(k.c, 0);
+        int64_t pixels = k.h * k.w;
+        for (int64_t n = 0; n < k.n; ++n)
+          for (int64_t ch = 0; ch < k.c; ++ch)
+            for (int64_t p = 0; p < pixels; ++p) {
+              int64_t i = (n * k.c + ch) * pixels + p;
+              double v = product ? double(at(a, i)) * at(b, i) : at(a, i);
+              ref[ch] += v;
+              mags[ch] += std::fabs(v);
+            }
+        expectWithin(*r, ref, [&](int64_t i, double) {
+          return gamma(k.n * pixels + 1) * mags[i] + 1e-30;
+        });
+      }
+}
+
 TEST(Ops, ComparisonsWhereAndConversions) {
   dl::Tensor a = dl::Tensor::fromF32({2, 3}, {1, NAN, -2, 4, 0, 7});
   dl::Tensor b = dl::Tensor::fromF32({3}, {1, NAN, 3});

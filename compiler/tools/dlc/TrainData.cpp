@@ -178,6 +178,7 @@ bool dlc::applyTarget(dl::CompilerOptions &options) {
     return false;
   }
   options.optLevel = c.optLevel;
+  options.fusion = c.fusion;
   if (c.name == "cpu") {
     options.target = dl::Target::CPU;
   } else if (c.name == "cuda") {

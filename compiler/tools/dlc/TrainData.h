@@ -37,6 +37,7 @@ struct TargetChoice {
   std::string name = "cpu";
   std::string gpuArch = "sm_90";
   unsigned optLevel = 3; // --opt-level
+  bool fusion = true;    // false: --no-fusion
 };
 TargetChoice &targetChoice();
 /// Sets `options.target` (and the optimisation level) from targetChoice();

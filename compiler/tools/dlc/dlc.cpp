@@ -12,6 +12,7 @@
 #include "Train.h"
 #include "TrainData.h"
 #include "compiler/API/Compilation.h"
+#include "compiler/API/FusionCheck.h"
 
 #include "dl/Compiler.h"
 #include "dlrt/Npy.h"
@@ -120,6 +121,10 @@ cl::opt<unsigned> optLevel("opt-level",
                            cl::desc("LLVM optimisation level of the generated "
                                     "code (0-3)"),
                            cl::init(3), cl::sub(cl::SubCommand::getAll()));
+cl::opt<bool> noFusion("no-fusion",
+                       cl::desc("Every op a kernel of its own (the fusion "
+                                "planner fuses nothing)"),
+                       cl::sub(cl::SubCommand::getAll()));
 cl::opt<std::string> gpuArch("gpu-arch",
                              cl::desc("GPU architecture for --target cuda"),
                              cl::init("sm_90"),
@@ -195,6 +200,16 @@ cl::opt<std::string> emitTrainStep(
     "train-step",
     cl::desc("Also compile the Adam training step of this loss function"),
     cl::value_desc("fn"), cl::sub(cl::SubCommand::getTopLevel()));
+cl::opt<bool> verifyFusionFlag(
+    "verify-fusion",
+    cl::desc("Compile every fused kernel (of the functions, their gradients "
+             "and the training step) and the ops it was fused from, run both "
+             "on the same random inputs and compare"),
+    cl::sub(cl::SubCommand::getTopLevel()));
+cl::opt<uint64_t> verifySeed("verify-seed",
+                             cl::desc("Seed for --verify-fusion's inputs"),
+                             cl::init(0),
+                             cl::sub(cl::SubCommand::getTopLevel()));
 cl::opt<std::string> outputFile("o",
                                 cl::desc("Output file (default: stdout; "
                                          "FILE.o for --emit=obj)"),
@@ -289,6 +304,41 @@ void printPTX(mlir::ModuleOp module, llvm::raw_ostream &os) {
   });
 }
 
+/// `dlc FILE.dl --verify-fusion`: every fused kernel of the functions, their
+/// gradients and the training step of the train block's loss (or
+/// --train-step) against its unfused ops (compiler/API/FusionCheck.h).
+int verifyFusion() {
+  dlc::Compilation c;
+  if (!c.loadFile(inputFile) || !c.parseAndAnalyze() || !c.emitDL()) {
+    llvm::errs() << c.errors();
+    return 1;
+  }
+  c.requestGradients();
+  std::string loss = !emitTrainStep.empty() ? emitTrainStep.getValue()
+                                            : c.settings().loss.value_or("");
+  bool ok = true;
+  if (!loss.empty()) {
+    dl::OptimizerConfig adam;
+    adam.kind = dl::OptimizerConfig::Kind::Adam;
+    ok = c.requestTraining(loss, adam);
+  }
+  if (!ok || !c.planLinalg(!noFusion)) {
+    llvm::errs() << c.errors();
+    return 1;
+  }
+  llvm::outs() << "fusion check for " << inputFile
+               << ": each fused kernel against its ops compiled one by one, "
+                  "on the same random inputs (seed "
+               << verifySeed << ")\n";
+  dlc::FusionCheckSummary s =
+      dlc::verifyFusion(c.module(), llvm::outs(), verifySeed);
+  if (!s.error.empty())
+    return fail("--verify-fusion: " + s.error);
+  llvm::outs() << (s.kernels - s.mismatches) << " of " << s.kernels
+               << " fused kernels match\n";
+  return s.mismatches ? 1 : 0;
+}
+
 int emitStage() {
   if (inputFile.empty())
     return fail("no input file (usage: dlc FILE.dl --emit=STAGE, or dlc run "
@@ -325,7 +375,7 @@ int emitStage() {
     ok = c.requestTraining(emitTrainStep, adam);
   }
   if (ok && emitKind >= Emit::Linalg)
-    ok = c.lowerToLinalg(cuda);
+    ok = c.lowerToLinalg(cuda, !noFusion);
   if (ok && emitKind >= Emit::LLVMDialect)
     ok = cuda ? c.lowerToGPU(gpu) : c.lowerToLLVM();
   if (!ok) {
@@ -508,7 +558,7 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   cl::ParseCommandLineOptions(argc, argv, "dlc: the DL model compiler\n");
-  dlc::targetChoice() = {targetName, gpuArch, optLevel};
+  dlc::targetChoice() = {targetName, gpuArch, optLevel, !noFusion};
   if (compareTargetsCommand)
     return dlc::compareTargets(compareFile, compareSeed, binds);
   if (runCommand)
@@ -613,6 +663,11 @@ int main(int argc, char **argv) {
         !(t.stddev > 0))
       return fail("malformed --normalize '" + trainNormalize + "' (MEAN,STD)");
     return dlc::trainModel(t);
+  }
+  if (verifyFusionFlag) {
+    if (inputFile.empty())
+      return fail("--verify-fusion needs an input file");
+    return verifyFusion();
   }
   return emitStage();
 }

@@ -63,6 +63,10 @@ struct CompilerOptions {
   /// Time every kernel call (CPU target): the runtime sums calls and time
   /// per kernel, dlrt::profile::report() prints them.
   bool profile = false;
+  /// Fuse the ops the fusion planner puts into one kernel (dl-plan-fusion,
+  /// dl-fuse-planned); false: every op is a kernel of its own (for
+  /// comparisons and debugging; results may differ in the last bits).
+  bool fusion = true;
   /// Also compile `<f>.grad` for every function returning a float scalar:
   /// it returns the value, then the gradient with respect to every float
   /// parameter in declaration order (reverse-mode autodiff, `dl-autodiff`).
