@@ -280,6 +280,7 @@ llvm::Expected<std::vector<Output>> call(ExecutionEngine &engine,
 /// Lowers a module in linalg on tensors to the LLVM dialect (the CPU tail
 /// and the host pipeline, one thread) and JIT-compiles it.
 llvm::Expected<std::unique_ptr<ExecutionEngine>> compile(ModuleOp module) {
+  dlc::registerPassesAndPipelines();
   PassManager pm(module.getContext());
   std::string error;
   if (failed(dlc::addPipeline(pm, dlc::kCPULinalgTailPipeline, error)) ||
@@ -516,6 +517,7 @@ dlc::FusionCheckSummary dlc::verifyFusion(ModuleOp planned,
   // Argument sizes come from the unfused bodies (the ops as planned).
   OwningOpRef<ModuleOp> shapes = unfused->clone();
 
+  registerPassesAndPipelines();
   PassManager pm(planned.getContext());
   std::string error;
   if (failed(addPipeline(pm, kFusePlannedPipeline, error)) ||

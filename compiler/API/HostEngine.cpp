@@ -6,13 +6,20 @@
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 
 #include <cstdlib>
+#include <mutex>
 
 llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>>
 dlc::createHostEngine(mlir::ModuleOp module, unsigned optLevel,
                       unsigned threads) {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
   mlir::ExecutionEngineOptions engineOptions;
   // LLVM's optimisation pipeline must know the host (its vector width and
   // costs): without a target machine the loop vectorizer sees a generic
