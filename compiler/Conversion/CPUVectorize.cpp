@@ -238,11 +238,13 @@ std::optional<TilePlan> planInnerSum(linalg::LinalgOp op, int64_t lanes,
 /// are collapsed into one loop first and that loop is cut into vectors.
 bool vectorizableElementwise(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumLoops() == 0 ||
-      op.getNumDpsInits() != 1 || !linalg::isElementwise(op))
+      op.getNumDpsInits() == 0 || !linalg::isElementwise(op))
     return false;
   unsigned last = op.getNumLoops() - 1;
-  if (!op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity())
-    return false;
+  // Every output (an optimizer update also writes its moments) dense.
+  for (OpOperand &init : op.getDpsInitsMutable())
+    if (!op.getMatchingIndexingMap(&init).isIdentity())
+      return false;
   for (OpOperand &operand : op->getOpOperands()) {
     if (!isa<MemRefType>(operand.get().getType())) {
       if (operand.get().getType().isIntOrIndexOrFloat())

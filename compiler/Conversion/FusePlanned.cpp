@@ -107,6 +107,16 @@ struct FusePlannedPass : dl::impl::FusePlannedBase<FusePlannedPass> {
         rewriter.eraseOp(producerOp);
     }
 
+    // Fusion leaves an input read through several operands when more than
+    // one member read it (Adam's gradient): one operand each.
+    SmallVector<linalg::GenericOp> fusedOps;
+    fn.walk([&](linalg::GenericOp op) {
+      if (op->hasAttr(kMembersAttr))
+        fusedOps.push_back(op);
+    });
+    for (linalg::GenericOp op : fusedOps)
+      (void)deduplicateInputs(rewriter, op);
+
     // Every planned kernel must now be one op.
     std::map<int64_t, Operation *> seen;
     WalkResult result = fn.walk([&](linalg::LinalgOp op) {

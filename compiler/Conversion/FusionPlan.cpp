@@ -1,6 +1,7 @@
 //===- FusionPlan.cpp - the fusion rule and the plan's attributes ---------===//
 #include "compiler/Conversion/FusionPlan.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -55,11 +56,15 @@ FusionDecision decideFusion(OpOperand &input) {
                    "each element several times: fused, the producer would be "
                    "recomputed for every use of each element"};
   // Distinct users: a consumer reading it twice (x * x) still fuses it.
-  llvm::SmallPtrSet<Operation *, 4> userOps(producer->getUsers().begin(),
-                                           producer->getUsers().end());
-  unsigned users = userOps.size();
-  if (users > 1)
-    return {false, "the producer feeds " + std::to_string(users) +
+  // Users that are not kernels (the function's return: a new parameter or
+  // optimizer moment) read the value the fused kernel also writes out, so
+  // only other kernels count.
+  llvm::SmallPtrSet<Operation *, 4> kernels;
+  for (Operation *user : producer->getUsers())
+    if (isa<linalg::LinalgOp>(user) || !isa<func::ReturnOp>(user))
+      kernels.insert(user);
+  if (kernels.size() > 1)
+    return {false, "the producer feeds " + std::to_string(kernels.size()) +
                        " ops (fused, it would be computed once per consumer)"};
   if (!linalg::areElementwiseOpsFusable(&input))
     return {false, "linalg's elementwise fusion cannot merge the two loop "

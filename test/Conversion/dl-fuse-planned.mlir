@@ -112,3 +112,32 @@ func.func @unrelated_ops(%x: tensor<8x3xf32>, %y: tensor<8x3xf32>) -> (tensor<8x
   } -> tensor<8x3xf32>
   return %a, %b : tensor<8x3xf32>, tensor<8x3xf32>
 }
+
+// -----
+
+#id = affine_map<(d0) -> (d0)>
+
+// A producer that is also returned is fused and kept as a second result of
+// the kernel (computed once).
+// CHECK-LABEL: func.func @preserved_result
+// CHECK: %[[K:.*]]:2 = linalg.generic
+// CHECK: arith.mulf
+// CHECK: arith.subf
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[K]]#1, %[[K]]#0
+func.func @preserved_result(%g: tensor<8xf32>, %p: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
+  %e = tensor.empty() : tensor<8xf32>
+  %m = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%g : tensor<8xf32>) outs(%e : tensor<8xf32>) attrs = {dl.kernel = 1 : i64} {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.mulf %a, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %u = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%p, %m : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) attrs = {dl.kernel = 1 : i64} {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.subf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %u, %m : tensor<8xf32>, tensor<8xf32>
+}

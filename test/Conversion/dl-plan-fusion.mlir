@@ -172,3 +172,32 @@ func.func @given_plan(%x: tensor<8x3xf32>) -> tensor<8x3xf32> {
   } -> tensor<8x3xf32>
   return %m : tensor<8x3xf32>
 }
+
+// -----
+
+#id = affine_map<(d0) -> (d0)>
+
+// An optimizer moment: the new moment is returned (written back in place)
+// and read by the update. The return is not a kernel, so the moment joins
+// the update's kernel, which writes it out as a second result.
+// CHECK-LABEL: func.func @moment_and_update
+// CHECK: dl.kernel = 1 : i64
+// CHECK: arith.mulf
+// CHECK: dl.kernel = 1 : i64
+// CHECK: arith.subf
+func.func @moment_and_update(%g: tensor<8xf32>, %p: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
+  %e = tensor.empty() : tensor<8xf32>
+  %m = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%g : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.mulf %a, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %u = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]}
+      ins(%p, %m : tensor<8xf32>, tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.subf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %u, %m : tensor<8xf32>, tensor<8xf32>
+}
