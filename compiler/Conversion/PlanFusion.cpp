@@ -11,6 +11,8 @@
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/EquivalenceClasses.h"
@@ -24,6 +26,88 @@ using namespace mlir;
 using namespace dlc::fusion;
 
 namespace {
+
+/// The window-position map of max pooling with `strides` (dilation 1) over
+/// loops (n, c, oh, ow, kh, kw).
+AffineMap poolWindowMap(MLIRContext *ctx, ArrayRef<int64_t> strides) {
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  return AffineMap::get(6, 0,
+                        {d(0), d(1), d(2) * strides[0] + d(4),
+                         d(3) * strides[1] + d(5)},
+                        ctx);
+}
+
+/// Sibling fusion of max pooling: a training step computes each max-pooling
+/// twice, once as `linalg.pooling_nchw_max` (the forward value) and once as
+/// the argmax of the same windows with the value as a second accumulator
+/// (for the gradient's scatter). The argmax kernel moves to the pooling and
+/// its value result replaces the pooling's: one pass over the windows. The
+/// value is the first maximum with NaN propagated, PyTorch's max_pool2d; it
+/// differs from `arith.maximumf` only in the sign of a zero maximum.
+void mergePoolingIntoArgmax(func::FuncOp fn) {
+  SmallVector<linalg::PoolingNchwMaxOp> pools;
+  fn.walk([&](linalg::PoolingNchwMaxOp p) { pools.push_back(p); });
+  IRRewriter rewriter(fn.getContext());
+  for (linalg::PoolingNchwMaxOp pool : pools) {
+    if (!pool.hasPureTensorSemantics() ||
+        !llvm::all_of(pool.getDilations().getValues<int64_t>(),
+                      [](int64_t d) { return d == 1; }))
+      continue;
+    Value input = pool.getInputs()[0], window = pool.getInputs()[1];
+    SmallVector<int64_t> strides(pool.getStrides().getValues<int64_t>());
+    AffineMap windowMap = poolWindowMap(fn.getContext(), strides);
+    Type valueType = pool.getResult(0).getType();
+    linalg::GenericOp argmax;
+    for (Operation *user : input.getUsers()) {
+      auto g = dyn_cast<linalg::GenericOp>(user);
+      if (!g || g == argmax || g.getNumDpsInputs() != 2 ||
+          g.getNumDpsInits() != 2 || g.getNumReductionLoops() != 2 ||
+          g.getDpsInputOperand(0)->get() != input ||
+          g.getMatchingIndexingMap(g.getDpsInputOperand(0)) != windowMap ||
+          g.getDpsInputOperand(1)->get().getType() != window.getType() ||
+          g.getResult(0).getType() != valueType ||
+          !isa<RankedTensorType>(g.getResult(1).getType()))
+        continue;
+      // The value accumulator starts where the pooling's does.
+      auto start = g.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
+      auto poolStart = pool.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
+      if (!start || !poolStart || start.getInputs()[0] != poolStart.getInputs()[0])
+        continue;
+      argmax = g;
+      break;
+    }
+    if (!argmax)
+      continue;
+    // Rebuild the argmax where the pooling is: its index accumulator from
+    // the pooling's sizes, the pooling's window and value accumulator.
+    rewriter.setInsertionPoint(pool);
+    Location loc = argmax.getLoc();
+    auto idxType = cast<RankedTensorType>(argmax.getResult(1).getType());
+    auto idxFill = argmax.getDpsInitOperand(1)->get().getDefiningOp<linalg::FillOp>();
+    if (!idxFill)
+      continue;
+    Value poolInit = pool.getDpsInitOperand(0)->get();
+    SmallVector<OpFoldResult> sizes =
+        tensor::getMixedSizes(rewriter, loc, poolInit);
+    Value idxEmpty = tensor::EmptyOp::create(rewriter, loc, sizes,
+                                             idxType.getElementType());
+    Value idxInit = linalg::FillOp::create(rewriter, loc,
+                                           idxFill.getInputs()[0], idxEmpty)
+                        .getResult(0);
+    IRMapping map;
+    map.map(argmax.getDpsInputOperand(1)->get(), window);
+    map.map(argmax.getDpsInitOperand(0)->get(), poolInit);
+    map.map(argmax.getDpsInitOperand(1)->get(), idxInit);
+    Operation *merged = rewriter.clone(*argmax, map);
+    merged->setAttr(kMembersAttr,
+                    rewriter.getArrayAttr({rewriter.getStringAttr(
+                                               describeMember(pool)),
+                                           rewriter.getStringAttr(
+                                               describeMember(argmax))}));
+    rewriter.replaceOp(argmax, merged->getResults());
+    rewriter.replaceOp(pool, merged->getResult(0));
+  }
+}
 
 struct PlanFusionPass : dl::impl::PlanFusionBase<PlanFusionPass> {
   using PlanFusionBase::PlanFusionBase;
@@ -43,6 +127,12 @@ struct PlanFusionPass : dl::impl::PlanFusionBase<PlanFusionPass> {
         if (!plannedKernel(op))
           setKernel(op, ++next);
       return;
+    }
+
+    if (fuse) {
+      mergePoolingIntoArgmax(fn);
+      ops.clear();
+      fn.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
     }
 
     // Reductions as generics: the form elementwise fusion merges into.

@@ -214,8 +214,11 @@ struct Pool2dGradLowering : OpConversionPattern<Pool2dGradOp> {
               elem, APFloat::getInf(elem.getFloatSemantics(), true)));
       Value xp = pad(rewriter, loc, x, p, lowest);
       SmallVector<Value> dyn;
+      // The batch from the forward input, not from the gradient: then the
+      // argmax can move into the forward pass, where the max-pooling of the
+      // same input becomes its first result (dl-plan-fusion).
       if (gType.isDynamicDim(0))
-        dyn.push_back(tensor::DimOp::create(rewriter, loc, g, 0));
+        dyn.push_back(tensor::DimOp::create(rewriter, loc, x, 0));
       Value best =
           linalg::FillOp::create(rewriter, loc, lowest,
                                  emptyTensor(rewriter, loc, gType, dyn))
