@@ -36,7 +36,7 @@ makeSyntheticInputs(const dl::FunctionInfo &fn, uint64_t seed, bool requireBind,
 struct TargetChoice {
   std::string name = "cpu";
   std::string gpuArch = "sm_90";
-  unsigned optLevel = 3; // --opt-level
+  unsigned optLevel = 2; // --opt-level
   bool fusion = true;    // false: --no-fusion
 };
 TargetChoice &targetChoice();

@@ -119,8 +119,8 @@ cl::opt<std::string> targetName("target",
                                 cl::sub(cl::SubCommand::getAll()));
 cl::opt<unsigned> optLevel("opt-level",
                            cl::desc("LLVM optimisation level of the generated "
-                                    "code (0-3)"),
-                           cl::init(3), cl::sub(cl::SubCommand::getAll()));
+                                    "code (0-3, default 2)"),
+                           cl::init(2), cl::sub(cl::SubCommand::getAll()));
 cl::opt<bool> noFusion("no-fusion",
                        cl::desc("Every op a kernel of its own (the fusion "
                                 "planner fuses nothing)"),

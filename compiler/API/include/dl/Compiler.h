@@ -54,8 +54,11 @@ struct CompilerOptions {
   Target target = Target::CPU;
   /// Target::CUDA: the GPU architecture the kernels are compiled for.
   std::string gpuArch = "sm_90";
-  /// LLVM optimisation level for the generated code (0-3).
-  unsigned optLevel = 3;
+  /// LLVM optimisation level for the generated code (0-3). 2 by default:
+  /// the kernels arrive vectorised and register-tiled (dl-cpu-vectorize), and
+  /// O3 trained the seed CNN and MLP no faster while compiling 1.4-1.9x
+  /// longer (docs/performance.md).
+  unsigned optLevel = 2;
   /// Threads of the generated code: above 1, the parallel loops of every
   /// kernel run as OpenMP work-sharing loops (libomp, loaded by the JIT).
   /// Results do not depend on it: reductions stay sequential per element.
