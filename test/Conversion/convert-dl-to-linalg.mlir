@@ -380,3 +380,26 @@ func.func @numel(%x: tensor<?x3x4xf64>) -> tensor<f64> {
   %n = dl.numel %x <{axes = array<i64: 0, 2>}> : tensor<?x3x4xf64>
   return %n : tensor<f64>
 }
+
+// -----
+
+// Max-pooling's input adjoint: the flat index of each window's first
+// maximum (a NaN counts as the maximum: unordered-greater, unless the
+// maximum so far is already NaN; PyTorch's rule), then the gradient
+// scattered there. The batch comes from the forward input, so the argmax
+// can move next to the forward pooling (dl-plan-fusion).
+// CHECK-LABEL: func.func @max_pool_grad
+// CHECK: arith.constant 0xFF800000 : f32
+// CHECK: %[[B:.*]] = tensor.dim %arg0, %{{.*}} : tensor<?x2x4x4xf32>
+// CHECK-NEXT: tensor.empty(%[[B]]) : tensor<?x2x2x2xf32>
+// CHECK: %[[A:.*]]:2 = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
+// CHECK: %[[UGT:.*]] = arith.cmpf ugt
+// CHECK: %[[ORD:.*]] = arith.cmpf ord
+// CHECK: %[[TAKE:.*]] = arith.andi %[[UGT]], %[[ORD]]
+// CHECK: arith.select %[[TAKE]]
+// CHECK: linalg.generic {{.*}}ins(%arg1, %[[A]]#1
+// CHECK: arith.cmpi eq
+func.func @max_pool_grad(%x: tensor<?x2x4x4xf32>, %g: tensor<?x2x2x2xf32>) -> tensor<?x2x4x4xf32> {
+  %0 = dl.pool2d_grad "max" %x, %g <{kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, stride = array<i64: 2, 2>}> : tensor<?x2x4x4xf32>, tensor<?x2x2x2xf32>
+  return %0 : tensor<?x2x4x4xf32>
+}

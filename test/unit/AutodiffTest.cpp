@@ -174,6 +174,54 @@ TEST(Autodiff, ConvolutionAndPooling) {
                  "f", {seeded({2, 2, 7, 7}, 8)});
 }
 
+TEST(Autodiff, MaxPoolGradientGoesToTheFirstMaximumOrNaN) {
+  // Finite differences cannot see ties or NaN: PyTorch's rule, checked
+  // directly. In `f.grad` the forward pooling is the argmax kernel's value
+  // (dl-plan-fusion's sibling fusion), so the value is checked too.
+  dl::CompilerOptions options;
+  options.gradients = true;
+  for (bool fusion : {true, false}) {
+    SCOPED_TRACE(fusion ? "fused" : "unfused");
+    options.fusion = fusion;
+    dl::Compiler compiler(options);
+    auto r = compiler.compileString(R"(
+      param p: f32[1, 1, 4, 4] = zeros;
+      fn f(y: f32[1, 1, 2, 2]) -> f32 { return sum(max_pool2d(p, 2) * y); }
+    )",
+                                    "pool.dl");
+    ASSERT_TRUE(r.ok()) << r.errors();
+    dl::Module &m = *r.module;
+    const float nan = std::nanf("");
+    // Windows (row-major within each): a tie of 5s (the first wins); -1 then
+    // NaN then 7 (the NaN wins); NaN, NaN (the first); all -inf but one
+    // -2 at the last position.
+    dl::Tensor p = dl::Tensor::fromF32(
+        {1, 1, 4, 4}, {5, 1, -1, nan, //
+                       2, 5, 7, 0,    //
+                       nan, 3, -INFINITY, -INFINITY,
+                       nan, 0, -INFINITY, -2});
+    ASSERT_TRUE(m.setParameter("p", p).ok());
+    dl::Tensor y = dl::Tensor::fromF32({1, 1, 2, 2}, {10, 20, 30, 40});
+    auto g = m.callAll("f.grad", {y});
+    ASSERT_TRUE(g.ok()) << g.message();
+    EXPECT_TRUE(std::isnan((*g)[0].data<float>()[0])) << "NaN windows";
+    std::vector<float> want = {10, 0, 0, 20, //
+                               0, 0, 0, 0,   //
+                               30, 0, 0, 0,  //
+                               0, 0, 0, 40};
+    const dl::Tensor &dp = (*g)[1];
+    for (int i = 0; i < 16; ++i)
+      EXPECT_EQ(dp.data<float>()[i], want[i]) << "element " << i;
+    // Without NaN the value is the sum of the first maxima times y.
+    dl::Tensor q = dl::Tensor::fromF32(
+        {1, 1, 4, 4}, {5, 1, -1, 6, 2, 5, 7, 0, -3, 3, -1, -1, 4, 0, -1, -2});
+    ASSERT_TRUE(m.setParameter("p", q).ok());
+    auto h = m.callAll("f.grad", {y});
+    ASSERT_TRUE(h.ok()) << h.message();
+    EXPECT_EQ((*h)[0].data<float>()[0], 5 * 10 + 7 * 20 + 4 * 30 + -1 * 40);
+  }
+}
+
 TEST(Autodiff, MnistCnnLayersEndToEnd) {
   dl::Tensor x = seeded({3, 1, 8, 8}, 9);
   dl::Tensor y(dl::DType::I64, {3});

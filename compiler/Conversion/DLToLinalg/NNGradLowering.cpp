@@ -248,15 +248,13 @@ struct Pool2dGradLowering : OpConversionPattern<Pool2dGradOp> {
                 linalg::IndexOp::create(b, l, 5));
             Value flat64 =
                 arith::IndexCastOp::create(b, l, b.getI64Type(), flat);
-            Value take = arith::OrIOp::create(
+            // Take v if it is larger, or the first NaN: v > cur or v is
+            // NaN (unordered-greater), unless cur is already NaN.
+            Value take = arith::AndIOp::create(
                 b, l,
-                arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, v, cur),
-                arith::AndIOp::create(
-                    b, l,
-                    arith::CmpFOp::create(b, l, arith::CmpFPredicate::UNO, v,
-                                          v),
-                    arith::CmpFOp::create(b, l, arith::CmpFPredicate::ORD, cur,
-                                          cur)));
+                arith::CmpFOp::create(b, l, arith::CmpFPredicate::UGT, v, cur),
+                arith::CmpFOp::create(b, l, arith::CmpFPredicate::ORD, cur,
+                                      cur));
             linalg::YieldOp::create(
                 b, l,
                 ValueRange{
