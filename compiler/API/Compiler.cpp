@@ -55,8 +55,8 @@ static CompileResult compile(dlc::Compilation &c,
     return CompileResult{std::nullopt, c.diagnostics()};
   }
 
-  auto engine = dlc::createHostEngine(c.module(), options.optLevel,
-                                     options.threads);
+  auto engine =
+      dlc::createHostEngine(c.module(), options.optLevel, options.threads);
   if (!engine) {
     std::string message =
         "JIT compilation failed: " + llvm::toString(engine.takeError());

@@ -45,8 +45,8 @@ namespace {
 struct Buffer {
   Buffer() = default;
   explicit Buffer(size_t bytes)
-      : bytes(bytes),
-        data(static_cast<char *>(std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64))) {}
+      : bytes(bytes), data(static_cast<char *>(std::aligned_alloc(
+                          64, (bytes + 63) / 64 * 64 + 64))) {}
   Buffer(const Buffer &other) : Buffer(other.bytes) {
     std::memcpy(data, other.data, bytes);
   }
@@ -104,8 +104,8 @@ SmallVector<ArgSpec> concreteArguments(func::FuncOp fn, int64_t dynamicSize) {
                 node(op.getOperation(), kLoop + d.getPosition()));
     }
     for (auto [result, init] : llvm::zip(op->getResults(), op.getDpsInits()))
-      for (unsigned j = 0; j < cast<RankedTensorType>(result.getType()).getRank();
-           ++j)
+      for (unsigned j = 0;
+           j < cast<RankedTensorType>(result.getType()).getRank(); ++j)
         unite(node(result.getAsOpaquePointer(), j),
               node(init.getAsOpaquePointer(), j));
   });
@@ -168,7 +168,7 @@ Buffer randomValue(const ArgSpec &spec, std::mt19937_64 &rng, double lo,
       double v = real(rng);
       std::memcpy(at, &v, 8);
     } else {
-      int64_t v = !spec.isTensor ? 2
+      int64_t v = !spec.isTensor      ? 2
                   : elem.isInteger(1) ? small(rng) % 2
                                       : small(rng);
       std::memcpy(at, &v, width); // little-endian: the low bytes
@@ -305,8 +305,8 @@ double tolerance(Type elem, double termsPerOutput, double scale) {
 }
 
 struct Comparison {
-  double worst = 0;  // largest |candidate - reference|
-  double limit = 0;  // the tolerance at the worst element
+  double worst = 0; // largest |candidate - reference|
+  double limit = 0; // the tolerance at the worst element
   bool ok = true;
   int64_t elements = 0, nans = 0;
 };
@@ -390,7 +390,8 @@ bool runAndCompare(ExecutionEngine &reference, ExecutionEngine &candidate,
   }
   os << label << ": " << fn.getNumResults() << " output"
      << (fn.getNumResults() == 1 ? "" : "s") << ", "
-     << static_cast<int64_t>(outputElements) << " elements, max |fused - "
+     << static_cast<int64_t>(outputElements)
+     << " elements, max |fused - "
         "unfused| "
      << llvm::format("%.3g", total.worst) << " (tolerance "
      << llvm::format("%.3g", total.limit) << ")"
@@ -452,8 +453,8 @@ std::vector<KernelFunction> outlineKernels(ModuleOp planned, ModuleOp into) {
       std::string name =
           (fn.getSymName() + ".kernel" + std::to_string(k)).str();
       auto type = b.getFunctionType(
-          llvm::to_vector(llvm::map_range(
-              inputs, [](Value v) { return v.getType(); })),
+          llvm::to_vector(
+              llvm::map_range(inputs, [](Value v) { return v.getType(); })),
           llvm::to_vector(
               llvm::map_range(outputs, [](Value v) { return v.getType(); })));
       auto f = func::FuncOp::create(b, fn.getLoc(), name, type);
@@ -486,8 +487,8 @@ bool compileBoth(ModuleOp reference, ModuleOp candidate,
                  std::unique_ptr<ExecutionEngine> &refEngine,
                  std::unique_ptr<ExecutionEngine> &candEngine,
                  std::string &error) {
-  for (auto [module, engine] : {std::pair(reference, &refEngine),
-                                std::pair(candidate, &candEngine)}) {
+  for (auto [module, engine] :
+       {std::pair(reference, &refEngine), std::pair(candidate, &candEngine)}) {
     auto compiled = compile(module);
     if (!compiled) {
       error = llvm::toString(compiled.takeError());
@@ -541,8 +542,8 @@ dlc::FusionCheckSummary dlc::verifyFusion(ModuleOp planned,
     return summary;
   for (const KernelFunction &k : kernels) {
     auto fn = shapes->lookupSymbol<func::FuncOp>(k.name);
-    if (!runAndCompare(*refEngine, *fusedEngine, fn, dynamicSize, seed,
-                       k.label, os, summary.error)) {
+    if (!runAndCompare(*refEngine, *fusedEngine, fn, dynamicSize, seed, k.label,
+                       os, summary.error)) {
       if (!summary.error.empty())
         return summary;
       ++summary.mismatches;

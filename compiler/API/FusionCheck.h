@@ -1,4 +1,4 @@
-//===- FusionCheck.h - every fused kernel against its unfused ops -*- C++ -*-===//
+//===- FusionCheck.h - fused kernels against their ops ---------*- C++ -*-===//
 //
 // `dlc FILE.dl --verify-fusion`: for a module in linalg on tensors with the
 // fusion plan recorded (Compilation::planLinalg), every planned kernel of

@@ -1,4 +1,4 @@
-//===- HostEngine.h - JIT-compile an LLVM-dialect module for the host -*- C++ -*-===//
+//===- HostEngine.h - JIT-compile for the host ---------------- -*- C++ -*-===//
 //
 // One place that turns a module in the LLVM dialect into machine code for
 // this machine: LLVM's optimisation pipeline with the host's target machine

@@ -75,13 +75,13 @@ struct FusePlannedPass : dl::impl::FusePlannedBase<FusePlannedPass> {
       if (!isa<linalg::GenericOp>(producer) ||
           !linalg::areElementwiseOpsFusable(input)) {
         FusionDecision why = decideFusion(*input);
-        consumer.emitError() << "the fusion plan puts this op and its input #"
-                             << input->getOperandNumber() << " ("
-                             << producer->getName() << ") into kernel "
-                             << kernel << ", but they cannot be fused: "
-                             << (why.fuse ? "linalg's elementwise fusion "
-                                            "rejects the pair"
-                                          : why.reason);
+        consumer.emitError()
+            << "the fusion plan puts this op and its input #"
+            << input->getOperandNumber() << " (" << producer->getName()
+            << ") into kernel " << kernel << ", but they cannot be fused: "
+            << (why.fuse ? "linalg's elementwise fusion "
+                           "rejects the pair"
+                         : why.reason);
         return signalPassFailure();
       }
       SmallVector<Attribute> members = membersOf(producer);
@@ -90,8 +90,8 @@ struct FusePlannedPass : dl::impl::FusePlannedBase<FusePlannedPass> {
       FailureOr<linalg::ElementwiseOpFusionResult> fused =
           linalg::fuseElementwiseOps(rewriter, input);
       if (failed(fused)) {
-        consumer.emitError() << "kernel " << kernel
-                             << ": linalg's elementwise fusion failed";
+        consumer.emitError()
+            << "kernel " << kernel << ": linalg's elementwise fusion failed";
         return signalPassFailure();
       }
       Operation *producerOp = producer.getOperation();

@@ -99,7 +99,8 @@ FailureOr<linalg::GenericOp> generalizeKeepingPlan(RewriterBase &rewriter,
   for (StringRef name : {StringRef(kKernelAttr), StringRef(kMembersAttr)})
     if (Attribute a = op->getAttr(name))
       plan.push_back(rewriter.getNamedAttr(name, a));
-  FailureOr<linalg::GenericOp> generic = linalg::generalizeNamedOp(rewriter, op);
+  FailureOr<linalg::GenericOp> generic =
+      linalg::generalizeNamedOp(rewriter, op);
   if (succeeded(generic))
     for (NamedAttribute a : plan)
       (*generic)->setAttr(a.getName(), a.getValue());

@@ -72,14 +72,15 @@ std::string whyNotFused(OpOperand &input, linalg::LinalgOp producer,
            " lies between them (data movement: fusion merges loop nests over "
            "the same tensors)";
   dlc::fusion::FusionDecision decision = dlc::fusion::decideFusion(input);
-  std::string made = planned && !a ? "the producer was made after fusion (a window copy, "
-                          "dl-cpu-im2col)"
-                        : "";
+  std::string made = planned && !a
+                         ? "the producer was made after fusion (a window copy, "
+                           "dl-cpu-im2col)"
+                         : "";
   if (!decision.fuse)
     return made.empty() ? decision.reason : made + "; " + decision.reason;
   if (a && b)
-    return "the fusion plan keeps them apart (dl.kernel " +
-           std::to_string(*a) + " and " + std::to_string(*b) + ")";
+    return "the fusion plan keeps them apart (dl.kernel " + std::to_string(*a) +
+           " and " + std::to_string(*b) + ")";
   if (!planned)
     return "fusable, but this IR has no fusion plan (dl-plan-fusion)";
   return made.empty() ? "the consumer was made after fusion" : made;
@@ -142,7 +143,8 @@ struct FusionReportPass : dl::impl::FusionReportBase<FusionReportPass> {
         for (OpOperand &init : op.getDpsInitsMutable())
           if (auto fill = init.get().getDefiningOp<linalg::FillOp>())
             os << "     <- #" << number[fill]
-               << " (initial value): " << whyNotFused(init, fill, {}, planned) << "\n";
+               << " (initial value): " << whyNotFused(init, fill, {}, planned)
+               << "\n";
       }
     }
   }

@@ -31,10 +31,9 @@ namespace {
 /// loops (n, c, oh, ow, kh, kw).
 AffineMap poolWindowMap(MLIRContext *ctx, ArrayRef<int64_t> strides) {
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  return AffineMap::get(6, 0,
-                        {d(0), d(1), d(2) * strides[0] + d(4),
-                         d(3) * strides[1] + d(5)},
-                        ctx);
+  return AffineMap::get(
+      6, 0, {d(0), d(1), d(2) * strides[0] + d(4), d(3) * strides[1] + d(5)},
+      ctx);
 }
 
 /// Sibling fusion of max pooling: a training step computes each max-pooling
@@ -69,9 +68,12 @@ void mergePoolingIntoArgmax(func::FuncOp fn) {
           !isa<RankedTensorType>(g.getResult(1).getType()))
         continue;
       // The value accumulator starts where the pooling's does.
-      auto start = g.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
-      auto poolStart = pool.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
-      if (!start || !poolStart || start.getInputs()[0] != poolStart.getInputs()[0])
+      auto start =
+          g.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
+      auto poolStart =
+          pool.getDpsInitOperand(0)->get().getDefiningOp<linalg::FillOp>();
+      if (!start || !poolStart ||
+          start.getInputs()[0] != poolStart.getInputs()[0])
         continue;
       argmax = g;
       break;
@@ -83,27 +85,27 @@ void mergePoolingIntoArgmax(func::FuncOp fn) {
     rewriter.setInsertionPoint(pool);
     Location loc = argmax.getLoc();
     auto idxType = cast<RankedTensorType>(argmax.getResult(1).getType());
-    auto idxFill = argmax.getDpsInitOperand(1)->get().getDefiningOp<linalg::FillOp>();
+    auto idxFill =
+        argmax.getDpsInitOperand(1)->get().getDefiningOp<linalg::FillOp>();
     if (!idxFill)
       continue;
     Value poolInit = pool.getDpsInitOperand(0)->get();
     SmallVector<OpFoldResult> sizes =
         tensor::getMixedSizes(rewriter, loc, poolInit);
-    Value idxEmpty = tensor::EmptyOp::create(rewriter, loc, sizes,
-                                             idxType.getElementType());
-    Value idxInit = linalg::FillOp::create(rewriter, loc,
-                                           idxFill.getInputs()[0], idxEmpty)
-                        .getResult(0);
+    Value idxEmpty =
+        tensor::EmptyOp::create(rewriter, loc, sizes, idxType.getElementType());
+    Value idxInit =
+        linalg::FillOp::create(rewriter, loc, idxFill.getInputs()[0], idxEmpty)
+            .getResult(0);
     IRMapping map;
     map.map(argmax.getDpsInputOperand(1)->get(), window);
     map.map(argmax.getDpsInitOperand(0)->get(), poolInit);
     map.map(argmax.getDpsInitOperand(1)->get(), idxInit);
     Operation *merged = rewriter.clone(*argmax, map);
     merged->setAttr(kMembersAttr,
-                    rewriter.getArrayAttr({rewriter.getStringAttr(
-                                               describeMember(pool)),
-                                           rewriter.getStringAttr(
-                                               describeMember(argmax))}));
+                    rewriter.getArrayAttr(
+                        {rewriter.getStringAttr(describeMember(pool)),
+                         rewriter.getStringAttr(describeMember(argmax))}));
     rewriter.replaceOp(argmax, merged->getResults());
     rewriter.replaceOp(pool, merged->getResult(0));
   }
@@ -153,8 +155,8 @@ struct PlanFusionPass : dl::impl::PlanFusionBase<PlanFusionPass> {
       for (linalg::LinalgOp consumer : ops)
         for (OpOperand *input : consumer.getDpsInputOperands())
           if (linalg::LinalgOp producer = producerOf(*input);
-              producer && producer->getParentRegion() ==
-                              consumer->getParentRegion() &&
+              producer &&
+              producer->getParentRegion() == consumer->getParentRegion() &&
               decideFusion(*input).fuse)
             kernels.unionSets(producer, consumer);
 

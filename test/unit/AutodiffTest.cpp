@@ -198,17 +198,16 @@ TEST(Autodiff, MaxPoolGradientGoesToTheFirstMaximumOrNaN) {
     dl::Tensor p = dl::Tensor::fromF32(
         {1, 1, 4, 4}, {5, 1, -1, nan, //
                        2, 5, 7, 0,    //
-                       nan, 3, -INFINITY, -INFINITY,
-                       nan, 0, -INFINITY, -2});
+                       nan, 3, -INFINITY, -INFINITY, nan, 0, -INFINITY, -2});
     ASSERT_TRUE(m.setParameter("p", p).ok());
     dl::Tensor y = dl::Tensor::fromF32({1, 1, 2, 2}, {10, 20, 30, 40});
     auto g = m.callAll("f.grad", {y});
     ASSERT_TRUE(g.ok()) << g.message();
     EXPECT_TRUE(std::isnan((*g)[0].data<float>()[0])) << "NaN windows";
     std::vector<float> want = {10, 0, 0, 20, //
-                               0, 0, 0, 0,   //
+                               0,  0, 0, 0,  //
                                30, 0, 0, 0,  //
-                               0, 0, 0, 40};
+                               0,  0, 0, 40};
     const dl::Tensor &dp = (*g)[1];
     for (int i = 0; i < 16; ++i)
       EXPECT_EQ(dp.data<float>()[i], want[i]) << "element " << i;

@@ -46,7 +46,8 @@ func.func @k(%x: tensor<?x4xf32>, %y: tensor<3x4xf32>) -> tensor<3x4xf32> {
   %s = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
       ins(%x, %y : tensor<?x4xf32>, tensor<3x4xf32>) outs(%e : tensor<3x4xf32>) {
   ^bb0(%a: f32, %b: f32, %o: f32):
-)mlir" + body + R"mlir(
+)mlir" + body +
+         R"mlir(
   } -> tensor<3x4xf32>
   return %s : tensor<3x4xf32>
 }

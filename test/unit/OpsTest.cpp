@@ -204,8 +204,7 @@ TEST(Ops, ChannelSumsMatchNaiveLoops) {
                            "]";
         std::string src = "fn f(a: " + type + ", b: " + type + ") -> f32[" +
                           std::to_string(k.c) + "] { return sum(" +
-                          (product ? "a * b" : "a") +
-                          ", axis=[0, 2, 3]); }";
+                          (product ? "a * b" : "a") + ", axis=[0, 2, 3]); }";
         dl::CompilerOptions options;
         options.fusion = fusion;
         dl::Compiler compiler(options);
