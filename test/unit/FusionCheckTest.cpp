@@ -54,62 +54,61 @@ func.func @k(%x: tensor<?x4xf32>, %y: tensor<3x4xf32>) -> tensor<3x4xf32> {
 )mlir";
 }
 
-struct Modules {
-  mlir::MLIRContext ctx;
-  mlir::OwningOpRef<mlir::ModuleOp> reference, candidate;
-  Modules(const std::string &candidateText) {
-    mlir::DialectRegistry registry;
-    dlc::registerDialects(registry);
-    ctx.appendDialectRegistry(registry);
-    ctx.loadAllAvailableDialects();
-    reference = mlir::parseSourceString<mlir::ModuleOp>(kUnfused, &ctx);
-    candidate = mlir::parseSourceString<mlir::ModuleOp>(candidateText, &ctx);
-  }
+/// The check's summary and printed line for the reference against a fused
+/// kernel with body `body`.
+struct Checked {
+  dlc::FusionCheckSummary summary;
+  std::string out;
 };
 
+Checked check(const std::string &body) {
+  mlir::MLIRContext ctx;
+  mlir::DialectRegistry registry;
+  dlc::registerDialects(registry);
+  ctx.appendDialectRegistry(registry);
+  ctx.loadAllAvailableDialects();
+  auto reference = mlir::parseSourceString<mlir::ModuleOp>(kUnfused, &ctx);
+  auto candidate = mlir::parseSourceString<mlir::ModuleOp>(fused(body), &ctx);
+  Checked c;
+  if (!reference || !candidate) {
+    c.summary.error = "the test's IR does not parse";
+    return c;
+  }
+  llvm::raw_string_ostream os(c.out);
+  c.summary = dlc::compareFunctions(*reference, *candidate, "k", os);
+  return c;
+}
+
 TEST(FusionCheck, AcceptsACorrectFusedKernel) {
-  Modules m(fused("    %p = arith.mulf %a, %b : f32\n"
-                  "    %r = arith.addf %p, %a : f32\n"
-                  "    linalg.yield %r : f32"));
-  ASSERT_TRUE(m.reference && m.candidate);
-  std::string out;
-  llvm::raw_string_ostream os(out);
-  dlc::FusionCheckSummary s =
-      dlc::compareFunctions(*m.reference, *m.candidate, "k", os);
-  EXPECT_TRUE(s.error.empty()) << s.error;
-  EXPECT_EQ(s.mismatches, 0u) << out;
-  EXPECT_NE(out.find("12 elements"), std::string::npos) << out;
-  EXPECT_NE(out.find(": ok"), std::string::npos) << out;
+  Checked c = check("    %p = arith.mulf %a, %b : f32\n"
+                    "    %r = arith.addf %p, %a : f32\n"
+                    "    linalg.yield %r : f32");
+  EXPECT_TRUE(c.summary.error.empty()) << c.summary.error;
+  EXPECT_EQ(c.summary.mismatches, 0u) << c.out;
+  EXPECT_NE(c.out.find("12 elements"), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find(": ok"), std::string::npos) << c.out;
 }
 
 TEST(FusionCheck, RejectsAWrongFusedKernel) {
   // x * y + y: right shape, wrong operand.
-  Modules m(fused("    %p = arith.mulf %a, %b : f32\n"
-                  "    %r = arith.addf %p, %b : f32\n"
-                  "    linalg.yield %r : f32"));
-  ASSERT_TRUE(m.reference && m.candidate);
-  std::string out;
-  llvm::raw_string_ostream os(out);
-  dlc::FusionCheckSummary s =
-      dlc::compareFunctions(*m.reference, *m.candidate, "k", os);
-  EXPECT_TRUE(s.error.empty()) << s.error;
-  EXPECT_EQ(s.mismatches, 1u) << out;
-  EXPECT_NE(out.find("MISMATCH"), std::string::npos) << out;
+  Checked c = check("    %p = arith.mulf %a, %b : f32\n"
+                    "    %r = arith.addf %p, %b : f32\n"
+                    "    linalg.yield %r : f32");
+  EXPECT_TRUE(c.summary.error.empty()) << c.summary.error;
+  EXPECT_EQ(c.summary.mismatches, 1u) << c.out;
+  EXPECT_NE(c.out.find("MISMATCH"), std::string::npos) << c.out;
 }
 
-TEST(FusionCheck, RejectsAnErrorOfOneUlpTimesAThousand) {
-  // The tolerance is rounding-sized: a relative error of 1e-4 is caught.
-  Modules m(fused("    %p = arith.mulf %a, %b : f32\n"
-                  "    %r = arith.addf %p, %a : f32\n"
-                  "    %c = arith.constant 1.0001 : f32\n"
-                  "    %w = arith.mulf %r, %c : f32\n"
-                  "    linalg.yield %w : f32"));
-  ASSERT_TRUE(m.reference && m.candidate);
-  std::string out;
-  llvm::raw_string_ostream os(out);
-  dlc::FusionCheckSummary s =
-      dlc::compareFunctions(*m.reference, *m.candidate, "k", os);
-  EXPECT_EQ(s.mismatches, 1u) << out;
+TEST(FusionCheck, RejectsARelativeErrorOfOneInTenThousand) {
+  // The tolerance is rounding-sized (a few ulp per term read): an output
+  // off by a relative 1e-4 is caught.
+  Checked c = check("    %p = arith.mulf %a, %b : f32\n"
+                    "    %r = arith.addf %p, %a : f32\n"
+                    "    %k = arith.constant 1.0001 : f32\n"
+                    "    %w = arith.mulf %r, %k : f32\n"
+                    "    linalg.yield %w : f32");
+  EXPECT_TRUE(c.summary.error.empty()) << c.summary.error;
+  EXPECT_EQ(c.summary.mismatches, 1u) << c.out;
 }
 
 } // namespace
