@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/API/FusionCheck.h"
 #include "compiler/API/HostEngine.h"
+#include "compiler/API/MemRefDescriptor.h"
 #include "compiler/Conversion/FusionPlan.h"
 #include "compiler/Pipelines/Pipelines.h"
 
@@ -59,7 +60,7 @@ struct Buffer {
 /// One argument of a kernel function with concrete sizes.
 struct ArgSpec {
   Type type; // the tensor type, or the scalar type
-  SmallVector<int64_t> shape;
+  std::vector<int64_t> shape;
   bool isTensor = false;
   int64_t numElements() const {
     int64_t n = 1;
@@ -218,18 +219,7 @@ llvm::Expected<std::vector<Output>> call(ExecutionEngine &engine,
       fields.push_back(slot);
       continue;
     }
-    auto ptr = reinterpret_cast<int64_t>(buffer.data);
-    fields.push_back(ptr);
-    fields.push_back(ptr);
-    fields.push_back(0);
-    fields.insert(fields.end(), spec.shape.begin(), spec.shape.end());
-    SmallVector<int64_t> strides(spec.shape.size());
-    int64_t stride = 1;
-    for (int64_t d = static_cast<int64_t>(spec.shape.size()) - 1; d >= 0; --d) {
-      strides[d] = stride;
-      stride *= spec.shape[d];
-    }
-    fields.insert(fields.end(), strides.begin(), strides.end());
+    dlc::appendDenseDescriptor(buffer.data, spec.shape, fields);
   }
   std::vector<size_t> offsets;
   size_t total = 0;
@@ -259,14 +249,11 @@ llvm::Expected<std::vector<Output>> call(ExecutionEngine &engine,
     int64_t n = 1;
     for (int64_t d : out.shape)
       n *= d;
-    for (int64_t i = 0; i < n; ++i) {
-      int64_t rest = i, offset = 0;
-      for (int64_t d = rank - 1; d >= 0; --d) {
-        offset += (rest % out.shape[d]) * desc[3 + rank + d];
-        rest /= out.shape[d];
-      }
-      out.values.push_back(readElement(base + offset * width, out.elem));
-    }
+    std::vector<char> dense(n * width);
+    dlc::copyStrided(base, width, desc + 3, desc + 3 + rank, rank,
+                     dense.data());
+    for (int64_t i = 0; i < n; ++i)
+      out.values.push_back(readElement(dense.data() + i * width, out.elem));
     auto *allocated = reinterpret_cast<void *>(desc[0]);
     if (!llvm::is_contained(toFree, allocated))
       toFree.push_back(allocated);

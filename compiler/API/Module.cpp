@@ -9,6 +9,7 @@
 // deallocation guarantees it), so we copy it into a Tensor and free it.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/API/MemRefDescriptor.h"
 #include "compiler/API/ModuleImpl.h"
 
 #include "dlrt/Cuda.h"
@@ -76,26 +77,6 @@ dlrt::Status checkArgument(const std::string &fn, const ArgumentInfo &want,
                       std::to_string(d) + " is " + std::to_string(got));
   }
   return dlrt::Status();
-}
-
-/// Copies a (possibly strided) result memref into a dense tensor.
-void copyStrided(const char *base, size_t elemSize, const int64_t *sizes,
-                 const int64_t *strides, int64_t rank, char *out) {
-  int64_t total = 1;
-  for (int64_t d = 0; d < rank; ++d)
-    total *= sizes[d];
-  std::vector<int64_t> index(rank, 0);
-  for (int64_t i = 0; i < total; ++i) {
-    int64_t offset = 0;
-    for (int64_t d = 0; d < rank; ++d)
-      offset += index[d] * strides[d];
-    std::memcpy(out + i * elemSize, base + offset * elemSize, elemSize);
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++index[d] < sizes[d])
-        break;
-      index[d] = 0;
-    }
-  }
 }
 
 } // namespace
@@ -176,23 +157,10 @@ void Module::Impl::collectMirrors() {
 
 namespace {
 
-/// Appends a memref descriptor for dense row-major data at `data` shaped
-/// like `t`.
+/// Appends a memref descriptor for `t`'s dense data at `data`.
 void pushDescriptorAt(const void *data, const Tensor &t,
                       std::vector<int64_t> &fields) {
-  auto ptr = reinterpret_cast<int64_t>(data);
-  fields.push_back(ptr);
-  fields.push_back(ptr);
-  fields.push_back(0);
-  for (int64_t d = 0; d < t.rank(); ++d)
-    fields.push_back(t.dim(d));
-  int64_t stride = 1;
-  std::vector<int64_t> strides(t.rank());
-  for (int64_t d = t.rank() - 1; d >= 0; --d) {
-    strides[d] = stride;
-    stride *= t.dim(d);
-  }
-  fields.insert(fields.end(), strides.begin(), strides.end());
+  dlc::appendDenseDescriptor(data, t.shape(), fields);
 }
 
 } // namespace
@@ -318,8 +286,8 @@ Module::invoke(const std::string &name, const std::vector<Tensor> &inputs,
           !s)
         failure = s.message();
     } else {
-      copyStrided(base, elemSize, desc + 3, desc + 3 + rank, rank,
-                  static_cast<char *>(out.rawData()));
+      dlc::copyStrided(base, elemSize, desc + 3, desc + 3 + rank, rank,
+                       static_cast<char *>(out.rawData()));
     }
     outs.push_back(std::move(out));
   }

@@ -47,18 +47,14 @@ OpOperand *findPlannedInput(func::FuncOp fn) {
 /// producer's body would be inlined twice); keeps the plan's attributes.
 /// True if `op` was replaced.
 bool deduplicateInputs(RewriterBase &rewriter, linalg::GenericOp op) {
-  SmallVector<NamedAttribute> plan;
-  for (StringRef name : {StringRef(kKernelAttr), StringRef(kMembersAttr)})
-    if (Attribute a = op->getAttr(name))
-      plan.push_back(rewriter.getNamedAttr(name, a));
+  SmallVector<NamedAttribute> plan = planOf(op);
   rewriter.setInsertionPoint(op);
   FailureOr<linalg::GenericOp> deduped =
       linalg::deduplicateOperandsAndRemoveDeadResults(rewriter, op,
                                                       /*removeOutputs=*/false);
   if (failed(deduped) || *deduped == op)
     return false;
-  for (NamedAttribute a : plan)
-    (*deduped)->setAttr(a.getName(), a.getValue());
+  setPlan(*deduped, plan);
   return true;
 }
 

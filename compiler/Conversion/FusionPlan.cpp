@@ -61,7 +61,7 @@ FusionDecision decideFusion(OpOperand &input) {
   // only other kernels count.
   llvm::SmallPtrSet<Operation *, 4> kernels;
   for (Operation *user : producer->getUsers())
-    if (isa<linalg::LinalgOp>(user) || !isa<func::ReturnOp>(user))
+    if (!isa<func::ReturnOp>(user))
       kernels.insert(user);
   if (kernels.size() > 1)
     return {false, "the producer feeds " + std::to_string(kernels.size()) +
@@ -93,17 +93,27 @@ std::string describeMember(Operation *op) {
   return out;
 }
 
-FailureOr<linalg::GenericOp> generalizeKeepingPlan(RewriterBase &rewriter,
-                                                   linalg::LinalgOp op) {
+SmallVector<NamedAttribute> planOf(Operation *op) {
   SmallVector<NamedAttribute> plan;
   for (StringRef name : {StringRef(kKernelAttr), StringRef(kMembersAttr)})
     if (Attribute a = op->getAttr(name))
-      plan.push_back(rewriter.getNamedAttr(name, a));
+      plan.push_back(
+          NamedAttribute(StringAttr::get(op->getContext(), name), a));
+  return plan;
+}
+
+void setPlan(Operation *op, ArrayRef<NamedAttribute> plan) {
+  for (NamedAttribute a : plan)
+    op->setAttr(a.getName(), a.getValue());
+}
+
+FailureOr<linalg::GenericOp> generalizeKeepingPlan(RewriterBase &rewriter,
+                                                   linalg::LinalgOp op) {
+  SmallVector<NamedAttribute> plan = planOf(op);
   FailureOr<linalg::GenericOp> generic =
       linalg::generalizeNamedOp(rewriter, op);
   if (succeeded(generic))
-    for (NamedAttribute a : plan)
-      (*generic)->setAttr(a.getName(), a.getValue());
+    setPlan(*generic, plan);
   return generic;
 }
 

@@ -45,6 +45,11 @@ std::optional<int64_t> plannedKernel(mlir::Operation *op);
 /// and the source positions of it and its body.
 std::string describeMember(mlir::Operation *op);
 
+/// The plan's attributes of `op` (`dl.kernel`, `dl.members`), to put on
+/// the op that replaces it (setPlan).
+llvm::SmallVector<mlir::NamedAttribute> planOf(mlir::Operation *op);
+void setPlan(mlir::Operation *op, llvm::ArrayRef<mlir::NamedAttribute> plan);
+
 /// linalg::generalizeNamedOp, keeping the plan's attributes (`dl.kernel`,
 /// `dl.members`) on the generic.
 mlir::FailureOr<mlir::linalg::GenericOp>

@@ -29,8 +29,9 @@ namespace {
 const double u = std::ldexp(1.0, -24);
 double gamma(int64_t n) { return n * u / (1 - n * u); }
 
-dl::Module compile(const std::string &source) {
-  dl::Compiler compiler;
+dl::Module compile(const std::string &source,
+                   const dl::CompilerOptions &options = {}) {
+  dl::Compiler compiler(options);
   dl::CompileResult r = compiler.compileString(source, "ops.dl");
   EXPECT_TRUE(r.ok()) << r.errors();
   if (!r.ok())
@@ -38,8 +39,9 @@ dl::Module compile(const std::string &source) {
   return std::move(*r.module);
 }
 
-dl::Tensor run(const std::string &source, const std::vector<dl::Tensor> &in) {
-  dl::Module m = compile(source);
+dl::Tensor run(const std::string &source, const std::vector<dl::Tensor> &in,
+               const dl::CompilerOptions &options = {}) {
+  dl::Module m = compile(source, options);
   auto r = m.call("f", in);
   EXPECT_TRUE(r.ok()) << r.message();
   return r.ok() ? *r : dl::Tensor();
@@ -156,11 +158,7 @@ TEST(Ops, TiledMatmulsMatchNaiveLoops) {
                             "; }";
           dl::CompilerOptions options;
           options.threads = threads;
-          dl::Compiler compiler(options);
-          dl::CompileResult c = compiler.compileString(src, "tiles.dl");
-          ASSERT_TRUE(c.ok()) << c.errors();
-          auto r = c.module->call("f", {x, w});
-          ASSERT_TRUE(r.ok()) << r.message();
+          dl::Tensor r = run(src, {x, w}, options);
           std::vector<double> ref, mags;
           for (int64_t i = 0; i < M; ++i)
             for (int64_t j = 0; j < N; ++j) {
@@ -174,7 +172,7 @@ TEST(Ops, TiledMatmulsMatchNaiveLoops) {
               ref.push_back(acc);
               mags.push_back(mag);
             }
-          expectWithin(*r, ref, [&](int64_t i, double) {
+          expectWithin(r, ref, [&](int64_t i, double) {
             return gamma(K) * mags[i] + 1e-30;
           });
         }
@@ -207,11 +205,7 @@ TEST(Ops, ChannelSumsMatchNaiveLoops) {
                           (product ? "a * b" : "a") + ", axis=[0, 2, 3]); }";
         dl::CompilerOptions options;
         options.fusion = fusion;
-        dl::Compiler compiler(options);
-        dl::CompileResult c = compiler.compileString(src, "sums.dl");
-        ASSERT_TRUE(c.ok()) << c.errors();
-        auto r = c.module->call("f", {a, b});
-        ASSERT_TRUE(r.ok()) << r.message();
+        dl::Tensor r = run(src, {a, b}, options);
         std::vector<double> ref(k.c, 0), mags(k.c, 0);
         int64_t pixels = k.h * k.w;
         for (int64_t n = 0; n < k.n; ++n)
@@ -222,7 +216,7 @@ TEST(Ops, ChannelSumsMatchNaiveLoops) {
               ref[ch] += v;
               mags[ch] += std::fabs(v);
             }
-        expectWithin(*r, ref, [&](int64_t i, double) {
+        expectWithin(r, ref, [&](int64_t i, double) {
           return gamma(k.n * pixels + 1) * mags[i] + 1e-30;
         });
       }

@@ -304,6 +304,13 @@ void printPTX(mlir::ModuleOp module, llvm::raw_ostream &os) {
   });
 }
 
+/// Compiles `<loss>.step` with Adam's defaults (what --train-step shows).
+bool requestAdamStep(dlc::Compilation &c, const std::string &loss) {
+  dl::OptimizerConfig adam;
+  adam.kind = dl::OptimizerConfig::Kind::Adam;
+  return c.requestTraining(loss, adam);
+}
+
 /// `dlc FILE.dl --verify-fusion`: every fused kernel of the functions, their
 /// gradients and the training step of the train block's loss (or
 /// --train-step) against its unfused ops (compiler/API/FusionCheck.h).
@@ -316,13 +323,8 @@ int verifyFusion() {
   c.requestGradients();
   std::string loss = !emitTrainStep.empty() ? emitTrainStep.getValue()
                                             : c.settings().loss.value_or("");
-  bool ok = true;
-  if (!loss.empty()) {
-    dl::OptimizerConfig adam;
-    adam.kind = dl::OptimizerConfig::Kind::Adam;
-    ok = c.requestTraining(loss, adam);
-  }
-  if (!ok || !c.planLinalg(!noFusion)) {
+  if ((!loss.empty() && !requestAdamStep(c, loss)) ||
+      !c.planLinalg(!noFusion)) {
     llvm::errs() << c.errors();
     return 1;
   }
@@ -369,11 +371,8 @@ int emitStage() {
   if (emitKind == Emit::PTX)
     gpu.format = "isa"; // keep the PTX text in the gpu.binary objects
   bool ok = c.emitDL();
-  if (ok && !emitTrainStep.empty()) {
-    dl::OptimizerConfig adam;
-    adam.kind = dl::OptimizerConfig::Kind::Adam;
-    ok = c.requestTraining(emitTrainStep, adam);
-  }
+  if (ok && !emitTrainStep.empty())
+    ok = requestAdamStep(c, emitTrainStep);
   if (ok && emitKind >= Emit::Linalg)
     ok = c.lowerToLinalg(cuda, !noFusion);
   if (ok && emitKind >= Emit::LLVMDialect)
