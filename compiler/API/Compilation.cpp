@@ -325,11 +325,11 @@ bool Compilation::requestTraining(const std::string &function,
 }
 
 bool Compilation::lowerToLinalg(bool gpu, bool fuse) {
-  return planLinalg(fuse) && finishLinalg(gpu);
+  return planLinalg(fuse, gpu) && finishLinalg(gpu);
 }
 
-bool Compilation::planLinalg(bool fuse) {
-  return runPipeline(dlToPlannedLinalgPipeline(fuse).c_str());
+bool Compilation::planLinalg(bool fuse, bool gpu) {
+  return runPipeline(dlToPlannedLinalgPipeline(fuse, gpu).c_str());
 }
 
 bool Compilation::finishLinalg(bool gpu) {

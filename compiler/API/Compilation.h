@@ -57,7 +57,7 @@ public:
   bool lowerToLinalg(bool gpu = false, bool fuse = true);
   /// lowerToLinalg in two steps: linalg on tensors with the fusion plan
   /// recorded (`dl.kernel`, not yet fused), then fusion and loop order.
-  bool planLinalg(bool fuse = true);
+  bool planLinalg(bool fuse = true, bool gpu = false);
   bool finishLinalg(bool gpu = false);
   /// Kernels compiled for `target`, host code in the LLVM dialect.
   bool lowerToGPU(const GPUTarget &target);

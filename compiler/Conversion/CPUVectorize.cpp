@@ -13,6 +13,7 @@
 // vector.contract (one FMA per row of the block).
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Conversion/CPUEpilogue.h"
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
@@ -635,8 +636,14 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
     SmallVector<linalg::LinalgOp> ops;
     fn.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
     bool changed = false;
+    // Epilogues become part of their contraction's loop nest; the op
+    // itself is gone (or replaced) by the time the walk reaches it.
+    llvm::SmallPtrSet<Operation *, 8> taken;
     for (linalg::LinalgOp op : ops) {
+      if (taken.contains(op))
+        continue;
       std::optional<TilePlan> plan;
+      linalg::GenericOp epilogue;
       // Sums (linalg.reduce) take the generic paths below.
       if (isa<linalg::ReduceOp>(op.getOperation()) &&
           op.hasPureBufferSemantics()) {
@@ -648,9 +655,18 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
       }
       if (op.hasPureBufferSemantics() &&
           linalg::isaContractionOpInterface(op)) {
+        epilogue = dlc::epilogue::takeEpilogue(rewriter, op);
         op = parallelLoopsFirst(rewriter, op);
         op = collapseContiguousGroups(rewriter, op);
         plan = planContraction(op, vectorWidth);
+        if (epilogue && plan) {
+          Operation *original = epilogue;
+          epilogue = dlc::epilogue::collapseLikeOutput(rewriter, epilogue, op);
+          if (epilogue)
+            taken.insert(original);
+        } else {
+          epilogue = {};
+        }
       } else if (planReduction(op, vectorWidth)) {
         op = parallelLoopsFirst(rewriter, op);
         op = collapseContiguousGroups(rewriter, op);
@@ -669,7 +685,7 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
       }
       if (!plan)
         continue;
-      changed |= succeeded(tileForVectors(rewriter, op, *plan));
+      changed |= succeeded(tileForVectors(rewriter, op, *plan, epilogue));
     }
     if (!changed)
       return;
@@ -737,10 +753,11 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
     });
   }
 
-  /// Tiles `op` by `plan`, peels partial tiles and marks the full one.
+  /// Tiles `op` by `plan` (with its epilogue's tile after each block's
+  /// reduction, if it has one), peels partial tiles and marks the full ones.
   static LogicalResult tileForVectors(RewriterBase &rewriter,
-                                      linalg::LinalgOp op,
-                                      const TilePlan &plan) {
+                                      linalg::LinalgOp op, const TilePlan &plan,
+                                      linalg::GenericOp epilogue = {}) {
     MLIRContext *ctx = op->getContext();
     scf::SCFTilingOptions options;
     options.setTileSizes(getAsIndexOpFoldResult(ctx, plan.sizes));
@@ -752,6 +769,15 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
       return failure(); // left as it was: scalar loops
     if (plan.vectorize)
       tiled->tiledOps.front()->setAttr(kFullTile, rewriter.getUnitAttr());
+    if (epilogue) {
+      // Its tiles are vectors on the same terms as any elementwise op
+      // (no i1 buffers, no strided reads along the vector), else loops.
+      bool vectorize = plan.vectorize && vectorizableElementwise(epilogue);
+      FailureOr<linalg::LinalgOp> tile = dlc::epilogue::tileIntoBlocks(
+          rewriter, epilogue, op, plan.sizes, plan.order, tiled->loops);
+      if (succeeded(tile) && vectorize)
+        (*tile)->setAttr(kFullTile, rewriter.getUnitAttr());
+    }
     rewriter.eraseOp(op);
     if (plan.vectorize)
       for (LoopLikeOpInterface loop : tiled->loops)

@@ -33,7 +33,9 @@ OpOperand *findPlannedInput(func::FuncOp fn) {
       return WalkResult::advance();
     for (OpOperand *input : consumer.getDpsInputOperands()) {
       linalg::LinalgOp producer = producerOf(*input);
-      if (producer && plannedKernel(producer) == kernel) {
+      // A contraction and its epilogue stay two ops (dl-cpu-vectorize).
+      if (producer && plannedKernel(producer) == kernel &&
+          !decideEpilogue(*input).fuse) {
         found = input;
         return WalkResult::interrupt();
       }
@@ -113,8 +115,10 @@ struct FusePlannedPass : dl::impl::FusePlannedBase<FusePlannedPass> {
     for (linalg::GenericOp op : fusedOps)
       (void)deduplicateInputs(rewriter, op);
 
-    // Every planned kernel must now be one op.
+    // Every planned kernel must now be one op, or a contraction and its
+    // epilogue.
     std::map<int64_t, Operation *> seen;
+    llvm::SmallPtrSet<Operation *, 8> withEpilogue;
     WalkResult result = fn.walk([&](linalg::LinalgOp op) {
       std::optional<int64_t> kernel = plannedKernel(op);
       if (!kernel)
@@ -122,6 +126,11 @@ struct FusePlannedPass : dl::impl::FusePlannedBase<FusePlannedPass> {
       auto [it, inserted] = seen.try_emplace(*kernel, op);
       if (inserted)
         return WalkResult::advance();
+      Operation *first = it->second;
+      if (!withEpilogue.contains(first) && isEpilogueOf(op, first)) {
+        withEpilogue.insert(first);
+        return WalkResult::advance();
+      }
       op.emitError() << "the fusion plan puts this op into kernel " << *kernel
                      << " with an op it neither produces for nor consumes "
                         "from (see the first op of the kernel)";

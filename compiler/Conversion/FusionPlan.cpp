@@ -1,6 +1,7 @@
 //===- FusionPlan.cpp - the fusion rule and the plan's attributes ---------===//
 #include "compiler/Conversion/FusionPlan.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "llvm/ADT/SetVector.h"
@@ -71,6 +72,50 @@ FusionDecision decideFusion(OpOperand &input) {
                    "nests (the producer's result map is not invertible, or "
                    "the consumer's loops are not all covered)"};
   return {true, ""};
+}
+
+FusionDecision decideEpilogue(OpOperand &input) {
+  auto consumer = dyn_cast<linalg::GenericOp>(input.getOwner());
+  linalg::LinalgOp producer = producerOf(input);
+  if (!consumer || !producer || consumer.isDpsInit(&input))
+    return {false, "not an input of a linalg.generic computed by a kernel"};
+  // Convolutions become contractions on the CPU (dl-cpu-im2col); poolings
+  // (no product in their body) become plain reductions, without blocks.
+  bool convolution =
+      linalg::isaConvolutionOpInterface(producer) &&
+      !producer->getRegion(0).getOps<arith::MulFOp>().empty();
+  if (!linalg::isaContractionOpInterface(producer) && !convolution)
+    return {false, "the producer is not a contraction or convolution"};
+  if (producer->getNumResults() != 1 ||
+      !getElementTypeOrSelf(producer->getResult(0).getType()).isF32())
+    return {false, "the producer does not write one f32 result (register "
+                   "blocks are f32)"};
+  if (consumer.getNumReductionLoops() != 0)
+    return {false, "the consumer is a reduction"};
+  // The consumer's loops must be the output's dimensions, in order, for
+  // each output block to be one block of the consumer.
+  auto rank = cast<ShapedType>(input.get().getType()).getRank();
+  if (rank < 2 || consumer.getNumLoops() != rank ||
+      !consumer.getMatchingIndexingMap(&input).isIdentity() ||
+      !llvm::all_of(consumer.getDpsInitsMutable(), [&](OpOperand &init) {
+        return consumer.getMatchingIndexingMap(&init).isIdentity();
+      }))
+    return {false, "the consumer does not run over the output element by "
+                   "element (identity maps, the output's rank of at least 2)"};
+  for (OpOperand &other : consumer->getOpOperands())
+    if (other.get() == input.get() &&
+        !consumer.getMatchingIndexingMap(&other).isIdentity())
+      return {false, "the consumer also reads the output at other positions"};
+  return {true, ""};
+}
+
+bool isEpilogueOf(Operation *op, Operation *contraction) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  return linalgOp &&
+         llvm::any_of(linalgOp.getDpsInputOperands(), [&](OpOperand *input) {
+           return input->get().getDefiningOp() == contraction &&
+                  decideEpilogue(*input).fuse;
+         });
 }
 
 std::string describeMember(Operation *op) {

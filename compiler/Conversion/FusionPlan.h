@@ -38,6 +38,19 @@ mlir::linalg::LinalgOp producerOf(mlir::OpOperand &input);
 /// consumer when linalg's elementwise fusion can merge the two loop nests.
 FusionDecision decideFusion(mlir::OpOperand &input);
 
+/// Whether the elementwise consumer of a contraction or convolution's result
+/// (`input`) should be its epilogue: planned into the contraction's kernel
+/// and, on the CPU, computed for each block of the contraction's output as
+/// soon as that block is complete (dl-cpu-vectorize), instead of in a pass
+/// of its own over the whole output. Bias adds, activations, ReLU's
+/// gradient and the optimizer update of a weight gradient. The two stay
+/// separate linalg ops on tensors (no linalg op holds a reduction followed
+/// by elementwise work); the fuser leaves them as they are.
+FusionDecision decideEpilogue(mlir::OpOperand &input);
+
+/// Whether `op` reads `contraction`'s result as its epilogue.
+bool isEpilogueOf(mlir::Operation *op, mlir::Operation *contraction);
+
 /// The kernel number the plan gives `op`, if any.
 std::optional<int64_t> plannedKernel(mlir::Operation *op);
 

@@ -92,18 +92,34 @@ struct FusionReportPass : dl::impl::FusionReportBase<FusionReportPass> {
     for (auto fn : getOperation().getOps<func::FuncOp>()) {
       if (fn.isExternal())
         continue;
+      // An op in the same planned kernel as an earlier one is that
+      // kernel's epilogue (dl-fuse-planned allows nothing else).
       std::map<Operation *, unsigned> number;
-      SmallVector<linalg::LinalgOp> kernels;
+      std::map<int64_t, unsigned> numberOfPlanned;
+      SmallVector<linalg::LinalgOp> ops;
+      unsigned count = 0;
       bool planned = false; // by dl-plan-fusion (else: any linalg IR)
       fn.walk([&](linalg::LinalgOp op) {
-        number[op] = kernels.size() + 1;
-        kernels.push_back(op);
-        planned |= dlc::fusion::plannedKernel(op).has_value();
+        std::optional<int64_t> k = dlc::fusion::plannedKernel(op);
+        planned |= k.has_value();
+        if (k && numberOfPlanned.count(*k)) {
+          number[op] = numberOfPlanned[*k];
+        } else {
+          number[op] = ++count;
+          if (k)
+            numberOfPlanned[*k] = count;
+        }
+        ops.push_back(op);
       });
-      os << "@" << fn.getSymName() << ": " << kernels.size() << " kernel"
-         << (kernels.size() == 1 ? "" : "s") << "\n";
-      for (linalg::LinalgOp op : kernels) {
-        os << "  #" << number[op] << " " << describe(op) << "\n";
+      os << "@" << fn.getSymName() << ": " << count << " kernel"
+         << (count == 1 ? "" : "s") << "\n";
+      std::set<unsigned> printed;
+      for (linalg::LinalgOp op : ops) {
+        bool epilogue = !printed.insert(number[op]).second;
+        if (epilogue)
+          os << "  #" << number[op] << " + epilogue " << describe(op) << "\n";
+        else
+          os << "  #" << number[op] << " " << describe(op) << "\n";
         std::set<std::pair<unsigned, unsigned>> positions;
         collectPositions(op->getLoc(), positions);
         llvm::SetVector<StringRef> scalar;
@@ -137,6 +153,13 @@ struct FusionReportPass : dl::impl::FusionReportBase<FusionReportPass> {
           auto producer = dyn_cast_or_null<linalg::LinalgOp>(def);
           if (!producer || !number.count(producer))
             continue;
+          if (epilogue && number[producer] == number[op] && through.empty()) {
+            os << "     <- #" << number[producer]
+               << ": the contraction's epilogue, applied to each register "
+                  "block of its output as soon as the block is complete "
+                  "(dl-cpu-vectorize)\n";
+            continue;
+          }
           os << "     <- #" << number[producer] << ": "
              << whyNotFused(*input, producer, through, planned) << "\n";
         }

@@ -441,6 +441,9 @@ def PlanFusion : Pass<"dl-plan-fusion", "::mlir::func::FuncOp"> {
   let options = [
     Option<"fuse", "fuse", "bool", /*default=*/"true",
            "Plan fusions (false: every op is a kernel of its own)">,
+    Option<"epilogues", "epilogues", "bool", /*default=*/"true",
+           "Plan elementwise consumers of contractions and convolutions as "
+           "their epilogues (a CPU code-generation decision)">,
   ];
 }
 

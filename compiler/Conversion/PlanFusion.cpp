@@ -160,12 +160,62 @@ struct PlanFusionPass : dl::impl::PlanFusionBase<PlanFusionPass> {
               decideFusion(*input).fuse)
             kernels.unionSets(producer, consumer);
 
+    if (fuse && epilogues)
+      planEpilogues(ops, kernels);
+
     // Number the kernels in the order their first op appears.
     llvm::DenseMap<Operation *, int64_t> number;
     for (linalg::LinalgOp op : ops) {
       Operation *leader = kernels.getLeaderValue(op);
       auto [it, inserted] = number.try_emplace(leader, number.size() + 1);
       setKernel(op, it->second);
+    }
+  }
+
+  /// Gives each contraction or convolution the first consumer (in program
+  /// order) that decideEpilogue accepts, with the kernel that consumer is
+  /// planned into, if that whole kernel is elementwise over the output (so
+  /// that, fused, it is still one elementwise op reading the output with
+  /// the identity) and holds no other contraction.
+  static void planEpilogues(ArrayRef<linalg::LinalgOp> ops,
+                            llvm::EquivalenceClasses<Operation *> &kernels) {
+    llvm::DenseMap<Operation *, unsigned> position;
+    for (auto [i, op] : llvm::enumerate(ops))
+      position[op] = i;
+    auto elementwiseKernel = [&](Operation *member) {
+      auto loops = cast<linalg::LinalgOp>(member).getNumLoops();
+      for (auto it = kernels.findLeader(member); it != kernels.member_end();
+           ++it) {
+        auto op = cast<linalg::LinalgOp>(*it);
+        if (op.getNumReductionLoops() || op.getNumLoops() != loops ||
+            !isa<linalg::GenericOp>(*it))
+          return false;
+        for (OpOperand &operand : op->getOpOperands()) {
+          Operation *def = operand.get().getDefiningOp();
+          bool fromKernel =
+              def && kernels.contains(def) && kernels.isEquivalent(def, *it);
+          if ((op.isDpsInit(&operand) || fromKernel) &&
+              !op.getMatchingIndexingMap(&operand).isIdentity())
+            return false;
+        }
+      }
+      return true;
+    };
+    for (linalg::LinalgOp producer : ops) {
+      if (producer->getNumResults() != 1)
+        continue;
+      OpOperand *chosen = nullptr;
+      for (OpOperand &use : producer->getResult(0).getUses()) {
+        auto consumer = dyn_cast<linalg::LinalgOp>(use.getOwner());
+        if (!consumer || !position.count(consumer) ||
+            consumer->getParentRegion() != producer->getParentRegion() ||
+            !decideEpilogue(use).fuse || !elementwiseKernel(consumer))
+          continue;
+        if (!chosen || position[consumer] < position[chosen->getOwner()])
+          chosen = &use;
+      }
+      if (chosen)
+        kernels.unionSets(producer, chosen->getOwner());
     }
   }
 

@@ -40,12 +40,16 @@ using namespace mlir;
 #define DLC_GPU_TAIL "dl-gpu-loop-order"
 const char *const dlc::kDLToLinalgPipeline =
     DLC_DL_TO_PLANNED("dl-plan-fusion") "," DLC_FUSE "," DLC_CPU_TAIL;
-const char *const dlc::kDLToLinalgGPUPipeline =
-    DLC_DL_TO_PLANNED("dl-plan-fusion") "," DLC_FUSE "," DLC_GPU_TAIL;
+// Epilogues are computed per register block by dl-cpu-vectorize; the GPU
+// target has no such blocks (yet): there each op stays a kernel.
+const char *const dlc::kDLToLinalgGPUPipeline = DLC_DL_TO_PLANNED(
+    "dl-plan-fusion{epilogues=false}") "," DLC_FUSE "," DLC_GPU_TAIL;
 
-std::string dlc::dlToPlannedLinalgPipeline(bool fuse) {
-  return fuse ? DLC_DL_TO_PLANNED("dl-plan-fusion")
-              : DLC_DL_TO_PLANNED("dl-plan-fusion{fuse=false}");
+std::string dlc::dlToPlannedLinalgPipeline(bool fuse, bool gpu) {
+  if (!fuse)
+    return DLC_DL_TO_PLANNED("dl-plan-fusion{fuse=false}");
+  return gpu ? DLC_DL_TO_PLANNED("dl-plan-fusion{epilogues=false}")
+             : DLC_DL_TO_PLANNED("dl-plan-fusion");
 }
 const char *const dlc::kFusePlannedPipeline = DLC_FUSE;
 const char *const dlc::kCPULinalgTailPipeline = DLC_CPU_TAIL;

@@ -22,8 +22,8 @@ extern const char *const kDLToLinalgGPUPipeline;
 /// kDLToLinalgPipeline in its three parts: to linalg on tensors with the
 /// fusion plan recorded (`fuse` = false: every op its own kernel), the
 /// fusion that carries the plan out, and the target's loop order (CPU: plus
-/// the window copies of dl-cpu-im2col).
-std::string dlToPlannedLinalgPipeline(bool fuse);
+/// the window copies of dl-cpu-im2col). The GPU plan has no epilogues.
+std::string dlToPlannedLinalgPipeline(bool fuse, bool gpu = false);
 extern const char *const kFusePlannedPipeline;
 extern const char *const kCPULinalgTailPipeline;
 extern const char *const kGPULinalgTailPipeline;

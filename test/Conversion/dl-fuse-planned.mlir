@@ -141,3 +141,62 @@ func.func @preserved_result(%g: tensor<8xf32>, %p: tensor<8xf32>) -> (tensor<8xf
   } -> tensor<8xf32>
   return %u, %m : tensor<8xf32>, tensor<8xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+
+// A product and its epilogue (bias + ReLU, planned into its kernel) stay two
+// ops on tensors, the elementwise pair fused into one: dl-cpu-vectorize
+// computes it per block of the product.
+// CHECK-LABEL: func.func @epilogue
+// CHECK: linalg.matmul {dl.kernel = 2 : i64}
+// CHECK: linalg.generic
+// CHECK-SAME: dl.kernel = 2 : i64
+// CHECK-SAME: dl.members = ["generic(arith.addf) {{.*}}", "generic(arith.maximumf) {{.*}}"]
+// CHECK-NOT: linalg.generic
+func.func @epilogue(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %b: tensor<3xf32>) -> tensor<8x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x3xf32>
+  %f = linalg.fill {dl.kernel = 1 : i64} ins(%zero : f32) outs(%e : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %m = linalg.matmul {dl.kernel = 2 : i64} ins(%x, %w : tensor<8x4xf32>, tensor<4x3xf32>) outs(%f : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %a = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m, %b : tensor<8x3xf32>, tensor<3xf32>) outs(%e : tensor<8x3xf32>) attrs = {dl.kernel = 2 : i64} {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) attrs = {dl.kernel = 2 : i64} {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.maximumf %p, %zero : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  return %r : tensor<8x3xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// A product has one epilogue: a second consumer in its kernel is an error.
+func.func @two_epilogues(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %acc: tensor<8x3xf32>) -> (tensor<8x3xf32>, tensor<8x3xf32>) {
+  %e = tensor.empty() : tensor<8x3xf32>
+  // expected-remark @+1 {{first op of kernel 2}}
+  %m = linalg.matmul {dl.kernel = 2 : i64} ins(%x, %w : tensor<8x4xf32>, tensor<4x3xf32>) outs(%acc : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) attrs = {dl.kernel = 2 : i64} {
+  ^bb0(%p: f32, %o: f32):
+    %s = math.exp %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  // expected-error @+1 {{the fusion plan puts this op into kernel 2 with an op it neither produces for nor consumes from}}
+  %b = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) attrs = {dl.kernel = 2 : i64} {
+  ^bb0(%p: f32, %o: f32):
+    %s = math.tanh %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  return %a, %b : tensor<8x3xf32>, tensor<8x3xf32>
+}

@@ -1,18 +1,25 @@
 // RUN: dl-opt %s --pass-pipeline='builtin.module(func.func(dl-plan-fusion))' -split-input-file | FileCheck %s
 // RUN: dl-opt %s --pass-pipeline='builtin.module(func.func(dl-plan-fusion{fuse=false}))' -split-input-file | FileCheck %s --check-prefix=NOFUSE
+// RUN: dl-opt %s --pass-pipeline='builtin.module(func.func(dl-plan-fusion{epilogues=false}))' -split-input-file | FileCheck %s --check-prefix=NOEPI
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d1)>
 
-// Bias + ReLU after a matmul: the two elementwise ops are one kernel; the
-// matmul (a named op) and its initial value are kernels of their own.
+// Bias + ReLU after a matmul: the two elementwise ops are one kernel, and
+// that kernel is the matmul's epilogue (the same number: computed per block
+// of the product on the CPU). Without epilogues (the GPU's plan) the matmul
+// is a kernel of its own. Its initial value is one in any case.
 // CHECK-LABEL: func.func @bias_relu
 // CHECK: linalg.fill {dl.kernel = 1 : i64}
 // CHECK: linalg.matmul {dl.kernel = 2 : i64}
-// CHECK: linalg.generic {{.*}}dl.kernel = 3 : i64
+// CHECK: linalg.generic {{.*}}dl.kernel = 2 : i64
 // CHECK: arith.addf
-// CHECK: linalg.generic {{.*}}dl.kernel = 3 : i64
+// CHECK: linalg.generic {{.*}}dl.kernel = 2 : i64
 // CHECK: arith.maximumf
+// NOEPI-LABEL: func.func @bias_relu
+// NOEPI: linalg.matmul {dl.kernel = 2 : i64}
+// NOEPI: linalg.generic {{.*}}dl.kernel = 3 : i64
+// NOEPI: linalg.generic {{.*}}dl.kernel = 3 : i64
 // NOFUSE-LABEL: func.func @bias_relu
 // NOFUSE: dl.kernel = 1
 // NOFUSE: dl.kernel = 2
@@ -200,4 +207,90 @@ func.func @moment_and_update(%g: tensor<8xf32>, %p: tensor<8xf32>) -> (tensor<8x
     linalg.yield %s : f32
   } -> tensor<8xf32>
   return %u, %m : tensor<8xf32>, tensor<8xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#rows = affine_map<(d0, d1) -> (d0)>
+#pix = affine_map<(n, c, h, w) -> (n, c, h, w)>
+
+// Not epilogues: a consumer whose kernel ends in a reduction (the product
+// is complete only after it, the sum only after the whole row), and the
+// division after a sum pooling (no product: on the CPU a plain reduction
+// without register blocks). Only the first elementwise consumer of a product
+// becomes its epilogue; a second one stays a kernel of its own.
+// CHECK-LABEL: func.func @not_epilogues
+// CHECK: linalg.matmul {dl.kernel = [[MM:[0-9]+]] : i64}
+// CHECK: linalg.generic {{.*}}dl.kernel = [[EXP:[0-9]+]] : i64
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}}dl.kernel = [[EXP]] : i64
+// CHECK: linalg.pooling_nchw_sum {{.*}}dl.kernel = [[POOL:[0-9]+]] : i64
+// CHECK-NOT: dl.kernel = [[POOL]] :
+// CHECK: return
+func.func @not_epilogues(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %img: tensor<2x3x4x4xf32>) -> (tensor<8xf32>, tensor<2x3x2x2xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %four = arith.constant 4.0 : f32
+  %e = tensor.empty() : tensor<8x3xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %m = linalg.matmul ins(%x, %w : tensor<8x4xf32>, tensor<4x3xf32>) outs(%f : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %exp = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = math.exp %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  %e8 = tensor.empty() : tensor<8xf32>
+  %f8 = linalg.fill ins(%zero : f32) outs(%e8 : tensor<8xf32>) -> tensor<8xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #rows], iterator_types = ["parallel", "reduction"]}
+      ins(%exp : tensor<8x3xf32>) outs(%f8 : tensor<8xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.addf %p, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  %win = tensor.empty() : tensor<2x2xf32>
+  %ep = tensor.empty() : tensor<2x3x2x2xf32>
+  %fp = linalg.fill ins(%zero : f32) outs(%ep : tensor<2x3x2x2xf32>) -> tensor<2x3x2x2xf32>
+  %pool = linalg.pooling_nchw_sum {dilations = dense<1> : vector<2xi64>, strides = dense<2> : vector<2xi64>}
+      ins(%img, %win : tensor<2x3x4x4xf32>, tensor<2x2xf32>) outs(%fp : tensor<2x3x2x2xf32>) -> tensor<2x3x2x2xf32>
+  %avg = linalg.generic {indexing_maps = [#pix, #pix], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%pool : tensor<2x3x2x2xf32>) outs(%ep : tensor<2x3x2x2xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.divf %p, %four : f32
+    linalg.yield %s : f32
+  } -> tensor<2x3x2x2xf32>
+  return %sum, %avg : tensor<8xf32>, tensor<2x3x2x2xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// Two elementwise consumers of one product: the first (in program order)
+// is its epilogue, the second a kernel of its own.
+// CHECK-LABEL: func.func @two_consumers
+// CHECK: linalg.matmul {dl.kernel = [[MM:[0-9]+]] : i64}
+// CHECK: linalg.generic {{.*}}dl.kernel = [[MM]] : i64
+// CHECK: math.exp
+// CHECK: linalg.generic {{.*}}dl.kernel = [[OTHER:[0-9]+]] : i64
+// CHECK-NOT: dl.kernel = [[MM]] :
+// CHECK: math.tanh
+func.func @two_consumers(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>) -> (tensor<8x3xf32>, tensor<8x3xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x3xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %m = linalg.matmul ins(%x, %w : tensor<8x4xf32>, tensor<4x3xf32>) outs(%f : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = math.exp %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  %b = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = math.tanh %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  return %a, %b : tensor<8x3xf32>, tensor<8x3xf32>
 }

@@ -1,0 +1,247 @@
+//===- CPUEpilogue.cpp - epilogues computed per register block ------------===//
+#include "compiler/Conversion/CPUEpilogue.h"
+#include "compiler/Conversion/FusionPlan.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+
+using namespace mlir;
+
+namespace {
+
+/// The allocation or argument a buffer is a view of. Distinct function
+/// arguments are distinct buffers (the runtime and the API pass each
+/// parameter, moment and batch in its own allocation).
+Value rootOf(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    auto view = dyn_cast<ViewLikeOpInterface>(def);
+    if (!view)
+      break;
+    v = view.getViewSource();
+  }
+  return v;
+}
+
+/// Every value `op` and the ops nested in it use from outside `op`.
+SmallVector<Value> valuesUsedBy(Operation *op) {
+  SmallVector<Value> used(op->getOperands());
+  op->walk([&](Operation *inner) {
+    if (inner == op)
+      return;
+    for (Value v : inner->getOperands())
+      if (!op->isAncestor(v.getParentRegion()->getParentOp()))
+        used.push_back(v);
+  });
+  return used;
+}
+
+/// `a` and `b` are the same view of the same buffer.
+bool sameView(Value a, Value b) {
+  if (a == b)
+    return true;
+  auto ca = a.getDefiningOp<memref::CollapseShapeOp>();
+  auto cb = b.getDefiningOp<memref::CollapseShapeOp>();
+  return ca && cb && ca.getSrc() == cb.getSrc() &&
+         ca.getReassociationIndices() == cb.getReassociationIndices();
+}
+
+} // namespace
+
+linalg::GenericOp dlc::epilogue::takeEpilogue(RewriterBase &rewriter,
+                                              linalg::LinalgOp contraction) {
+  std::optional<int64_t> kernel = fusion::plannedKernel(contraction);
+  if (!kernel || !contraction.hasPureBufferSemantics() ||
+      contraction.getNumDpsInits() != 1)
+    return {};
+  Value out = contraction.getDpsInitOperand(0)->get();
+  linalg::GenericOp epilogue;
+  SmallVector<Operation *> between;
+  for (Operation *op = contraction->getNextNode(); op && !epilogue;
+       op = op->getNextNode()) {
+    auto generic = dyn_cast<linalg::GenericOp>(op);
+    if (generic && fusion::plannedKernel(generic) == kernel)
+      epilogue = generic;
+    else
+      between.push_back(op);
+  }
+  if (!epilogue || !epilogue.hasPureBufferSemantics() ||
+      epilogue.getNumReductionLoops() != 0 ||
+      epilogue.getNumLoops() != cast<MemRefType>(out.getType()).getRank())
+    return {};
+
+  // It reads the output block by block with the identity and touches the
+  // output's buffer nowhere else; its outputs are dense.
+  Value outRoot = rootOf(out);
+  bool readsOutput = false;
+  llvm::SmallPtrSet<Value, 8> touched, written;
+  for (OpOperand &operand : epilogue->getOpOperands()) {
+    AffineMap map = epilogue.getMatchingIndexingMap(&operand);
+    if (epilogue.isDpsInit(&operand) && !map.isIdentity())
+      return {};
+    if (!isa<MemRefType>(operand.get().getType()))
+      continue;
+    Value root = rootOf(operand.get());
+    touched.insert(root);
+    if (epilogue.isDpsInit(&operand))
+      written.insert(root);
+    if (root != outRoot)
+      continue;
+    if (operand.get() != out || !map.isIdentity())
+      return {};
+    readsOutput |= epilogue.isDpsInput(&operand);
+  }
+  if (!readsOutput)
+    return {};
+  // Blocks of the output become final while the contraction still reads its
+  // operands: the epilogue must not write them.
+  for (OpOperand *input : contraction.getDpsInputOperands())
+    if (written.contains(rootOf(input->get())))
+      return {};
+
+  // The ops in between run after the epilogue once it moves: those it uses
+  // (allocations, index arithmetic) move before the contraction; the others
+  // must not touch its buffers.
+  llvm::SmallPtrSet<Operation *, 8> needed;
+  auto need = [&](Operation *user) {
+    for (Value v : valuesUsedBy(user))
+      if (Operation *def = v.getDefiningOp())
+        needed.insert(def);
+  };
+  need(epilogue);
+  SmallVector<Operation *> hoisted;
+  for (Operation *op : llvm::reverse(between)) {
+    if (needed.contains(op)) {
+      if (op->getNumRegions() != 0 ||
+          !(isMemoryEffectFree(op) || isa<memref::AllocOp>(op)))
+        return {};
+      hoisted.push_back(op);
+      need(op);
+      continue;
+    }
+    if (isMemoryEffectFree(op))
+      continue;
+    if (!isa<linalg::LinalgOp>(op) &&
+        !isa<memref::MemRefDialect>(op->getDialect()))
+      return {}; // effects we cannot see through
+    for (Value v : valuesUsedBy(op))
+      if (isa<MemRefType>(v.getType()) && touched.contains(rootOf(v)))
+        return {};
+  }
+  for (Operation *op : llvm::reverse(hoisted))
+    rewriter.moveOpBefore(op, contraction);
+  rewriter.moveOpAfter(epilogue, contraction);
+  return epilogue;
+}
+
+linalg::GenericOp
+dlc::epilogue::collapseLikeOutput(RewriterBase &rewriter,
+                                  linalg::GenericOp epilogue,
+                                  linalg::LinalgOp contraction) {
+  auto collapse = contraction.getDpsInitOperand(0)
+                      ->get()
+                      .getDefiningOp<memref::CollapseShapeOp>();
+  if (!collapse)
+    return epilogue;
+  SmallVector<ReassociationIndices> groups =
+      collapse.getReassociationIndices();
+  if (!linalg::areDimSequencesPreserved(epilogue.getIndexingMapsArray(),
+                                        groups))
+    return {};
+  // The collapsed views go before the contraction (the epilogue's tiles
+  // will use them inside its loops), the collapsed op stays after it.
+  SmallVector<NamedAttribute> plan = fusion::planOf(epilogue);
+  rewriter.setInsertionPoint(contraction);
+  FailureOr<linalg::CollapseResult> collapsed = linalg::collapseOpIterationDims(
+      cast<linalg::LinalgOp>(epilogue.getOperation()), groups, rewriter);
+  if (failed(collapsed))
+    return {};
+  auto generic = dyn_cast<linalg::GenericOp>(collapsed->collapsedOp.getOperation());
+  if (!generic) {
+    rewriter.eraseOp(collapsed->collapsedOp);
+    return {};
+  }
+  fusion::setPlan(generic, plan);
+  rewriter.moveOpAfter(generic, contraction);
+  rewriter.eraseOp(epilogue);
+  return generic;
+}
+
+FailureOr<linalg::LinalgOp> dlc::epilogue::tileIntoBlocks(
+    RewriterBase &rewriter, linalg::GenericOp epilogue,
+    linalg::LinalgOp contraction, ArrayRef<int64_t> sizes,
+    ArrayRef<int64_t> order, ArrayRef<LoopLikeOpInterface> loops) {
+  OpOperand *outOperand = contraction.getDpsInitOperand(0);
+  AffineMap outMap = contraction.getMatchingIndexingMap(outOperand);
+  if (loops.size() != order.size() ||
+      epilogue.getNumLoops() != outMap.getNumResults() ||
+      llvm::none_of(epilogue.getDpsInputOperands(), [&](OpOperand *input) {
+        return sameView(input->get(), outOperand->get()) &&
+               epilogue.getMatchingIndexingMap(input).isIdentity();
+      }))
+    return failure();
+  // The block loops (loops[i] tiles loop order[i] of the contraction), then
+  // the reductions: the epilogue goes right after the first of those.
+  SmallVector<utils::IteratorType> iterators =
+      contraction.getIteratorTypesArray();
+  size_t firstReduction = llvm::find_if(order, [&](int64_t d) {
+                            return iterators[d] ==
+                                   utils::IteratorType::reduction;
+                          }) -
+                          order.begin();
+  if (firstReduction == 0 || firstReduction == order.size())
+    return failure();
+  SmallVector<scf::ForOp> blockLoops;
+  for (AffineExpr e : outMap.getResults()) {
+    auto dim = dyn_cast<AffineDimExpr>(e);
+    if (!dim)
+      return failure();
+    size_t at = llvm::find(order, dim.getPosition()) - order.begin();
+    if (at >= firstReduction)
+      return failure();
+    auto loop = dyn_cast<scf::ForOp>(LoopLikeOpInterface(loops[at]).getOperation());
+    if (!loop || getConstantIntValue(loop.getStep()) != sizes[dim.getPosition()])
+      return failure();
+    blockLoops.push_back(loop);
+  }
+
+  // Offsets and sizes of the block, one per output dimension (= epilogue
+  // loop): min(tile, ub - iv) where the tile may not divide the extent, which
+  // peeling folds to the tile in the loops of full tiles.
+  MLIRContext *ctx = rewriter.getContext();
+  Location loc = epilogue.getLoc();
+  rewriter.setInsertionPointAfter(
+      LoopLikeOpInterface(loops[firstReduction]).getOperation());
+  SmallVector<OpFoldResult> offsets, tileSizes;
+  for (scf::ForOp loop : blockLoops) {
+    int64_t tile = *getConstantIntValue(loop.getStep());
+    offsets.push_back(loop.getInductionVar());
+    std::optional<int64_t> lb = getConstantIntValue(loop.getLowerBound());
+    std::optional<int64_t> ub = getConstantIntValue(loop.getUpperBound());
+    if (tile == 1 || (lb && ub && (*ub - *lb) % tile == 0)) {
+      tileSizes.push_back(rewriter.getIndexAttr(tile));
+      continue;
+    }
+    AffineMap bounded = AffineMap::get(
+        1, 1,
+        {getAffineConstantExpr(tile, ctx),
+         getAffineSymbolExpr(0, ctx) - getAffineDimExpr(0, ctx)},
+        ctx);
+    tileSizes.push_back(affine::makeComposedFoldedAffineMin(
+        rewriter, loc, bounded,
+        {OpFoldResult(loop.getInductionVar()),
+         OpFoldResult(loop.getUpperBound())}));
+  }
+  FailureOr<TilingResult> tiled =
+      cast<TilingInterface>(epilogue.getOperation())
+          .getTiledImplementation(rewriter, offsets, tileSizes);
+  if (failed(tiled) || tiled->tiledOps.size() != 1)
+    return failure();
+  rewriter.eraseOp(epilogue);
+  return cast<linalg::LinalgOp>(tiled->tiledOps.front());
+}
