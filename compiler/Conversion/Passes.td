@@ -228,6 +228,13 @@ def CPUVectorize
     0 disables the pass. Results differ from the scalar loops only in the
     order of the sum (fixed, so deterministic).
 
+    Epilogues: an elementwise `linalg.generic` with the contraction's
+    `dl.kernel` that reads its output with the identity (planned by
+    `dl-plan-fusion`) is moved next to it when no op in between touches its
+    buffers and it writes none of the contraction's operands, and its tile
+    for each register block runs right after the block's reduction loop
+    (vectorised like any elementwise op), instead of in a pass of its own.
+
     Before:
     ```mlir
     linalg.generic {iterator_types = ["parallel", "reduction", "parallel"]}
@@ -426,6 +433,13 @@ def PlanFusion : Pass<"dl-plan-fusion", "::mlir::func::FuncOp"> {
     - the consumer does not read it through a window or more than once per
       element (a contraction's operand);
     - linalg's elementwise fusion can merge the two loop nests.
+    Then epilogues (`dlc::fusion::decideEpilogue`): a contraction or
+    convolution with a product in its body gets its first elementwise
+    consumer, with that consumer's kernel, if the kernel is elementwise over
+    the output (identity maps, no reduction, no other contraction). Such a
+    pair keeps one number but stays two ops; `dl-cpu-vectorize` computes the
+    epilogue per register block of the output. `epilogues=false` (the GPU
+    pipeline) plans none.
     Everything else stays a kernel of its own; the fusion report explains
     each such boundary. With `fuse=false` every op is its own kernel. A plan
     already in the IR is kept: if any op of a function carries `dl.kernel`,
@@ -455,7 +469,8 @@ def FusePlanned : Pass<"dl-fuse-planned", "::mlir::func::FuncOp"> {
     carry the same `dl.kernel`. The fused op keeps the number and lists what
     it was made of in `dl.members` (each member's op, body and source
     positions), which the fusion report prints. Ops with different numbers
-    are never fused, even where fusion would be legal. A plan that cannot be
+    are never fused, even where fusion would be legal. A contraction and its
+    planned epilogue (`dlc::fusion::decideEpilogue`) stay two ops. A plan that cannot be
     carried out is an error naming the kernel and the reason: two ops in one
     kernel where fusion is not legal, or planned ops that no producer and
     consumer chain links into one op.
