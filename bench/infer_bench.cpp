@@ -45,13 +45,12 @@ int main(int argc, char **argv) {
   dl::Module &net = *compiled.module;
   net.initParameters(/*seed=*/0);
 
-  int64_t images = test->images.dim(0);
+  int64_t images = test->size();
   auto batchAt = [&](int64_t i) {
     int64_t begin = (i * batch) % (images - batch + 1);
     dl::Tensor x = flat ? dl::Tensor(dl::DType::F32, {batch, 784})
                         : dl::Tensor(dl::DType::F32, {batch, 1, 28, 28});
-    std::memcpy(x.data<float>(), test->images.data<float>() + begin * 784,
-                size_t(batch) * 784 * sizeof(float));
+    test->copyImages(begin, batch, x.data<float>());
     return x;
   };
   // Inputs prepared up front: the loop times `forward` alone.

@@ -29,15 +29,14 @@ void batch(const dlrt::ImageDataset &set, int64_t begin, int64_t end,
            dl::Tensor &x, dl::Tensor &y) {
   x = dl::Tensor(dl::DType::F32, {end - begin, 784});
   y = dl::Tensor(dl::DType::I64, {end - begin});
-  std::memcpy(x.data<float>(), set.images.data<float>() + begin * 784,
-              (end - begin) * 784 * sizeof(float));
+  set.copyImages(begin, end - begin, x.data<float>());
   std::memcpy(y.data<int64_t>(), set.labels.data<int64_t>() + begin,
               (end - begin) * sizeof(int64_t));
 }
 
 double accuracy(dl::Module &net, const dlrt::ImageDataset &test) {
   double hits = 0;
-  int64_t n = test.images.dim(0);
+  int64_t n = test.size();
   for (int64_t begin = 0; begin < n; begin += 1000) {
     int64_t end = std::min(n, begin + 1000);
     dl::Tensor x, y;
@@ -81,7 +80,7 @@ int main(int argc, char **argv) {
   if (!step)
     return fail(step.message());
 
-  int64_t n = train->images.dim(0);
+  int64_t n = train->size();
   for (int64_t s = 0; s < steps; ++s) {
     int64_t begin = (s * 64) % n, end = std::min(n, begin + 64);
     dl::Tensor x, y;

@@ -3,6 +3,8 @@
 #include "dlrt/FileIO.h"
 #include "dlrt/Npy.h"
 
+#include <cstring>
+
 namespace dlrt {
 
 namespace {
@@ -46,8 +48,11 @@ Expected<ImageDataset> loadCifar10(const std::string &dir,
     n += static_cast<int64_t>(bytes->size()) / kCifarRecord;
     contents.push_back(std::move(*bytes));
   }
-  ImageDataset set{Tensor(DType::F32, {n, 3, 32, 32}), Tensor(DType::I64, {n})};
-  if (set.images.empty() || set.labels.empty())
+  // The pixels without the label bytes between records, kept as bytes.
+  std::string pixels(static_cast<size_t>(n * kCifarPixels), '\0');
+  ImageDataset set =
+      ImageDataset::ofBytes({}, 0, n, {3, 32, 32}, mean, stddev);
+  if (set.labels.empty())
     return Status::error(files[0] + ": out of memory");
   int64_t row = 0;
   for (size_t f = 0; f < files.size(); ++f) {
@@ -60,11 +65,13 @@ Expected<ImageDataset> loadCifar10(const std::string &dir,
                              std::to_string(r * kCifarRecord) + ": label " +
                              std::to_string(rec[0]) + " is not below 10");
       set.labels.data<int64_t>()[row] = rec[0];
-      float *dst = set.images.data<float>() + row * kCifarPixels;
-      for (int64_t i = 0; i < kCifarPixels; ++i)
-        dst[i] = static_cast<float>((rec[1 + i] / 255.0 - mean) / stddev);
+      std::memcpy(&pixels[static_cast<size_t>(row * kCifarPixels)], rec + 1,
+                  kCifarPixels);
     }
+    contents[f].clear();
+    contents[f].shrink_to_fit();
   }
+  set.bytes = std::move(pixels);
   return set;
 }
 
@@ -93,11 +100,13 @@ Expected<ImageDataset> loadNpyDataset(const std::string &dir,
     return Status::error(imagesPath + " holds " + std::to_string(n) +
                          " images but " + labelsPath + " holds " +
                          std::to_string(labels->dim(0)) + " labels");
-  ImageDataset set{Tensor(DType::F32, images->shape()),
-                   Tensor(DType::I64, {n})};
-  if (set.images.empty() || set.labels.empty())
+  ImageDataset set;
+  set.shape = images->shape();
+  set.floats = Tensor(DType::F32, images->shape());
+  set.labels = Tensor(DType::I64, {n});
+  if (set.floats.empty() || set.labels.empty())
     return Status::error(imagesPath + ": out of memory");
-  float *dst = set.images.data<float>();
+  float *dst = set.floats.data<float>();
   int64_t count = images->numElements();
   for (int64_t i = 0; i < count; ++i) {
     double x;

@@ -45,7 +45,12 @@ Expected<std::string> readMaybeGzip(const std::string &path) {
   return bytes;
 }
 
-Expected<Tensor> parseIdxU8(const std::string &bytes, const std::string &name) {
+namespace {
+
+/// The shape an IDX file of unsigned bytes declares, after checking that
+/// the data that follows its header (`headerSize` bytes) is exactly that.
+Expected<Shape> idxU8Shape(const std::string &bytes, const std::string &name,
+                           size_t &headerSize) {
   if (bytes.size() < 4)
     return idxError(name, 0, "file too short for an IDX header");
   if (bytes[0] != 0 || bytes[1] != 0)
@@ -59,7 +64,7 @@ Expected<Tensor> parseIdxU8(const std::string &bytes, const std::string &name) {
   if (rank == 0 || rank > 4)
     return idxError(name, 3,
                     "unsupported number of dimensions " + std::to_string(rank));
-  size_t headerSize = 4 + 4 * rank;
+  headerSize = 4 + 4 * rank;
   if (bytes.size() < headerSize)
     return idxError(name, 4, "truncated header");
   Shape shape;
@@ -75,7 +80,18 @@ Expected<Tensor> parseIdxU8(const std::string &bytes, const std::string &name) {
                     "the header promises " + std::to_string(uint64_t(count)) +
                         " bytes of data (shape " + shapeString(shape) +
                         ") but the file holds " + std::to_string(available));
-  Tensor t(DType::I32, shape);
+  return shape;
+}
+
+} // namespace
+
+Expected<Tensor> parseIdxU8(const std::string &bytes, const std::string &name) {
+  size_t headerSize = 0;
+  Expected<Shape> shape = idxU8Shape(bytes, name, headerSize);
+  if (!shape)
+    return shape.status();
+  size_t available = bytes.size() - headerSize;
+  Tensor t(DType::I32, *shape);
   if (t.empty())
     return Status::error(name + ": out of memory");
   int32_t *out = t.data<int32_t>();
@@ -91,6 +107,47 @@ Expected<Tensor> readIdxU8(const std::string &path) {
   return parseIdxU8(*bytes, path);
 }
 
+ImageDataset ImageDataset::ofBytes(std::string pixels, size_t offset,
+                                   int64_t n, const Shape &imageShape,
+                                   double mean, double stddev) {
+  ImageDataset set;
+  set.shape = {n};
+  set.shape.insert(set.shape.end(), imageShape.begin(), imageShape.end());
+  set.bytes = std::move(pixels);
+  set.byteOffset = offset;
+  for (int v = 0; v < 256; ++v)
+    set.normalised[v] = static_cast<float>((v / 255.0 - mean) / stddev);
+  set.labels = Tensor(DType::I64, {n});
+  return set;
+}
+
+int64_t ImageDataset::pixelsPerImage() const {
+  int64_t p = 1;
+  for (size_t d = 1; d < shape.size(); ++d)
+    p *= shape[d];
+  return p;
+}
+
+void ImageDataset::copyImages(int64_t first, int64_t count, float *dst) const {
+  int64_t pixels = pixelsPerImage();
+  if (bytes.empty()) {
+    std::memcpy(dst, floats.data<float>() + first * pixels,
+                static_cast<size_t>(count * pixels) * sizeof(float));
+    return;
+  }
+  const auto *src = reinterpret_cast<const unsigned char *>(bytes.data()) +
+                    byteOffset + first * pixels;
+  for (int64_t i = 0; i < count * pixels; ++i)
+    dst[i] = normalised[src[i]];
+}
+
+Tensor ImageDataset::images() const {
+  Tensor all(DType::F32, shape);
+  if (!all.empty())
+    copyImages(0, size(), all.data<float>());
+  return all;
+}
+
 Expected<ImageDataset> loadMnistFormat(const std::string &dir,
                                        const std::string &split, double mean,
                                        double stddev, int64_t classes) {
@@ -100,34 +157,35 @@ Expected<ImageDataset> loadMnistFormat(const std::string &dir,
   };
   std::string imagesPath = find(split + "-images-idx3-ubyte");
   std::string labelsPath = find(split + "-labels-idx1-ubyte");
-  Expected<Tensor> images = readIdxU8(imagesPath);
+  // The pixels stay in the file's bytes (no copy); only their header is read.
+  Expected<std::string> imageBytes = readMaybeGzip(imagesPath);
+  if (!imageBytes)
+    return imageBytes.status();
+  size_t headerSize = 0;
+  Expected<Shape> images = idxU8Shape(*imageBytes, imagesPath, headerSize);
   if (!images)
     return images.status();
   Expected<Tensor> labels = readIdxU8(labelsPath);
   if (!labels)
     return labels.status();
-  if (images->rank() != 3)
+  if (images->size() != 3)
     return Status::error(imagesPath + ": expected [N, H, W] images, got " +
-                         shapeString(images->shape()));
+                         shapeString(*images));
   if (labels->rank() != 1)
     return Status::error(labelsPath + ": expected [N] labels, got " +
                          shapeString(labels->shape()));
-  if (images->dim(0) != labels->dim(0))
-    return Status::error(imagesPath + " holds " +
-                         std::to_string(images->dim(0)) + " images but " +
-                         labelsPath + " holds " +
+  int64_t n = (*images)[0], h = (*images)[1], w = (*images)[2];
+  if (n != labels->dim(0))
+    return Status::error(imagesPath + " holds " + std::to_string(n) +
+                         " images but " + labelsPath + " holds " +
                          std::to_string(labels->dim(0)) + " labels");
   if (!(stddev > 0))
     return Status::error(
         "the normalisation's standard deviation must be positive");
-  int64_t n = images->dim(0), h = images->dim(1), w = images->dim(2);
-  ImageDataset set{Tensor(DType::F32, {n, 1, h, w}), Tensor(DType::I64, {n})};
-  if (set.images.empty() || set.labels.empty())
-    return Status::error(imagesPath + ": out of memory");
-  const int32_t *px = images->data<int32_t>();
-  float *dst = set.images.data<float>();
-  for (int64_t i = 0; i < n * h * w; ++i)
-    dst[i] = static_cast<float>((px[i] / 255.0 - mean) / stddev);
+  ImageDataset set = ImageDataset::ofBytes(std::move(*imageBytes), headerSize,
+                                           n, {1, h, w}, mean, stddev);
+  if (set.labels.empty() && n > 0)
+    return Status::error(labelsPath + ": out of memory");
   for (int64_t i = 0; i < n; ++i) {
     int32_t y = labels->data<int32_t>()[i];
     if (y >= classes)

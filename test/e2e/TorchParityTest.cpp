@@ -101,8 +101,7 @@ void checkOneStep(dl::OptimizerConfig config, const std::string &fixture) {
     GTEST_SKIP() << "dataset-fashion-mnist is not installed: "
                  << train.message();
   dl::Tensor x(dl::DType::F32, {64, 1, 28, 28}), y(dl::DType::I64, {64});
-  std::copy(train->images.data<float>(), train->images.data<float>() + 64 * 784,
-            x.data<float>());
+  train->copyImages(0, 64, x.data<float>());
   std::copy(train->labels.data<int64_t>(), train->labels.data<int64_t>() + 64,
             y.data<int64_t>());
   dl::Tensor wantLabels = load("train64_labels.npy");

@@ -37,13 +37,13 @@ TEST(Datasets, Cifar10RecordsBecomeNormalisedImages) {
           .ok());
   auto set = loadDataset("cifar10:" + dir.file(""), "test", 0.5, 0.25);
   ASSERT_TRUE(set.ok()) << set.message();
-  EXPECT_EQ(set->images.shape(), (Shape{2, 3, 32, 32}));
+  EXPECT_EQ(set->images().shape(), (Shape{2, 3, 32, 32}));
   EXPECT_EQ(set->labels.data<int64_t>()[0], 3);
   EXPECT_EQ(set->labels.data<int64_t>()[1], 9);
   // Channel-major within a record: pixel (c, y, x) is byte 1024 c + 32 y + x.
-  EXPECT_FLOAT_EQ(set->images.data<float>()[1024 + 33],
+  EXPECT_FLOAT_EQ(set->images().data<float>()[1024 + 33],
                   scaled(1057 % 256, 0.5, 0.25));
-  EXPECT_FLOAT_EQ(set->images.data<float>()[3072 + 5], scaled(12, 0.5, 0.25));
+  EXPECT_FLOAT_EQ(set->images().data<float>()[3072 + 5], scaled(12, 0.5, 0.25));
 
   // The training split reads five files; a missing one is named.
   auto train = loadCifar10(dir.file(""), "train", 0, 1);
@@ -100,9 +100,9 @@ TEST(Datasets, NpyPairsLoadUint8AndFloatImages) {
   ASSERT_TRUE(writeNpy(dir.file("train_labels.npy"), labels).ok());
   auto set = loadDataset("npy:" + dir.file(""), "train", 0.5, 0.5);
   ASSERT_TRUE(set.ok()) << set.message();
-  EXPECT_EQ(set->images.shape(), (Shape{2, 3}));
-  EXPECT_FLOAT_EQ(set->images.data<float>()[1], scaled(255, 0.5, 0.5));
-  EXPECT_FLOAT_EQ(set->images.data<float>()[3], scaled(102, 0.5, 0.5));
+  EXPECT_EQ(set->images().shape(), (Shape{2, 3}));
+  EXPECT_FLOAT_EQ(set->images().data<float>()[1], scaled(255, 0.5, 0.5));
+  EXPECT_FLOAT_EQ(set->images().data<float>()[3], scaled(102, 0.5, 0.5));
   EXPECT_EQ(set->labels.data<int64_t>()[0], 4);
 
   // Float images are taken as values, then normalised.
@@ -122,7 +122,7 @@ TEST(Datasets, NpyPairsLoadUint8AndFloatImages) {
   ASSERT_TRUE(writeNpy(dir.file("test_labels.npy"), two).ok());
   auto good = loadNpyDataset(dir.file(""), "test", 1, 2);
   ASSERT_TRUE(good.ok()) << good.message();
-  EXPECT_FLOAT_EQ(good->images.data<float>()[2], 1.0f);
+  EXPECT_FLOAT_EQ(good->images().data<float>()[2], 1.0f);
 }
 
 TEST(Datasets, UnknownKindsAndMalformedSpecsAreErrors) {

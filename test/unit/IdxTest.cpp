@@ -46,15 +46,40 @@ TEST(Idx, LoadsAndNormalisesPlainAndGzipFiles) {
     SCOPED_TRACE(split);
     auto set = loadMnistFormat(dir.file(""), split, 0.5, 0.5);
     ASSERT_TRUE(set.ok()) << set.message();
-    EXPECT_EQ(set->images.shape(), (Shape{3, 1, 2, 2}));
+    EXPECT_EQ(set->images().shape(), (Shape{3, 1, 2, 2}));
     EXPECT_EQ(set->labels.shape(), (Shape{3}));
     // (x / 255 - 0.5) / 0.5: 0 -> -1, 255 -> 1, 51 -> -0.6.
-    EXPECT_FLOAT_EQ(set->images.data<float>()[0], -1.0f);
-    EXPECT_FLOAT_EQ(set->images.data<float>()[1], 1.0f);
-    EXPECT_FLOAT_EQ(set->images.data<float>()[2], -0.6f);
+    EXPECT_FLOAT_EQ(set->images().data<float>()[0], -1.0f);
+    EXPECT_FLOAT_EQ(set->images().data<float>()[1], 1.0f);
+    EXPECT_FLOAT_EQ(set->images().data<float>()[2], -0.6f);
   }
   auto t = loadMnistFormat(dir.file(""), "t10k", 0, 1);
   EXPECT_EQ(t->labels.data<int64_t>()[2], 3);
+}
+
+// 8-bit pixels stay bytes (a quarter of the memory of f32) and are
+// normalised when rows are copied out, with the loader's own formula.
+TEST(Idx, PixelsStayBytesUntilCopiedOut) {
+  dlctest::TempDir dir;
+  std::vector<uint8_t> pixels;
+  for (int i = 0; i < 4 * 6; ++i)
+    pixels.push_back(uint8_t(i * 11));
+  ASSERT_TRUE(writeFileAtomic(dir.file("train-images-idx3-ubyte"),
+                              idx({4, 2, 3}, pixels))
+                  .ok());
+  ASSERT_TRUE(writeFileAtomic(dir.file("train-labels-idx1-ubyte"),
+                              idx({4}, {1, 2, 3, 4}))
+                  .ok());
+  auto set = loadMnistFormat(dir.file(""), "train", 0.25, 0.5);
+  ASSERT_TRUE(set.ok()) << set.message();
+  EXPECT_EQ(set->size(), 4);
+  EXPECT_EQ(set->pixelsPerImage(), 6);
+  EXPECT_EQ(set->bytes.size() - set->byteOffset, pixels.size());
+  EXPECT_TRUE(set->floats.empty());
+  float rows[12];
+  set->copyImages(2, 2, rows); // images 2 and 3
+  for (int i = 0; i < 12; ++i)
+    EXPECT_EQ(rows[i], float((pixels[12 + i] / 255.0 - 0.25) / 0.5)) << i;
 }
 
 void expectError(const std::string &bytes, const std::string &what) {
@@ -123,7 +148,7 @@ TEST(Idx, FashionMnistFromDebian) {
     GTEST_SKIP() << "dataset-fashion-mnist is not installed";
   auto test = loadMnistFormat(dir, "t10k", 0.5, 0.5);
   ASSERT_TRUE(test.ok()) << test.message();
-  EXPECT_EQ(test->images.shape(), (Shape{10000, 1, 28, 28}));
+  EXPECT_EQ(test->shape, (Shape{10000, 1, 28, 28}));
   int64_t counts[10] = {0};
   for (int64_t i = 0; i < 10000; ++i)
     ++counts[test->labels.data<int64_t>()[i]];

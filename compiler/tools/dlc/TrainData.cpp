@@ -70,12 +70,10 @@ dlrt::Expected<dlrt::Shape> dlc::batchShape(const dl::ArgumentInfo &arg,
 void dlc::gather(const dlrt::ImageDataset &set,
                  const std::vector<int64_t> &order, int64_t begin, int64_t end,
                  dl::Tensor &x, dl::Tensor &y) {
-  int64_t pixels = set.images.numElements() / set.images.dim(0);
+  int64_t pixels = set.pixelsPerImage();
   for (int64_t i = begin; i < end; ++i) {
     int64_t row = order[i];
-    std::memcpy(x.data<float>() + (i - begin) * pixels,
-                set.images.data<float>() + row * pixels,
-                pixels * sizeof(float));
+    set.copyImages(row, 1, x.data<float>() + (i - begin) * pixels);
     y.data<int64_t>()[i - begin] = set.labels.data<int64_t>()[row];
   }
 }
@@ -98,7 +96,7 @@ dlrt::Expected<Evaluation> dlc::evaluate(dl::Module &m,
                                          const dlrt::ImageDataset &set,
                                          const dl::ArgumentInfo &input,
                                          int64_t batch) {
-  int64_t n = set.images.dim(0), pixels = set.images.numElements() / n;
+  int64_t n = set.size(), pixels = set.pixelsPerImage();
   std::vector<int64_t> order = epochOrder(n, 0, 0, false);
   Evaluation e;
   for (int64_t begin = 0; begin < n; begin += batch) {
