@@ -41,6 +41,37 @@ SmallVector<Value> valuesUsedBy(Operation *op) {
   return used;
 }
 
+/// The buffers (roots) `op` reads and writes; false if it has effects that
+/// are not on a known buffer.
+bool bufferAccesses(Operation *op, llvm::SmallPtrSetImpl<Value> &reads,
+                    llvm::SmallPtrSetImpl<Value> &writes) {
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+    for (OpOperand &operand : op->getOpOperands())
+      if (isa<MemRefType>(operand.get().getType()))
+        (linalgOp.isDpsInit(&operand) ? writes : reads)
+            .insert(rootOf(operand.get()));
+    // The body's ops are pure (a payload of scalars).
+    return true;
+  }
+  if (op->getNumRegions() != 0)
+    return false;
+  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+  if (!effects)
+    return false;
+  SmallVector<MemoryEffects::EffectInstance> list;
+  effects.getEffects(list);
+  for (MemoryEffects::EffectInstance &e : list) {
+    Value v = e.getValue();
+    if (!v)
+      return false; // on a resource, not a buffer
+    if (isa<MemoryEffects::Read>(e.getEffect()))
+      reads.insert(rootOf(v));
+    else
+      writes.insert(rootOf(v)); // write, free, allocate
+  }
+  return true;
+}
+
 /// `a` and `b` are the same view of the same buffer.
 bool sameView(Value a, Value b) {
   if (a == b)
@@ -126,11 +157,16 @@ linalg::GenericOp dlc::epilogue::takeEpilogue(RewriterBase &rewriter,
     }
     if (isMemoryEffectFree(op))
       continue;
-    if (!isa<linalg::LinalgOp>(op) &&
-        !isa<memref::MemRefDialect>(op->getDialect()))
+    // Reading what the epilogue only reads is no conflict (Adam's
+    // coefficients are shared by every parameter's update).
+    llvm::SmallPtrSet<Value, 8> reads, writes;
+    if (!bufferAccesses(op, reads, writes))
       return {}; // effects we cannot see through
-    for (Value v : valuesUsedBy(op))
-      if (isa<MemRefType>(v.getType()) && touched.contains(rootOf(v)))
+    for (Value w : writes)
+      if (touched.contains(w))
+        return {};
+    for (Value r : reads)
+      if (written.contains(r))
         return {};
   }
   for (Operation *op : llvm::reverse(hoisted))

@@ -60,6 +60,28 @@ bool deduplicateInputs(RewriterBase &rewriter, linalg::GenericOp op) {
   return true;
 }
 
+/// Makes `epilogue` use its product's result as the initial value of a
+/// result of the same type, when the product's result has no other user and
+/// that result's initial value is not read by the body.
+void writeIntoProduct(linalg::GenericOp epilogue) {
+  std::optional<int64_t> kernel = plannedKernel(epilogue);
+  if (!kernel)
+    return;
+  for (OpOperand *input : epilogue.getDpsInputOperands()) {
+    linalg::LinalgOp product = producerOf(*input);
+    if (!product || plannedKernel(product) != kernel ||
+        !decideEpilogue(*input).fuse || !input->get().hasOneUse())
+      continue;
+    for (OpOperand &init : epilogue.getDpsInitsMutable()) {
+      if (init.get().getType() != input->get().getType() ||
+          epilogue.payloadUsesValueFromOperand(&init))
+        continue;
+      init.set(input->get());
+      return;
+    }
+  }
+}
+
 struct FusePlannedPass : dl::impl::FusePlannedBase<FusePlannedPass> {
   void runOnOperation() override {
     func::FuncOp fn = getOperation();
@@ -114,6 +136,11 @@ struct FusePlannedPass : dl::impl::FusePlannedBase<FusePlannedPass> {
     });
     for (linalg::GenericOp op : fusedOps)
       (void)deduplicateInputs(rewriter, op);
+
+    // An epilogue whose product's output has no other reader writes its
+    // result into that output (one buffer after bufferization: each block
+    // is rewritten while in L1, not copied to a second stream).
+    fn.walk([&](linalg::GenericOp epilogue) { writeIntoProduct(epilogue); });
 
     // Every planned kernel must now be one op, or a contraction and its
     // epilogue.

@@ -182,7 +182,9 @@ struct PlanFusionPass : dl::impl::PlanFusionBase<PlanFusionPass> {
     llvm::DenseMap<Operation *, unsigned> position;
     for (auto [i, op] : llvm::enumerate(ops))
       position[op] = i;
-    auto elementwiseKernel = [&](Operation *member) {
+    // `output`: the product's result; other inputs of the output's size
+    // from outside the kernel make it no epilogue (decideEpilogue says why).
+    auto elementwiseKernel = [&](Operation *member, Value output) {
       auto loops = cast<linalg::LinalgOp>(member).getNumLoops();
       for (auto it = kernels.findLeader(member); it != kernels.member_end();
            ++it) {
@@ -197,6 +199,10 @@ struct PlanFusionPass : dl::impl::PlanFusionBase<PlanFusionPass> {
           if ((op.isDpsInit(&operand) || fromKernel) &&
               !op.getMatchingIndexingMap(&operand).isIdentity())
             return false;
+          if (op.isDpsInput(&operand) && !fromKernel &&
+              operand.get() != output &&
+              op.getMatchingIndexingMap(&operand).isPermutation())
+            return false;
         }
       }
       return true;
@@ -209,7 +215,8 @@ struct PlanFusionPass : dl::impl::PlanFusionBase<PlanFusionPass> {
         auto consumer = dyn_cast<linalg::LinalgOp>(use.getOwner());
         if (!consumer || !position.count(consumer) ||
             consumer->getParentRegion() != producer->getParentRegion() ||
-            !decideEpilogue(use).fuse || !elementwiseKernel(consumer))
+            !decideEpilogue(use).fuse ||
+            !elementwiseKernel(consumer, producer->getResult(0)))
           continue;
         if (!chosen || position[consumer] < position[chosen->getOwner()])
           chosen = &use;

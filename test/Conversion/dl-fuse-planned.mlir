@@ -149,10 +149,12 @@ func.func @preserved_result(%g: tensor<8xf32>, %p: tensor<8xf32>) -> (tensor<8xf
 
 // A product and its epilogue (bias + ReLU, planned into its kernel) stay two
 // ops on tensors, the elementwise pair fused into one: dl-cpu-vectorize
-// computes it per block of the product.
+// computes it per block of the product. The product's result has no other
+// reader: the epilogue writes over it (its initial value), one buffer.
 // CHECK-LABEL: func.func @epilogue
-// CHECK: linalg.matmul {dl.kernel = 2 : i64}
+// CHECK: %[[M:.*]] = linalg.matmul {dl.kernel = 2 : i64}
 // CHECK: linalg.generic
+// CHECK-SAME: ins(%[[M]], %{{.*}} : tensor<8x3xf32>, tensor<3xf32>) outs(%[[M]] : tensor<8x3xf32>)
 // CHECK-SAME: dl.kernel = 2 : i64
 // CHECK-SAME: dl.members = ["generic(arith.addf) {{.*}}", "generic(arith.maximumf) {{.*}}"]
 // CHECK-NOT: linalg.generic

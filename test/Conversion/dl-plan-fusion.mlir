@@ -294,3 +294,28 @@ func.func @two_consumers(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>) -> (tensor<8x
   } -> tensor<8x3xf32>
   return %a, %b : tensor<8x3xf32>, tensor<8x3xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// A consumer reading another operand of the product's size (an optimizer
+// update reads the parameter and its moments) would read it in the
+// product's block order, 8 rows at a time: no epilogue.
+// CHECK-LABEL: func.func @full_size_operand
+// CHECK: linalg.matmul {dl.kernel = [[MM:[0-9]+]] : i64}
+// CHECK-NOT: dl.kernel = [[MM]] :
+// CHECK: return
+func.func @full_size_operand(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %p: tensor<8x3xf32>) -> tensor<8x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x3xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %m = linalg.matmul ins(%x, %w : tensor<8x4xf32>, tensor<4x3xf32>) outs(%f : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %u = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%p, %m : tensor<8x3xf32>, tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%a: f32, %g: f32, %o: f32):
+    %s = arith.subf %a, %g : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  return %u : tensor<8x3xf32>
+}

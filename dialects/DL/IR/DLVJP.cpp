@@ -155,7 +155,11 @@ LogicalResult NegOp::buildVJP(OpBuilder &b, Value g,
 
 LogicalResult ReluOp::buildVJP(OpBuilder &b, Value g,
                                SmallVectorImpl<Value> &out) {
-  out.push_back(zeroIfNotPositive(b, getLoc(), getInput(), g));
+  // relu(x) > 0 exactly where x > 0 (NaN and -0 included), so the mask
+  // reads the result, as PyTorch's threshold_backward does: the input is then
+  // dead after the forward ReLU, which can overwrite it (an epilogue writing
+  // into its product's output: one buffer instead of two).
+  out.push_back(zeroIfNotPositive(b, getLoc(), getResult(), g));
   return success();
 }
 

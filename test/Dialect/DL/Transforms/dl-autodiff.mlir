@@ -1,14 +1,15 @@
 // RUN: dl-opt %s -split-input-file -dl-autodiff -canonicalize -cse | FileCheck %s
 // RUN: dl-opt %s -split-input-file -dl-autodiff -mlir-print-debuginfo | FileCheck %s --check-prefix=LOC
 
-// matmul + relu: the relu mask selects the adjoint, then the two matmul rules.
+// matmul + relu: the relu mask (from the result, as PyTorch) selects the
+// adjoint, then the two matmul rules.
 // CHECK-LABEL: func.func @layer.grad
 // CHECK-SAME: (%[[W:.*]]: tensor<4x3xf32> {dl.param = "w"}, %[[X:.*]]: tensor<?x4xf32>) -> (tensor<f32>, tensor<4x3xf32>)
 // CHECK: %[[Z:.*]] = dl.matmul %[[X]], %[[W]]
 // CHECK: %[[R:.*]] = dl.relu %[[Z]]
 // CHECK: %[[S:.*]] = dl.reduce_sum %[[R]] along [0, 1]
 // CHECK: %[[G:.*]] = dl.broadcast_to %{{.*}}, %[[R]] axes [0, 1]
-// CHECK: %[[POS:.*]] = dl.compare "gt" %[[Z]], %{{.*}}
+// CHECK: %[[POS:.*]] = dl.compare "gt" %[[R]], %{{.*}}
 // CHECK: %[[GZ:.*]] = dl.select %[[POS]], %[[G]], %{{.*}}
 // CHECK: %[[XT:.*]] = dl.transpose %[[X]] [1, 0]
 // CHECK: %[[GW:.*]] = dl.matmul %[[XT]], %[[GZ]] : tensor<4x?xf32>, tensor<?x3xf32>
