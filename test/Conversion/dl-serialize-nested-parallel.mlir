@@ -30,3 +30,37 @@ func.func @nest(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>)
   }
   return
 }
+
+// A multi-dimensional scf.parallel keeps the leading dimensions that give
+// 64 work-sharing iterations (a dynamic one counts as enough; 4 x 16 does);
+// the rest become scf.for loops: OpenMP would collapse every dimension into
+// one loop that recomputes each index with a division per iteration.
+// CHECK-LABEL: func.func @leading_dims
+// CHECK: scf.parallel (%[[N:.*]]) = (%{{.*}}) to (%{{.*}}) step (%{{.*}}) {
+// CHECK:   scf.for %[[C:.*]] =
+// CHECK:     scf.for %[[P:.*]] =
+// CHECK:       memref.load %{{.*}}[%[[N]], %[[C]], %[[P]]]
+// CHECK: scf.parallel (%[[A:.*]], %[[B:.*]]) = (%{{.*}}, %{{.*}}) to (%c4, %c16)
+// CHECK:   scf.for %[[D:.*]] =
+// CHECK:     memref.load %{{.*}}[%[[A]], %[[B]], %[[D]]]
+func.func @leading_dims(%x: memref<?x64x196xf32>, %y: memref<?x64x196xf32>, %s: memref<4x16x8xf32>, %t: memref<4x16x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  %c196 = arith.constant 196 : index
+  %n = memref.dim %x, %c0 : memref<?x64x196xf32>
+  scf.parallel (%i, %j, %k) = (%c0, %c0, %c0) to (%n, %c64, %c196) step (%c1, %c1, %c1) {
+    %v = memref.load %x[%i, %j, %k] : memref<?x64x196xf32>
+    memref.store %v, %y[%i, %j, %k] : memref<?x64x196xf32>
+    scf.reduce
+  }
+  scf.parallel (%i, %j, %k) = (%c0, %c0, %c0) to (%c4, %c16, %c8) step (%c1, %c1, %c1) {
+    %v = memref.load %s[%i, %j, %k] : memref<4x16x8xf32>
+    memref.store %v, %t[%i, %j, %k] : memref<4x16x8xf32>
+    scf.reduce
+  }
+  return
+}
