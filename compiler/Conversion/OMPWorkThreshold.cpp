@@ -1,21 +1,26 @@
-//===- OMPWorkThreshold.cpp - fork threads only for enough work -----------===//
+//===- OMPWorkThreshold.cpp - threads only for enough work ----------------===//
 //
-// Every kernel with a parallel loop becomes an `omp.parallel` region, and
-// entering one costs a fork and a join of the thread team (tens of
-// microseconds on a small VM). Kernels of a batch-1 inference or of a small
-// MLP do less work than that: with two threads the MLP's batch-1 inference
-// ran 4x slower than with one. This pass gives each region an `if` clause:
-// the team is used only when the region's estimated work (iterations of the
-// work-sharing loop times a static estimate of each iteration's operations)
-// reaches a threshold; otherwise libomp runs it on the calling thread.
+// Every kernel's outermost scf.parallel becomes an OpenMP work-sharing loop
+// in an `omp.parallel` region, and entering one costs a fork and a join of
+// the thread team (tens of microseconds on a small VM). Kernels of a batch-1
+// inference or of a small MLP do less work than that. An `if` clause on the
+// region (libomp then runs it serialised on the calling thread) was not
+// enough: the serialised regions themselves kept the MLP's batch-1 inference
+// on two threads at a sixth of its one-thread speed. So each parallel loop
+// is versioned before it becomes OpenMP: `scf.if` the estimated work
+// (iterations times a static estimate of each iteration's operations)
+// reaches a threshold, the parallel loop, else the same loop as plain
+// `scf.for` loops, which never call libomp. A work estimate that folds to a
+// constant picks one version at compile time.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/IR/Builders.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
 
 namespace mlir::dl {
 #define GEN_PASS_DEF_OMPWORKTHRESHOLD
@@ -29,9 +34,9 @@ namespace {
 /// Operations executed by one run of `region`, as an index value computed
 /// before `parallel`: loops count their body once per iteration, with their
 /// trip count computed at run time when their bounds are defined outside
-/// the region (a dynamic batch) and taken as 64 otherwise. Constants fold.
+/// the loop nest (a dynamic batch) and taken as 64 otherwise. Constants fold.
 Value estimateWork(OpBuilder &b, Location loc, Region &region,
-                   omp::ParallelOp parallel) {
+                   scf::ParallelOp parallel) {
   auto constant = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
@@ -66,41 +71,60 @@ Value estimateWork(OpBuilder &b, Location loc, Region &region,
   return b.createOrFold<arith::AddIOp>(loc, work, constant(plain));
 }
 
+/// `p`'s body run by nested scf.for loops, at `p`'s place.
+void buildSequential(OpBuilder &b, scf::ParallelOp p) {
+  Location loc = p.getLoc();
+  IRMapping map;
+  for (auto [iv, lb, ub, step] :
+       llvm::zip(p.getInductionVars(), p.getLowerBound(), p.getUpperBound(),
+                 p.getStep())) {
+    auto loop = scf::ForOp::create(b, loc, lb, ub, step);
+    map.map(iv, loop.getInductionVar());
+    b.setInsertionPointToStart(loop.getBody());
+  }
+  for (Operation &op : p.getBody()->without_terminator())
+    b.clone(op, map);
+}
+
 struct OMPWorkThresholdPass
     : dl::impl::OMPWorkThresholdBase<OMPWorkThresholdPass> {
   using Base::Base;
 
   void runOnOperation() override {
-    getOperation()->walk([&](omp::ParallelOp parallel) {
-      if (parallel.getIfExpr())
-        return;
-      omp::LoopNestOp nest;
-      parallel.walk([&](omp::LoopNestOp n) {
-        if (!nest)
-          nest = n;
-      });
-      if (!nest)
-        return;
-      for (Value bound : nest->getOperands())
-        if (parallel->isAncestor(bound.getParentBlock()->getParentOp()))
-          return; // bounds computed inside the region: leave it parallel
+    SmallVector<scf::ParallelOp> loops;
+    getOperation()->walk([&](scf::ParallelOp p) {
+      if (!p->getParentOfType<scf::ParallelOp>() && p.getNumResults() == 0)
+        loops.push_back(p);
+    });
+    IRRewriter rewriter(&getContext());
+    for (scf::ParallelOp parallel : loops) {
       OpBuilder b(parallel);
       Location loc = parallel.getLoc();
       Value iterations = arith::ConstantIndexOp::create(b, loc, 1);
       for (auto [lb, ub, step] :
-           llvm::zip(nest.getLoopLowerBounds(), nest.getLoopUpperBounds(),
-                     nest.getLoopSteps())) {
-        Value span = arith::SubIOp::create(b, loc, ub, lb);
-        Value trips = arith::CeilDivSIOp::create(b, loc, span, step);
-        iterations = arith::MulIOp::create(b, loc, iterations, trips);
+           llvm::zip(parallel.getLowerBound(), parallel.getUpperBound(),
+                     parallel.getStep())) {
+        Value span = b.createOrFold<arith::SubIOp>(loc, ub, lb);
+        Value trips = b.createOrFold<arith::CeilDivSIOp>(loc, span, step);
+        iterations = b.createOrFold<arith::MulIOp>(loc, iterations, trips);
       }
-      Value work = arith::MulIOp::create(
-          b, loc, iterations, estimateWork(b, loc, nest.getRegion(), parallel));
+      Value work = b.createOrFold<arith::MulIOp>(
+          loc, iterations, estimateWork(b, loc, parallel.getRegion(), parallel));
+      if (std::optional<int64_t> known = getConstantIntValue(work)) {
+        if (*known < minWork) { // never enough: plain loops
+          buildSequential(b, parallel);
+          rewriter.eraseOp(parallel);
+        }
+        continue;
+      }
       Value enough = arith::CmpIOp::create(
           b, loc, arith::CmpIPredicate::sge, work,
           arith::ConstantIndexOp::create(b, loc, minWork));
-      parallel.getIfExprMutable().assign(enough);
-    });
+      auto branch = scf::IfOp::create(b, loc, enough, /*withElseRegion=*/true);
+      OpBuilder elseBuilder = branch.getElseBodyBuilder();
+      buildSequential(elseBuilder, parallel);
+      rewriter.moveOpBefore(parallel, branch.thenBlock()->getTerminator());
+    }
   }
 };
 

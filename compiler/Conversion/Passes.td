@@ -272,36 +272,41 @@ def CPUVectorize
 }
 
 def OMPWorkThreshold : Pass<"dl-omp-work-threshold"> {
-  let summary = "Fork the OpenMP thread team only for regions with enough work";
+  let summary = "Run parallel loops with too little work as plain loops";
   let description = [{
-    Gives every `omp.parallel` without one an `if` clause: the estimated work
-    of the region (the work-sharing loop's iteration count, computed at run
-    time from its bounds, times a static count of the operations one
-    iteration executes, nested `scf.for` loops multiplied by their trip
-    counts, 64 for a dynamic one) must reach `min-work`; below it libomp
-    runs the region on the calling thread. Forking a team costs tens of
-    microseconds, more than the whole kernel of a batch-1 inference. Runs
-    after `convert-scf-to-openmp`, before `convert-openmp-to-llvm`.
+    Versions every outermost `scf.parallel` (after the kernels are outlined,
+    before `convert-scf-to-openmp`): its estimated work (the iteration count
+    of its dimensions, computed at run time from their bounds, times a
+    static count of the operations one iteration executes, nested `scf.for`
+    loops multiplied by their trip counts, 64 for a dynamic one) must reach
+    `min-work` for the parallel loop, which becomes an OpenMP region, to
+    run; otherwise the same body runs in plain `scf.for` loops that never
+    enter libomp. Forking a team costs tens of microseconds, more than a
+    whole kernel of a batch-1 inference, and so did libomp's serialised
+    regions (an `if` clause, this pass's first form). A work estimate that
+    folds to a constant keeps one version only.
 
     ```mlir
-    omp.parallel {
-      omp.wsloop { omp.loop_nest (%i) : index = (%c0) to (%n) step (%c1) { ... } }
-    }
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) { ... }
     ```
     becomes
     ```mlir
     %trips = arith.ceildivsi (%n - %c0), %c1
     %work = arith.muli %trips, %c_per_iteration
     %enough = arith.cmpi sge, %work, %c_min_work
-    omp.parallel if(%enough) { ... }
+    scf.if %enough {
+      scf.parallel (%i) = (%c0) to (%n) step (%c1) { ... }
+    } else {
+      scf.for %i = %c0 to %n step %c1 { ... }
+    }
     ```
   }];
   let options = [
     Option<"minWork", "min-work", "int64_t", /*default=*/"32768",
-           "Estimated operations below which a region runs on one thread">,
+           "Estimated operations below which a loop runs on one thread">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
-                           "::mlir::omp::OpenMPDialect"];
+                           "::mlir::scf::SCFDialect"];
 }
 
 def MemRefCopyToLinalg : Pass<"dl-memref-copy-to-linalg"> {

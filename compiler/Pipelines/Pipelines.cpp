@@ -80,9 +80,9 @@ std::string dlc::linalgToLLVMPipeline(unsigned threads, int lanes,
           ? "func.func(convert-linalg-to-loops)," + outline
           : "func.func(convert-linalg-to-parallel-loops),"
             "dl-serialize-nested-parallel," +
-                outline +
+                outline + "dl-omp-work-threshold," +
                 "convert-scf-to-openmp{num-threads=" + std::to_string(threads) +
-                "},dl-inline-alloca-scopes,dl-omp-work-threshold,";
+                "},dl-inline-alloca-scopes,";
   return "dl-update-in-place,eliminate-empty-tensors,"
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
