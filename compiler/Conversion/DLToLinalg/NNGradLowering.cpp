@@ -207,7 +207,9 @@ struct Pool2dGradLowering : OpConversionPattern<Pool2dGradOp> {
               .getResult(0);
     } else {
       // First pass: the flat index (kh * KW + kw) of each window's first
-      // maximum; second pass: scatter the gradient there.
+      // maximum; second pass: scatter the gradient there. The index is i32
+      // (a window position): as wide as the f32 values, so the argmax's
+      // vectors of both hold the same lanes, and half the memory of i64.
       Value lowest = arith::ConstantOp::create(
           rewriter, loc,
           rewriter.getFloatAttr(
@@ -224,10 +226,10 @@ struct Pool2dGradLowering : OpConversionPattern<Pool2dGradOp> {
                                  emptyTensor(rewriter, loc, gType, dyn))
               .getResult(0);
       auto idxType =
-          RankedTensorType::get(gType.getShape(), rewriter.getI64Type());
+          RankedTensorType::get(gType.getShape(), rewriter.getI32Type());
       Value idx = linalg::FillOp::create(
                       rewriter, loc,
-                      scalarConstant(rewriter, loc, rewriter.getI64Type(), 0),
+                      scalarConstant(rewriter, loc, rewriter.getI32Type(), 0),
                       emptyTensor(rewriter, loc, idxType, dyn))
                       .getResult(0);
       int64_t kw = k[1];
@@ -246,8 +248,8 @@ struct Pool2dGradLowering : OpConversionPattern<Pool2dGradOp> {
                 arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, 4),
                                       arith::ConstantIndexOp::create(b, l, kw)),
                 linalg::IndexOp::create(b, l, 5));
-            Value flat64 =
-                arith::IndexCastOp::create(b, l, b.getI64Type(), flat);
+            Value flat32 =
+                arith::IndexCastOp::create(b, l, b.getI32Type(), flat);
             // Take v if it is larger, or the first NaN: v > cur or v is
             // NaN (unordered-greater), unless cur is already NaN.
             Value take = arith::AndIOp::create(
@@ -259,7 +261,7 @@ struct Pool2dGradLowering : OpConversionPattern<Pool2dGradOp> {
                 b, l,
                 ValueRange{
                     arith::SelectOp::create(b, l, take, v, cur),
-                    arith::SelectOp::create(b, l, take, flat64, curIdx)});
+                    arith::SelectOp::create(b, l, take, flat32, curIdx)});
           });
       scattered =
           linalg::GenericOp::create(
@@ -274,10 +276,10 @@ struct Pool2dGradLowering : OpConversionPattern<Pool2dGradOp> {
                         b, l, linalg::IndexOp::create(b, l, 4),
                         arith::ConstantIndexOp::create(b, l, kw)),
                     linalg::IndexOp::create(b, l, 5));
-                Value flat64 =
-                    arith::IndexCastOp::create(b, l, b.getI64Type(), flat);
+                Value flat32 =
+                    arith::IndexCastOp::create(b, l, b.getI32Type(), flat);
                 Value hit = arith::CmpIOp::create(
-                    b, l, arith::CmpIPredicate::eq, flat64, args[1]);
+                    b, l, arith::CmpIPredicate::eq, flat32, args[1]);
                 Value sum = arith::AddFOp::create(b, l, args[3], args[0]);
                 linalg::YieldOp::create(
                     b, l,
