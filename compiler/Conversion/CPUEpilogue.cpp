@@ -184,8 +184,7 @@ dlc::epilogue::collapseLikeOutput(RewriterBase &rewriter,
                       .getDefiningOp<memref::CollapseShapeOp>();
   if (!collapse)
     return epilogue;
-  SmallVector<ReassociationIndices> groups =
-      collapse.getReassociationIndices();
+  SmallVector<ReassociationIndices> groups = collapse.getReassociationIndices();
   if (!linalg::areDimSequencesPreserved(epilogue.getIndexingMapsArray(),
                                         groups))
     return {};
@@ -197,7 +196,8 @@ dlc::epilogue::collapseLikeOutput(RewriterBase &rewriter,
       cast<linalg::LinalgOp>(epilogue.getOperation()), groups, rewriter);
   if (failed(collapsed))
     return {};
-  auto generic = dyn_cast<linalg::GenericOp>(collapsed->collapsedOp.getOperation());
+  auto generic =
+      dyn_cast<linalg::GenericOp>(collapsed->collapsedOp.getOperation());
   if (!generic) {
     rewriter.eraseOp(collapsed->collapsedOp);
     return {};
@@ -225,11 +225,12 @@ FailureOr<linalg::LinalgOp> dlc::epilogue::tileIntoBlocks(
   // the reductions: the epilogue goes right after the first of those.
   SmallVector<utils::IteratorType> iterators =
       contraction.getIteratorTypesArray();
-  size_t firstReduction = llvm::find_if(order, [&](int64_t d) {
-                            return iterators[d] ==
-                                   utils::IteratorType::reduction;
-                          }) -
-                          order.begin();
+  size_t firstReduction =
+      llvm::find_if(order,
+                    [&](int64_t d) {
+                      return iterators[d] == utils::IteratorType::reduction;
+                    }) -
+      order.begin();
   if (firstReduction == 0 || firstReduction == order.size())
     return failure();
   SmallVector<scf::ForOp> blockLoops;
@@ -240,8 +241,10 @@ FailureOr<linalg::LinalgOp> dlc::epilogue::tileIntoBlocks(
     size_t at = llvm::find(order, dim.getPosition()) - order.begin();
     if (at >= firstReduction)
       return failure();
-    auto loop = dyn_cast<scf::ForOp>(LoopLikeOpInterface(loops[at]).getOperation());
-    if (!loop || getConstantIntValue(loop.getStep()) != sizes[dim.getPosition()])
+    auto loop =
+        dyn_cast<scf::ForOp>(LoopLikeOpInterface(loops[at]).getOperation());
+    if (!loop ||
+        getConstantIntValue(loop.getStep()) != sizes[dim.getPosition()])
       return failure();
     blockLoops.push_back(loop);
   }
@@ -263,11 +266,11 @@ FailureOr<linalg::LinalgOp> dlc::epilogue::tileIntoBlocks(
       tileSizes.push_back(rewriter.getIndexAttr(tile));
       continue;
     }
-    AffineMap bounded = AffineMap::get(
-        1, 1,
-        {getAffineConstantExpr(tile, ctx),
-         getAffineSymbolExpr(0, ctx) - getAffineDimExpr(0, ctx)},
-        ctx);
+    AffineMap bounded =
+        AffineMap::get(1, 1,
+                       {getAffineConstantExpr(tile, ctx),
+                        getAffineSymbolExpr(0, ctx) - getAffineDimExpr(0, ctx)},
+                       ctx);
     tileSizes.push_back(affine::makeComposedFoldedAffineMin(
         rewriter, loc, bounded,
         {OpFoldResult(loop.getInductionVar()),

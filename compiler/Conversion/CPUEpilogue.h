@@ -29,10 +29,9 @@ mlir::linalg::GenericOp takeEpilogue(mlir::RewriterBase &rewriter,
 /// were (by dl-cpu-vectorize's collapse of contiguous loops), so that its
 /// loops are again the output's dimensions; null if that fails (the
 /// epilogue is then left alone and the caller forgets it).
-mlir::linalg::GenericOp
-collapseLikeOutput(mlir::RewriterBase &rewriter,
-                   mlir::linalg::GenericOp epilogue,
-                   mlir::linalg::LinalgOp contraction);
+mlir::linalg::GenericOp collapseLikeOutput(mlir::RewriterBase &rewriter,
+                                           mlir::linalg::GenericOp epilogue,
+                                           mlir::linalg::LinalgOp contraction);
 
 /// Creates `epilogue`'s tile for each block of `contraction`'s output right
 /// after that block's reduction loops, in the loop nest `loops` made by

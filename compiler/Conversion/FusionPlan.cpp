@@ -81,9 +81,8 @@ FusionDecision decideEpilogue(OpOperand &input) {
     return {false, "not an input of a linalg.generic computed by a kernel"};
   // Convolutions become contractions on the CPU (dl-cpu-im2col); poolings
   // (no product in their body) become plain reductions, without blocks.
-  bool convolution =
-      linalg::isaConvolutionOpInterface(producer) &&
-      !producer->getRegion(0).getOps<arith::MulFOp>().empty();
+  bool convolution = linalg::isaConvolutionOpInterface(producer) &&
+                     !producer->getRegion(0).getOps<arith::MulFOp>().empty();
   if (!linalg::isaContractionOpInterface(producer) && !convolution)
     return {false, "the producer is not a contraction or convolution"};
   if (producer->getNumResults() != 1 ||

@@ -109,7 +109,8 @@ struct OMPWorkThresholdPass
         iterations = b.createOrFold<arith::MulIOp>(loc, iterations, trips);
       }
       Value work = b.createOrFold<arith::MulIOp>(
-          loc, iterations, estimateWork(b, loc, parallel.getRegion(), parallel));
+          loc, iterations,
+          estimateWork(b, loc, parallel.getRegion(), parallel));
       if (std::optional<int64_t> known = getConstantIntValue(work)) {
         if (*known < minWork) { // never enough: plain loops
           buildSequential(b, parallel);

@@ -50,8 +50,7 @@ Expected<ImageDataset> loadCifar10(const std::string &dir,
   }
   // The pixels without the label bytes between records, kept as bytes.
   std::string pixels(static_cast<size_t>(n * kCifarPixels), '\0');
-  ImageDataset set =
-      ImageDataset::ofBytes({}, 0, n, {3, 32, 32}, mean, stddev);
+  ImageDataset set = ImageDataset::ofBytes({}, 0, n, {3, 32, 32}, mean, stddev);
   if (set.labels.empty())
     return Status::error(files[0] + ": out of memory");
   int64_t row = 0;

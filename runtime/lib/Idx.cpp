@@ -107,9 +107,9 @@ Expected<Tensor> readIdxU8(const std::string &path) {
   return parseIdxU8(*bytes, path);
 }
 
-ImageDataset ImageDataset::ofBytes(std::string pixels, size_t offset,
-                                   int64_t n, const Shape &imageShape,
-                                   double mean, double stddev) {
+ImageDataset ImageDataset::ofBytes(std::string pixels, size_t offset, int64_t n,
+                                   const Shape &imageShape, double mean,
+                                   double stddev) {
   ImageDataset set;
   set.shape = {n};
   set.shape.insert(set.shape.end(), imageShape.begin(), imageShape.end());

@@ -168,7 +168,9 @@ int dlc::evaluateModel(const std::string &file, const std::string &lossFn,
 /// batch the evaluation's activations fit in buffers the training step
 /// already had from the caching allocator (seed CNN, 20 steps: 300 MB peak,
 /// against 410 MB at 256 and 580 MB at 1000), and it ran no slower per image.
-int64_t evalBatch(int64_t trainBatch) { return std::max<int64_t>(trainBatch, 64); }
+int64_t evalBatch(int64_t trainBatch) {
+  return std::max<int64_t>(trainBatch, 64);
+}
 
 int dlc::trainModel(const TrainOptions &options) {
   if (options.batch < 1 || options.epochs < 1 || options.steps < 0)
@@ -290,7 +292,8 @@ int dlc::trainModel(const TrainOptions &options) {
                                {"lr", lr},
                                {"images_per_s", double(seen) / secs}});
     }
-    auto eval = evaluate(m, options.loss, *test, input, evalBatch(options.batch));
+    auto eval =
+        evaluate(m, options.loss, *test, input, evalBatch(options.batch));
     if (!eval)
       return fail(eval.message());
     last = *eval;
@@ -311,7 +314,8 @@ int dlc::trainModel(const TrainOptions &options) {
       break;
   }
   if (!evaluated) { // resumed after the last epoch: just report
-    auto eval = evaluate(m, options.loss, *test, input, evalBatch(options.batch));
+    auto eval =
+        evaluate(m, options.loss, *test, input, evalBatch(options.batch));
     if (!eval)
       return fail(eval.message());
     last = *eval;

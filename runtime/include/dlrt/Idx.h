@@ -32,10 +32,10 @@ Expected<Tensor> readIdxU8(const std::string &path);
 /// 188 MB as f32), and normalised when a batch is copied out; other pixels
 /// are kept as normalised f32.
 struct ImageDataset {
-  Shape shape;          // [N, ...]
-  std::string bytes;    // 8-bit pixels from `byteOffset` on, or empty
+  Shape shape;       // [N, ...]
+  std::string bytes; // 8-bit pixels from `byteOffset` on, or empty
   size_t byteOffset = 0;
-  Tensor floats;        // normalised f32 pixels when not 8-bit
+  Tensor floats;              // normalised f32 pixels when not 8-bit
   float normalised[256] = {}; // 8-bit value -> (value / 255 - mean) / std
   Tensor labels;
 
