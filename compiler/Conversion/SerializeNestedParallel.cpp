@@ -14,21 +14,33 @@ using namespace mlir;
 
 namespace {
 
-/// Rewrites `p` (without reductions) as nested scf.for loops.
-void serialize(RewriterBase &rewriter, scf::ParallelOp p) {
+/// Rewrites `p` (without reductions) as an scf.parallel over its first
+/// `keep` dimensions (none: no parallel loop) around nested scf.for loops
+/// over the others.
+void serializeFrom(RewriterBase &rewriter, scf::ParallelOp p, unsigned keep) {
   Location loc = p.getLoc();
   rewriter.setInsertionPoint(p);
   SmallVector<Value> ivs;
-  scf::ForOp innermost;
-  for (auto [lb, ub, step] :
-       llvm::zip(p.getLowerBound(), p.getUpperBound(), p.getStep())) {
-    innermost = scf::ForOp::create(rewriter, loc, lb, ub, step);
-    ivs.push_back(innermost.getInductionVar());
-    rewriter.setInsertionPointToStart(innermost.getBody());
+  Operation *innermost = nullptr;
+  if (keep > 0) {
+    auto outer = scf::ParallelOp::create(
+        rewriter, loc, p.getLowerBound().take_front(keep),
+        p.getUpperBound().take_front(keep), p.getStep().take_front(keep));
+    llvm::append_range(ivs, outer.getInductionVars());
+    rewriter.setInsertionPointToStart(outer.getBody());
+    innermost = outer;
+  }
+  for (unsigned d = keep; d < p.getNumLoops(); ++d) {
+    auto loop = scf::ForOp::create(rewriter, loc, p.getLowerBound()[d],
+                                   p.getUpperBound()[d], p.getStep()[d]);
+    ivs.push_back(loop.getInductionVar());
+    rewriter.setInsertionPointToStart(loop.getBody());
+    innermost = loop;
   }
   Block &body = p.getRegion().front();
   rewriter.eraseOp(body.getTerminator());
-  rewriter.inlineBlockBefore(&body, innermost.getBody()->getTerminator(), ivs);
+  Block *target = &innermost->getRegion(0).front();
+  rewriter.inlineBlockBefore(&body, target->getTerminator(), ivs);
   rewriter.eraseOp(p);
 }
 
@@ -59,26 +71,8 @@ void keepLeadingDims(RewriterBase &rewriter, scf::ParallelOp p) {
     iterations = trips ? iterations * *trips : kEnoughIterations;
     ++keep;
   }
-  if (keep == n || p.getNumResults() != 0)
-    return;
-  Location loc = p.getLoc();
-  rewriter.setInsertionPoint(p);
-  auto outer = scf::ParallelOp::create(
-      rewriter, loc, p.getLowerBound().take_front(keep),
-      p.getUpperBound().take_front(keep), p.getStep().take_front(keep));
-  SmallVector<Value> ivs(outer.getInductionVars());
-  rewriter.setInsertionPointToStart(outer.getBody());
-  scf::ForOp innermost;
-  for (unsigned d = keep; d < n; ++d) {
-    innermost = scf::ForOp::create(rewriter, loc, p.getLowerBound()[d],
-                                   p.getUpperBound()[d], p.getStep()[d]);
-    ivs.push_back(innermost.getInductionVar());
-    rewriter.setInsertionPointToStart(innermost.getBody());
-  }
-  Block &body = p.getRegion().front();
-  rewriter.eraseOp(body.getTerminator());
-  rewriter.inlineBlockBefore(&body, innermost.getBody()->getTerminator(), ivs);
-  rewriter.eraseOp(p);
+  if (keep < n && p.getNumResults() == 0)
+    serializeFrom(rewriter, p, keep);
 }
 
 struct SerializeNestedParallelPass
@@ -93,7 +87,7 @@ struct SerializeNestedParallelPass
     // Innermost first (post-order walk), so each rewrite sees a body whose
     // own nested loops are already sequential.
     for (scf::ParallelOp p : nested)
-      serialize(rewriter, p);
+      serializeFrom(rewriter, p, /*keep=*/0);
     SmallVector<scf::ParallelOp> outer;
     getOperation()->walk([&](scf::ParallelOp p) {
       if (p.getNumLoops() > 1)
