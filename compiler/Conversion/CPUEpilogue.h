@@ -2,7 +2,7 @@
 //
 // dl-plan-fusion may put the elementwise consumer of a contraction into the
 // contraction's kernel (dlc::fusion::decideEpilogue): a bias add, an
-// activation, ReLU's gradient, the optimizer update of a weight gradient.
+// activation.
 // On buffers, dl-cpu-vectorize carries that out: the consumer's tile for
 // each register block of the output runs right after the block's reduction
 // loop, while the block is still in L1, instead of in a pass of its own

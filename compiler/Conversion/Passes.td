@@ -447,7 +447,8 @@ def PlanFusion : Pass<"dl-plan-fusion", "::mlir::func::FuncOp"> {
     Then epilogues (`dlc::fusion::decideEpilogue`): a contraction or
     convolution with a product in its body gets its first elementwise
     consumer, with that consumer's kernel, if the kernel is elementwise over
-    the output (identity maps, no reduction, no other contraction). Such a
+    the output (identity maps, no reduction, no other contraction) and
+    reads no other operand of the output's size. Such a
     pair keeps one number but stays two ops; `dl-cpu-vectorize` computes the
     epilogue per register block of the output. `epilogues=false` (the GPU
     pipeline) plans none.
@@ -481,7 +482,9 @@ def FusePlanned : Pass<"dl-fuse-planned", "::mlir::func::FuncOp"> {
     it was made of in `dl.members` (each member's op, body and source
     positions), which the fusion report prints. Ops with different numbers
     are never fused, even where fusion would be legal. A contraction and its
-    planned epilogue (`dlc::fusion::decideEpilogue`) stay two ops. A plan that cannot be
+    planned epilogue (`dlc::fusion::decideEpilogue`) stay two ops; when
+    nothing else reads the contraction's result, the epilogue writes over
+    it (one buffer after bufferization). A plan that cannot be
     carried out is an error naming the kernel and the reason: two ops in one
     kernel where fusion is not legal, or planned ops that no producer and
     consumer chain links into one op.
