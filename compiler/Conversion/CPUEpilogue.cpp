@@ -10,6 +10,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/TilingInterface.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 using namespace mlir;
 
@@ -26,19 +27,6 @@ Value rootOf(Value v) {
     v = view.getViewSource();
   }
   return v;
-}
-
-/// Every value `op` and the ops nested in it use from outside `op`.
-SmallVector<Value> valuesUsedBy(Operation *op) {
-  SmallVector<Value> used(op->getOperands());
-  op->walk([&](Operation *inner) {
-    if (inner == op)
-      return;
-    for (Value v : inner->getOperands())
-      if (!op->isAncestor(v.getParentRegion()->getParentOp()))
-        used.push_back(v);
-  });
-  return used;
 }
 
 /// The buffers (roots) `op` reads and writes; false if it has effects that
@@ -140,7 +128,9 @@ linalg::GenericOp dlc::epilogue::takeEpilogue(RewriterBase &rewriter,
   // must not touch its buffers.
   llvm::SmallPtrSet<Operation *, 8> needed;
   auto need = [&](Operation *user) {
-    for (Value v : valuesUsedBy(user))
+    llvm::SetVector<Value> used(user->operand_begin(), user->operand_end());
+    getUsedValuesDefinedAbove(user->getRegions(), used);
+    for (Value v : used)
       if (Operation *def = v.getDefiningOp())
         needed.insert(def);
   };

@@ -14,12 +14,12 @@
 // constant picks one version at compile time.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Conversion/ParallelLoops.h"
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::dl {
@@ -71,21 +71,6 @@ Value estimateWork(OpBuilder &b, Location loc, Region &region,
   return b.createOrFold<arith::AddIOp>(loc, work, constant(plain));
 }
 
-/// `p`'s body run by nested scf.for loops, at `p`'s place.
-void buildSequential(OpBuilder &b, scf::ParallelOp p) {
-  Location loc = p.getLoc();
-  IRMapping map;
-  for (auto [iv, lb, ub, step] :
-       llvm::zip(p.getInductionVars(), p.getLowerBound(), p.getUpperBound(),
-                 p.getStep())) {
-    auto loop = scf::ForOp::create(b, loc, lb, ub, step);
-    map.map(iv, loop.getInductionVar());
-    b.setInsertionPointToStart(loop.getBody());
-  }
-  for (Operation &op : p.getBody()->without_terminator())
-    b.clone(op, map);
-}
-
 struct OMPWorkThresholdPass
     : dl::impl::OMPWorkThresholdBase<OMPWorkThresholdPass> {
   using Base::Base;
@@ -112,18 +97,17 @@ struct OMPWorkThresholdPass
           loc, iterations,
           estimateWork(b, loc, parallel.getRegion(), parallel));
       if (std::optional<int64_t> known = getConstantIntValue(work)) {
-        if (*known < minWork) { // never enough: plain loops
-          buildSequential(b, parallel);
-          rewriter.eraseOp(parallel);
-        }
+        if (*known < minWork) // never enough: plain loops
+          dlc::serializeFrom(rewriter, parallel, /*keep=*/0);
         continue;
       }
       Value enough = arith::CmpIOp::create(
           b, loc, arith::CmpIPredicate::sge, work,
           arith::ConstantIndexOp::create(b, loc, minWork));
       auto branch = scf::IfOp::create(b, loc, enough, /*withElseRegion=*/true);
-      OpBuilder elseBuilder = branch.getElseBodyBuilder();
-      buildSequential(elseBuilder, parallel);
+      rewriter.setInsertionPoint(branch.elseBlock()->getTerminator());
+      auto copy = cast<scf::ParallelOp>(rewriter.clone(*parallel));
+      dlc::serializeFrom(rewriter, copy, /*keep=*/0);
       rewriter.moveOpBefore(parallel, branch.thenBlock()->getTerminator());
     }
   }

@@ -1,4 +1,5 @@
 //===- SerializeNestedParallel.cpp - one parallel level per loop nest -----===//
+#include "compiler/Conversion/ParallelLoops.h"
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -12,12 +13,8 @@ namespace mlir::dl {
 
 using namespace mlir;
 
-namespace {
-
-/// Rewrites `p` (without reductions) as an scf.parallel over its first
-/// `keep` dimensions (none: no parallel loop) around nested scf.for loops
-/// over the others.
-void serializeFrom(RewriterBase &rewriter, scf::ParallelOp p, unsigned keep) {
+void dlc::serializeFrom(RewriterBase &rewriter, scf::ParallelOp p,
+                        unsigned keep) {
   Location loc = p.getLoc();
   rewriter.setInsertionPoint(p);
   SmallVector<Value> ivs;
@@ -43,6 +40,8 @@ void serializeFrom(RewriterBase &rewriter, scf::ParallelOp p, unsigned keep) {
   rewriter.inlineBlockBefore(&body, target->getTerminator(), ivs);
   rewriter.eraseOp(p);
 }
+
+namespace {
 
 /// Iterations of dimension `d` of `p`, if static.
 std::optional<int64_t> tripCount(scf::ParallelOp p, unsigned d) {
@@ -72,7 +71,7 @@ void keepLeadingDims(RewriterBase &rewriter, scf::ParallelOp p) {
     ++keep;
   }
   if (keep < n && p.getNumResults() == 0)
-    serializeFrom(rewriter, p, keep);
+    dlc::serializeFrom(rewriter, p, keep);
 }
 
 struct SerializeNestedParallelPass
@@ -87,7 +86,7 @@ struct SerializeNestedParallelPass
     // Innermost first (post-order walk), so each rewrite sees a body whose
     // own nested loops are already sequential.
     for (scf::ParallelOp p : nested)
-      serializeFrom(rewriter, p, /*keep=*/0);
+      dlc::serializeFrom(rewriter, p, /*keep=*/0);
     SmallVector<scf::ParallelOp> outer;
     getOperation()->walk([&](scf::ParallelOp p) {
       if (p.getNumLoops() > 1)

@@ -42,8 +42,9 @@ const char *const dlc::kDLToLinalgPipeline =
     DLC_DL_TO_PLANNED("dl-plan-fusion") "," DLC_FUSE "," DLC_CPU_TAIL;
 // Epilogues are computed per register block by dl-cpu-vectorize; the GPU
 // target has no such blocks (yet): there each op stays a kernel.
-const char *const dlc::kDLToLinalgGPUPipeline = DLC_DL_TO_PLANNED(
-    "dl-plan-fusion{epilogues=false}") "," DLC_FUSE "," DLC_GPU_TAIL;
+const char *const dlc::kDLToLinalgGPUPipeline =
+    DLC_DL_TO_PLANNED("dl-plan-fusion{epilogues=false}") "," DLC_FUSE
+                                                         "," DLC_GPU_TAIL;
 
 std::string dlc::dlToPlannedLinalgPipeline(bool fuse, bool gpu) {
   if (!fuse)
