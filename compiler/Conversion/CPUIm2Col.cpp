@@ -15,6 +15,7 @@
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "llvm/ADT/SmallBitVector.h"
 
 namespace mlir::dl {
 #define GEN_PASS_DEF_CPUIM2COL
@@ -48,6 +49,147 @@ bool isMulAddBody(linalg::GenericOp op) {
   Value a = body.getArgument(0), b = body.getArgument(1);
   return (mul.getLhs() == a && mul.getRhs() == b) ||
          (mul.getLhs() == b && mul.getRhs() == a);
+}
+
+/// A window position `o * s + k` whose step `s` is the window's extent
+/// (loop `k` runs over [0, s)): windows that tile the dimension.
+struct DisjointWindow {
+  unsigned outer, offset;
+  int64_t step;
+};
+
+std::optional<DisjointWindow> disjointWindow(AffineExpr e,
+                                             ArrayRef<int64_t> ranges) {
+  auto add = dyn_cast<AffineBinaryOpExpr>(e);
+  if (!add || add.getKind() != AffineExprKind::Add)
+    return std::nullopt;
+  for (auto [a, b] : {std::pair(add.getLHS(), add.getRHS()),
+                      std::pair(add.getRHS(), add.getLHS())}) {
+    auto mul = dyn_cast<AffineBinaryOpExpr>(a);
+    auto offset = dyn_cast<AffineDimExpr>(b);
+    if (!mul || !offset || mul.getKind() != AffineExprKind::Mul)
+      continue;
+    auto outer = dyn_cast<AffineDimExpr>(mul.getLHS());
+    auto step = dyn_cast<AffineConstantExpr>(mul.getRHS());
+    if (!outer || !step || outer == offset ||
+        ranges[offset.getPosition()] != step.getValue() ||
+        ShapedType::isDynamic(ranges[outer.getPosition()]))
+      continue;
+    return DisjointWindow{outer.getPosition(), offset.getPosition(),
+                          step.getValue()};
+  }
+  return std::nullopt;
+}
+
+/// Windows that do not overlap and cover their input (stride = window,
+/// H = OH * KH: a 2x2 max-pooling of even images, its gradient's scatter)
+/// need no copy: the input, or the scattered-into output, viewed with each
+/// windowed dimension split in two (tensor.expand_shape, [N, C, OH, KH, OW,
+/// KW]) is read or written through a plain projection. Written through it,
+/// every element is written exactly once: the window loops become parallel,
+/// and a filled initial value becomes the constant it was filled with.
+/// Products are left to the window copy below (their contraction kernels
+/// want it).
+LogicalResult viewDisjointWindows(RewriterBase &rewriter,
+                                  linalg::GenericOp &op) {
+  if (!op.hasPureTensorSemantics() || isMulAddBody(op))
+    return failure();
+  OpOperand *windowed = nullptr;
+  for (OpOperand &operand : op->getOpOperands()) {
+    if (op.getMatchingIndexingMap(&operand).isProjectedPermutation())
+      continue;
+    if (windowed)
+      return failure();
+    windowed = &operand;
+  }
+  if (!windowed || (op.isDpsInit(windowed) && op.getNumDpsInits() != 1))
+    return failure();
+  auto type = dyn_cast<RankedTensorType>(windowed->get().getType());
+  if (!type)
+    return failure();
+  MLIRContext *ctx = op.getContext();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  AffineMap map = op.getMatchingIndexingMap(windowed);
+  SmallVector<AffineExpr> results;
+  SmallVector<ReassociationIndices> groups;
+  SmallVector<int64_t> shape;
+  llvm::SmallBitVector seen(op.getNumLoops());
+  auto use = [&](unsigned d) {
+    if (seen.test(d))
+      return false;
+    seen.set(d);
+    return true;
+  };
+  for (auto [i, e] : llvm::enumerate(map.getResults())) {
+    ReassociationIndices group;
+    if (auto dim = dyn_cast<AffineDimExpr>(e)) {
+      if (!use(dim.getPosition()))
+        return failure();
+      group.push_back(results.size());
+      results.push_back(e);
+      shape.push_back(type.getDimSize(i));
+    } else {
+      std::optional<DisjointWindow> w = disjointWindow(e, ranges);
+      if (!w || !use(w->outer) || !use(w->offset) ||
+          type.getDimSize(i) != ranges[w->outer] * w->step)
+        return failure();
+      group = {int64_t(results.size()), int64_t(results.size() + 1)};
+      results.push_back(getAffineDimExpr(w->outer, ctx));
+      results.push_back(getAffineDimExpr(w->offset, ctx));
+      shape.push_back(ranges[w->outer]);
+      shape.push_back(w->step);
+    }
+    groups.push_back(group);
+  }
+
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  auto viewType = RankedTensorType::get(shape, type.getElementType());
+  auto viewOf = [&](Value tensor) -> Value {
+    return tensor::ExpandShapeOp::create(rewriter, loc, viewType, tensor,
+                                         groups);
+  };
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  maps[windowed->getOperandNumber()] =
+      AffineMap::get(op.getNumLoops(), 0, results, ctx);
+  if (op.isDpsInput(windowed)) {
+    Value view = viewOf(windowed->get());
+    rewriter.modifyOpInPlace(op, [&] {
+      windowed->set(view);
+      op.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
+    });
+    return success();
+  }
+
+  // The output: a new op of the view's type, its result collapsed back.
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    if (seen.test(d))
+      iterators[d] = utils::IteratorType::parallel;
+  Value init, filledWith;
+  if (auto fill = windowed->get().getDefiningOp<linalg::FillOp>();
+      fill && seen.all()) {
+    filledWith = fill.getInputs()[0];
+    init = viewOf(fill.getOutputs()[0]);
+  } else {
+    init = viewOf(windowed->get());
+  }
+  auto viewed = linalg::GenericOp::create(rewriter, loc, TypeRange{viewType},
+                                          op.getDpsInputs(), ValueRange{init},
+                                          maps, iterators);
+  viewed->setDiscardableAttrs(op->getDiscardableAttrDictionary());
+  rewriter.inlineRegionBefore(op.getRegion(), viewed.getRegion(),
+                              viewed.getRegion().end());
+  if (filledWith) {
+    Block &body = viewed.getRegion().front();
+    rewriter.replaceAllUsesWith(body.getArgument(body.getNumArguments() - 1),
+                                filledWith);
+  }
+  Value back = tensor::CollapseShapeOp::create(rewriter, loc, type,
+                                               viewed.getResult(0), groups);
+  rewriter.replaceOp(op, back);
+  op = viewed;
+  return success();
 }
 
 LogicalResult materializeWindow(RewriterBase &rewriter, linalg::GenericOp op) {
@@ -177,7 +319,8 @@ struct CPUIm2ColPass : dl::impl::CPUIm2ColBase<CPUIm2ColPass> {
           continue;
         generic = *g;
       }
-      (void)materializeWindow(rewriter, generic);
+      if (failed(viewDisjointWindows(rewriter, generic)))
+        (void)materializeWindow(rewriter, generic);
     }
   }
 };

@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Conversion/CPUEpilogue.h"
+#include "compiler/Conversion/CPUInterleave.h"
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
@@ -37,6 +38,8 @@ using namespace mlir;
 namespace {
 
 constexpr llvm::StringLiteral kFullTile = "dl.full_tile";
+/// On a full tile vectorised by dlc::interleave: its [vector, offset] loops.
+constexpr llvm::StringLiteral kInterleaveTile = "dl.interleave";
 
 /// How one contraction is tiled: per loop of the op, the tile size (the
 /// vector shape of a full tile) and the order of the tile loops.
@@ -44,7 +47,36 @@ struct TilePlan {
   SmallVector<int64_t> sizes;
   SmallVector<int64_t> order;
   bool vectorize = true; // false: cache blocking only (scalar tiles)
+  /// Tiles vectorised across an interleaved offset loop (CPUInterleave.h).
+  std::optional<std::pair<unsigned, unsigned>> interleave;
 };
+
+/// Windows read or written in (ow, kw) blocks: one vector along the
+/// vector loop per tile, the offset loop whole (unrolled in the tile),
+/// every other loop one step at a time, reductions inside the parallel
+/// loops in their order (the argmax's first maximum stays first).
+std::optional<TilePlan> planInterleaved(linalg::LinalgOp op, int64_t lanes) {
+  std::optional<dlc::interleave::Plan> p = dlc::interleave::plan(op, lanes);
+  if (!p)
+    return std::nullopt;
+  TilePlan plan;
+  plan.interleave = {p->vectorLoop, p->offsetLoop};
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    plan.sizes.push_back(d == p->vectorLoop   ? p->lanes
+                         : d == p->offsetLoop ? p->extent
+                                              : 1);
+  for (utils::IteratorType type :
+       {utils::IteratorType::parallel, utils::IteratorType::reduction}) {
+    for (unsigned d = 0; d < op.getNumLoops(); ++d)
+      if (iterators[d] == type && d != p->vectorLoop && d != p->offsetLoop)
+        plan.order.push_back(d);
+    if (type == utils::IteratorType::parallel)
+      plan.order.push_back(p->vectorLoop);
+  }
+  plan.order.push_back(p->offsetLoop);
+  return plan;
+}
 
 bool unitInnerStride(Value v) {
   auto type = dyn_cast<MemRefType>(v.getType());
@@ -535,8 +567,12 @@ LogicalResult peelPartialTile(RewriterBase &rewriter, scf::ForOp loop) {
   if (failed(scf::peelForLoopAndSimplifyBounds(rewriter, loop, partial)))
     return success(); // nothing to peel (already divisible)
   // The partial tile's copy of the op has a dynamic shape: it stays a
-  // linalg op and becomes scalar loops.
-  partial.walk([](linalg::LinalgOp op) { op->removeAttr(kFullTile); });
+  // linalg op and becomes scalar loops. Interleaved tiles are vectors of
+  // any static length: a static remainder is vectorised too.
+  partial.walk([](linalg::LinalgOp op) {
+    if (!op->hasAttr(kInterleaveTile))
+      op->removeAttr(kFullTile);
+  });
   return success();
 }
 
@@ -667,6 +703,7 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
         } else {
           epilogue = {};
         }
+      } else if ((plan = planInterleaved(op, vectorWidth))) {
       } else if (planReduction(op, vectorWidth)) {
         op = parallelLoopsFirst(rewriter, op);
         op = collapseContiguousGroups(rewriter, op);
@@ -703,8 +740,16 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
       // Named ops (a transpose) keep the casts to dynamic shapes that
       // canonicalization put between them and their static views.
       (void)memref::foldMemRefCast(tile);
+      auto loops = tile->getAttrOfType<DenseI64ArrayAttr>(kInterleaveTile);
+      tile->removeAttr(kInterleaveTile);
       if (tile.hasDynamicShape())
         continue;
+      if (loops) {
+        (void)dlc::interleave::vectorizeTile(
+            rewriter, cast<linalg::GenericOp>(tile.getOperation()), loops[0],
+            loops[1]);
+        continue;
+      }
       tile = dropUnitLoops(rewriter, tile);
       rewriter.setInsertionPoint(tile);
       if (failed(linalg::vectorize(rewriter, tile, {}, {}, false, false, false,
@@ -769,6 +814,11 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
       return failure(); // left as it was: scalar loops
     if (plan.vectorize)
       tiled->tiledOps.front()->setAttr(kFullTile, rewriter.getUnitAttr());
+    if (plan.interleave)
+      tiled->tiledOps.front()->setAttr(
+          kInterleaveTile,
+          rewriter.getDenseI64ArrayAttr(
+              {plan.interleave->first, plan.interleave->second}));
     if (epilogue) {
       // Its tiles are vectors on the same terms as any elementwise op
       // (no i1 buffers, no strided reads along the vector), else loops.

@@ -37,17 +37,116 @@ func.func @filter_grad(%x: tensor<?x1x30x30xf32>, %g: tensor<?x64x28x28xf32>, %i
 
 // -----
 
-// Max-pooling with stride = window: the copy is no larger than the input and
-// walks it image by image ([n, c, kh, kw, oh, ow]).
+// Max-pooling with stride = window over images that the windows tile: no
+// copy, the input is read through a view that splits each image dimension
+// into (window, offset): [n, c, oh, kh, ow, kw].
 // CHECK-LABEL: func.func @max_pool
-// CHECK: tensor.empty(%{{.*}}) : tensor<?x64x2x2x14x14xf32>
-// CHECK: %[[COPY:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4 * 2 + d2, d5 * 2 + d3)>
-// CHECK: linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4, d5, d2, d3)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>]{{.*}} ins(%[[COPY]], %{{.*}} :
+// CHECK-NOT: linalg.generic
+// CHECK: %[[VIEW:.*]] = tensor.expand_shape %arg0 {{\[}}[0], [1], [2, 3], [4, 5]] output_shape [%{{.*}}, 64, 14, 2, 14, 2] : tensor<?x64x28x28xf32> into tensor<?x64x14x2x14x2xf32>
+// CHECK: linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d4, d3, d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[VIEW]], %{{.*}} :
+// CHECK-NOT: linalg.generic
 func.func @max_pool(%x: tensor<?x64x28x28xf32>, %init: tensor<?x64x14x14xf32>) -> tensor<?x64x14x14xf32> {
   %window = tensor.empty() : tensor<2x2xf32>
   %0 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
       ins(%x, %window : tensor<?x64x28x28xf32>, tensor<2x2xf32>) outs(%init : tensor<?x64x14x14xf32>) -> tensor<?x64x14x14xf32>
   return %0 : tensor<?x64x14x14xf32>
+}
+
+// -----
+
+// Stride = window, but the windows leave the last row and column out (29 =
+// 14 * 2 + 1): no view covers the image; the copy is no larger than the
+// input and walks it image by image ([n, c, kh, kw, oh, ow]).
+// CHECK-LABEL: func.func @max_pool_uncovered
+// CHECK: tensor.empty(%{{.*}}) : tensor<?x64x2x2x14x14xf32>
+// CHECK: %[[COPY:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4 * 2 + d2, d5 * 2 + d3)>
+// CHECK: linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d4, d5, d2, d3)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>]{{.*}} ins(%[[COPY]], %{{.*}} :
+func.func @max_pool_uncovered(%x: tensor<?x64x29x29xf32>, %init: tensor<?x64x14x14xf32>) -> tensor<?x64x14x14xf32> {
+  %window = tensor.empty() : tensor<2x2xf32>
+  %0 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %window : tensor<?x64x29x29xf32>, tensor<2x2xf32>) outs(%init : tensor<?x64x14x14xf32>) -> tensor<?x64x14x14xf32>
+  return %0 : tensor<?x64x14x14xf32>
+}
+
+// -----
+
+// Max-pooling's gradient scatters into windows that tile the image: written
+// through the view, each element once, so every loop is parallel and the
+// zeros it started from become the constant (no fill to read); the result
+// is collapsed back to the image's shape.
+// CHECK-LABEL: func.func @pool_scatter
+// CHECK: %[[EMPTY:.*]] = tensor.empty(%{{.*}}) : tensor<?x64x28x28xf32>
+// CHECK: %[[FILLED:.*]] = linalg.fill
+// CHECK-NOT: %[[FILLED]]
+// CHECK: %[[VIEW:.*]] = tensor.expand_shape %[[EMPTY]]
+// CHECK: %[[OUT:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d4, d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d4, d3, d5)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]}
+// CHECK-SAME: outs(%[[VIEW]] :
+// CHECK: ^bb0(%[[G:.*]]: f32, %{{.*}}: i32, %{{.*}}: f32, %{{.*}}: f32):
+// CHECK: %[[SUM:.*]] = arith.addf %[[G]], %[[ZERO:.*]] : f32
+// CHECK: arith.select %{{.*}}, %[[SUM]], %[[ZERO]] : f32
+// CHECK: tensor.collapse_shape %[[OUT]] {{\[}}[0], [1], [2, 3], [4, 5]] : tensor<?x64x14x2x14x2xf32> into tensor<?x64x28x28xf32>
+func.func @pool_scatter(%g: tensor<?x64x14x14xf32>, %idx: tensor<?x64x14x14xi32>) -> tensor<?x64x28x28xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %g, %c0 : tensor<?x64x14x14xf32>
+  %empty = tensor.empty(%n) : tensor<?x64x28x28xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%empty : tensor<?x64x28x28xf32>) -> tensor<?x64x28x28xf32>
+  %window = tensor.empty() : tensor<2x2xf32>
+  %0 = linalg.generic {indexing_maps = [
+      affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh, ow)>,
+      affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh, ow)>,
+      affine_map<(n, c, oh, ow, kh, kw) -> (kh, kw)>,
+      affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh * 2 + kh, ow * 2 + kw)>],
+      iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "reduction"]}
+      ins(%g, %idx, %window : tensor<?x64x14x14xf32>, tensor<?x64x14x14xi32>, tensor<2x2xf32>)
+      outs(%init : tensor<?x64x28x28xf32>) {
+  ^bb0(%gv: f32, %i: i32, %w: f32, %out: f32):
+    %kh = linalg.index 4 : index
+    %kw = linalg.index 5 : index
+    %c2 = arith.constant 2 : index
+    %row = arith.muli %kh, %c2 : index
+    %flat = arith.addi %row, %kw : index
+    %flat32 = arith.index_cast %flat : index to i32
+    %hit = arith.cmpi eq, %flat32, %i : i32
+    %sum = arith.addf %gv, %out : f32
+    %r = arith.select %hit, %sum, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<?x64x28x28xf32>
+  return %0 : tensor<?x64x28x28xf32>
+}
+
+// -----
+
+// The same scatter adding into an existing gradient (not a fill): the view
+// of that gradient is the output, read and written.
+// CHECK-LABEL: func.func @pool_scatter_accumulate
+// CHECK: %[[VIEW:.*]] = tensor.expand_shape %arg2 {{\[}}[0], [1], [2, 3], [4, 5]]
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} {{.*}} outs(%[[VIEW]] :
+// CHECK: arith.addf %{{.*}}, %[[OUT:.*]] : f32
+// CHECK: arith.select %{{.*}}, %{{.*}}, %[[OUT]] : f32
+func.func @pool_scatter_accumulate(%g: tensor<?x64x14x14xf32>, %idx: tensor<?x64x14x14xi32>, %init: tensor<?x64x28x28xf32>) -> tensor<?x64x28x28xf32> {
+  %window = tensor.empty() : tensor<2x2xf32>
+  %0 = linalg.generic {indexing_maps = [
+      affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh, ow)>,
+      affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh, ow)>,
+      affine_map<(n, c, oh, ow, kh, kw) -> (kh, kw)>,
+      affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh * 2 + kh, ow * 2 + kw)>],
+      iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "reduction"]}
+      ins(%g, %idx, %window : tensor<?x64x14x14xf32>, tensor<?x64x14x14xi32>, tensor<2x2xf32>)
+      outs(%init : tensor<?x64x28x28xf32>) {
+  ^bb0(%gv: f32, %i: i32, %w: f32, %out: f32):
+    %kh = linalg.index 4 : index
+    %kw = linalg.index 5 : index
+    %c2 = arith.constant 2 : index
+    %row = arith.muli %kh, %c2 : index
+    %flat = arith.addi %row, %kw : index
+    %flat32 = arith.index_cast %flat : index to i32
+    %hit = arith.cmpi eq, %flat32, %i : i32
+    %sum = arith.addf %gv, %out : f32
+    %r = arith.select %hit, %sum, %out : f32
+    linalg.yield %r : f32
+  } -> tensor<?x64x28x28xf32>
+  return %0 : tensor<?x64x28x28xf32>
 }
 
 // -----
