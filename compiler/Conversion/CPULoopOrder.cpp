@@ -13,6 +13,7 @@
 // (a different but fixed order: results stay deterministic).
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Conversion/CPUDot.h"
 #include "compiler/Conversion/FusionPlan.h"
 #include "compiler/Conversion/Passes.h"
 
@@ -139,6 +140,10 @@ struct CPULoopOrderPass : dl::impl::CPULoopOrderBase<CPULoopOrderPass> {
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp named : ops) {
+      // x @ W^T with a long reduction: dot products of rows
+      // (dl-cpu-vectorize, CPUDot.h), no transposed copy.
+      if (dlc::dot::match(named))
+        continue;
       std::optional<unsigned> d = innermostCandidate(named);
       OpOperand *transpose = d ? nullptr : transposableInput(named);
       if (!transpose && (!d || *d + 1 == named.getNumLoops()))

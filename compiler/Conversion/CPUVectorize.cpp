@@ -13,6 +13,7 @@
 // vector.contract (one FMA per row of the block).
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Conversion/CPUDot.h"
 #include "compiler/Conversion/CPUEpilogue.h"
 #include "compiler/Conversion/CPUInterleave.h"
 #include "compiler/Conversion/Passes.h"
@@ -689,6 +690,18 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
             succeeded(g))
           op = cast<linalg::LinalgOp>(g->getOperation());
       }
+      if (op.hasPureBufferSemantics() && dlc::dot::match(op)) {
+        // Its epilogue (if planned) stays a loop nest of its own, after
+        // all of the product: the product's tiles end per chunk of k.
+        FailureOr<Operation *> outer =
+            dlc::dot::tile(rewriter, op, vectorWidth);
+        if (succeeded(outer)) {
+          changed = true;
+          if (auto loop = dyn_cast<scf::ForOp>(*outer))
+            toParallel(rewriter, loop);
+        }
+        continue;
+      }
       if (op.hasPureBufferSemantics() &&
           linalg::isaContractionOpInterface(op)) {
         epilogue = dlc::epilogue::takeEpilogue(rewriter, op);
@@ -730,11 +743,17 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
     // Full tiles: static views after folding the peeled bounds.
     if (failed(applyPatternsGreedily(fn, canonical)))
       return signalPassFailure();
-    SmallVector<linalg::LinalgOp> tiles;
+    SmallVector<linalg::LinalgOp> tiles, dotTiles;
     fn.walk([&](linalg::LinalgOp op) {
       if (op->hasAttr(kFullTile))
         tiles.push_back(op);
+      if (dlc::dot::takeTileMark(op))
+        dotTiles.push_back(op);
     });
+    for (linalg::LinalgOp tile : dotTiles) {
+      (void)memref::foldMemRefCast(tile);
+      (void)dlc::dot::vectorizeTile(rewriter, tile, vectorWidth);
+    }
     for (linalg::LinalgOp tile : tiles) {
       tile->removeAttr(kFullTile);
       // Named ops (a transpose) keep the casts to dynamic shapes that

@@ -16,6 +16,33 @@ func.func @x_wt(%x: tensor<?x64xf32>, %w: tensor<32x64xf32>, %c: tensor<?x32xf32
 
 // -----
 
+// The same product with a long reduction (K = 12544, a multiple of 16): left
+// as it is, for dl-cpu-vectorize's dot products of rows (CPUDot.h); no
+// transposed copy of W, no loop moved.
+// CHECK-LABEL: func.func @x_wt_long
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.matmul {{.*}}ins(%arg0, %arg1 : tensor<?x12544xf32>, tensor<128x12544xf32>)
+// CHECK-NOT: linalg.transpose
+func.func @x_wt_long(%x: tensor<?x12544xf32>, %w: tensor<128x12544xf32>, %c: tensor<?x128xf32>) -> tensor<?x128xf32> {
+  %0 = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : tensor<?x12544xf32>, tensor<128x12544xf32>) outs(%c : tensor<?x128xf32>) -> tensor<?x128xf32>
+  return %0 : tensor<?x128xf32>
+}
+
+// -----
+
+// A long reduction whose columns do not come in blocks of 4 (10 classes):
+// the transposed copy as before.
+// CHECK-LABEL: func.func @x_wt_long_narrow
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<10x12544xf32>) outs(%{{.*}} : tensor<12544x10xf32>)
+func.func @x_wt_long_narrow(%x: tensor<?x12544xf32>, %w: tensor<10x12544xf32>, %c: tensor<?x10xf32>) -> tensor<?x10xf32> {
+  %0 = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : tensor<?x12544xf32>, tensor<10x12544xf32>) outs(%c : tensor<?x10xf32>) -> tensor<?x10xf32>
+  return %0 : tensor<?x10xf32>
+}
+
+// -----
+
 // A weight gradient g^T @ h: the reduction over the batch moves out, the
 // output's columns in; no copy is needed.
 // CHECK-LABEL: func.func @gt_h

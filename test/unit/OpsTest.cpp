@@ -137,45 +137,51 @@ TEST(Ops, BatchedMatmul) {
 /// 69), a column remainder (100), a whole-row vector (16) and blocks too
 /// narrow to vectorise (5), with x @ W^T and x @ W, on one thread and on two
 /// (the outer block loop is an OpenMP loop). Each element is a sum of K
-/// products: Higham's bound as for every sum here.
+/// products: Higham's bound as for every sum here. x @ W^T with K = 1040 is
+/// computed as dot products of rows (CPUDot.h): 5 chunks of k, rows in
+/// blocks of 4 with one left over (69) or a single row (1), columns in
+/// blocks of 4 (16, 100; 5 keeps the transposed copy).
 TEST(Ops, TiledMatmulsMatchNaiveLoops) {
   for (unsigned threads : {1u, 2u})
     for (int64_t M : {1, 69})
       for (int64_t N : {5, 16, 100})
-        for (bool transposed : {false, true}) {
-          const int64_t K = 37;
-          SCOPED_TRACE(testing::Message()
-                       << "threads " << threads << " M " << M << " N " << N
-                       << " W^T " << transposed);
-          dl::Tensor x = randn({M, K}, -1, 1, 12);
-          dl::Shape ws = transposed ? dl::Shape{N, K} : dl::Shape{K, N};
-          dl::Tensor w = randn(ws, -1, 1, 13);
-          std::string wType = transposed ? "f32[" + std::to_string(N) + ", 37]"
-                                         : "f32[37, " + std::to_string(N) + "]";
-          std::string src = "fn f(x: f32[B, 37], w: " + wType + ") -> f32[B, " +
-                            std::to_string(N) + "] { return " +
-                            (transposed ? "x @ transpose(w, 0, 1)" : "x @ w") +
-                            "; }";
-          dl::CompilerOptions options;
-          options.threads = threads;
-          dl::Tensor r = run(src, {x, w}, options);
-          std::vector<double> ref, mags;
-          for (int64_t i = 0; i < M; ++i)
-            for (int64_t j = 0; j < N; ++j) {
-              double acc = 0, mag = 0;
-              for (int64_t k = 0; k < K; ++k) {
-                double p = double(at(x, i * K + k)) *
-                           at(w, transposed ? j * K + k : k * N + j);
-                acc += p;
-                mag += std::fabs(p);
+        for (bool transposed : {false, true})
+          for (int64_t K : {int64_t(37), int64_t(1040)}) {
+            if (K != 37 && !transposed)
+              continue;
+            SCOPED_TRACE(testing::Message()
+                         << "threads " << threads << " M " << M << " N " << N
+                         << " K " << K << " W^T " << transposed);
+            dl::Tensor x = randn({M, K}, -1, 1, 12);
+            dl::Shape ws = transposed ? dl::Shape{N, K} : dl::Shape{K, N};
+            dl::Tensor w = randn(ws, -1, 1, 13);
+            std::string ns = std::to_string(N), ks = std::to_string(K);
+            std::string wType = transposed ? "f32[" + ns + ", " + ks + "]"
+                                           : "f32[" + ks + ", " + ns + "]";
+            std::string src =
+                "fn f(x: f32[B, " + ks + "], w: " + wType + ") -> f32[B, " +
+                ns + "] { return " +
+                (transposed ? "x @ transpose(w, 0, 1)" : "x @ w") + "; }";
+            dl::CompilerOptions options;
+            options.threads = threads;
+            dl::Tensor r = run(src, {x, w}, options);
+            std::vector<double> ref, mags;
+            for (int64_t i = 0; i < M; ++i)
+              for (int64_t j = 0; j < N; ++j) {
+                double acc = 0, mag = 0;
+                for (int64_t k = 0; k < K; ++k) {
+                  double p = double(at(x, i * K + k)) *
+                             at(w, transposed ? j * K + k : k * N + j);
+                  acc += p;
+                  mag += std::fabs(p);
+                }
+                ref.push_back(acc);
+                mags.push_back(mag);
               }
-              ref.push_back(acc);
-              mags.push_back(mag);
-            }
-          expectWithin(r, ref, [&](int64_t i, double) {
-            return gamma(K) * mags[i] + 1e-30;
-          });
-        }
+            expectWithin(r, ref, [&](int64_t i, double) {
+              return gamma(K) * mags[i] + 1e-30;
+            });
+          }
 }
 
 // Sums over every axis but the channel (a convolution's bias gradient, batch
