@@ -56,7 +56,7 @@ static CompileResult compile(dlc::Compilation &c,
   }
 
   auto engine =
-      dlc::createHostEngine(c.module(), options.optLevel, options.threads);
+      dlc::HostEngine::create(c.module(), options.optLevel, options.threads);
   if (!engine) {
     std::string message =
         "JIT compilation failed: " + llvm::toString(engine.takeError());

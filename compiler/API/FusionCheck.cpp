@@ -207,7 +207,7 @@ double readElement(const char *at, Type elem) {
 /// Calls `name` through its packed wrapper: each tensor argument as a memref
 /// descriptor (allocated, aligned, offset, sizes, strides), each scalar by
 /// value; the results come back as a struct of descriptors.
-llvm::Expected<std::vector<Output>> call(ExecutionEngine &engine,
+llvm::Expected<std::vector<Output>> call(dlc::HostEngine &engine,
                                          func::FuncOp fn,
                                          ArrayRef<ArgSpec> specs,
                                          ArrayRef<Buffer> inputs) {
@@ -266,7 +266,7 @@ llvm::Expected<std::vector<Output>> call(ExecutionEngine &engine,
 
 /// Lowers a module in linalg on tensors to the LLVM dialect (the CPU tail
 /// and the host pipeline, one thread) and JIT-compiles it.
-llvm::Expected<std::unique_ptr<ExecutionEngine>> compile(ModuleOp module) {
+llvm::Expected<std::unique_ptr<dlc::HostEngine>> compile(ModuleOp module) {
   dlc::registerPassesAndPipelines();
   PassManager pm(module.getContext());
   std::string error;
@@ -275,7 +275,7 @@ llvm::Expected<std::unique_ptr<ExecutionEngine>> compile(ModuleOp module) {
     return llvm::createStringError(error);
   if (failed(pm.run(module)))
     return llvm::createStringError("lowering a kernel function failed");
-  return dlc::createHostEngine(module, /*optLevel=*/3, /*threads=*/1);
+  return dlc::HostEngine::create(module, /*optLevel=*/3, /*threads=*/1);
 }
 
 /// Tolerance for one output: both sides run the same scalar operations per
@@ -333,7 +333,7 @@ Comparison compare(const Output &ref, const Output &got,
 /// Runs `name` from both engines on two input sets (signed values in
 /// [-2, 2), positive ones in [0.25, 2): logs and roots get real numbers) and
 /// prints one line.
-bool runAndCompare(ExecutionEngine &reference, ExecutionEngine &candidate,
+bool runAndCompare(dlc::HostEngine &reference, dlc::HostEngine &candidate,
                    func::FuncOp fn, int64_t dynamicSize, uint64_t seed,
                    const std::string &label, llvm::raw_ostream &os,
                    std::string &error) {
@@ -471,8 +471,8 @@ std::vector<KernelFunction> outlineKernels(ModuleOp planned, ModuleOp into) {
 
 /// Lowers and JIT-compiles `reference` and `candidate`; `error` on failure.
 bool compileBoth(ModuleOp reference, ModuleOp candidate,
-                 std::unique_ptr<ExecutionEngine> &refEngine,
-                 std::unique_ptr<ExecutionEngine> &candEngine,
+                 std::unique_ptr<dlc::HostEngine> &refEngine,
+                 std::unique_ptr<dlc::HostEngine> &candEngine,
                  std::string &error) {
   for (auto [module, engine] :
        {std::pair(reference, &refEngine), std::pair(candidate, &candEngine)}) {
@@ -528,7 +528,7 @@ dlc::FusionCheckSummary dlc::verifyFusion(ModuleOp planned,
       ++summary.mismatches;
     }
   }
-  std::unique_ptr<ExecutionEngine> refEngine, fusedEngine;
+  std::unique_ptr<dlc::HostEngine> refEngine, fusedEngine;
   if (!compileBoth(*unfused, *fused, refEngine, fusedEngine, summary.error))
     return summary;
   for (const KernelFunction &k : kernels) {
@@ -556,7 +556,7 @@ dlc::compareFunctions(ModuleOp reference, ModuleOp candidate,
     summary.error = "no function @" + function;
     return summary;
   }
-  std::unique_ptr<ExecutionEngine> refEngine, candEngine;
+  std::unique_ptr<dlc::HostEngine> refEngine, candEngine;
   if (!compileBoth(*ref, *cand, refEngine, candEngine, summary.error))
     return summary;
   if (!runAndCompare(*refEngine, *candEngine, fn, dynamicSize, seed,

@@ -6,25 +6,66 @@
 // allocator and profile clock in the symbol table. Used by the public API
 // (Compiler.cpp) and the fusion check (FusionCheck.cpp).
 //
+// LLVM's optimisation and code generation are most of a model's compile
+// time and run on one module at a time; here the module is split into one
+// part per core (llvm::SplitModule: its functions, round robin, are mostly
+// outlined kernels of similar size), each part is optimised and compiled to
+// an object file on a thread of its own, and ORC links the objects.
+//
 //===----------------------------------------------------------------------===//
 #ifndef DLC_API_HOSTENGINE_H
 #define DLC_API_HOSTENGINE_H
 
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/Support/Error.h"
 
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace dlc {
 
-/// `optLevel` 0-3; `threads` > 1 loads libomp.
-llvm::Expected<std::unique_ptr<mlir::ExecutionEngine>>
-createHostEngine(mlir::ModuleOp module, unsigned optLevel, unsigned threads);
+class HostEngine {
+public:
+  ~HostEngine();
+
+  /// Compiles `module` (the LLVM dialect). `optLevel` 0-3; `threads` > 1
+  /// loads libomp; `parts`: how many parts to compile in parallel (0: one
+  /// per core, fewer for small modules). Every function gets a packed
+  /// wrapper `_mlir_<name>` taking an array of pointers to its arguments
+  /// and, last, to its result (MLIR's ExecutionEngine convention).
+  static llvm::Expected<std::unique_ptr<HostEngine>>
+  create(mlir::ModuleOp module, unsigned optLevel, unsigned threads,
+         unsigned parts = 0);
+
+  /// The packed wrapper of function `name`.
+  llvm::Expected<void (*)(void **)> lookupPacked(llvm::StringRef name) const;
+  /// Calls `name`'s packed wrapper with `args`.
+  llvm::Error invokePacked(llvm::StringRef name,
+                           llvm::MutableArrayRef<void *> args);
+  /// Defines the symbols `symbols` makes (absolute addresses).
+  void registerSymbols(
+      llvm::function_ref<llvm::orc::SymbolMap(llvm::orc::MangleAndInterner)>
+          symbols);
+  /// Runs the module's global constructors (once; the destructors run when
+  /// the engine is destroyed).
+  void initialize();
+
+  /// Parts the last engine created was compiled in (for tests).
+  static unsigned lastPartCount();
+
+private:
+  HostEngine() = default;
+
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+  std::vector<std::string> constructors, destructors; // in priority order
+  bool initialized = false;
+};
 
 /// Puts the runtime's allocator and profile entry points into `engine`'s
 /// symbol table.
-void registerRuntimeSymbols(mlir::ExecutionEngine &engine);
+void registerRuntimeSymbols(HostEngine &engine);
 
 } // namespace dlc
 

@@ -1,7 +1,7 @@
 //===- Module.cpp - calling JIT-compiled DL functions ---------------------===//
 //
 // Calling convention (what convert-func-to-llvm produces, through the
-// ExecutionEngine's packed wrappers `_mlir_<name>(void **)`): every memref
+// HostEngine's packed wrappers `_mlir_<name>(void **)`): every memref
 // argument expands to (allocated, aligned, offset, sizes[rank],
 // strides[rank]); parameters come first, in declaration order, then the
 // function's arguments; the result is one such descriptor, written through

@@ -4,7 +4,7 @@
 
 #include "dl/Compiler.h"
 
-#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "compiler/API/HostEngine.h"
 #include "mlir/IR/MLIRContext.h"
 
 namespace dl {
@@ -42,7 +42,7 @@ struct Module::Impl {
   bool gpu = false;
   std::vector<DeviceMirror> mirrors;
   std::unique_ptr<mlir::MLIRContext> ctx;
-  std::unique_ptr<mlir::ExecutionEngine> engine;
+  std::unique_ptr<dlc::HostEngine> engine;
   std::vector<FunctionInfo> functions;
   std::vector<ParamSpec> paramSpecs;
   std::vector<Tensor> params; // parallel to paramSpecs
