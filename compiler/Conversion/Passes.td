@@ -135,10 +135,22 @@ def CPUIm2Col : Pass<"dl-cpu-im2col"> {
     dimension is contiguous in it. The result is a contraction that
     `dl-cpu-vectorize` register-tiles: the convolution as
     `W[f, c, kh, kw] * copy[c, kh, kw, n, oh, ow]`, the filter gradient as
-    `dY[n, f, oh, ow] * copy[n, oh, ow, c, kh, kw]`. Anything else with one
-    windowed input (pooling, and the argmax of max-pooling's gradient) gets
-    the copy only when it is no larger than the input (windows that do not
-    overlap), laid out `[n, c, kh, kw, oh, ow]` so that the copy walks the
+    `dY[n, f, oh, ow] * copy[n, oh, ow, c, kh, kw]`.
+
+    Anything but a product whose one windowed operand has windows that tile
+    it (`X[n, c, oh * s + kh, ow * s + kw]` with `s` the window's extent and
+    `H = OH * s`: a 2x2 max-pooling of even images, its argmax, the
+    gradient's scatter) gets no copy: that operand is replaced by a
+    `tensor.expand_shape` view `[n, c, OH, KH, OW, KW]` read (or written)
+    through the plain projection `(n, c, oh, kh, ow, kw)`. A windowed output
+    is then written once per element: its loops become parallel, the op's
+    result is collapsed back, and a `linalg.fill` it started from becomes
+    the filled constant in the body. dl-cpu-vectorize vectorises these ops
+    along `ow` with whole `(ow, kw)` blocks (CPUInterleave.h).
+
+    Other windowed inputs of non-products (overlapping windows, images the
+    windows do not cover) get the copy only when it is no larger than the
+    input, laid out `[n, c, kh, kw, oh, ow]` so that the copy walks the
     input image by image. Copies above 2^26 elements are not made; the input
     gradient (a windowed output) is left alone. CPU pipeline only.
 
@@ -171,7 +183,10 @@ def CPULoopOrder : Pass<"dl-cpu-loop-order"> {
     `ow + kw`) or not indexed at all, preferring the output's last
     dimension. If none exists because a 2-D input holds the output's last
     dimension first and a reduction second (`x @ W^T`), a transposed copy of
-    that input is made (`linalg.transpose`) and the search repeats. The
+    that input is made (`linalg.transpose`) and the search repeats, unless
+    the product is one that dl-cpu-vectorize computes as dot products of
+    rows (CPUDot.h: f32, a static reduction of at least 256 and a multiple
+    of 16, columns in fours), which is left as it is. The
     result lowers to loops whose innermost body is
     `C[..., j] += A[...] * B[..., j]`, which LLVM vectorises.
 
@@ -196,8 +211,17 @@ def CPUVectorize
     : Pass<"dl-cpu-vectorize", "::mlir::func::FuncOp"> {
   let summary = "Register-tile and vectorise CPU kernels on buffers";
   let description = [{
-    Four kinds of linalg op on buffers become vector code; everything else is
-    left to convert-linalg-to-loops (and LLVM):
+    These kinds of linalg op on buffers become vector code; everything else
+    is left to convert-linalg-to-loops (and LLVM):
+    - `x @ W^T` with a long reduction (CPUDot.h): cache blocks of 64 columns
+      and chunks of k, register blocks of 4 x 4 (4 x 2 below 16 lanes) dot
+      products whose accumulators are vectors along k (`mr + nr` row loads
+      and `mr * nr` FMAs per step), summed across lanes once per chunk and
+      added to C; rows left over from blocks of 4 one at a time;
+    - ops on dl-cpu-im2col's `[.., OW, KW]` views (CPUInterleave.h): vectors
+      along `ow`, each `(ow, kw)` block loaded (or stored) as one contiguous
+      vector and split (joined) by `vector.shuffle`, the `kw` loop unrolled
+      around the body;
     - contractions (below);
     - reductions into an output block (pooling over its window copy, the
       argmax of max-pooling's gradient): the output's contiguous last
