@@ -18,11 +18,12 @@ constexpr llvm::StringLiteral kDotTile = "dl.dot_tile";
 /// 32 registers (AVX2's 16 hold 4 x 2 and 6 rows: see `blockColumns`).
 constexpr int64_t kBlockRows = 4;
 /// Reduction lengths that are worth dot products, and the cache chunk of k
-/// (at most): x's and W's chunks for a block of 64 columns, 64 x 1024 x 4
-/// bytes each, stay in a 1 MB L2 while every register block reads them.
+/// (at most): x's and W's chunks for a block of 64 rows and 64 columns,
+/// 64 x 1024 x 4 bytes each, stay in a 1 MB L2 while every register block
+/// reads them.
 constexpr int64_t kMinReduction = 256, kMaxChunk = 1024;
-/// Columns per cache block: the unit of work of a thread.
-constexpr int64_t kMaxColumnBlock = 64;
+/// Columns per cache block (the unit of work of a thread) and rows.
+constexpr int64_t kMaxColumnBlock = 64, kRowBlock = 64;
 
 int64_t blockColumns(int64_t lanes) { return lanes >= 16 ? 4 : 2; }
 
@@ -84,6 +85,65 @@ int64_t chunkOf(int64_t extent, int64_t step, int64_t limit) {
   return extent;
 }
 
+/// The lane sums of `vectors` (each `lanes` wide) as one vector, in a
+/// fixed tree of shuffles and adds: pairs of vectors are folded into one
+/// (each vector's two halves added, the results side by side) until one
+/// vector holds all of them in groups, then each group's halves are added
+/// until one lane per vector is left. 4 accumulators of 16 lanes: 10
+/// shuffles and 5 adds instead of 4 separate reductions (16 shuffles, 16
+/// adds, 4 extracts and 4 inserts).
+Value sumLanes(OpBuilder &b, Location loc, ValueRange vectors, int64_t lanes) {
+  int64_t count = vectors.size();
+  auto type = VectorType::get({count}, b.getF32Type());
+  if (!llvm::isPowerOf2_64(count) || !llvm::isPowerOf2_64(lanes) ||
+      count > lanes) {
+    SmallVector<Value> sums;
+    for (Value v : vectors)
+      sums.push_back(
+          vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, v));
+    return vector::FromElementsOp::create(b, loc, type, sums);
+  }
+  // `halves(a, b, groups)`: of each of the `groups` groups of a, then of b,
+  // the first halves (or the second), as one vector.
+  auto halves = [&](Value x, Value y, int64_t groups, int64_t width,
+                    bool second) {
+    int64_t size = width / groups;
+    SmallVector<int64_t> mask;
+    for (int64_t source = 0; source < 2; ++source)
+      for (int64_t g = 0; g < groups; ++g)
+        for (int64_t l = 0; l < size / 2; ++l)
+          mask.push_back(source * width + g * size + (second ? size / 2 : 0) +
+                         l);
+    return vector::ShuffleOp::create(b, loc, x, y, mask);
+  };
+  SmallVector<Value> level(vectors.begin(), vectors.end());
+  int64_t groups = 1;
+  while (level.size() > 1) {
+    SmallVector<Value> next;
+    for (size_t i = 0; i < level.size(); i += 2)
+      next.push_back(arith::AddFOp::create(
+          b, loc, halves(level[i], level[i + 1], groups, lanes, false),
+          halves(level[i], level[i + 1], groups, lanes, true)));
+    level = std::move(next);
+    groups *= 2;
+  }
+  // One vector of `count` groups: halve each group until one lane is left.
+  Value sums = level.front();
+  for (int64_t width = lanes; width > count; width /= 2) {
+    SmallVector<int64_t> first, second;
+    int64_t size = width / count;
+    for (int64_t g = 0; g < count; ++g)
+      for (int64_t l = 0; l < size / 2; ++l) {
+        first.push_back(g * size + l);
+        second.push_back(g * size + size / 2 + l);
+      }
+    sums = arith::AddFOp::create(
+        b, loc, vector::ShuffleOp::create(b, loc, sums, sums, first),
+        vector::ShuffleOp::create(b, loc, sums, sums, second));
+  }
+  return sums;
+}
+
 scf::ForOp peel(RewriterBase &rewriter, LoopLikeOpInterface loop) {
   auto forOp = dyn_cast<scf::ForOp>(loop.getOperation());
   scf::ForOp partial;
@@ -93,13 +153,15 @@ scf::ForOp peel(RewriterBase &rewriter, LoopLikeOpInterface loop) {
   return partial;
 }
 
-FailureOr<scf::SCFTilingResult> tileOnce(RewriterBase &rewriter,
-                                         linalg::LinalgOp op,
-                                         ArrayRef<int64_t> sizes,
-                                         ArrayRef<int64_t> order) {
+FailureOr<scf::SCFTilingResult>
+tileOnce(RewriterBase &rewriter, linalg::LinalgOp op, ArrayRef<int64_t> sizes,
+         ArrayRef<int64_t> order,
+         scf::SCFTilingOptions::LoopType loops =
+             scf::SCFTilingOptions::LoopType::ForOp) {
   scf::SCFTilingOptions options;
   options.setTileSizes(getAsIndexOpFoldResult(op->getContext(), sizes));
   options.setInterchange(order);
+  options.setLoopType(loops);
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
       rewriter, cast<TilingInterface>(op.getOperation()), options);
@@ -131,15 +193,26 @@ FailureOr<Operation *> tile(RewriterBase &rewriter, linalg::LinalgOp op,
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t columns = chunkOf(ranges[p->n], kBlockRows, kMaxColumnBlock);
   int64_t chunk = chunkOf(ranges[p->k], lanes, kMaxChunk);
-  // Cache blocks: columns (parallel: the threads' loop), then chunks of k.
-  SmallVector<int64_t> sizes(3, 0), order = {p->n, p->k, p->m};
+  // Cache blocks of rows and columns, one 2-D parallel loop (threads split
+  // the rows of a large batch and the columns of a large layer alike; a
+  // batch of 1000 would not fit in L2 whole), then chunks of k.
+  SmallVector<int64_t> sizes(3, 0);
+  sizes[p->m] = kRowBlock;
   sizes[p->n] = columns;
-  sizes[p->k] = chunk;
-  FailureOr<scf::SCFTilingResult> blocks = tileOnce(rewriter, op, sizes, order);
+  FailureOr<scf::SCFTilingResult> blocks =
+      tileOnce(rewriter, op, sizes, {p->m, p->n, p->k},
+               scf::SCFTilingOptions::LoopType::ForallOp);
   if (failed(blocks))
     return failure();
+  sizes.assign(3, 0);
+  sizes[p->k] = chunk;
+  FailureOr<scf::SCFTilingResult> chunks =
+      tileOnce(rewriter, cast<linalg::LinalgOp>(blocks->tiledOps.front()),
+               sizes, {p->k, p->m, p->n});
+  if (failed(chunks))
+    return failure(); // (not reached: tiling a static dimension)
   // Register blocks inside: columns outer (W's rows stay in L1), rows inner.
-  auto block = cast<linalg::LinalgOp>(blocks->tiledOps.front());
+  auto block = cast<linalg::LinalgOp>(chunks->tiledOps.front());
   int64_t nr = blockColumns(lanes);
   sizes.assign(3, 0);
   sizes[p->m] = kBlockRows;
@@ -163,7 +236,11 @@ FailureOr<Operation *> tile(RewriterBase &rewriter, linalg::LinalgOp op,
         rows->tiledOps.front()->setAttr(kDotTile, rewriter.getUnitAttr());
     }
   }
-  return blocks->loops.front().getOperation();
+  auto forall = cast<scf::ForallOp>(blocks->loops.front().getOperation());
+  scf::ParallelOp parallel;
+  if (failed(scf::forallToParallelLoop(rewriter, forall, &parallel)))
+    return forall.getOperation();
+  return parallel.getOperation();
 }
 
 bool takeTileMark(Operation *op) {
@@ -179,6 +256,9 @@ LogicalResult vectorizeTile(RewriterBase &rewriter, linalg::LinalgOp tile,
   int64_t mr = ranges[p->m], nr = ranges[p->n], kc = ranges[p->k];
   if (kc % lanes != 0)
     return failure();
+  AffineMap out = tile.getMatchingIndexingMap(tile.getDpsInitOperand(0));
+  if (dimOf(out.getResult(0)) != p->m)
+    return failure(); // (not reached: match wants C[m, n])
   Location loc = tile.getLoc();
   rewriter.setInsertionPoint(tile);
   Type f32 = rewriter.getF32Type();
@@ -208,20 +288,12 @@ LogicalResult vectorizeTile(RewriterBase &rewriter, linalg::LinalgOp tile,
                                                  sums[i * nr + j]));
         scf::YieldOp::create(builder, l, next);
       });
-  // Each accumulator's lanes summed (a tree: dl-cpu-vectorize marks every
-  // vector.reduction reassociable), added to C's row.
+  // Each row's accumulators summed across lanes into one vector of nr
+  // sums, added to C's row.
   auto outType = VectorType::get({nr}, f32);
-  AffineMap out = tile.getMatchingIndexingMap(tile.getDpsInitOperand(0));
-  bool rowMajor = dimOf(out.getResult(0)) == p->m;
-  if (!rowMajor)
-    return failure(); // (not reached: match wants C[m, n])
   for (int64_t i = 0; i < mr; ++i) {
-    SmallVector<Value> sums;
-    for (int64_t j = 0; j < nr; ++j)
-      sums.push_back(vector::ReductionOp::create(rewriter, loc,
-                                                 vector::CombiningKind::ADD,
-                                                 loop.getResult(i * nr + j)));
-    Value row = vector::FromElementsOp::create(rewriter, loc, outType, sums);
+    Value row =
+        sumLanes(rewriter, loc, loop.getResults().slice(i * nr, nr), lanes);
     SmallVector<Value> at = {index(rewriter, i), index(rewriter, 0)};
     Value old = vector::LoadOp::create(rewriter, loc, outType, c, at);
     Value updated = arith::AddFOp::create(rewriter, loc, old, row);

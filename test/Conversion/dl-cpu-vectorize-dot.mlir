@@ -2,14 +2,16 @@
 // RUN: dl-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(dl-cpu-vectorize{vector-width=8}))' | FileCheck %s --check-prefix=AVX2
 
 // x @ W^T (the seed CNN's fc1: K = 12544) as dot products of rows. Cache
-// blocks: 64 columns (the parallel loop), chunks of 896 of k (the largest
-// multiple of 16 up to 1024 that divides 12544). Register blocks of 4 rows
-// x 4 columns: 16 accumulator vectors along k, 8 row loads and 16 FMAs per
-// step, no broadcasts; after the chunk each accumulator's lanes are summed
-// and the 4 sums of a row added to C's row. The batch is dynamic: rows left
-// over from blocks of 4 go one at a time (4 accumulators).
+// blocks of 64 rows x 64 columns (one 2-D parallel loop), chunks of 896 of
+// k (the largest multiple of 16 up to 1024 that divides 12544). Register
+// blocks of 4 rows x 4 columns: 16 accumulator vectors along k, 8 row loads
+// and 16 FMAs per step, no broadcasts; after the chunk each row's 4
+// accumulators are summed across lanes by a tree of shuffles (pairs folded
+// into one vector, then halves added: 16 -> 8 -> 4 lanes) and added to C's
+// row. The batch is dynamic: rows left over from blocks of 4 go one at a
+// time (4 accumulators).
 // CHECK-LABEL: func.func @x_wt
-// CHECK: scf.parallel (%{{.*}}) = (%c0) to (%c128) step (%c64)
+// CHECK: scf.parallel (%{{.*}}, %{{.*}}) = (%c0, %c0) to (%{{.*}}, %c128) step (%c64, %c64)
 // CHECK: scf.for %{{.*}} = %c0 to %c12544 step %c896
 // CHECK: scf.for %{{.*}} = %c0 to %c64 step %c4
 // CHECK: scf.for
@@ -17,8 +19,13 @@
 // CHECK-COUNT-8: vector.load {{.*}} : memref<4x896xf32, strided<[12544, 1], offset: ?>>, vector<16xf32>
 // CHECK-COUNT-16: vector.fma {{.*}} : vector<16xf32>
 // CHECK: scf.yield
-// CHECK-COUNT-4: vector.reduction <add>, %[[SUMS]]#{{.*}} : vector<16xf32> into f32
-// CHECK: %[[ROW:.*]] = vector.from_elements {{.*}} : vector<4xf32>
+// CHECK: %[[LO01:.*]] = vector.shuffle %[[SUMS]]#0, %[[SUMS]]#1 [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]
+// CHECK: %[[HI01:.*]] = vector.shuffle %[[SUMS]]#0, %[[SUMS]]#1 [8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31]
+// CHECK: arith.addf %[[LO01]], %[[HI01]] : vector<16xf32>
+// CHECK: vector.shuffle %[[SUMS]]#2, %[[SUMS]]#3
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27]
+// CHECK: vector.shuffle %{{.*}}, %{{.*}} [0, 1, 4, 5, 8, 9, 12, 13] : vector<16xf32>, vector<16xf32>
+// CHECK: %[[ROW:.*]] = arith.addf {{.*}} : vector<4xf32>
 // CHECK: %[[OLD:.*]] = vector.load {{.*}} : memref<4x4xf32, strided<[128, 1], offset: ?>>, vector<4xf32>
 // CHECK: %[[NEW:.*]] = arith.addf %[[OLD]], %[[ROW]] : vector<4xf32>
 // CHECK: vector.store %[[NEW]]
