@@ -213,10 +213,11 @@ def CPUVectorize
   let description = [{
     These kinds of linalg op on buffers become vector code; everything else
     is left to convert-linalg-to-loops (and LLVM):
-    - `x @ W^T` with a long reduction (CPUDot.h): cache blocks of 64 columns
-      and chunks of k, register blocks of 4 x 4 (4 x 2 below 16 lanes) dot
-      products whose accumulators are vectors along k (`mr + nr` row loads
-      and `mr * nr` FMAs per step), summed across lanes once per chunk and
+    - `x @ W^T` with a long reduction (CPUDot.h): cache blocks of 64 rows x
+      64 columns (a 2-D `scf.parallel`) and chunks of k, register blocks of
+      4 x 4 (4 x 2 below 16 lanes) dot products whose accumulators are
+      vectors along k (`mr + nr` row loads and `mr * nr` FMAs per step),
+      summed across lanes once per chunk (a tree of shuffles per row) and
       added to C; rows left over from blocks of 4 one at a time;
     - ops on dl-cpu-im2col's `[.., OW, KW]` views (CPUInterleave.h): vectors
       along `ow`, each `(ow, kw)` block loaded (or stored) as one contiguous
