@@ -51,6 +51,95 @@ bool isMulAddBody(linalg::GenericOp op) {
          (mul.getLhs() == b && mul.getRhs() == a);
 }
 
+/// The elementwise consumer of a scatter written through a view (ReLU's
+/// gradient after max-pooling's): the consumer moves onto the same view
+/// (every operand expanded alike) and the scatter is fused into it, so the
+/// scattered gradient is never written out and read back. `viewed` becomes
+/// the fused op. The consumer must be the collapsed result's only user and
+/// elementwise over operands of its shape (or rank-0 constants).
+LogicalResult
+fuseIntoElementwiseConsumer(RewriterBase &rewriter, linalg::GenericOp &viewed,
+                            Value collapsed,
+                            ArrayRef<ReassociationIndices> groups) {
+  if (!collapsed.hasOneUse())
+    return failure();
+  auto consumer = dyn_cast<linalg::GenericOp>(*collapsed.getUsers().begin());
+  auto type = cast<RankedTensorType>(collapsed.getType());
+  if (!consumer || !consumer.hasPureTensorSemantics() ||
+      consumer.getNumParallelLoops() != consumer.getNumLoops() ||
+      consumer.getNumLoops() != unsigned(type.getRank()))
+    return failure();
+  auto viewType = cast<RankedTensorType>(viewed.getResult(0).getType());
+  unsigned rank = viewType.getRank();
+  MLIRContext *ctx = consumer.getContext();
+  SmallVector<AffineMap> maps;
+  SmallVector<Value> inputs, inits;
+  Location loc = consumer.getLoc();
+  rewriter.setInsertionPoint(consumer);
+  for (OpOperand &operand : consumer->getOpOperands()) {
+    AffineMap map = consumer.getMatchingIndexingMap(&operand);
+    auto operandType = dyn_cast<RankedTensorType>(operand.get().getType());
+    Value value;
+    if (map.getNumResults() == 0 && operandType && operandType.getRank() == 0 &&
+        consumer.isDpsInput(&operand)) {
+      value = operand.get(); // a constant broadcast to every element
+      maps.push_back(AffineMap::get(rank, 0, {}, ctx));
+    } else if (map.isIdentity() && operandType &&
+               operandType.getShape() == type.getShape()) {
+      value = operand.get() == collapsed
+                  ? viewed.getResult(0)
+                  : Value(tensor::ExpandShapeOp::create(
+                        rewriter, loc,
+                        RankedTensorType::get(viewType.getShape(),
+                                              operandType.getElementType()),
+                        operand.get(), groups));
+      maps.push_back(rewriter.getMultiDimIdentityMap(rank));
+    } else {
+      return failure();
+    }
+    (consumer.isDpsInput(&operand) ? inputs : inits).push_back(value);
+  }
+  SmallVector<Type> resultTypes;
+  for (Value init : inits)
+    resultTypes.push_back(init.getType());
+  auto moved = linalg::GenericOp::create(
+      rewriter, loc, resultTypes, inputs, inits, maps,
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel));
+  moved->setDiscardableAttrs(consumer->getDiscardableAttrDictionary());
+  rewriter.inlineRegionBefore(consumer.getRegion(), moved.getRegion(),
+                              moved.getRegion().end());
+  SmallVector<Value> backs;
+  for (auto [result, old] :
+       llvm::zip(moved.getResults(), consumer.getResults()))
+    backs.push_back(tensor::CollapseShapeOp::create(
+        rewriter, loc, old.getType(), result, groups));
+  rewriter.replaceOp(consumer, backs);
+  rewriter.eraseOp(collapsed.getDefiningOp()); // its one reader was moved
+
+  OpOperand *link = nullptr;
+  for (OpOperand *input : moved.getDpsInputOperands())
+    if (input->get() == viewed.getResult(0))
+      link = input;
+  if (!link || !linalg::areElementwiseOpsFusable(link))
+    return success(); // moved onto the view, not fused: still correct
+  FailureOr<linalg::ElementwiseOpFusionResult> fused =
+      linalg::fuseElementwiseOps(rewriter, link);
+  if (failed(fused))
+    return success();
+  // Where the consumer was (its operands and the scatter's are defined
+  // before it; the collapses of its results follow it).
+  rewriter.moveOpBefore(fused->fusedOp, moved);
+  fused->fusedOp->setDiscardableAttrs(moved->getDiscardableAttrDictionary());
+  for (auto [original, replacement] : fused->replacements)
+    rewriter.replaceAllUsesExcept(original, replacement, fused->fusedOp);
+  if (moved->use_empty())
+    rewriter.eraseOp(moved);
+  if (viewed->use_empty())
+    rewriter.eraseOp(viewed);
+  viewed = cast<linalg::GenericOp>(fused->fusedOp);
+  return success();
+}
+
 /// A window position `o * s + k` whose step `s` is the window's extent
 /// (loop `k` runs over [0, s)): windows that tile the dimension.
 struct DisjointWindow {
@@ -189,6 +278,7 @@ LogicalResult viewDisjointWindows(RewriterBase &rewriter,
                                                viewed.getResult(0), groups);
   rewriter.replaceOp(op, back);
   op = viewed;
+  (void)fuseIntoElementwiseConsumer(rewriter, op, back, groups);
   return success();
 }
 
@@ -302,11 +392,15 @@ struct CPUIm2ColPass : dl::impl::CPUIm2ColBase<CPUIm2ColPass> {
   void runOnOperation() override {
     IRRewriter rewriter(&getContext());
     SmallVector<linalg::LinalgOp> convs;
+    // Only ops that read or write through a window: the rewrites below
+    // may erase a later elementwise op (fused into a scatter).
     getOperation()->walk([&](linalg::LinalgOp op) {
       if (op.hasPureTensorSemantics() &&
           (isa<linalg::GenericOp, linalg::PoolingNchwMaxOp,
                linalg::PoolingNchwSumOp>(op) ||
-           linalg::isaConvolutionOpInterface(op)))
+           linalg::isaConvolutionOpInterface(op)) &&
+          llvm::any_of(op.getIndexingMapsArray(),
+                       [](AffineMap m) { return !m.isProjectedPermutation(); }))
         convs.push_back(op);
     });
     for (linalg::LinalgOp op : convs) {

@@ -145,7 +145,10 @@ def CPUIm2Col : Pass<"dl-cpu-im2col"> {
     through the plain projection `(n, c, oh, kh, ow, kw)`. A windowed output
     is then written once per element: its loops become parallel, the op's
     result is collapsed back, and a `linalg.fill` it started from becomes
-    the filled constant in the body. dl-cpu-vectorize vectorises these ops
+    the filled constant in the body; when that result's only reader is an
+    elementwise `linalg.generic` over operands of its shape (ReLU's
+    gradient), the reader moves onto the same view and the scatter is fused
+    into it (`linalg::fuseElementwiseOps`). dl-cpu-vectorize vectorises these ops
     along `ow` with whole `(ow, kw)` blocks (CPUInterleave.h).
 
     Other windowed inputs of non-products (overlapping windows, images the

@@ -117,6 +117,65 @@ func.func @pool_scatter(%g: tensor<?x64x14x14xf32>, %idx: tensor<?x64x14x14xi32>
 
 // -----
 
+// The scatter's only reader is elementwise (ReLU's gradient, masked by the
+// ReLU's result): it moves onto the same view (its other image-shaped
+// operand expanded alike, the constant kept) and the scatter is fused into
+// it, so the scattered gradient is never written out and read back.
+// CHECK-LABEL: func.func @pool_scatter_relu
+// CHECK: %[[R:.*]] = tensor.expand_shape %arg2 {{\[}}[0], [1], [2, 3], [4, 5]]
+// CHECK: %[[OUT:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%[[R]], %{{.*}}, %arg0, %arg1, %{{.*}} : tensor<?x64x14x2x14x2xf32>, tensor<f32>, tensor<?x64x14x14xf32>, tensor<?x64x14x14xi32>, tensor<2x2xf32>)
+// CHECK: arith.cmpi eq
+// CHECK: %[[G:.*]] = arith.select
+// CHECK: %[[POS:.*]] = arith.cmpf ogt
+// CHECK: arith.select %[[POS]], %[[G]]
+// CHECK: tensor.collapse_shape %[[OUT]] {{\[}}[0], [1], [2, 3], [4, 5]] : tensor<?x64x14x2x14x2xf32> into tensor<?x64x28x28xf32>
+// CHECK-NOT: linalg.generic
+func.func @pool_scatter_relu(%g: tensor<?x64x14x14xf32>, %idx: tensor<?x64x14x14xi32>, %r: tensor<?x64x28x28xf32>) -> tensor<?x64x28x28xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %zeroT = arith.constant dense<0.0> : tensor<f32>
+  %n = tensor.dim %g, %c0 : tensor<?x64x14x14xf32>
+  %empty = tensor.empty(%n) : tensor<?x64x28x28xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%empty : tensor<?x64x28x28xf32>) -> tensor<?x64x28x28xf32>
+  %window = tensor.empty() : tensor<2x2xf32>
+  %s = linalg.generic {indexing_maps = [
+      affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh, ow)>,
+      affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh, ow)>,
+      affine_map<(n, c, oh, ow, kh, kw) -> (kh, kw)>,
+      affine_map<(n, c, oh, ow, kh, kw) -> (n, c, oh * 2 + kh, ow * 2 + kw)>],
+      iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "reduction"]}
+      ins(%g, %idx, %window : tensor<?x64x14x14xf32>, tensor<?x64x14x14xi32>, tensor<2x2xf32>)
+      outs(%init : tensor<?x64x28x28xf32>) {
+  ^bb0(%gv: f32, %i: i32, %w: f32, %out: f32):
+    %kh = linalg.index 4 : index
+    %kw = linalg.index 5 : index
+    %c2 = arith.constant 2 : index
+    %row = arith.muli %kh, %c2 : index
+    %flat = arith.addi %row, %kw : index
+    %flat32 = arith.index_cast %flat : index to i32
+    %hit = arith.cmpi eq, %flat32, %i : i32
+    %sum = arith.addf %gv, %out : f32
+    %res = arith.select %hit, %sum, %out : f32
+    linalg.yield %res : f32
+  } -> tensor<?x64x28x28xf32>
+  %mask = linalg.generic {indexing_maps = [
+      affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>,
+      affine_map<(d0, d1, d2, d3) -> ()>,
+      affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>,
+      affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%r, %zeroT, %s : tensor<?x64x28x28xf32>, tensor<f32>, tensor<?x64x28x28xf32>)
+      outs(%empty : tensor<?x64x28x28xf32>) {
+  ^bb0(%rv: f32, %z: f32, %sv: f32, %o: f32):
+    %pos = arith.cmpf ogt, %rv, %z : f32
+    %v = arith.select %pos, %sv, %z : f32
+    linalg.yield %v : f32
+  } -> tensor<?x64x28x28xf32>
+  return %mask : tensor<?x64x28x28xf32>
+}
+
+// -----
+
 // The same scatter adding into an existing gradient (not a fill): the view
 // of that gradient is the output, read and written.
 // CHECK-LABEL: func.func @pool_scatter_accumulate
