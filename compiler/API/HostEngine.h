@@ -6,11 +6,12 @@
 // allocator and profile clock in the symbol table. Used by the public API
 // (Compiler.cpp) and the fusion check (FusionCheck.cpp).
 //
-// LLVM's optimisation and code generation are most of a model's compile
-// time and run on one module at a time; here the module is split into one
-// part per core (llvm::SplitModule: its functions, round robin, are mostly
-// outlined kernels of similar size), each part is optimised and compiled to
-// an object file on a thread of its own, and ORC links the objects.
+// LLVM's code generation is most of a model's compile time and runs on one
+// module at a time; here the module, once optimised whole (LLVM's IR
+// pipeline needs the kernels' bodies next to their callers), is split into
+// one part per core (llvm::SplitModule: its functions, round robin, are
+// mostly outlined kernels of similar size), each part is compiled to an
+// object file on a thread of its own, and ORC links the objects.
 //
 //===----------------------------------------------------------------------===//
 #ifndef DLC_API_HOSTENGINE_H
