@@ -33,8 +33,9 @@ std::optional<Product> match(mlir::linalg::LinalgOp op);
 
 /// Tiles `op` (on buffers, matched) into cache blocks and register blocks
 /// of dot products and marks the tiles for `vectorizeTile`; returns the
-/// outermost loop (over blocks of columns: the threads' loop). Failure:
-/// nothing changed.
+/// outermost loop (the 2-D parallel loop over blocks of rows and columns).
+/// Failure: nothing changed if the first tiling fails; the later tilings of
+/// static dimensions do not fail in practice.
 mlir::FailureOr<mlir::Operation *>
 tile(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op, int64_t lanes);
 
