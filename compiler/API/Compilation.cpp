@@ -1,5 +1,6 @@
 //===- Compilation.cpp - one source buffer through every stage ------------===//
 #include "compiler/API/Compilation.h"
+#include "compiler/API/HostEngine.h"
 #include "compiler/Frontend/Elaborate.h"
 #include "compiler/Frontend/Parser.h"
 #include "compiler/Frontend/Sema.h"
@@ -187,6 +188,21 @@ void Compilation::requestGradients() {
   }
 }
 
+/// The fraction of rows of `logits` [N, C] whose argmax is `labels` [N].
+static mlir::Value emitAccuracy(mlir::OpBuilder &b, mlir::Location loc,
+                                mlir::Value logits, mlir::Value labels) {
+  mlir::Value predicted =
+      mlir::dl::ArgMaxOp::create(b, loc, logits, b.getI64IntegerAttr(1));
+  mlir::Value hits =
+      mlir::dl::CompareOp::create(b, loc, "eq", predicted, labels);
+  auto hitsType = mlir::cast<mlir::RankedTensorType>(hits.getType());
+  mlir::Value asFloat = mlir::dl::ConvertOp::create(
+      b, loc, mlir::RankedTensorType::get(hitsType.getShape(), b.getF32Type()),
+      hits);
+  return mlir::dl::ReduceMeanOp::create(b, loc, asFloat,
+                                        b.getDenseI64ArrayAttr({0}), nullptr);
+}
+
 bool Compilation::requestAccuracy(const std::string &function) {
   const FnDecl *decl = findFn(function);
   auto f = mlirModule->lookupSymbol<mlir::func::FuncOp>(function);
@@ -213,19 +229,103 @@ bool Compilation::requestAccuracy(const std::string &function) {
   b.setInsertionPointToStart(entry);
   auto call =
       mlir::func::CallOp::create(b, loc, f, entry->getArguments().drop_back());
-  mlir::Value predicted = mlir::dl::ArgMaxOp::create(b, loc, call.getResult(0),
-                                                     b.getI64IntegerAttr(1));
-  mlir::Value hits = mlir::dl::CompareOp::create(b, loc, "eq", predicted,
-                                                 entry->getArguments().back());
-  auto hitsType = mlir::cast<mlir::RankedTensorType>(hits.getType());
-  mlir::Value asFloat = mlir::dl::ConvertOp::create(
-      b, loc, mlir::RankedTensorType::get(hitsType.getShape(), b.getF32Type()),
-      hits);
-  mlir::Value mean = mlir::dl::ReduceMeanOp::create(
-      b, loc, asFloat, b.getDenseI64ArrayAttr({0}), nullptr);
-  mlir::func::ReturnOp::create(b, loc, mean);
+  mlir::func::ReturnOp::create(
+      b, loc,
+      emitAccuracy(b, loc, call.getResult(0), entry->getArguments().back()));
   accuracyOf = function;
   return true;
+}
+
+bool Compilation::requestEvaluation(const std::string &loss,
+                                    const std::string &logitsOf) {
+  const FnDecl *decl = findFn(loss), *logitsDecl = findFn(logitsOf);
+  auto f = mlirModule->lookupSymbol<mlir::func::FuncOp>(loss);
+  auto logitsFn = mlirModule->lookupSymbol<mlir::func::FuncOp>(logitsOf);
+  if (!decl || !f || decl->result.rank() != 0 || !isFloat(decl->result.elem)) {
+    reportError("cannot evaluate '" + loss +
+                "': it must be a function returning a float scalar");
+    return false;
+  }
+  if (!logitsDecl || !logitsFn || logitsDecl->result.rank() != 2 ||
+      !isFloat(logitsDecl->result.elem)) {
+    reportError("cannot measure the accuracy of '" + logitsOf +
+                "': it must return [N, C] logits");
+    return false;
+  }
+  // `logitsOf`'s arguments, found among the loss's: parameters by name, the
+  // others (the inputs) in order; the loss's last input is the labels.
+  auto paramOf = [](mlir::func::FuncOp fn, unsigned i) {
+    auto name = fn.getArgAttrOfType<mlir::StringAttr>(i, "dl.param");
+    return name ? name.getValue() : llvm::StringRef();
+  };
+  llvm::SmallVector<unsigned> lossInputs;
+  for (unsigned i = 0; i < f.getNumArguments(); ++i)
+    if (paramOf(f, i).empty())
+      lossInputs.push_back(i);
+  std::string mismatch = "cannot evaluate '" + loss + "': it must take the " +
+                         "arguments of '" + logitsOf + "', then the labels";
+  llvm::SmallVector<unsigned> forwarded;
+  unsigned nextInput = 0;
+  for (unsigned i = 0; i < logitsFn.getNumArguments(); ++i) {
+    std::optional<unsigned> match;
+    if (llvm::StringRef param = paramOf(logitsFn, i); !param.empty()) {
+      for (unsigned j = 0; j < f.getNumArguments(); ++j)
+        if (paramOf(f, j) == param)
+          match = j;
+    } else if (nextInput < lossInputs.size()) {
+      match = lossInputs[nextInput++];
+    }
+    if (!match ||
+        f.getArgumentTypes()[*match] != logitsFn.getArgumentTypes()[i]) {
+      reportError(mismatch);
+      return false;
+    }
+    forwarded.push_back(*match);
+  }
+  auto logitsType =
+      mlir::cast<mlir::RankedTensorType>(logitsFn.getResultTypes()[0]);
+  auto labelsType = mlir::RankedTensorType::get(
+      {logitsType.getDimSize(0)}, mlir::IntegerType::get(ctx.get(), 64));
+  if (nextInput + 1 != lossInputs.size() ||
+      f.getArgumentTypes()[lossInputs.back()] != labelsType) {
+    reportError(mismatch);
+    return false;
+  }
+  mlir::OpBuilder b(ctx.get());
+  b.setInsertionPointAfter(f);
+  mlir::Location loc = f.getLoc();
+  auto scalar = mlir::RankedTensorType::get({}, b.getF32Type());
+  auto eval = mlir::func::FuncOp::create(
+      b, loc, loss + ".evaluate",
+      b.getFunctionType(f.getArgumentTypes(), {f.getResultTypes()[0], scalar}));
+  for (unsigned i = 0; i < f.getNumArguments(); ++i)
+    eval.setArgAttrs(i, mlir::function_interface_impl::getArgAttrs(f, i));
+  mlir::Block *entry = eval.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  auto lossCall = mlir::func::CallOp::create(b, loc, f, entry->getArguments());
+  llvm::SmallVector<mlir::Value> logitsArgs;
+  for (unsigned j : forwarded)
+    logitsArgs.push_back(entry->getArgument(j));
+  auto logits = mlir::func::CallOp::create(b, loc, logitsFn, logitsArgs);
+  mlir::Value accuracy = emitAccuracy(b, loc, logits.getResult(0),
+                                      entry->getArgument(lossInputs.back()));
+  mlir::func::ReturnOp::create(
+      b, loc, mlir::ValueRange{lossCall.getResult(0), accuracy});
+  evaluated = loss;
+  return true;
+}
+
+void Compilation::keepOnlyRequested() { onlyRequested = true; }
+
+bool Compilation::dropUnrequested() {
+  if (!onlyRequested)
+    return true;
+  // After planLinalg every call is inlined (the training step is built
+  // from the loss by then), so the file's own functions have no callers.
+  for (const auto &fn : ast.fns)
+    if (auto f = mlirModule->lookupSymbol<mlir::func::FuncOp>(fn->name))
+      f.setPrivate();
+  return runPipeline("symbol-dce");
 }
 
 bool Compilation::requestProbabilities(const std::string &function) {
@@ -333,7 +433,7 @@ bool Compilation::planLinalg(bool fuse, bool gpu) {
 }
 
 bool Compilation::finishLinalg(bool gpu) {
-  return runPipeline(kFusePlannedPipeline) &&
+  return dropUnrequested() && runPipeline(kFusePlannedPipeline) &&
          runPipeline(gpu ? kGPULinalgTailPipeline : kCPULinalgTailPipeline);
 }
 
@@ -384,6 +484,8 @@ Compilation::translateToLLVMIR(llvm::LLVMContext &llvmCtx) {
   auto llvmModule = mlir::translateModuleToLLVMIR(*mlirModule, llvmCtx);
   if (!llvmModule)
     reportError("translation to LLVM IR failed");
+  else
+    internalizePrivateFunctions(*mlirModule, *llvmModule);
   return llvmModule;
 }
 
@@ -434,6 +536,14 @@ std::vector<dl::FunctionInfo> Compilation::functionInfos() const {
     acc.results = {acc.result};
     infos.push_back(std::move(acc));
   }
+  if (!evaluated.empty()) {
+    dl::FunctionInfo eval = infoOf(infos, evaluated);
+    eval.name = evaluated + ".evaluate";
+    eval.result.name = "loss";
+    eval.results = {eval.result,
+                    argumentInfo("accuracy", TensorType{ElemType::F32, {}})};
+    infos.push_back(std::move(eval));
+  }
   if (!probabilitiesOf.empty()) {
     dl::FunctionInfo probs = infoOf(infos, probabilitiesOf);
     probs.name = probabilitiesOf + ".probabilities";
@@ -474,5 +584,7 @@ std::vector<dl::FunctionInfo> Compilation::functionInfos() const {
         grad.results.push_back(argumentInfo(p->name, p->type));
     infos.push_back(std::move(grad));
   }
+  if (onlyRequested) // the file's own functions were inlined and dropped
+    infos.erase(infos.begin(), infos.begin() + ast.fns.size());
   return infos;
 }

@@ -48,6 +48,15 @@ public:
                        const dl::OptimizerConfig &config);
   /// Adds `<function>.accuracy` for a function returning [N, C] logits.
   bool requestAccuracy(const std::string &function);
+  /// Adds `<loss>.evaluate(args..., labels) -> (loss, accuracy)`: `loss` and
+  /// the accuracy of `logitsOf`'s [N, C] logits on one batch. `loss` must
+  /// take `logitsOf`'s arguments then the labels; both calls are inlined
+  /// and CSE leaves one forward pass.
+  bool requestEvaluation(const std::string &loss, const std::string &logitsOf);
+  /// Compile only the requested functions (step, accuracy, evaluation,
+  /// probabilities, gradients): finishLinalg drops the file's own functions,
+  /// inlined into them by then.
+  void keepOnlyRequested();
   /// The program's train block, read by parseAndAnalyze.
   const dl::TrainSettings &settings() const { return trainSettings; }
   /// Adds `<function>.probabilities`: softmax over axis 1 of [N, C] logits.
@@ -86,6 +95,7 @@ public:
 
 private:
   bool runPipeline(const char *pipeline);
+  bool dropUnrequested();
   const FnDecl *findFn(const std::string &name) const;
   /// A diagnostic without a source position (`error: <message>`).
   void reportError(const std::string &message);
@@ -101,7 +111,8 @@ private:
   std::string trained;
   /// The parameters the step updates: float, not a buffer, not frozen.
   std::vector<std::string> trainedParams;
-  std::string accuracyOf, probabilitiesOf;
+  std::string accuracyOf, probabilitiesOf, evaluated;
+  bool onlyRequested = false;
   dl::TrainSettings trainSettings;
 
   bool readTrainSettings(dl::TrainSettings &out);

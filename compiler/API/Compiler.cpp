@@ -33,6 +33,11 @@ static CompileResult compile(dlc::Compilation &c,
   if (!options.probabilitiesOf.empty() &&
       !c.requestProbabilities(options.probabilitiesOf))
     return CompileResult{std::nullopt, c.diagnostics()};
+  if (!options.evaluationOf.empty() &&
+      !c.requestEvaluation(options.evaluationOf, options.evaluationLogits))
+    return CompileResult{std::nullopt, c.diagnostics()};
+  if (options.requestedOnly)
+    c.keepOnlyRequested();
   if (options.threads == 0)
     return CompileResult{std::nullopt,
                          {Diagnostic{Diagnostic::Kind::Error, "", 0, 0,

@@ -275,7 +275,7 @@ llvm::Expected<std::unique_ptr<dlc::HostEngine>> compile(ModuleOp module) {
     return llvm::createStringError(error);
   if (failed(pm.run(module)))
     return llvm::createStringError("lowering a kernel function failed");
-  return dlc::HostEngine::create(module, /*optLevel=*/3, /*threads=*/1);
+  return dlc::HostEngine::create(module, /*optLevel=*/2, /*threads=*/1);
 }
 
 /// Tolerance for one output: both sides run the same scalar operations per

@@ -64,6 +64,21 @@ private:
   bool initialized = false;
 };
 
+/// LLVM's IR pipeline at `optLevel` (0-3) for `machine`, the host: below 3
+/// without LLVM's loop unrolling and vectorisers (the kernels arrive
+/// vectorised and unrolled; docs/performance.md).
+void optimizeModule(llvm::Module &module, unsigned optLevel,
+                    llvm::TargetMachine *machine);
+
+/// Gives the functions `module` defines as private (the outlined kernels)
+/// internal linkage in `translated`, its translation to LLVM IR: MLIR's
+/// export keeps every function external. Internal kernels get no packed
+/// wrapper, and LLVM's interprocedural passes see every call of them: the
+/// constant sizes, strides and offsets of their memref arguments propagate
+/// into their bodies, and arguments they never read are dropped.
+void internalizePrivateFunctions(mlir::ModuleOp module,
+                                 llvm::Module &translated);
+
 /// Puts the runtime's allocator and profile entry points into `engine`'s
 /// symbol table.
 void registerRuntimeSymbols(HostEngine &engine);

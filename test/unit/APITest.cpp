@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "TestUtil.h"
 #include "dl/Compiler.h"
+#include "dlrt/Profile.h"
 
 #include <gtest/gtest.h>
 
@@ -226,6 +227,113 @@ TEST(API, DescribesFunctionSignatures) {
   EXPECT_EQ(f->arguments[0].dims, (std::vector<int64_t>{-1, 3}));
   EXPECT_EQ(f->arguments[0].symbols[0], "B");
   EXPECT_EQ(f->result.typeString, "f32[B, 3]");
+}
+
+// A linear classifier and its loss (line 4: the forward pass).
+const char *kClassifier = R"(
+    param w: f32[4, 3] = normal(0, 1);
+    param b: f32[3] = uniform(-1, 1);
+    fn forward(x: f32[N, 4]) -> f32[N, 3] { return x @ w + b; }
+    fn loss(x: f32[N, 4], labels: i64[N]) -> f32 {
+      return cross_entropy(forward(x), labels);
+    })";
+
+/// Calls of kernels computing line 4 of kClassifier since the last reset.
+uint64_t forwardKernelCalls() {
+  uint64_t calls = 0;
+  for (const dlrt::profile::KernelTime &k : dlrt::profile::kernels()) {
+    std::string positions = " " + k.name.substr(k.name.find('@') + 1);
+    if (positions.find(" 4:") != std::string::npos)
+      calls += k.calls;
+  }
+  return calls;
+}
+
+TEST(API, EvaluateIsTheLossAndTheAccuracyOfOneForwardPass) {
+  dl::CompilerOptions options;
+  options.evaluationOf = "loss";
+  options.profile = true;
+  dl::CompileResult r =
+      dl::Compiler(options).compileString(kClassifier, "test.dl");
+  ASSERT_TRUE(r.ok()) << r.errors();
+  dl::Module &m = *r.module;
+  m.initParameters(5);
+  const dl::FunctionInfo *info = m.function("loss.evaluate");
+  ASSERT_NE(info, nullptr);
+  ASSERT_EQ(info->results.size(), 2u);
+  EXPECT_EQ(info->results[1].name, "accuracy");
+  const int n = 9;
+  dl::Tensor x = dl::Tensor::fromF32({n, 4}, std::vector<float>(n * 4));
+  for (int i = 0; i < n * 4; ++i)
+    x.data<float>()[i] = std::sin(0.7f * float(i)) * 2.0f;
+  auto logits = m.call("forward", {x});
+  ASSERT_TRUE(logits.ok()) << logits.message();
+  // Labels: the argmax for rows 0, 3, 6 (hits), the next class otherwise.
+  dl::Tensor labels(dl::DType::I64, {n});
+  int hits = 0;
+  for (int i = 0; i < n; ++i) {
+    const float *row = logits->data<float>() + i * 3;
+    int best = 0;
+    for (int j = 1; j < 3; ++j)
+      if (row[j] > row[best])
+        best = j;
+    labels.data<int64_t>()[i] = i % 3 == 0 ? best : (best + 1) % 3;
+    hits += i % 3 == 0;
+  }
+  auto loss = m.call("loss", {x, labels});
+  ASSERT_TRUE(loss.ok()) << loss.message();
+  dlrt::profile::reset();
+  auto both = m.callAll("loss.evaluate", {x, labels});
+  ASSERT_TRUE(both.ok()) << both.message();
+  // As many kernel calls compute line 4 (x @ w + b) as in a call of
+  // `forward`: the loss's and the accuracy's forward passes became one.
+  uint64_t evaluateCalls = forwardKernelCalls();
+  dlrt::profile::reset();
+  ASSERT_TRUE(m.call("forward", {x}).ok());
+  EXPECT_EQ(evaluateCalls, forwardKernelCalls());
+  EXPECT_GT(evaluateCalls, 0u);
+  ASSERT_EQ(both->size(), 2u);
+  // The same kernels on the same inputs: the same bits.
+  EXPECT_EQ((*both)[0].data<float>()[0], loss->data<float>()[0]);
+  EXPECT_EQ((*both)[1].data<float>()[0], float(hits) / float(n));
+}
+
+TEST(API, RequestedOnlyCompilesJustTheRequestedFunctions) {
+  dl::CompilerOptions options;
+  options.evaluationOf = "loss";
+  options.trainFunction = "loss";
+  options.requestedOnly = true;
+  dl::CompileResult r =
+      dl::Compiler(options).compileString(kClassifier, "test.dl");
+  ASSERT_TRUE(r.ok()) << r.errors();
+  EXPECT_EQ(r.module->function("forward"), nullptr);
+  EXPECT_EQ(r.module->function("loss"), nullptr);
+  EXPECT_NE(r.module->function("loss.evaluate"), nullptr);
+  EXPECT_NE(r.module->function("loss.step"), nullptr);
+  EXPECT_FALSE(r.module->call("forward", {}).ok());
+}
+
+TEST(API, EvaluateNeedsALossOverTheForwardArguments) {
+  dl::CompilerOptions options;
+  options.evaluationOf = "loss";
+  dl::CompileResult r = dl::Compiler(options).compileString(R"(
+    param w: f32[4, 3] = normal(0, 1);
+    fn forward(x: f32[N, 4]) -> f32[N, 3] { return x @ w; }
+    fn loss(x: f32[N, 4], labels: f32[N, 3]) -> f32 {
+      return mean((forward(x) - labels) * (forward(x) - labels));
+    })",
+                                                            "test.dl");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.errors().find("cannot evaluate 'loss': it must take the "
+                            "arguments of 'forward', then the labels"),
+            std::string::npos)
+      << r.errors();
+  options.evaluationLogits = "missing";
+  r = dl::Compiler(options).compileString(kClassifier, "test.dl");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.errors().find("cannot measure the accuracy of 'missing'"),
+            std::string::npos)
+      << r.errors();
 }
 
 } // namespace

@@ -13,6 +13,13 @@
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/AsmParser/Parser.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
 
 #include <gtest/gtest.h>
 
@@ -126,6 +133,86 @@ TEST(HostEngine, UnknownFunctionIsAnError) {
   llvm::Error err = (*engine)->invokePacked("missing", {});
   ASSERT_TRUE(static_cast<bool>(err));
   EXPECT_NE(toString(std::move(err)).find("missing"), std::string::npos);
+}
+
+TEST(HostEngine, PrivateFunctionsAreInternalWithoutWrappers) {
+  mlir::DialectRegistry registry;
+  dlc::registerDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  auto module = mlir::parseSourceString<mlir::ModuleOp>(R"mlir(
+    llvm.func @external_decl(f64) -> f64 attributes {sym_visibility = "private"}
+    llvm.func @kernel(%x: f64, %unused: i64) -> f64 attributes {passthrough = ["noinline"], sym_visibility = "private"} {
+      %r = llvm.fadd %x, %x : f64
+      llvm.return %r : f64
+    }
+    llvm.func @entry(%x: f64) -> f64 {
+      %n = llvm.mlir.constant(7 : i64) : i64
+      %r = llvm.call @kernel(%x, %n) : (f64, i64) -> f64
+      llvm.return %r : f64
+    })mlir",
+                                                        &ctx);
+  ASSERT_TRUE(module);
+  llvm::LLVMContext llvmCtx;
+  std::unique_ptr<llvm::Module> translated =
+      mlir::translateModuleToLLVMIR(*module, llvmCtx);
+  ASSERT_TRUE(translated);
+  dlc::internalizePrivateFunctions(*module, *translated);
+  EXPECT_TRUE(translated->getFunction("kernel")->hasInternalLinkage());
+  EXPECT_TRUE(translated->getFunction("entry")->hasExternalLinkage());
+  EXPECT_TRUE(translated->getFunction("external_decl")->hasExternalLinkage());
+
+  auto engine = dlc::HostEngine::create(*module, 2, 1);
+  ASSERT_TRUE(static_cast<bool>(engine)) << toString(engine.takeError());
+  double x = 1.25, result = 0;
+  void *args[] = {&x, &result};
+  ASSERT_FALSE(static_cast<bool>((*engine)->invokePacked("entry", args)));
+  EXPECT_EQ(result, 2.5);
+  llvm::Expected<void (*)(void **)> kernel = (*engine)->lookupPacked("kernel");
+  EXPECT_FALSE(static_cast<bool>(kernel)) << "no packed wrapper";
+  llvm::consumeError(kernel.takeError());
+}
+
+// A plain loop: LLVM's loop vectoriser and unroller work on it at O3 only
+// (below, the kernels arrive vectorised by dl-cpu-vectorize).
+TEST(HostEngine, LoopPassesRunAtO3Only) {
+  const char *ir = R"ll(
+    define void @scale(ptr noalias %a, ptr noalias %b) {
+    entry:
+      br label %loop
+    loop:
+      %i = phi i64 [ 0, %entry ], [ %next, %loop ]
+      %pb = getelementptr float, ptr %b, i64 %i
+      %v = load float, ptr %pb
+      %w = fmul float %v, 2.0
+      %pa = getelementptr float, ptr %a, i64 %i
+      store float %w, ptr %pa
+      %next = add i64 %i, 1
+      %done = icmp eq i64 %next, 1024
+      br i1 %done, label %exit, label %loop
+    exit:
+      ret void
+    })ll";
+  llvm::InitializeNativeTarget();
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  ASSERT_TRUE(static_cast<bool>(builder)) << toString(builder.takeError());
+  auto machine = builder->createTargetMachine();
+  ASSERT_TRUE(static_cast<bool>(machine)) << toString(machine.takeError());
+  for (unsigned level : {2u, 3u}) {
+    llvm::LLVMContext llvmCtx;
+    llvm::SMDiagnostic error;
+    std::unique_ptr<llvm::Module> m =
+        llvm::parseAssemblyString(ir, error, llvmCtx);
+    ASSERT_TRUE(m) << error.getMessage().str();
+    m->setDataLayout((*machine)->createDataLayout());
+    m->setTargetTriple((*machine)->getTargetTriple());
+    dlc::optimizeModule(*m, level, machine->get());
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    m->print(os, nullptr);
+    bool vectorized = text.find("x float>") != std::string::npos;
+    EXPECT_EQ(vectorized, level == 3) << "O" << level << ":\n" << text;
+  }
 }
 
 } // namespace

@@ -145,13 +145,14 @@ int dlc::evaluateModel(const std::string &file, const std::string &lossFn,
   if (!test)
     return fail(test.message());
   dl::CompilerOptions compile;
-  compile.accuracyOf = "forward";
+  compile.evaluationOf = lossFn;
+  compile.requestedOnly = true;
   compile.threads = threads;
   std::optional<dl::Module> model = loadModel(file, compile, checkpoint, seed);
   if (!model)
     return 1;
   dl::Module &m = *model;
-  const dl::FunctionInfo *loss = m.function(lossFn);
+  const dl::FunctionInfo *loss = m.function(lossFn + ".evaluate");
   if (!loss || loss->arguments.size() != 2)
     return fail(file + ": `dlc eval` needs `fn " + lossFn +
                 "(x, labels) -> f32`");
@@ -202,7 +203,8 @@ int dlc::trainModel(const TrainOptions &options) {
   dl::CompilerOptions compile;
   compile.trainFunction = options.loss;
   compile.optimizer = options.optimizer;
-  compile.accuracyOf = "forward";
+  compile.evaluationOf = options.loss;
+  compile.requestedOnly = true;
   compile.threads = static_cast<unsigned>(options.threads);
   compile.profile = options.profile;
   if (!applyTarget(compile))
@@ -212,7 +214,8 @@ int dlc::trainModel(const TrainOptions &options) {
   dl::CompileResult compiled = compiler.compileFile(options.file);
   if (!compiled.ok()) {
     llvm::errs() << compiled.errors();
-    if (compiled.errors().find("cannot train") != std::string::npos)
+    if (compiled.errors().find("cannot train") != std::string::npos ||
+        compiled.errors().find("cannot evaluate") != std::string::npos)
       llvm::errs() << "dlc: note: `dlc train` needs `fn " << options.loss
                    << "(x, labels) -> f32` and `fn forward(x) -> f32[N, C]`\n";
     return 1;
@@ -234,7 +237,7 @@ int dlc::trainModel(const TrainOptions &options) {
   // The checkpoint's seed governs the data order too, so a resumed run
   // continues the uninterrupted one exactly.
   uint64_t seed = step->seed();
-  const dl::FunctionInfo *lossInfo = m.function(options.loss);
+  const dl::FunctionInfo *lossInfo = m.function(options.loss + ".evaluate");
   if (lossInfo->arguments.size() != 2)
     return fail("the loss '" + options.loss +
                 "' must take (x, labels): a batch and its labels");

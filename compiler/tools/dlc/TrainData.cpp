@@ -106,14 +106,11 @@ dlrt::Expected<Evaluation> dlc::evaluate(dl::Module &m,
       return shape.status();
     dl::Tensor x(dl::DType::F32, *shape), y(dl::DType::I64, {end - begin});
     gather(set, order, begin, end, x, y);
-    auto loss = m.call(lossFn, {x, y});
-    if (!loss)
-      return loss.status();
-    auto acc = m.call("forward.accuracy", {x, y});
-    if (!acc)
-      return acc.status();
-    e.loss += double(loss->data<float>()[0]) * double(end - begin);
-    e.accuracy += double(acc->data<float>()[0]) * double(end - begin);
+    auto both = m.callAll(lossFn + ".evaluate", {x, y});
+    if (!both)
+      return both.status();
+    e.loss += double((*both)[0].data<float>()[0]) * double(end - begin);
+    e.accuracy += double((*both)[1].data<float>()[0]) * double(end - begin);
   }
   e.loss /= double(n);
   e.accuracy /= double(n);

@@ -69,7 +69,8 @@ struct Evaluation {
   double loss = 0, accuracy = 0;
 };
 
-/// The mean of the loss function and of `forward.accuracy` over a data set.
+/// The mean of the loss function and of the accuracy over a data set, by
+/// `<loss>.evaluate` (CompilerOptions::evaluationOf).
 dlrt::Expected<Evaluation> evaluate(dl::Module &m, const std::string &loss,
                                     const dlrt::ImageDataset &set,
                                     const dl::ArgumentInfo &input,

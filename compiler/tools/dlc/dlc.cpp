@@ -13,13 +13,13 @@
 #include "TrainData.h"
 #include "compiler/API/Compilation.h"
 #include "compiler/API/FusionCheck.h"
+#include "compiler/API/HostEngine.h"
 
 #include "dl/Compiler.h"
 #include "dlrt/Npy.h"
 #include "dlrt/Random.h"
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/CommandLine.h"
@@ -277,9 +277,7 @@ int emitObject(llvm::Module &module, const std::string &path) {
       llvm::TargetOptions(), llvm::Reloc::PIC_));
   module.setTargetTriple(llvm::Triple(triple));
   module.setDataLayout(machine->createDataLayout());
-  if (llvm::Error err =
-          mlir::makeOptimizingTransformer(3, 0, machine.get())(&module))
-    return fail("LLVM optimisation failed: " + llvm::toString(std::move(err)));
+  dlc::optimizeModule(module, optLevel, machine.get());
   std::error_code ec;
   llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
   if (ec)

@@ -55,9 +55,10 @@ struct CompilerOptions {
   /// Target::CUDA: the GPU architecture the kernels are compiled for.
   std::string gpuArch = "sm_90";
   /// LLVM optimisation level for the generated code (0-3). 2 by default:
-  /// the kernels arrive vectorised and register-tiled (dl-cpu-vectorize), and
-  /// O3 trained the seed CNN and MLP no faster while compiling 1.4-1.9x
-  /// longer (docs/performance.md).
+  /// the kernels arrive vectorised and register-tiled (dl-cpu-vectorize), so
+  /// below 3 LLVM's loop unroller and vectorisers stay off (they were most
+  /// of the compile time and trained no faster); O3 runs LLVM's full
+  /// pipeline (docs/performance.md).
   unsigned optLevel = 2;
   /// Threads of the generated code: above 1, the parallel loops of every
   /// kernel run as OpenMP work-sharing loops (libomp, loaded by the JIT).
@@ -88,6 +89,16 @@ struct CompilerOptions {
   /// Compile `<probabilitiesOf>.probabilities(args...) -> f32[N, C]`: the
   /// softmax over axis 1 of the function's [N, C] output.
   std::string probabilitiesOf;
+  /// Compile `<evaluationOf>.evaluate(args..., labels) -> (loss, accuracy)`
+  /// for a loss function taking `evaluationLogits`'s arguments then the
+  /// labels: its value and the accuracy of `evaluationLogits`'s [N, C]
+  /// output on the same batch, with the forward pass computed once.
+  std::string evaluationOf;
+  std::string evaluationLogits = "forward";
+  /// Compile only the functions requested above (step, accuracy,
+  /// evaluation, probabilities, gradients), not the file's own functions:
+  /// for programs that call nothing else (dlc train), less to compile.
+  bool requestedOnly = false;
 };
 
 struct Diagnostic {
