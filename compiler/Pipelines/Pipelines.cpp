@@ -70,6 +70,10 @@ const char *const dlc::kGPULinalgTailPipeline = DLC_GPU_TAIL;
 // threads, the parallel dimensions of every remaining linalg op become
 // scf.parallel and then OpenMP work-sharing loops (libomp); reductions stay
 // sequential inside, so results do not depend on the thread count.
+// Conversions that need no module-level symbols run nested in each function
+// (func.func before convert-func-to-llvm, llvm.func after it), so MLIR runs
+// them on all cores: 0.36 s instead of 0.42-0.46 for the seed CNN's
+// training module on 2 cores.
 std::string dlc::linalgToLLVMPipeline(unsigned threads, int lanes,
                                       bool profile) {
   if (lanes < 0)
@@ -92,19 +96,20 @@ std::string dlc::linalgToLLVMPipeline(unsigned threads, int lanes,
          "convert-bufferization-to-memref,"
          "dl-memref-copy-to-linalg,"
          "func.func(dl-cpu-vectorize{vector-width=" +
-         std::to_string(lanes) + "}),canonicalize," + loops +
-         "func.func(convert-vector-to-scf{full-unroll=true}),"
+         std::to_string(lanes) + "},canonicalize)," + loops +
+         "func.func(convert-vector-to-scf{full-unroll=true},"
          "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+         "convert-math-to-llvm),"
          // libm calls for vector math scalarise through vector.extract:
          // before the vector dialect is lowered.
-         "convert-math-to-llvm,convert-math-to-libm,convert-vector-to-llvm,"
+         "convert-math-to-libm,func.func(convert-vector-to-llvm),"
          // Allocations go to the runtime's caching allocator.
          "finalize-memref-to-llvm{use-generic-functions=true},"
-         "convert-arith-to-llvm,"
-         "convert-index-to-llvm,convert-cf-to-llvm," +
+         "func.func(convert-arith-to-llvm,convert-index-to-llvm),"
+         "convert-cf-to-llvm," +
          (threads <= 1 ? "" : "convert-openmp-to-llvm,") +
          "convert-func-to-llvm,"
-         "convert-ub-to-llvm,reconcile-unrealized-casts";
+         "llvm.func(convert-ub-to-llvm,reconcile-unrealized-casts)";
 }
 
 int dlc::hostF32Lanes() {
