@@ -51,121 +51,144 @@ enum class Emit {
   PTX
 };
 
+// dlc's own options; --help hides the LLVM libraries' (still accepted).
+cl::OptionCategory dlcOptions("dlc options");
+
 cl::SubCommand runCommand("run", "Run one function of a .dl file on inputs");
 cl::SubCommand trainCommand("train",
                             "Train the model's `loss` on a data set and "
                             "report the test accuracy of `forward`");
 cl::opt<std::string> trainFile(cl::Positional, cl::desc("<file.dl>"),
-                               cl::Required, cl::sub(trainCommand));
+                               cl::Required, cl::sub(trainCommand),
+                               cl::cat(dlcOptions));
 cl::opt<std::string>
     trainData("data",
               cl::desc("KIND:DIR (fashion-mnist, mnist, cifar10 or npy)"),
               cl::init("fashion-mnist:/usr/share/datasets/fashion-mnist"),
-              cl::sub(trainCommand));
-cl::opt<int64_t> trainEpochs("epochs", cl::init(1), cl::sub(trainCommand));
+              cl::sub(trainCommand), cl::cat(dlcOptions));
+cl::opt<int64_t> trainEpochs("epochs", cl::init(1), cl::sub(trainCommand),
+                             cl::cat(dlcOptions));
 cl::opt<int64_t> trainSteps("steps", cl::desc("Stop after N steps"),
-                            cl::init(0), cl::sub(trainCommand));
-cl::opt<int64_t> trainBatch("batch", cl::init(64), cl::sub(trainCommand));
+                            cl::init(0), cl::sub(trainCommand),
+                            cl::cat(dlcOptions));
+cl::opt<int64_t> trainBatch("batch", cl::init(64), cl::sub(trainCommand),
+                            cl::cat(dlcOptions));
 cl::opt<std::string> trainOptimizer("optimizer",
                                     cl::desc("sgd|momentum|adam|adamw"),
-                                    cl::init("adam"), cl::sub(trainCommand));
+                                    cl::init("adam"), cl::sub(trainCommand),
+                                    cl::cat(dlcOptions));
 cl::opt<double> trainLr("lr",
                         cl::desc("Learning rate (default: 1e-3 for "
                                  "Adam/AdamW, 0.01 for SGD)"),
-                        cl::init(-1), cl::sub(trainCommand));
-cl::opt<double> trainWd("weight-decay", cl::init(0), cl::sub(trainCommand));
-cl::opt<uint64_t> trainSeed("seed", cl::init(0), cl::sub(trainCommand));
+                        cl::init(-1), cl::sub(trainCommand),
+                        cl::cat(dlcOptions));
+cl::opt<double> trainWd("weight-decay", cl::init(0), cl::sub(trainCommand),
+                        cl::cat(dlcOptions));
+cl::opt<uint64_t> trainSeed("seed", cl::init(0), cl::sub(trainCommand),
+                            cl::cat(dlcOptions));
 cl::opt<std::string> trainShuffle("shuffle", cl::desc("on|off"), cl::init("on"),
-                                  cl::sub(trainCommand));
+                                  cl::sub(trainCommand), cl::cat(dlcOptions));
 cl::opt<std::string> trainNormalize("normalize", cl::desc("MEAN,STD"),
-                                    cl::init("0.5,0.5"), cl::sub(trainCommand));
+                                    cl::init("0.5,0.5"), cl::sub(trainCommand),
+                                    cl::cat(dlcOptions));
 cl::opt<std::string> trainInit("init", cl::desc("Start from these weights"),
-                               cl::sub(trainCommand));
+                               cl::sub(trainCommand), cl::cat(dlcOptions));
 cl::opt<std::string> trainSave("save",
                                cl::desc("Write a checkpoint: weights, "
                                         "optimizer state, step and seed"),
-                               cl::sub(trainCommand));
+                               cl::sub(trainCommand), cl::cat(dlcOptions));
 cl::opt<std::string> trainResume("resume",
                                  cl::desc("Continue from a checkpoint "
                                           "written by --save"),
-                                 cl::sub(trainCommand));
-cl::opt<std::string>
-    trainSchedule("schedule",
-                  cl::desc("constant, step:EPOCHS:GAMMA or cosine[:MIN_LR]"),
-                  cl::init("constant"), cl::sub(trainCommand));
+                                 cl::sub(trainCommand), cl::cat(dlcOptions));
+cl::opt<std::string> trainSchedule(
+    "schedule", cl::desc("constant, step:EPOCHS:GAMMA or cosine[:MIN_LR]"),
+    cl::init("constant"), cl::sub(trainCommand), cl::cat(dlcOptions));
 cl::opt<int64_t> trainWarmup("warmup",
                              cl::desc("Steps of linear learning-rate warm-up"),
-                             cl::init(0), cl::sub(trainCommand));
+                             cl::init(0), cl::sub(trainCommand),
+                             cl::cat(dlcOptions));
 cl::list<std::string>
     trainFreeze("freeze",
                 cl::desc("Leave these parameters unchanged (name or glob, "
                          "like conv1.*; repeatable)"),
-                cl::sub(trainCommand));
+                cl::sub(trainCommand), cl::cat(dlcOptions));
 cl::opt<std::string> trainMetrics("metrics",
                                   cl::desc("Write metrics, one JSON object "
                                            "per line"),
-                                  cl::sub(trainCommand));
+                                  cl::sub(trainCommand), cl::cat(dlcOptions));
 cl::opt<int64_t> trainThreads("threads", cl::desc("Threads (1)"), cl::init(1),
-                              cl::sub(trainCommand));
+                              cl::sub(trainCommand), cl::cat(dlcOptions));
 cl::opt<bool> trainProfile(
     "profile",
     cl::desc("Time every compiled kernel (CPU) and print the slowest at the "
              "end: share, total ms, calls, us per call, call site, source"),
-    cl::sub(trainCommand));
+    cl::sub(trainCommand), cl::cat(dlcOptions));
 cl::opt<std::string> targetName("target",
                                 cl::desc("Generate code for: cpu "
                                          "(default) or cuda"),
                                 cl::init("cpu"),
-                                cl::sub(cl::SubCommand::getAll()));
+                                cl::sub(cl::SubCommand::getAll()),
+                                cl::cat(dlcOptions));
 cl::opt<unsigned> optLevel("opt-level",
                            cl::desc("LLVM optimisation level of the generated "
                                     "code (0-3, default 2)"),
-                           cl::init(2), cl::sub(cl::SubCommand::getAll()));
+                           cl::init(2), cl::sub(cl::SubCommand::getAll()),
+                           cl::cat(dlcOptions));
 cl::opt<bool> noFusion("no-fusion",
                        cl::desc("Every op a kernel of its own (the fusion "
                                 "planner fuses nothing)"),
-                       cl::sub(cl::SubCommand::getAll()));
+                       cl::sub(cl::SubCommand::getAll()), cl::cat(dlcOptions));
 cl::opt<std::string> gpuArch("gpu-arch",
                              cl::desc("GPU architecture for --target cuda"),
                              cl::init("sm_90"),
-                             cl::sub(cl::SubCommand::getAll()));
+                             cl::sub(cl::SubCommand::getAll()),
+                             cl::cat(dlcOptions));
 
 cl::SubCommand predictCommand("predict",
                               "Top classes of `forward` for each image");
 cl::opt<std::string> predictFile(cl::Positional, cl::desc("<file.dl>"),
-                                 cl::Required, cl::sub(predictCommand));
+                                 cl::Required, cl::sub(predictCommand),
+                                 cl::cat(dlcOptions));
 cl::opt<std::string> predictCheckpoint("checkpoint",
                                        cl::desc("Weights (safetensors)"),
-                                       cl::sub(predictCommand));
+                                       cl::sub(predictCommand),
+                                       cl::cat(dlcOptions));
 cl::opt<std::string> predictInput("input",
                                   cl::desc("Images: X.npy or an IDX file"),
-                                  cl::Required, cl::sub(predictCommand));
+                                  cl::Required, cl::sub(predictCommand),
+                                  cl::cat(dlcOptions));
 cl::opt<int64_t> predictTop("top", cl::desc("Classes per image"), cl::init(1),
-                            cl::sub(predictCommand));
+                            cl::sub(predictCommand), cl::cat(dlcOptions));
 cl::opt<std::string> predictNormalize("normalize", cl::desc("MEAN,STD"),
                                       cl::init("0.5,0.5"),
-                                      cl::sub(predictCommand));
+                                      cl::sub(predictCommand),
+                                      cl::cat(dlcOptions));
 cl::opt<unsigned> predictThreads("threads", cl::desc("Threads"), cl::init(1),
-                                 cl::sub(predictCommand));
+                                 cl::sub(predictCommand), cl::cat(dlcOptions));
 
 cl::SubCommand evalCommand("eval",
                            "Test-set loss and accuracy of a model's weights");
 cl::opt<std::string> evalFile(cl::Positional, cl::desc("<file.dl>"),
-                              cl::Required, cl::sub(evalCommand));
+                              cl::Required, cl::sub(evalCommand),
+                              cl::cat(dlcOptions));
 cl::opt<std::string> evalCheckpoint("checkpoint",
                                     cl::desc("Weights (safetensors)"),
-                                    cl::sub(evalCommand));
+                                    cl::sub(evalCommand), cl::cat(dlcOptions));
 cl::opt<std::string>
     evalData("data",
              cl::desc("KIND:DIR (fashion-mnist, mnist, cifar10 or npy)"),
              cl::init("fashion-mnist:/usr/share/datasets/fashion-mnist"),
-             cl::sub(evalCommand));
+             cl::sub(evalCommand), cl::cat(dlcOptions));
 cl::opt<std::string> evalNormalize("normalize", cl::desc("MEAN,STD"),
-                                   cl::init("0.5,0.5"), cl::sub(evalCommand));
-cl::opt<int64_t> evalBatch("batch", cl::init(1000), cl::sub(evalCommand));
-cl::opt<uint64_t> evalSeed("seed", cl::init(0), cl::sub(evalCommand));
+                                   cl::init("0.5,0.5"), cl::sub(evalCommand),
+                                   cl::cat(dlcOptions));
+cl::opt<int64_t> evalBatch("batch", cl::init(1000), cl::sub(evalCommand),
+                           cl::cat(dlcOptions));
+cl::opt<uint64_t> evalSeed("seed", cl::init(0), cl::sub(evalCommand),
+                           cl::cat(dlcOptions));
 cl::opt<unsigned> evalThreads("threads", cl::desc("Threads"), cl::init(1),
-                              cl::sub(evalCommand));
+                              cl::sub(evalCommand), cl::cat(dlcOptions));
 
 cl::SubCommand checkGradsCommand(
     "check-grads",
@@ -175,13 +198,16 @@ cl::SubCommand compareTargetsCommand(
     "Run every function, its gradients and training steps for the CPU and "
     "for --target and compare the results");
 cl::opt<std::string> compareFile(cl::Positional, cl::desc("<file.dl>"),
-                                 cl::Required, cl::sub(compareTargetsCommand));
+                                 cl::Required, cl::sub(compareTargetsCommand),
+                                 cl::cat(dlcOptions));
 cl::opt<uint64_t> compareSeed("seed",
                               cl::desc("Seed for parameters and inputs"),
-                              cl::init(0), cl::sub(compareTargetsCommand));
+                              cl::init(0), cl::sub(compareTargetsCommand),
+                              cl::cat(dlcOptions));
 
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<file.dl>"),
-                               cl::sub(cl::SubCommand::getTopLevel()));
+                               cl::sub(cl::SubCommand::getTopLevel()),
+                               cl::cat(dlcOptions));
 cl::opt<Emit> emitKind(
     "emit", cl::desc("The stage to print"), cl::init(Emit::DL),
     cl::values(
@@ -195,63 +221,74 @@ cl::opt<Emit> emitKind(
         clEnumValN(Emit::LLVMIR, "llvm-ir", "LLVM IR"),
         clEnumValN(Emit::Obj, "obj", "a native object file"),
         clEnumValN(Emit::PTX, "ptx", "the GPU kernels in PTX (--target cuda)")),
-    cl::sub(cl::SubCommand::getTopLevel()));
+    cl::sub(cl::SubCommand::getTopLevel()), cl::cat(dlcOptions));
 cl::opt<std::string> emitTrainStep(
     "train-step",
     cl::desc("Also compile the Adam training step of this loss function"),
-    cl::value_desc("fn"), cl::sub(cl::SubCommand::getTopLevel()));
+    cl::value_desc("fn"), cl::sub(cl::SubCommand::getTopLevel()),
+    cl::cat(dlcOptions));
 cl::opt<bool> verifyFusionFlag(
     "verify-fusion",
     cl::desc("Compile every fused kernel (of the functions, their gradients "
              "and the training step) and the ops it was fused from, run both "
              "on the same random inputs and compare"),
-    cl::sub(cl::SubCommand::getTopLevel()));
+    cl::sub(cl::SubCommand::getTopLevel()), cl::cat(dlcOptions));
 cl::opt<uint64_t> verifySeed("verify-seed",
                              cl::desc("Seed for --verify-fusion's inputs"),
                              cl::init(0),
-                             cl::sub(cl::SubCommand::getTopLevel()));
+                             cl::sub(cl::SubCommand::getTopLevel()),
+                             cl::cat(dlcOptions));
 cl::opt<std::string> outputFile("o",
                                 cl::desc("Output file (default: stdout; "
                                          "FILE.o for --emit=obj)"),
                                 cl::value_desc("path"),
-                                cl::sub(cl::SubCommand::getTopLevel()));
+                                cl::sub(cl::SubCommand::getTopLevel()),
+                                cl::cat(dlcOptions));
 
 cl::opt<std::string> runFile(cl::Positional, cl::desc("<file.dl>"),
-                             cl::Required, cl::sub(runCommand));
+                             cl::Required, cl::sub(runCommand),
+                             cl::cat(dlcOptions));
 cl::opt<std::string> runFn("fn", cl::desc("Function to run"),
-                           cl::init("forward"), cl::sub(runCommand));
+                           cl::init("forward"), cl::sub(runCommand),
+                           cl::cat(dlcOptions));
 cl::list<std::string> runInputs("input", cl::desc("A .npy input, in order"),
-                                cl::value_desc("X.npy"), cl::sub(runCommand));
+                                cl::value_desc("X.npy"), cl::sub(runCommand),
+                                cl::cat(dlcOptions));
 cl::opt<bool> syntheticInputs(
     "synthetic-inputs",
     cl::desc("Use deterministic U(0,1) inputs drawn from --seed"),
-    cl::sub(runCommand));
+    cl::sub(runCommand), cl::cat(dlcOptions));
 cl::list<std::string> binds("bind",
                             cl::desc("Bind a symbolic dimension for "
                                      "synthetic inputs (e.g. B=4)"),
                             cl::value_desc("SYM=N"), cl::sub(runCommand),
                             cl::sub(checkGradsCommand),
-                            cl::sub(compareTargetsCommand));
+                            cl::sub(compareTargetsCommand),
+                            cl::cat(dlcOptions));
 cl::opt<std::string> checkFile(cl::Positional, cl::desc("<file.dl>"),
-                               cl::Required, cl::sub(checkGradsCommand));
+                               cl::Required, cl::sub(checkGradsCommand),
+                               cl::cat(dlcOptions));
 cl::opt<std::string> checkFn("fn",
                              cl::desc("Only this function (default: every "
                                       "function returning a float scalar)"),
-                             cl::sub(checkGradsCommand));
+                             cl::sub(checkGradsCommand), cl::cat(dlcOptions));
 cl::opt<uint64_t> checkSeed("seed", cl::desc("Seed for parameters and inputs"),
-                            cl::init(0), cl::sub(checkGradsCommand));
+                            cl::init(0), cl::sub(checkGradsCommand),
+                            cl::cat(dlcOptions));
 cl::opt<unsigned> checkSamples("samples",
                                cl::desc("Elements checked per parameter"),
-                               cl::init(16), cl::sub(checkGradsCommand));
+                               cl::init(16), cl::sub(checkGradsCommand),
+                               cl::cat(dlcOptions));
 cl::opt<std::string> paramsFile("params",
                                 cl::desc("Load parameters from safetensors"),
                                 cl::value_desc("P.safetensors"),
-                                cl::sub(runCommand));
+                                cl::sub(runCommand), cl::cat(dlcOptions));
 cl::opt<uint64_t> seed("seed",
                        cl::desc("Seed for initialisers and synthetic inputs"),
-                       cl::init(0), cl::sub(runCommand));
+                       cl::init(0), cl::sub(runCommand), cl::cat(dlcOptions));
 cl::opt<std::string> runOutput("output", cl::desc("Write the result as .npy"),
-                               cl::value_desc("OUT.npy"), cl::sub(runCommand));
+                               cl::value_desc("OUT.npy"), cl::sub(runCommand),
+                               cl::cat(dlcOptions));
 
 int fail(const std::string &message) {
   llvm::errs() << "dlc: error: " << message << "\n";
@@ -554,6 +591,7 @@ int main(int argc, char **argv) {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  cl::HideUnrelatedOptions(dlcOptions);
   cl::ParseCommandLineOptions(argc, argv, "dlc: the DL model compiler\n");
   dlc::targetChoice() = {targetName, gpuArch, optLevel, !noFusion};
   if (compareTargetsCommand)
