@@ -15,12 +15,20 @@
 // 16-lane registers wide), the column blocks in an scf.parallel (OpenMP with
 // threads), the block read before the reduction loop, carried through it and
 // written after it, eight FMAs (outer products) per step; the batch rows
-// that do not fill a block stay a linalg op (scalar loops later).
+// that do not fill a block stay a linalg op (scalar loops later). Each step
+// also prefetches W's row for the next column block (its two cache lines, the
+// column clamped to the last block, 128 - 32).
 // CHECK-LABEL: func.func @matmul
 // CHECK: scf.parallel (%[[J:.*]]) = (%{{.*}}) to (%{{.*}}) step (%c32)
 // CHECK: scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %c8
 // CHECK: %[[ACC0:.*]] = vector.transfer_read {{.*}} vector<8x32xf32>
-// CHECK: %[[ACC:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[ACC0]]) -> (vector<8x32xf32>)
+// CHECK: %[[ACC:.*]] = scf.for %[[K:.*]] = {{.*}} iter_args(%{{.*}} = %[[ACC0]]) -> (vector<8x32xf32>)
+// CHECK: %[[NEXT:.*]] = arith.addi %[[J]], %c32
+// CHECK: %[[AT:.*]] = arith.minsi %[[NEXT]], %c96
+// CHECK: memref.prefetch %{{.*}}[%[[K]], %[[AT]]], read, locality<3>, data : memref<64x128xf32>
+// CHECK: %[[AT16:.*]] = arith.addi %[[AT]], %c16
+// CHECK: memref.prefetch %{{.*}}[%[[K]], %[[AT16]]], read
+// CHECK-NOT: memref.prefetch
 // CHECK-COUNT-8: vector.fma {{.*}} : vector<32xf32>
 // CHECK: scf.yield
 // CHECK: vector.transfer_write %[[ACC]]
