@@ -18,6 +18,7 @@
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
@@ -71,6 +72,53 @@ Value estimateWork(OpBuilder &b, Location loc, Region &region,
   return b.createOrFold<arith::AddIOp>(loc, work, constant(plain));
 }
 
+/// Trips of a loop from `lb` to `ub` by `step` at least, for a batch of
+/// one: the static count, else 1 for a loop from a constant to a size
+/// (a memref.dim or an argument: a dynamic batch), else 0 (the remainder
+/// loop after full blocks, from a multiple of the block to the size, often
+/// runs no trips at all).
+int64_t leastTrips(Value lb, Value ub, Value step) {
+  std::optional<int64_t> l = getConstantIntValue(lb),
+                         u = getConstantIntValue(ub),
+                         st = getConstantIntValue(step);
+  if (!l || !st || *st <= 0)
+    return 0;
+  if (u)
+    return std::max<int64_t>(0, llvm::divideCeil(*u - *l, *st));
+  bool size = isa<BlockArgument>(ub) || ub.getDefiningOp<memref::DimOp>();
+  return size ? 1 : 0;
+}
+
+/// The least estimateWork can give for `region` with a batch of one: the
+/// same sum with leastTrips for every trip count taken at run time.
+/// Saturates instead of overflowing.
+int64_t leastWork(Region &region, scf::ParallelOp parallel) {
+  constexpr int64_t cap = int64_t(1) << 40;
+  auto outside = [&](Value v) {
+    return !parallel->isAncestor(v.getParentBlock()->getParentOp());
+  };
+  int64_t work = 0;
+  for (Block &block : region)
+    for (Operation &op : block) {
+      work += 1;
+      for (Region &r : op.getRegions()) {
+        int64_t inner = leastWork(r, parallel);
+        if (auto loop = dyn_cast<scf::ForOp>(op)) {
+          int64_t trips = 64;
+          if (std::optional<APInt> n = loop.getStaticTripCount())
+            trips = int64_t(n->getZExtValue());
+          else if (outside(loop.getLowerBound()) &&
+                   outside(loop.getUpperBound()) && outside(loop.getStep()))
+            trips = leastTrips(loop.getLowerBound(), loop.getUpperBound(),
+                               loop.getStep());
+          inner = trips == 0 ? 0 : std::min(cap, inner * std::min(cap, trips));
+        }
+        work = std::min(cap, work + inner);
+      }
+    }
+  return work;
+}
+
 struct OMPWorkThresholdPass
     : dl::impl::OMPWorkThresholdBase<OMPWorkThresholdPass> {
   using Base::Base;
@@ -101,6 +149,17 @@ struct OMPWorkThresholdPass
           dlc::serializeFrom(rewriter, parallel, /*keep=*/0);
         continue;
       }
+      // Enough even for a batch of one: the run-time check could only pick
+      // the parallel loop, so no plain copy (with threads, every large
+      // kernel was compiled twice).
+      int64_t leastIterations = 1;
+      for (auto [lb, ub, step] :
+           llvm::zip(parallel.getLowerBound(), parallel.getUpperBound(),
+                     parallel.getStep()))
+        leastIterations *= leastTrips(lb, ub, step);
+      if (leastIterations > 0 && leastWork(parallel.getRegion(), parallel) >=
+                                     llvm::divideCeil(minWork, leastIterations))
+        continue;
       Value enough = arith::CmpIOp::create(
           b, loc, arith::CmpIPredicate::sge, work,
           arith::ConstantIndexOp::create(b, loc, minWork));

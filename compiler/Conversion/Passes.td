@@ -312,7 +312,9 @@ def OMPWorkThreshold : Pass<"dl-omp-work-threshold"> {
     enter libomp. Forking a team costs tens of microseconds, more than a
     whole kernel of a batch-1 inference, and so did libomp's serialised
     regions (an `if` clause, this pass's first form). A work estimate that
-    folds to a constant keeps one version only.
+    folds to a constant keeps one version only, and so does a loop whose
+    work reaches the threshold even with every run-time trip count at one (a
+    batch of one): the check could only pick the parallel version.
 
     ```mlir
     scf.parallel (%i) = (%c0) to (%n) step (%c1) { ... }

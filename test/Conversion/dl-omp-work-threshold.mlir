@@ -62,3 +62,38 @@ func.func @static(%a: memref<4096xf32>) {
   }
   return
 }
+
+// Work sized at run time but enough with a batch of one: one iteration of
+// the batch loop runs 4096 x 4 operations, and 512 columns each run an
+// inner loop of at least one trip (4 operations, plus 2): at least 3072.
+// The run-time check could only pick the parallel loop: no plain copy.
+// CHECK-LABEL: func.func @enough_for_one
+// CHECK-NOT: scf.if
+// CHECK: scf.parallel
+// CHECK-NOT: scf.if
+// CHECK: scf.parallel
+// CHECK-NOT: scf.if
+// CHECK: return
+func.func @enough_for_one(%n: index, %a: memref<?x4096xf32>, %b: memref<?x512xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c512 = arith.constant 512 : index
+  %c4096 = arith.constant 4096 : index
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    scf.for %j = %c0 to %c4096 step %c1 {
+      %v = memref.load %a[%i, %j] : memref<?x4096xf32>
+      %w = arith.addf %v, %v : f32
+      memref.store %w, %a[%i, %j] : memref<?x4096xf32>
+    }
+    scf.reduce
+  }
+  scf.parallel (%j) = (%c0) to (%c512) step (%c1) {
+    scf.for %k = %c0 to %n step %c1 {
+      %v = memref.load %b[%k, %j] : memref<?x512xf32>
+      %w = arith.addf %v, %v : f32
+      memref.store %w, %b[%k, %j] : memref<?x512xf32>
+    }
+    scf.reduce
+  }
+  return
+}
