@@ -6,6 +6,7 @@
 #include "dlrt/Cuda.h"
 #include "llvm/Support/TargetSelect.h"
 
+#include <chrono>
 #include <mutex>
 
 using namespace dl;
@@ -21,6 +22,14 @@ Compiler::Compiler(CompilerOptions options) : options(options) {
 /// Runs every stage after loading and JIT-compiles the result.
 static CompileResult compile(dlc::Compilation &c,
                              const CompilerOptions &options) {
+  std::vector<std::pair<std::string, double>> phases;
+  auto lap =
+      [&, last = std::chrono::steady_clock::now()](const char *phase) mutable {
+        auto now = std::chrono::steady_clock::now();
+        phases.emplace_back(phase,
+                            std::chrono::duration<double>(now - last).count());
+        last = now;
+      };
   if (!c.parseAndAnalyze() || !c.emitDL())
     return CompileResult{std::nullopt, c.diagnostics()};
   if (options.gradients)
@@ -52,12 +61,21 @@ static CompileResult compile(dlc::Compilation &c,
           {Diagnostic{Diagnostic::Kind::Error, "", 0, 0,
                       "--target cuda: " + s.message(),
                       "error: --target cuda: " + s.message() + "\n"}}};
-    if (!c.lowerToLinalg(/*gpu=*/true, options.fusion) ||
-        !c.lowerToGPU(dlc::gpuTargetFor(options.gpuArch)))
+    lap("front end");
+    if (!c.lowerToLinalg(/*gpu=*/true, options.fusion))
       return CompileResult{std::nullopt, c.diagnostics()};
-  } else if (!c.lowerToLinalg(/*gpu=*/false, options.fusion) ||
-             !c.lowerToLLVM(options.threads, options.profile)) {
-    return CompileResult{std::nullopt, c.diagnostics()};
+    lap("dl to linalg");
+    if (!c.lowerToGPU(dlc::gpuTargetFor(options.gpuArch)))
+      return CompileResult{std::nullopt, c.diagnostics()};
+    lap("GPU kernels and host code");
+  } else {
+    lap("front end");
+    if (!c.lowerToLinalg(/*gpu=*/false, options.fusion))
+      return CompileResult{std::nullopt, c.diagnostics()};
+    lap("dl to linalg");
+    if (!c.lowerToLLVM(options.threads, options.profile))
+      return CompileResult{std::nullopt, c.diagnostics()};
+    lap("linalg to the LLVM dialect");
   }
 
   auto engine =
@@ -73,6 +91,14 @@ static CompileResult compile(dlc::Compilation &c,
     return CompileResult{std::nullopt, diags};
   }
 
+  // The JIT's phases, as it timed them, in place of its whole span.
+  lap("");
+  phases.pop_back();
+  const dlc::HostEngine::Phases &jit = (*engine)->phases();
+  phases.insert(phases.end(), {{"translation to LLVM IR", jit.translate},
+                               {"LLVM IR pipeline", jit.optimize},
+                               {"code generation", jit.codegen},
+                               {"linking", jit.link}});
   auto impl = std::make_unique<Module::Impl>();
   impl->engine = std::move(*engine);
   impl->gpu = cuda;
@@ -135,7 +161,8 @@ static CompileResult compile(dlc::Compilation &c,
   impl->ctx = c.takeContext();
   Module module(std::move(impl));
   module.initParameters(0);
-  return CompileResult{std::move(module), c.diagnostics()};
+  lap("symbol lookups, parameters");
+  return CompileResult{std::move(module), c.diagnostics(), phases};
 }
 
 TrainSettingsResult Compiler::readTrainSettings(const std::string &path) {

@@ -28,6 +28,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -215,6 +216,12 @@ dlc::HostEngine::create(mlir::ModuleOp module, unsigned optLevel,
   if (!layout)
     return layout.takeError();
 
+  Phases phases;
+  auto lap = [last = std::chrono::steady_clock::now()](double &into) mutable {
+    auto now = std::chrono::steady_clock::now();
+    into = std::chrono::duration<double>(now - last).count();
+    last = now;
+  };
   LLVMContext context;
   std::unique_ptr<Module> whole =
       mlir::translateModuleToLLVMIR(module, context);
@@ -243,7 +250,9 @@ dlc::HostEngine::create(mlir::ModuleOp module, unsigned optLevel,
         builder->createTargetMachine();
     if (!tm)
       return tm.takeError();
+    lap(phases.translate);
     optimizeModule(*whole, optLevel, tm->get());
+    lap(phases.optimize);
   }
   // Host functions (the entry points and their wrappers: kernel calls,
   // buffer allocation, memref descriptors) get LLVM's fast instruction
@@ -316,6 +325,7 @@ dlc::HostEngine::create(mlir::ModuleOp module, unsigned optLevel,
     if (!error.empty())
       return createStringError(error);
 
+  lap(phases.codegen);
   // Link the objects.
   JITEventListener *perf = getenv("DLC_PERF")
                                ? JITEventListener::createPerfJITEventListener()
@@ -358,6 +368,8 @@ dlc::HostEngine::create(mlir::ModuleOp module, unsigned optLevel,
     if (Error err = engine->jit->addObjectFile(std::move(object)))
       return std::move(err);
   registerRuntimeSymbols(*engine);
+  lap(phases.link);
+  engine->timings = phases;
   return engine;
 }
 

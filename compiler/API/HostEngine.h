@@ -56,12 +56,20 @@ public:
   /// Parts the last engine created was compiled in (for tests).
   static unsigned lastPartCount();
 
+  /// Seconds create() spent translating to LLVM IR, in LLVM's IR pipeline,
+  /// generating code and linking.
+  struct Phases {
+    double translate = 0, optimize = 0, codegen = 0, link = 0;
+  };
+  const Phases &phases() const { return timings; }
+
 private:
   HostEngine() = default;
 
   std::unique_ptr<llvm::orc::LLJIT> jit;
   std::vector<std::string> constructors, destructors; // in priority order
   bool initialized = false;
+  Phases timings;
 };
 
 /// LLVM's IR pipeline at `optLevel` (0-3) for `machine`, the host: below 3

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 
 namespace {
@@ -334,6 +335,29 @@ TEST(API, EvaluateNeedsALossOverTheForwardArguments) {
   EXPECT_NE(r.errors().find("cannot measure the accuracy of 'missing'"),
             std::string::npos)
       << r.errors();
+}
+
+TEST(API, CompileResultTimesEachPhase) {
+  auto start = std::chrono::steady_clock::now();
+  dl::CompileResult r = dl::Compiler().compileString(kClassifier, "test.dl");
+  double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  ASSERT_TRUE(r.ok()) << r.errors();
+  std::vector<std::string> names;
+  double sum = 0;
+  for (const auto &[name, seconds] : r.phases) {
+    names.push_back(name);
+    EXPECT_GE(seconds, 0.0) << name;
+    sum += seconds;
+  }
+  EXPECT_EQ(names,
+            (std::vector<std::string>{
+                "front end", "dl to linalg", "linalg to the LLVM dialect",
+                "translation to LLVM IR", "LLVM IR pipeline", "code generation",
+                "linking", "symbol lookups, parameters"}));
+  EXPECT_LE(sum, wall) << "the phases lie within the call";
+  EXPECT_TRUE(dl::Compiler().compileString("fn f(", "bad.dl").phases.empty());
 }
 
 } // namespace

@@ -247,6 +247,13 @@ int dlc::trainModel(const TrainOptions &options) {
                << test->size() << " test images, batch " << options.batch
                << ", compiled in " << llvm::format("%.2f", compileSeconds)
                << " s\n";
+  if (options.timeCompile) {
+    llvm::outs() << "compile phases:";
+    for (const auto &[phase, seconds] : compiled.phases)
+      llvm::outs() << "\n  " << llvm::format("%6.3f", seconds) << " s  "
+                   << phase;
+    llvm::outs() << "\n";
+  }
   int64_t startStep = step->steps();
   if (startStep)
     llvm::outs() << "resuming at step " << startStep << " (epoch "

@@ -26,7 +26,8 @@ struct TrainOptions {
   double mean = 0.5, stddev = 0.5;
   std::string init, save, resume, metrics;
   int64_t threads = 1;
-  bool profile = false; // print the time of every kernel at the end
+  bool profile = false;     // print the time of every kernel at the end
+  bool timeCompile = false; // print the compilation's phases
 };
 
 /// Trains the model's `loss` on the data set's training split with the

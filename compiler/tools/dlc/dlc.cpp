@@ -124,6 +124,10 @@ cl::opt<bool> trainProfile(
     cl::desc("Time every compiled kernel (CPU) and print the slowest at the "
              "end: share, total ms, calls, us per call, call site, source"),
     cl::sub(trainCommand), cl::cat(dlcOptions));
+cl::opt<bool> trainTimeCompile(
+    "time-compile",
+    cl::desc("Print how long each phase of the compilation took"),
+    cl::sub(trainCommand), cl::cat(dlcOptions));
 cl::opt<std::string> targetName("target",
                                 cl::desc("Generate code for: cpu "
                                          "(default) or cuda"),
@@ -653,6 +657,7 @@ int main(int argc, char **argv) {
     t.metrics = trainMetrics;
     t.threads = trainThreads;
     t.profile = trainProfile;
+    t.timeCompile = trainTimeCompile;
     using K = dl::OptimizerConfig::Kind;
     std::string opt = given(trainOptimizer)
                           ? trainOptimizer.getValue()

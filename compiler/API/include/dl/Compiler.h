@@ -253,6 +253,12 @@ private:
 struct CompileResult {
   std::optional<Module> module;
   std::vector<Diagnostic> diagnostics;
+  /// Seconds each phase of a successful compilation took, in order: the
+  /// front end, the dl passes to linalg (autodiff, fusion), the lowering to
+  /// the LLVM dialect (bufferization, the CPU code generator) or to GPU
+  /// kernels, then the JIT's translation to LLVM IR, LLVM's IR pipeline,
+  /// code generation and linking.
+  std::vector<std::pair<std::string, double>> phases = {};
   bool ok() const { return module.has_value(); }
   /// Every diagnostic's rendered text, concatenated.
   std::string errors() const;
