@@ -839,7 +839,8 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
         continue;
       auto baseType = dyn_cast<MemRefType>(view.getSource().getType());
       if (!baseType || !baseType.getLayout().isIdentity() ||
-          ShapedType::isDynamic(baseType.getShape().back()))
+          ShapedType::isDynamic(baseType.getShape().back()) ||
+          baseType.getElementTypeBitWidth() % 8 != 0)
         continue;
       SmallVector<OpFoldResult> offsets = view.getMixedOffsets();
       auto n = dyn_cast<Value>(offsets.back());
