@@ -5,7 +5,6 @@
 #include "dlrt/Profile.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
@@ -243,7 +242,7 @@ dlc::HostEngine::create(mlir::ModuleOp module, unsigned optLevel,
   // 14 s of code generation instead of 4.6. Only code generation, most of
   // the time for models of many small kernels, runs on the parts. LLVM's
   // optimisation pipeline must know the host (its vector width and costs):
-  // without a target machine the loop vectorizer sees a generic target and
+  // without a target machine, O3's loop vectorizer sees a generic target and
   // leaves every loop scalar.
   {
     Expected<std::unique_ptr<TargetMachine>> tm =

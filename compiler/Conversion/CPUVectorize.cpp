@@ -848,8 +848,7 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
       int64_t extent = baseType.getShape().back();
       if (!n ||
           !llvm::is_contained(offsets, OpFoldResult(loop.getInductionVar())) ||
-          loop->isAncestor(n.getParentBlock()->getParentOp()) ||
-          extent < 2 * width)
+          !loop.isDefinedOutsideOfLoop(n) || extent < 2 * width)
         continue;
       Location loc = read.getLoc();
       rewriter.setInsertionPoint(read);

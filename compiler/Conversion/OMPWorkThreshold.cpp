@@ -41,9 +41,7 @@ Value estimateWork(OpBuilder &b, Location loc, Region &region,
   auto constant = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
-  auto outside = [&](Value v) {
-    return !parallel->isAncestor(v.getParentBlock()->getParentOp());
-  };
+  auto outside = [&](Value v) { return parallel.isDefinedOutsideOfLoop(v); };
   Value work = constant(0);
   int64_t plain = 0;
   for (Block &block : region)
@@ -84,7 +82,7 @@ int64_t leastTrips(Value lb, Value ub, Value step) {
   if (!l || !st || *st <= 0)
     return 0;
   if (u)
-    return std::max<int64_t>(0, llvm::divideCeil(*u - *l, *st));
+    return std::max<int64_t>(0, llvm::divideCeilSigned(*u - *l, *st));
   bool size = isa<BlockArgument>(ub) || ub.getDefiningOp<memref::DimOp>();
   return size ? 1 : 0;
 }
@@ -94,9 +92,7 @@ int64_t leastTrips(Value lb, Value ub, Value step) {
 /// Saturates instead of overflowing.
 int64_t leastWork(Region &region, scf::ParallelOp parallel) {
   constexpr int64_t cap = int64_t(1) << 40;
-  auto outside = [&](Value v) {
-    return !parallel->isAncestor(v.getParentBlock()->getParentOp());
-  };
+  auto outside = [&](Value v) { return parallel.isDefinedOutsideOfLoop(v); };
   int64_t work = 0;
   for (Block &block : region)
     for (Operation &op : block) {
@@ -157,8 +153,9 @@ struct OMPWorkThresholdPass
            llvm::zip(parallel.getLowerBound(), parallel.getUpperBound(),
                      parallel.getStep()))
         leastIterations *= leastTrips(lb, ub, step);
-      if (leastIterations > 0 && leastWork(parallel.getRegion(), parallel) >=
-                                     llvm::divideCeil(minWork, leastIterations))
+      if (leastIterations > 0 &&
+          leastWork(parallel.getRegion(), parallel) >=
+              llvm::divideCeilSigned(int64_t(minWork), leastIterations))
         continue;
       Value enough = arith::CmpIOp::create(
           b, loc, arith::CmpIPredicate::sge, work,
