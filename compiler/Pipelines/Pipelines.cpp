@@ -27,11 +27,14 @@ using namespace mlir;
 
 // Inline user functions, clean up, lower, then plan fusion: every linalg op
 // gets the number of the kernel it will be part of (dl-plan-fusion).
+// Composites with derivative rules of their own (softmax, cross-entropy)
+// are expanded only after dl-autodiff, then CSE merges the forward's and the
+// backward's copies of their common parts.
 #define DLC_DL_TO_PLANNED(PLAN)                                                \
   "inline,canonicalize,cse,"                                                   \
-  "dl-training-mode,dl-decompose,canonicalize,cse,"                            \
-  "dl-autodiff,dl-materialize-optimizer,inline,symbol-dce,canonicalize,cse,"   \
-  "convert-dl-to-linalg,canonicalize,func.func(" PLAN ")"
+  "dl-training-mode,dl-decompose{keep-differentiable},canonicalize,cse,"       \
+  "dl-autodiff,dl-materialize-optimizer,inline,symbol-dce,dl-decompose,"       \
+  "canonicalize,cse,convert-dl-to-linalg,canonicalize,func.func(" PLAN ")"
 #define DLC_FUSE "func.func(dl-fuse-planned),canonicalize,cse"
 // Loop order is a target decision: the CPU wants a contiguous parallel loop
 // innermost (for the vectorizer), the GPU all parallel loops outermost (for

@@ -91,6 +91,36 @@ TEST(Autodiff, MlpWithCrossEntropy) {
                  "loss", {x, y});
 }
 
+// Labels outside [0, C) add nothing to the loss (and count in the mean):
+// their rows' gradient is zero, which the cross-entropy rule's row mask
+// must reproduce (the softmax alone would give them p / N).
+TEST(Autodiff, CrossEntropyRowsWithLabelsOutsideTheClasses) {
+  dl::Tensor x = seeded({6, 4}, 11);
+  dl::Tensor y(dl::DType::I64, {6});
+  const int64_t labels[] = {0, -1, 2, 3, 1, 7};
+  std::copy(std::begin(labels), std::end(labels), y.data<int64_t>());
+  checkGradients(R"(
+    param w: f64[4, 3] = normal(0, 0.7);
+    param b: f64[3] = normal(0, 0.3);
+    fn loss(x: f64[B, 4], y: i64[B]) -> f64 {
+      return cross_entropy(x @ w + b, y);
+    })",
+                 "loss", {x, y});
+}
+
+// Adjoints that vary along the softmax axis (a uniform one, such as a
+// plain sum's, hides a wrong sum(g * y) term: it makes that term constant).
+TEST(Autodiff, SoftmaxRulesUnderVaryingAdjoints) {
+  checkGradients(R"(
+    param w: f64[3, 5] = normal(0, 1);
+    fn f(x: f64[3, 5]) -> f64 {
+      let a = sum(log_softmax(w * x, axis=0) * x);
+      let b = sum(softmax(w, axis=1) * x * x);
+      return a + b + sum(exp(log_softmax(w, axis=1)) * x);
+    })",
+                 "f", {seeded({3, 5}, 12)});
+}
+
 TEST(Autodiff, BroadcastingArithmetic) {
   checkGradients(R"(
     param a: f64[3, 1] = uniform(0.5, 1.5);

@@ -59,11 +59,13 @@ def DL_MaxPool2dOp : DL_Pool2dOp<"max_pool2d", "Maximum">;
 def DL_AvgPool2dOp : DL_Pool2dOp<"avg_pool2d", "Average">;
 
 class DL_SoftmaxLikeOp<string mnemonic, string what>
-    : DL_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+    : DL_Op<mnemonic, [Pure, SameOperandsAndResultType,
+                       DeclareOpInterfaceMethods<DL_VJPOpInterface>]> {
   let summary = what;
   let description = [{
     Along `axis`, computed stably (the maximum is subtracted first).
-    A composite: `dl-decompose` rewrites it into reductions and elementwise ops.
+    A composite with a derivative rule of its own: `dl-decompose` rewrites it
+    into reductions and elementwise ops after `dl-autodiff`.
 
     ```mlir
     %p = dl.}] # mnemonic # [{ %x axis 1 : tensor<?x10xf32>
@@ -94,12 +96,16 @@ def DL_OneHotOp : DL_Op<"one_hot", [Pure]> {
   let hasVerifier = 1;
 }
 
-def DL_CrossEntropyOp : DL_Op<"cross_entropy", [Pure, InferTypeOpAdaptor]> {
+def DL_CrossEntropyOp : DL_Op<"cross_entropy", [Pure, InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<DL_VJPOpInterface>]> {
   let summary = "Mean cross-entropy of logits against integer labels";
   let description = [{
     `torch.nn.functional.cross_entropy(logits, labels)` with mean reduction:
     `-mean_n log_softmax(logits)[n, labels[n]]`. Logits `[N, C]`, labels
-    `[N]`; the result is a scalar. A composite expanded by `dl-decompose`.
+    `[N]`; the result is a scalar. A row whose label lies outside `[0, C)`
+    adds zero to the sum (and has a zero gradient) but still counts in `N`.
+    A composite with a derivative rule of its own (`softmax - one_hot`,
+    scaled), expanded by `dl-decompose` after `dl-autodiff`.
 
     ```mlir
     %l = dl.cross_entropy %logits, %labels : tensor<?x10xf32>, tensor<?xi64>

@@ -168,10 +168,15 @@ struct DecomposeDropout : OpRewritePattern<DropoutOp> {
 };
 
 struct DLDecomposePass : dl::impl::DLDecomposeBase<DLDecomposePass> {
+  using DLDecomposeBase::DLDecomposeBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<DecomposeSoftmax, DecomposeLogSoftmax, DecomposeCrossEntropy,
-                 DecomposeBatchNorm, DecomposeDropout>(&getContext());
+    // Batch norm and dropout are differentiated through their expansions.
+    patterns.add<DecomposeBatchNorm, DecomposeDropout>(&getContext());
+    // These have derivative rules (VJPOpInterface) of their own.
+    if (!keepDifferentiable)
+      patterns.add<DecomposeSoftmax, DecomposeLogSoftmax,
+                   DecomposeCrossEntropy>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -9,7 +9,7 @@ def DLDecompose : Pass<"dl-decompose"> {
   let summary = "Expand composite dl ops into primitive dl ops";
   let description = [{
     `dl.softmax`, `dl.log_softmax` and `dl.cross_entropy` are kept whole by
-    the front end (so analyses and, later, autodiff see them as units) and are
+    the front end (so analyses and autodiff see them as units) and are
     expanded here, before lowering, into the numerically stable forms:
 
     - softmax(x) = e / sum(e), e = exp(x - max(x))
@@ -23,9 +23,13 @@ def DLDecompose : Pass<"dl-decompose"> {
     - dropout: the input without a key; with one,
       x * convert(random_uniform(key, stream) >= p) * 1 / (1 - p)
 
-    The derivatives of batch norm and dropout are therefore those of their
-    primitives: the mask is a forward value, so the backward pass multiplies
-    by the same mask.
+    The pipelines run it twice: with `keep-differentiable` before
+    `dl-autodiff`, which leaves the composites that have a derivative rule of
+    their own (softmax, log_softmax, cross_entropy: a few kernels where the
+    expansion's derivative takes dozens), and plainly after it. The
+    derivatives of batch norm and dropout are those of their primitives: the
+    mask is a forward value, so the backward pass multiplies by the same
+    mask.
 
     Every op created carries the location of the op it expands.
 
@@ -42,6 +46,12 @@ def DLDecompose : Pass<"dl-decompose"> {
     %p = dl.div %e, %s : tensor<?x10xf32>, tensor<?x1xf32>
     ```
   }];
+  let options = [
+    Option<"keepDifferentiable", "keep-differentiable", "bool",
+           /*default=*/"false",
+           "Leave the composites that have a derivative rule of their own "
+           "(softmax, log_softmax, cross_entropy) for a run after dl-autodiff">,
+  ];
 }
 
 def DLTrainingMode : Pass<"dl-training-mode", "ModuleOp"> {

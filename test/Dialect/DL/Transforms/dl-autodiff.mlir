@@ -80,3 +80,64 @@ func.func @user(%w: tensor<3xf32> {dl.param = "w"}, %x: tensor<3xf32>) -> tensor
   %0 = dl.grad @scale(%w, %x) wrt 1 : (tensor<3xf32>, tensor<3xf32>) -> tensor<3xf32>
   return %0 : tensor<3xf32>
 }
+
+// -----
+
+// Softmax-like ops and cross-entropy have rules of their own (not the
+// derivative of their max-shifted expansion). softmax: y * (g - sum(g * y)).
+// CHECK-LABEL: func.func @softmax_rule.grad
+// CHECK: %[[Y:.*]] = dl.softmax %[[X:.*]] axis 1 : tensor<2x5xf32>
+// CHECK: %[[G:.*]] = dl.broadcast_to
+// CHECK: %[[GY:.*]] = dl.mul %[[G]], %[[Y]]
+// CHECK: %[[D:.*]] = dl.reduce_sum %[[GY]] along [1] keepdims
+// CHECK: %[[C:.*]] = dl.sub %[[G]], %[[D]] : tensor<2x5xf32>, tensor<2x1xf32>
+// CHECK: %[[DX:.*]] = dl.mul %[[Y]], %[[C]]
+// CHECK-NOT: dl.reduce_max
+// CHECK: return %{{.*}}, %[[DX]]
+func.func @softmax_rule(%w: tensor<2x5xf32> {dl.param = "w"}) -> tensor<f32> attributes {dl.differentiate} {
+  %0 = dl.softmax %w axis 1 : tensor<2x5xf32>
+  %1 = dl.reduce_sum %0 along [0, 1] : tensor<2x5xf32>
+  return %1 : tensor<f32>
+}
+
+// -----
+
+// log_softmax: g - softmax(x) * sum(g).
+// CHECK-LABEL: func.func @log_softmax_rule.grad
+// CHECK-SAME: (%[[W:.*]]: tensor<3x4xf32>
+// CHECK: %[[G:.*]] = dl.broadcast_to
+// CHECK: %[[P:.*]] = dl.softmax %[[W]] axis 0 : tensor<3x4xf32>
+// CHECK: %[[S:.*]] = dl.reduce_sum %[[G]] along [0] keepdims
+// CHECK: %[[PS:.*]] = dl.mul %[[P]], %[[S]] : tensor<3x4xf32>, tensor<1x4xf32>
+// CHECK: %[[DX:.*]] = dl.sub %[[G]], %[[PS]]
+// CHECK: return %{{.*}}, %[[DX]]
+func.func @log_softmax_rule(%w: tensor<3x4xf32> {dl.param = "w"}) -> tensor<f32> attributes {dl.differentiate} {
+  %0 = dl.log_softmax %w axis 0 : tensor<3x4xf32>
+  %1 = dl.reduce_sum %0 along [0, 1] : tensor<3x4xf32>
+  return %1 : tensor<f32>
+}
+
+// -----
+
+// cross_entropy: (softmax(x) * valid - one_hot(y)) * g / N, valid being
+// 0 <= y < C per row; the labels get no adjoint.
+// CHECK-LABEL: func.func @cross_entropy_rule.grad
+// CHECK-SAME: (%[[W:.*]]: tensor<?x10xf32> {dl.param = "w"}, %[[Y:.*]]: tensor<?xi64>)
+// CHECK: %[[L:.*]] = dl.cross_entropy %[[W]], %[[Y]]
+// CHECK: %[[P:.*]] = dl.softmax %[[W]] axis 1 : tensor<?x10xf32>
+// CHECK: %[[H:.*]] = dl.one_hot %[[Y]] : tensor<?xi64> -> tensor<?x10xf32>
+// CHECK: %[[GE:.*]] = dl.compare "ge" %[[Y]]
+// CHECK: %[[LT:.*]] = dl.compare "lt" %[[Y]], %[[C:.*]] : tensor<?xi64>, tensor<i64>
+// CHECK: %[[LTF:.*]] = dl.convert %[[LT]] : tensor<?xi1> -> tensor<?xf32>
+// CHECK: %[[IN:.*]] = dl.select %[[GE]], %[[LTF]], %{{.*}} : tensor<?xi1>, tensor<?xf32>, tensor<f32>
+// CHECK: %[[V:.*]] = dl.broadcast_to %[[IN]], %[[W]] axes [1]
+// CHECK: %[[N:.*]] = dl.numel %[[W]] <{axes = array<i64: 0>}>
+// CHECK: %[[PV:.*]] = dl.mul %[[P]], %[[V]]
+// CHECK: %[[D:.*]] = dl.sub %[[PV]], %[[H]]
+// CHECK: %[[S:.*]] = dl.div %{{.*}}, %[[N]] : tensor<f32>, tensor<f32>
+// CHECK: %[[DX:.*]] = dl.mul %[[D]], %[[S]] : tensor<?x10xf32>, tensor<f32>
+// CHECK: return %[[L]], %[[DX]]
+func.func @cross_entropy_rule(%w: tensor<?x10xf32> {dl.param = "w"}, %y: tensor<?xi64>) -> tensor<f32> attributes {dl.differentiate} {
+  %0 = dl.cross_entropy %w, %y : tensor<?x10xf32>, tensor<?xi64>
+  return %0 : tensor<f32>
+}

@@ -1,4 +1,18 @@
 // RUN: dl-opt %s -split-input-file -dl-decompose | FileCheck %s
+// RUN: dl-opt %s -split-input-file -dl-decompose=keep-differentiable | FileCheck %s --check-prefix=WHOLE
+
+// With keep-differentiable (the run before dl-autodiff), the composites
+// that have derivative rules of their own stay whole.
+// WHOLE-LABEL: func.func @softmax
+// WHOLE-NEXT: dl.softmax
+// WHOLE-LABEL: func.func @log_softmax_axis0
+// WHOLE-NEXT: dl.log_softmax
+// WHOLE-LABEL: func.func @cross_entropy
+// WHOLE-NEXT: dl.cross_entropy
+// Batch norm is differentiated through its expansion: expanded either way.
+// WHOLE-LABEL: func.func @batch_norm_eval
+// WHOLE-NOT: dl.batch_norm
+// WHOLE: dl.rsqrt
 
 // CHECK-LABEL: func.func @softmax
 // CHECK-SAME: (%[[X:.*]]: tensor<?x10xf32>)
