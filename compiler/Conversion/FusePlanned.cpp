@@ -33,9 +33,13 @@ OpOperand *findPlannedInput(func::FuncOp fn) {
       return WalkResult::advance();
     for (OpOperand *input : consumer.getDpsInputOperands()) {
       linalg::LinalgOp producer = producerOf(*input);
-      // A contraction and its epilogue stay two ops (dl-cpu-vectorize).
+      // A contraction and its epilogue stay two ops (dl-cpu-vectorize). Not
+      // asked of decideEpilogue: until the epilogue's other members are
+      // fused into it, it may still read their results (operands of the
+      // output's size) and look like no epilogue; the check at the end
+      // asks it of the finished op.
       if (producer && plannedKernel(producer) == kernel &&
-          !decideEpilogue(*input).fuse) {
+          producer.getNumReductionLoops() == 0) {
         found = input;
         return WalkResult::interrupt();
       }
@@ -141,6 +145,29 @@ struct FusePlannedPass : dl::impl::FusePlannedBase<FusePlannedPass> {
     // result into that output (one buffer after bufferization: each block
     // is rewritten while in L1, not copied to a second stream).
     fn.walk([&](linalg::GenericOp epilogue) { writeIntoProduct(epilogue); });
+
+    // A producer left in its consumer's kernel is a contraction or a
+    // reduction: only a contraction's epilogue may follow it.
+    WalkResult unfused = fn.walk([&](linalg::LinalgOp consumer) {
+      std::optional<int64_t> kernel = plannedKernel(consumer);
+      for (OpOperand *input : consumer.getDpsInputOperands()) {
+        linalg::LinalgOp producer = producerOf(*input);
+        if (!kernel || !producer || plannedKernel(producer) != kernel ||
+            decideEpilogue(*input).fuse)
+          continue;
+        FusionDecision why = decideFusion(*input);
+        consumer.emitError()
+            << "the fusion plan puts this op and its input #"
+            << input->getOperandNumber() << " (" << producer->getName()
+            << ") into kernel " << *kernel << ", but they cannot be fused: "
+            << (why.fuse ? "linalg's elementwise fusion rejects the pair"
+                         : why.reason);
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (unfused.wasInterrupted())
+      return signalPassFailure();
 
     // Every planned kernel must now be one op, or a contraction and its
     // epilogue.

@@ -23,7 +23,36 @@ std::optional<int64_t> plannedKernel(Operation *op) {
   return std::nullopt;
 }
 
-FusionDecision decideFusion(OpOperand &input) {
+std::string whyNotRecomputed(linalg::LinalgOp producer) {
+  if (!isa<linalg::GenericOp>(producer) || producer.getNumReductionLoops() ||
+      producer->getNumResults() != 1)
+    return "not an elementwise linalg.generic with one result";
+  int fullSize = 0;
+  for (OpOperand *in : producer.getDpsInputOperands())
+    fullSize += producer.getMatchingIndexingMap(in).isPermutation();
+  if (fullSize > 1)
+    return "it reads " + std::to_string(fullSize) +
+           " operands of its size (each consumer would read them all)";
+  // A random-number hash (splitmix64: 15 integer ops) is worth its write.
+  constexpr int kMaxOps = 8;
+  int ops = 0;
+  for (Operation &op : producer->getRegion(0).getOps()) {
+    if (isa<linalg::IndexOp, linalg::YieldOp>(op))
+      continue;
+    if (++ops > kMaxOps)
+      return "its body has more than " + std::to_string(kMaxOps) + " ops";
+    if (op.getDialect() != producer->getContext()->getLoadedDialect("arith") ||
+        isa<arith::DivFOp, arith::RemFOp, arith::DivSIOp, arith::DivUIOp,
+            arith::RemSIOp, arith::RemUIOp, arith::CeilDivSIOp,
+            arith::FloorDivSIOp>(op))
+      return "its body computes " + op.getName().getStringRef().str() +
+             " (recomputed in each consumer, it would cost more than a "
+             "kernel's write and read)";
+  }
+  return "";
+}
+
+FusionDecision decideFusion(OpOperand &input, bool countUsers) {
   auto consumer = cast<linalg::LinalgOp>(input.getOwner());
   linalg::LinalgOp producer = producerOf(input);
   if (!producer)
@@ -64,9 +93,13 @@ FusionDecision decideFusion(OpOperand &input) {
   for (Operation *user : producer->getUsers())
     if (!isa<func::ReturnOp>(user))
       kernels.insert(user);
-  if (kernels.size() > 1)
+  if (countUsers && kernels.size() > 1) {
+    std::string why = whyNotRecomputed(producer);
     return {false, "the producer feeds " + std::to_string(kernels.size()) +
-                       " ops (fused, it would be computed once per consumer)"};
+                       " ops (fused, it would be computed once per consumer)" +
+                       (why.empty() ? "" : " and is not cheap to recompute: " +
+                                               why)};
+  }
   if (!linalg::areElementwiseOpsFusable(&input))
     return {false, "linalg's elementwise fusion cannot merge the two loop "
                    "nests (the producer's result map is not invertible, or "

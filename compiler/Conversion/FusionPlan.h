@@ -36,7 +36,16 @@ mlir::linalg::LinalgOp producerOf(mlir::OpOperand &input);
 /// The planner's rule for `input`, an input operand of a linalg op whose
 /// value a linalg op produces: fuse an elementwise producer into its only
 /// consumer when linalg's elementwise fusion can merge the two loop nests.
-FusionDecision decideFusion(mlir::OpOperand &input);
+/// With `countUsers` false, the rule without its only-consumer condition
+/// (whether this one consumer could take the producer).
+FusionDecision decideFusion(mlir::OpOperand &input, bool countUsers = true);
+
+/// Why an elementwise producer is too costly to compute again inside each
+/// of several consumers (empty when it is cheap): a math function or a
+/// division in its body, more than 8 ops in it, or more than one operand
+/// of its own size to read (each consumer would then read more than the
+/// one result it reads now).
+std::string whyNotRecomputed(mlir::linalg::LinalgOp producer);
 
 /// Whether the elementwise consumer of a contraction or convolution's result
 /// (`input`) should be its epilogue: planned into the contraction's kernel

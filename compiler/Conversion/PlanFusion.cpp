@@ -16,6 +16,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/EquivalenceClasses.h"
+#include "llvm/ADT/MapVector.h"
 
 namespace mlir::dl {
 #define GEN_PASS_DEF_PLANFUSION
@@ -111,6 +112,46 @@ void mergePoolingIntoArgmax(func::FuncOp fn) {
   }
 }
 
+/// At most this many consumers get their own copy of a cheap producer.
+constexpr unsigned kMaxRecomputingConsumers = 4;
+
+/// Gives every consumer of a cheap elementwise producer (whyNotRecomputed)
+/// a copy of its own when each of them could take it (decideFusion without
+/// the only-consumer condition), as XLA duplicates cheap producers into
+/// their fusions: a one-hot or a shift by a row maximum is then recomputed
+/// where it is read instead of being written by a kernel of its own and
+/// read back. Consumers are visited before producers, so a chain of cheap
+/// ops is copied from its end. True if anything was copied.
+bool recomputeCheapProducers(ArrayRef<linalg::LinalgOp> ops) {
+  bool changed = false;
+  for (linalg::LinalgOp producer : llvm::reverse(ops)) {
+    if (!whyNotRecomputed(producer).empty())
+      continue;
+    llvm::MapVector<Operation *, SmallVector<OpOperand *>> consumers;
+    bool fusable = true;
+    for (OpOperand &use : producer->getResult(0).getUses()) {
+      auto consumer = dyn_cast<linalg::LinalgOp>(use.getOwner());
+      fusable = consumer &&
+                consumer->getParentRegion() == producer->getParentRegion() &&
+                decideFusion(use, /*countUsers=*/false).fuse;
+      if (!fusable)
+        break;
+      consumers[consumer].push_back(&use);
+    }
+    if (!fusable || consumers.size() < 2 ||
+        consumers.size() > kMaxRecomputingConsumers)
+      continue;
+    OpBuilder b(producer);
+    for (auto &[consumer, uses] : llvm::drop_begin(consumers)) {
+      Operation *copy = b.clone(*producer);
+      for (OpOperand *use : uses)
+        use->set(copy->getResult(0));
+    }
+    changed = true;
+  }
+  return changed;
+}
+
 struct PlanFusionPass : dl::impl::PlanFusionBase<PlanFusionPass> {
   using PlanFusionBase::PlanFusionBase;
 
@@ -147,6 +188,11 @@ struct PlanFusionPass : dl::impl::PlanFusionBase<PlanFusionPass> {
         if (succeeded(generic))
           op = *generic;
       }
+
+    if (fuse && recomputeCheapProducers(ops)) {
+      ops.clear();
+      fn.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+    }
 
     llvm::EquivalenceClasses<Operation *> kernels;
     for (linalg::LinalgOp op : ops)
@@ -202,6 +248,12 @@ struct PlanFusionPass : dl::impl::PlanFusionBase<PlanFusionPass> {
           if (op.isDpsInput(&operand) && !fromKernel &&
               operand.get() != output &&
               op.getMatchingIndexingMap(&operand).isPermutation())
+            return false;
+          // Computed after the product (from its result, as a row maximum
+          // is): not ready when the product's blocks are.
+          if (op.isDpsInput(&operand) && !fromKernel && def &&
+              def->getBlock() == output.getParentBlock() &&
+              output.getDefiningOp()->isBeforeInBlock(def))
             return false;
         }
       }

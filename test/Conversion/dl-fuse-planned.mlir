@@ -202,3 +202,50 @@ func.func @two_epilogues(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %acc: tensor<
   } -> tensor<8x3xf32>
   return %a, %b : tensor<8x3xf32>, tensor<8x3xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+
+// An epilogue made of several members, one of them computed from indices
+// (a mask, as recomputed by the planner in each of its readers): fusing
+// the bias add first leaves an op that reads the product and the mask (an
+// operand of the output's size, for the moment); the product is never
+// fused, and the finished op is its epilogue.
+// CHECK-LABEL: func.func @epilogue_in_steps
+// CHECK: linalg.matmul {dl.kernel = 1 : i64}
+// CHECK-NEXT: %[[E:.*]] = linalg.generic {{.*}}ins(%{{.*}}, %{{.*}} : tensor<8x3xf32>, tensor<3xf32>)
+// CHECK-SAME: dl.kernel = 1 : i64
+// CHECK: linalg.index
+// CHECK: arith.addf
+// CHECK: arith.mulf
+// CHECK: return %[[E]]
+func.func @epilogue_in_steps(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %b: tensor<3xf32>, %acc: tensor<8x3xf32>) -> tensor<8x3xf32> {
+  %one = arith.constant 1.0 : f32
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x3xf32>
+  %m = linalg.matmul {dl.kernel = 1 : i64} ins(%x, %w : tensor<8x4xf32>, tensor<4x3xf32>) outs(%acc : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %mask = linalg.generic {indexing_maps = [#id], iterator_types = ["parallel", "parallel"]}
+      outs(%e : tensor<8x3xf32>) attrs = {dl.kernel = 1 : i64} {
+  ^bb0(%o: f32):
+    %i = linalg.index 0 : index
+    %j = linalg.index 1 : index
+    %c = arith.cmpi ult, %j, %i : index
+    %s = arith.select %c, %one, %zero : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  %a = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m, %b : tensor<8x3xf32>, tensor<3xf32>) outs(%e : tensor<8x3xf32>) attrs = {dl.kernel = 1 : i64} {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a, %mask : tensor<8x3xf32>, tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) attrs = {dl.kernel = 1 : i64} {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.mulf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  return %r : tensor<8x3xf32>
+}

@@ -83,6 +83,125 @@ func.func @shared_producer(%x: tensor<8x3xf32>) -> (tensor<8x3xf32>, tensor<8x3x
 // -----
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+
+// A cheap producer (a subtraction of a broadcast row value: one operand of
+// its size) feeding two ops: each gets a copy of its own and fuses it (as
+// XLA duplicates cheap producers), so no kernel writes the shifted values.
+// With fuse=false nothing is copied.
+// CHECK-LABEL: func.func @cheap_shared_producer
+// CHECK: linalg.generic {{.*}}dl.kernel = 1 : i64
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.subf
+// CHECK: linalg.generic {{.*}}dl.kernel = 2 : i64
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.subf
+// CHECK: linalg.generic {{.*}}dl.kernel = 1 : i64
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: math.exp
+// CHECK: linalg.generic {{.*}}dl.kernel = 2 : i64
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.mulf
+// NOFUSE-LABEL: func.func @cheap_shared_producer
+// NOFUSE-COUNT-1: arith.subf
+func.func @cheap_shared_producer(%x: tensor<8x3xf32>, %m: tensor<8xf32>) -> (tensor<8x3xf32>, tensor<8x3xf32>) {
+  %e = tensor.empty() : tensor<8x3xf32>
+  %z = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %m : tensor<8x3xf32>, tensor<8xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.subf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%z : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = math.exp %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  %b = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%z : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.mulf %p, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  return %a, %b : tensor<8x3xf32>, tensor<8x3xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+
+// A subtraction of two operands of its size: a copy in each consumer would
+// read both, more than the one result it reads now; it stays apart.
+// CHECK-LABEL: func.func @two_operands_of_its_size
+// CHECK: dl.kernel = 1 : i64
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.subf
+// CHECK: dl.kernel = 2 : i64
+// CHECK: dl.kernel = 3 : i64
+// CHECK-NOT: arith.subf
+func.func @two_operands_of_its_size(%x: tensor<8x3xf32>, %y: tensor<8x3xf32>) -> (tensor<8x3xf32>, tensor<8x3xf32>) {
+  %e = tensor.empty() : tensor<8x3xf32>
+  %z = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %y : tensor<8x3xf32>, tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.subf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%z : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.addf %p, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  %b = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%z : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.mulf %p, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  return %a, %b : tensor<8x3xf32>, tensor<8x3xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+
+// A consumer of a product that also reads the product's row maximum (computed
+// after the product, from it) is no epilogue: the maximum is not known when
+// each block of the product is.
+// CHECK-LABEL: func.func @epilogue_needs_a_later_value
+// CHECK: linalg.matmul {dl.kernel = 2 : i64}
+// CHECK: linalg.generic {{.*}}dl.kernel = 4 : i64
+// CHECK: arith.maximumf
+// CHECK: linalg.generic {{.*}}dl.kernel = 5 : i64
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.subf
+func.func @epilogue_needs_a_later_value(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>) -> tensor<8x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x3xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %m = linalg.matmul ins(%x, %w : tensor<8x4xf32>, tensor<4x3xf32>) outs(%f : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %e1 = tensor.empty() : tensor<8xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<8xf32>) -> tensor<8xf32>
+  %max = linalg.reduce ins(%m : tensor<8x3xf32>) outs(%f1 : tensor<8xf32>) dimensions = [1]
+    (%in: f32, %acc: f32) {
+      %s = arith.maximumf %in, %acc : f32
+      linalg.yield %s : f32
+    }
+  %z = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m, %max : tensor<8x3xf32>, tensor<8xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.subf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<8x3xf32>
+  return %z : tensor<8x3xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
 
 // An elementwise producer read once per element by a reduction (softmax's
 // exp into its row sum) joins the reduction's kernel; linalg.reduce is
