@@ -455,6 +455,35 @@ def GPULoopOrder : Pass<"dl-gpu-loop-order"> {
   }];
 }
 
+def FoldUnitReshapes : Pass<"dl-fold-unit-reshapes", "::mlir::func::FuncOp"> {
+  let summary = "Move reshapes of unit dimensions out of the way of fusion";
+  let description = [{
+    Runs before `dl-plan-fusion`. A reduction with keepdims is lowered as a
+    reduction followed by `tensor.expand_shape` (re-inserting the unit
+    dimensions), and a consumer that broadcasts it collapses them again, so
+    an elementwise op over the expanded value sits between two reshapes,
+    which fusion does not look through. This pass collapses the unit
+    dimensions of such elementwise `linalg.generic` ops (linalg's
+    reshape-by-collapsing propagation, limited to reshapes that only add or
+    drop static unit dimensions and to ops without reductions), so the
+    expand_shape moves below the op and folds with the consumer's
+    collapse_shape.
+
+    Before (cross-entropy's log of the row sums):
+    ```mlir
+    %e = tensor.expand_shape %sum [[0, 1]] : tensor<?xf32> into tensor<?x1xf32>
+    %l = linalg.generic ... ins(%e : tensor<?x1xf32>) { math.log }
+    %c = tensor.collapse_shape %l [[0, 1]] : tensor<?x1xf32> into tensor<?xf32>
+    ```
+    After:
+    ```mlir
+    %l = linalg.generic ... ins(%sum : tensor<?xf32>) { math.log }
+    ```
+    (uses of %c now read %l).
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def PlanFusion : Pass<"dl-plan-fusion", "::mlir::func::FuncOp"> {
   let summary = "Decide which linalg ops on tensors become one kernel and record it on each op";
   let description = [{
