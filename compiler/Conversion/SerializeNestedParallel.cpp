@@ -56,18 +56,30 @@ std::optional<int64_t> tripCount(scf::ParallelOp p, unsigned d) {
 /// Work-sharing iterations enough to keep every thread busy.
 constexpr int64_t kEnoughIterations = 64;
 
-/// Keeps the leading dimensions of `p` that give kEnoughIterations
-/// (a dynamic one, the batch, counts as enough) and makes the others
-/// `scf.for` loops inside. OpenMP would collapse all of them into one
-/// work-sharing loop whose every iteration recomputes each index with a
-/// division and a remainder: the seed CNN's pooling window copy (6 loops)
-/// ran 5x slower on two threads than on one.
+/// The extent assumed for a dimension sized at run time: the batch, whose
+/// usual size in training is 64.
+constexpr int64_t kAssumedDynamicExtent = 64;
+
+/// Keeps the leading dimensions of `p` that give kEnoughIterations and
+/// makes the others `scf.for` loops inside. OpenMP would collapse all of
+/// them into one work-sharing loop whose every iteration recomputes each
+/// index with a division and a remainder: the seed CNN's pooling window
+/// copy (6 loops) ran 5x slower on two threads than on one. A dynamic
+/// dimension counts as kAssumedDynamicExtent elements divided by its step:
+/// counted as enough whatever its step, fc1's product in blocks of 64 rows
+/// kept only the batch's loop, one iteration at batch 64, and ran on one
+/// thread of two.
 void keepLeadingDims(RewriterBase &rewriter, scf::ParallelOp p) {
   unsigned n = p.getNumLoops(), keep = 0;
   int64_t iterations = 1;
   while (keep < n && iterations < kEnoughIterations) {
     std::optional<int64_t> trips = tripCount(p, keep);
-    iterations = trips ? iterations * *trips : kEnoughIterations;
+    std::optional<int64_t> step = getConstantIntValue(p.getStep()[keep]);
+    if (!trips)
+      trips = step && *step > 0
+                  ? llvm::divideCeil(kAssumedDynamicExtent, *step)
+                  : kEnoughIterations;
+    iterations *= *trips;
     ++keep;
   }
   if (keep < n && p.getNumResults() == 0)

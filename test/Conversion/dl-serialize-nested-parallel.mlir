@@ -32,7 +32,8 @@ func.func @nest(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>)
 }
 
 // A multi-dimensional scf.parallel keeps the leading dimensions that give
-// 64 work-sharing iterations (a dynamic one counts as enough; 4 x 16 does);
+// 64 work-sharing iterations (a dynamic one counts as 64 elements over its
+// step: enough with step 1; 4 x 16 is enough too);
 // the rest become scf.for loops: OpenMP would collapse every dimension into
 // one loop that recomputes each index with a division per iteration.
 // CHECK-LABEL: func.func @leading_dims
@@ -60,6 +61,26 @@ func.func @leading_dims(%x: memref<?x64x196xf32>, %y: memref<?x64x196xf32>, %s: 
   scf.parallel (%i, %j, %k) = (%c0, %c0, %c0) to (%c4, %c16, %c8) step (%c1, %c1, %c1) {
     %v = memref.load %s[%i, %j, %k] : memref<4x16x8xf32>
     memref.store %v, %t[%i, %j, %k] : memref<4x16x8xf32>
+    scf.reduce
+  }
+  return
+}
+
+// Blocks of 64 rows of a dynamic batch count as one iteration (a batch of
+// 64): the column blocks stay parallel too, or a batch of 64 would run on
+// one thread (fc1's product did).
+// CHECK-LABEL: func.func @row_blocks
+// CHECK: scf.parallel (%[[I:.*]], %[[J:.*]]) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %c128) step (%c64, %c64) {
+// CHECK-NOT: scf.for
+// CHECK: memref.load %{{.*}}[%[[I]], %[[J]]]
+func.func @row_blocks(%x: memref<?x128xf32>, %y: memref<?x128xf32>) {
+  %c0 = arith.constant 0 : index
+  %c64 = arith.constant 64 : index
+  %c128 = arith.constant 128 : index
+  %n = memref.dim %x, %c0 : memref<?x128xf32>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c128) step (%c64, %c64) {
+    %v = memref.load %x[%i, %j] : memref<?x128xf32>
+    memref.store %v, %y[%i, %j] : memref<?x128xf32>
     scf.reduce
   }
   return
