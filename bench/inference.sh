@@ -5,7 +5,8 @@
 # and 1000, 1 and 2 threads. Prints images/s and the ratio dlc / PyTorch.
 # Never run by CI; see bench/README.md. PyTorch runs in its fastest
 # configuration here (as bench/train-throughput.sh: OpenBLAS, jemalloc kept
-# from returning memory, OPENBLAS_CORETYPE unset).
+# from returning memory, OPENBLAS_CORETYPE unset, the faster of 1 and
+# THREADS OpenBLAS threads).
 #
 #   bench/inference.sh
 set -euo pipefail
@@ -22,7 +23,7 @@ for model in mlp mnist_cnn; do
             sed -n 's/images\/s: //p')
       torch="n/a"; ratio="n/a"
       if [[ $have_torch == 1 ]]; then
-        torch=$("${TORCH_ENV[@]}" /usr/bin/python3 "$ROOT/bench/torch_infer.py" \
+        torch=$(torch_best "$threads" "$ROOT/bench/torch_infer.py" \
                   "$model" "$batch" "$threads" | sed -n 's/images\/s: //p')
         ratio=$(awk -v a="$dlc" -v b="$torch" 'BEGIN { printf "%.2f", a / b }')
       fi

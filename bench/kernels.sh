@@ -2,7 +2,9 @@
 # GFLOP/s of dlc's generated kernels on the seed CNN's shapes (fc1 forward,
 # input and weight gradients; the 3x3 convolution), beside PyTorch 1.13's
 # (OpenBLAS for the products, oneDNN for the convolution) in one run, 1 and
-# 2 threads, with the ratio. Never run by CI; see bench/README.md.
+# 2 threads, with the ratio. Never run by CI; see bench/README.md. OpenBLAS
+# gets as many threads as dlc (bench/torch_threads.py: by default it uses
+# every core whatever torch.set_num_threads says).
 #
 #   bench/kernels.sh
 set -euo pipefail

@@ -12,3 +12,22 @@ fi
 have_torch=1
 /usr/bin/python3 -c "import torch" 2>/dev/null || have_torch=0
 unset OPENBLAS_CORETYPE
+
+# torch_best THREADS SCRIPT ARGS...: runs a PyTorch peer that prints
+# `images/s: X` once per OpenBLAS thread count from 1 to THREADS
+# (bench/torch_threads.py) and prints the best line: the peer's fastest
+# configuration on this machine.
+torch_best() {
+  local threads=$1 best="" out value
+  shift
+  for ((blas = 1; blas <= threads; ++blas)); do
+    out=$(BLAS_THREADS=$blas "${TORCH_ENV[@]}" /usr/bin/python3 "$@" |
+          sed -n 's/images\/s: //p')
+    [[ -z "$out" ]] && continue
+    value=$out
+    if [[ -z "$best" ]] || awk -v a="$value" -v b="$best" 'BEGIN { exit !(a > b) }'; then
+      best=$value
+    fi
+  done
+  [[ -n "$best" ]] && echo "images/s: $best"
+}

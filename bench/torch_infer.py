@@ -11,7 +11,12 @@ import sys
 import time
 
 import numpy as np
-import torch
+
+import torch_threads
+
+if __name__ == "__main__":
+    torch_threads.limit_blas_threads()  # before torch loads OpenBLAS
+import torch  # noqa: E402
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
 from torch_train import mlp, mnist_cnn  # noqa: E402

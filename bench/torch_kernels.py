@@ -9,7 +9,11 @@ calls for at least two seconds. Prints `NAME GFLOP/s` per shape.
 import sys
 import time
 
-import torch
+import torch_threads
+
+if __name__ == "__main__":
+    torch_threads.limit_blas_threads()  # before torch loads OpenBLAS
+import torch  # noqa: E402
 import torch.nn.functional as F
 
 

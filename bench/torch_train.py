@@ -10,7 +10,12 @@ import sys
 import time
 
 import numpy as np
-import torch
+
+import torch_threads
+
+if __name__ == "__main__":
+    torch_threads.limit_blas_threads()  # before torch loads OpenBLAS
+import torch  # noqa: E402
 import torch.nn as nn
 import torch.nn.functional as F
 

@@ -12,7 +12,9 @@
 # fastest configuration here: BLAS from OpenBLAS (libopenblas0-pthread; the
 # default reference BLAS makes it 6x slower), jemalloc preloaded and kept
 # from returning memory (bench/torch-env.sh), OPENBLAS_CORETYPE unset so
-# OpenBLAS picks AVX-512. The set-up step installs those Debian packages
+# OpenBLAS picks AVX-512, and OpenBLAS's own thread pool held to the thread
+# count (torch.set_num_threads does not limit it), taking the faster of 1
+# and THREADS OpenBLAS threads (bench/torch_threads.py). The set-up step installs those Debian packages
 # when missing (as root or with sudo).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,7 +65,7 @@ for model in mlp mnist_cnn; do
           sed -n "s|.*step $STEPS/[0-9]* loss [0-9.]*  \([0-9.]*\) images/s.*|\1|p")
     torch="n/a"; ratio="n/a"; jax="n/a"; jratio="n/a"; iree="n/a"; iratio="n/a"
     if [[ $have_torch == 1 ]]; then
-      torch=$("${TORCH_ENV[@]}" /usr/bin/python3 "$ROOT/bench/torch_train.py" \
+      torch=$(torch_best "$threads" "$ROOT/bench/torch_train.py" \
                 "$model" "$STEPS" 64 "$threads" | sed -n 's/images\/s: //p')
       ratio=$(awk -v a="$dlc" -v b="$torch" 'BEGIN { printf "%.2f", a / b }')
     fi
