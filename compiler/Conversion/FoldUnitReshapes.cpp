@@ -31,8 +31,7 @@ namespace {
 /// static 1 on its expanded side: it only adds or drops unit dimensions.
 template <typename ReshapeOp>
 bool onlyUnitDims(ReshapeOp reshape, RankedTensorType expanded) {
-  for (const ReassociationIndices &group :
-       reshape.getReassociationIndices()) {
+  for (const ReassociationIndices &group : reshape.getReassociationIndices()) {
     int nonUnit = 0;
     for (int64_t d : group)
       nonUnit += expanded.getDimSize(d) != 1;
@@ -70,8 +69,7 @@ struct FoldUnitReshapesPass
     tensor::populateFoldTensorEmptyPatterns(patterns);
     tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns,
                                                          &getContext());
-    tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns,
-                                                       &getContext());
+    tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

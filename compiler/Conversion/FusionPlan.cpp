@@ -95,10 +95,10 @@ FusionDecision decideFusion(OpOperand &input, bool countUsers) {
       kernels.insert(user);
   if (countUsers && kernels.size() > 1) {
     std::string why = whyNotRecomputed(producer);
-    return {false, "the producer feeds " + std::to_string(kernels.size()) +
-                       " ops (fused, it would be computed once per consumer)" +
-                       (why.empty() ? "" : " and is not cheap to recompute: " +
-                                               why)};
+    return {false,
+            "the producer feeds " + std::to_string(kernels.size()) +
+                " ops (fused, it would be computed once per consumer)" +
+                (why.empty() ? "" : " and is not cheap to recompute: " + why)};
   }
   if (!linalg::areElementwiseOpsFusable(&input))
     return {false, "linalg's elementwise fusion cannot merge the two loop "

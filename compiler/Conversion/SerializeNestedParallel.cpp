@@ -76,9 +76,8 @@ void keepLeadingDims(RewriterBase &rewriter, scf::ParallelOp p) {
     std::optional<int64_t> trips = tripCount(p, keep);
     std::optional<int64_t> step = getConstantIntValue(p.getStep()[keep]);
     if (!trips)
-      trips = step && *step > 0
-                  ? llvm::divideCeil(kAssumedDynamicExtent, *step)
-                  : kEnoughIterations;
+      trips = step && *step > 0 ? llvm::divideCeil(kAssumedDynamicExtent, *step)
+                                : kEnoughIterations;
     iterations *= *trips;
     ++keep;
   }

@@ -34,7 +34,7 @@ using namespace mlir;
   "inline,canonicalize,cse,"                                                   \
   "dl-training-mode,dl-decompose{keep-differentiable},canonicalize,cse,"       \
   "dl-autodiff,dl-materialize-optimizer,inline,symbol-dce,dl-decompose,"       \
-  "canonicalize,cse,convert-dl-to-linalg,canonicalize,"                       \
+  "canonicalize,cse,convert-dl-to-linalg,canonicalize,"                        \
   "func.func(dl-fold-unit-reshapes," PLAN ")"
 #define DLC_FUSE "func.func(dl-fuse-planned),canonicalize,cse"
 // Loop order is a target decision: the CPU wants a contiguous parallel loop

@@ -358,9 +358,10 @@ LogicalResult SoftmaxOp::buildVJP(OpBuilder &b, Value g,
                                   SmallVectorImpl<Value> &out) {
   Location loc = getLoc();
   Value y = getResult();
-  Value dot = ReduceSumOp::create(b, loc, MulOp::create(b, loc, g, y),
-                                  b.getDenseI64ArrayAttr({static_cast<int64_t>(getAxis())}),
-                                  b.getUnitAttr());
+  Value dot = ReduceSumOp::create(
+      b, loc, MulOp::create(b, loc, g, y),
+      b.getDenseI64ArrayAttr({static_cast<int64_t>(getAxis())}),
+      b.getUnitAttr());
   out.push_back(MulOp::create(b, loc, y, SubOp::create(b, loc, g, dot)));
   return success();
 }
@@ -370,9 +371,9 @@ LogicalResult LogSoftmaxOp::buildVJP(OpBuilder &b, Value g,
                                      SmallVectorImpl<Value> &out) {
   Location loc = getLoc();
   Value p = SoftmaxOp::create(b, loc, getInput(), getAxisAttr());
-  Value total = ReduceSumOp::create(b, loc, g,
-                                    b.getDenseI64ArrayAttr({static_cast<int64_t>(getAxis())}),
-                                    b.getUnitAttr());
+  Value total = ReduceSumOp::create(
+      b, loc, g, b.getDenseI64ArrayAttr({static_cast<int64_t>(getAxis())}),
+      b.getUnitAttr());
   out.push_back(SubOp::create(b, loc, g, MulOp::create(b, loc, p, total)));
   return success();
 }

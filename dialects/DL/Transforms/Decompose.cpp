@@ -175,8 +175,9 @@ struct DLDecomposePass : dl::impl::DLDecomposeBase<DLDecomposePass> {
     patterns.add<DecomposeBatchNorm, DecomposeDropout>(&getContext());
     // These have derivative rules (VJPOpInterface) of their own.
     if (!keepDifferentiable)
-      patterns.add<DecomposeSoftmax, DecomposeLogSoftmax,
-                   DecomposeCrossEntropy>(&getContext());
+      patterns
+          .add<DecomposeSoftmax, DecomposeLogSoftmax, DecomposeCrossEntropy>(
+              &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
