@@ -353,15 +353,19 @@ LogicalResult ReduceMinOp::buildVJP(OpBuilder &b, Value g,
 // forward's, and CSE merges the two (same max, shift, exp and sum).
 //===----------------------------------------------------------------------===//
 
+/// The sum of `x` along `axis`, the axis kept (size 1) for broadcasting.
+static Value sumAlong(OpBuilder &b, Location loc, Value x, uint64_t axis) {
+  return ReduceSumOp::create(
+      b, loc, x, b.getDenseI64ArrayAttr({static_cast<int64_t>(axis)}),
+      b.getUnitAttr());
+}
+
 /// dx = y * (g - sum(g * y)) along the axis.
 LogicalResult SoftmaxOp::buildVJP(OpBuilder &b, Value g,
                                   SmallVectorImpl<Value> &out) {
   Location loc = getLoc();
   Value y = getResult();
-  Value dot = ReduceSumOp::create(
-      b, loc, MulOp::create(b, loc, g, y),
-      b.getDenseI64ArrayAttr({static_cast<int64_t>(getAxis())}),
-      b.getUnitAttr());
+  Value dot = sumAlong(b, loc, MulOp::create(b, loc, g, y), getAxis());
   out.push_back(MulOp::create(b, loc, y, SubOp::create(b, loc, g, dot)));
   return success();
 }
@@ -371,9 +375,7 @@ LogicalResult LogSoftmaxOp::buildVJP(OpBuilder &b, Value g,
                                      SmallVectorImpl<Value> &out) {
   Location loc = getLoc();
   Value p = SoftmaxOp::create(b, loc, getInput(), getAxisAttr());
-  Value total = ReduceSumOp::create(
-      b, loc, g, b.getDenseI64ArrayAttr({static_cast<int64_t>(getAxis())}),
-      b.getUnitAttr());
+  Value total = sumAlong(b, loc, g, getAxis());
   out.push_back(SubOp::create(b, loc, g, MulOp::create(b, loc, p, total)));
   return success();
 }
