@@ -41,7 +41,7 @@ std::string whyNotRecomputed(linalg::LinalgOp producer) {
       continue;
     if (++ops > kMaxOps)
       return "its body has more than " + std::to_string(kMaxOps) + " ops";
-    if (op.getDialect() != producer->getContext()->getLoadedDialect("arith") ||
+    if (!isa<arith::ArithDialect>(op.getDialect()) ||
         isa<arith::DivFOp, arith::RemFOp, arith::DivSIOp, arith::DivUIOp,
             arith::RemSIOp, arith::RemUIOp, arith::CeilDivSIOp,
             arith::FloorDivSIOp>(op))
