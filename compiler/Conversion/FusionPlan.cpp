@@ -4,6 +4,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringExtras.h"
 
@@ -52,6 +53,11 @@ std::string whyNotRecomputed(linalg::LinalgOp producer) {
   return "";
 }
 
+/// How many times a consumer may read each element of a producer with a
+/// math function through a broadcast, recomputing it each time: about one
+/// vector's worth, the cost of the consumer's own work per element.
+constexpr int64_t kMaxBroadcastRecompute = 16;
+
 FusionDecision decideFusion(OpOperand &input, bool countUsers) {
   auto consumer = cast<linalg::LinalgOp>(input.getOwner());
   linalg::LinalgOp producer = producerOf(input);
@@ -85,6 +91,29 @@ FusionDecision decideFusion(OpOperand &input, bool countUsers) {
     return {false, "the consumer is a contraction or reduction that reads "
                    "each element several times: fused, the producer would be "
                    "recomputed for every use of each element"};
+  // Read through a broadcast, the producer's body runs once per element of
+  // the consumer: a math function (the log of row sums under a vocabulary
+  // of 50,000) only where that is a few times per element of its own.
+  if (!read.isPermutation()) {
+    auto math =
+        llvm::find_if(producer->getRegion(0).getOps(), [](Operation &op) {
+          return isa<math::MathDialect>(op.getDialect());
+        });
+    std::optional<int64_t> times = 1;
+    for (auto [d, range] : llvm::enumerate(consumer.getStaticLoopRanges()))
+      if (!read.isFunctionOfDim(d) && times)
+        times = ShapedType::isDynamic(range) ? std::nullopt
+                                             : std::optional(*times * range);
+    if (math != producer->getRegion(0).op_end() &&
+        (!times || *times > kMaxBroadcastRecompute))
+      return {false, "the consumer reads each element " +
+                         (times ? std::to_string(*times) + " times"
+                                : std::string("a number of times known at run "
+                                              "time")) +
+                         " through a broadcast, and the producer computes " +
+                         math->getName().getStringRef().str() +
+                         ": fused, it would compute it for every read"};
+  }
   // Distinct users: a consumer reading it twice (x * x) still fuses it.
   // Users that are not kernels (the function's return: a new parameter or
   // optimizer moment) read the value the fused kernel also writes out, so

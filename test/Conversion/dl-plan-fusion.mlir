@@ -168,6 +168,59 @@ func.func @two_operands_of_its_size(%x: tensor<8x3xf32>, %y: tensor<8x3xf32>) ->
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #row = affine_map<(d0, d1) -> (d0)>
 
+// A producer with a math function read through a broadcast runs once per
+// element of the consumer: fused where that is at most 16 times per element
+// of its own (a log of row sums over 10 classes), not beyond (layer norm's
+// rsqrt over 64 features).
+// CHECK-LABEL: func.func @math_through_broadcasts
+// CHECK: linalg.generic {{.*}}dl.kernel = 1 : i64
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: math.log
+// CHECK: linalg.generic {{.*}}dl.kernel = 2 : i64
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: math.rsqrt
+// CHECK: linalg.generic {{.*}}dl.kernel = 1 : i64
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.subf
+// CHECK: linalg.generic {{.*}}dl.kernel = 3 : i64
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.mulf
+func.func @math_through_broadcasts(%s: tensor<8xf32>, %x: tensor<8x10xf32>, %v: tensor<8xf32>, %y: tensor<8x64xf32>) -> (tensor<8x10xf32>, tensor<8x64xf32>) {
+  %e = tensor.empty() : tensor<8xf32>
+  %l = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+      ins(%s : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %r = math.log %p : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  %i = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+      ins(%v : tensor<8xf32>) outs(%e : tensor<8xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %r = math.rsqrt %p : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  %e10 = tensor.empty() : tensor<8x10xf32>
+  %a = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %l : tensor<8x10xf32>, tensor<8xf32>) outs(%e10 : tensor<8x10xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %r = arith.subf %p, %q : f32
+    linalg.yield %r : f32
+  } -> tensor<8x10xf32>
+  %e64 = tensor.empty() : tensor<8x64xf32>
+  %b = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%y, %i : tensor<8x64xf32>, tensor<8xf32>) outs(%e64 : tensor<8x64xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %r = arith.mulf %p, %q : f32
+    linalg.yield %r : f32
+  } -> tensor<8x64xf32>
+  return %a, %b : tensor<8x10xf32>, tensor<8x64xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+
 // A consumer of a product that also reads the product's row maximum (computed
 // after the product, from it) is no epilogue: the maximum is not known when
 // each block of the product is.
