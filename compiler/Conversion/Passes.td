@@ -499,15 +499,20 @@ def PlanFusion : Pass<"dl-plan-fusion", "::mlir::func::FuncOp"> {
       produced element once (softmax's `exp` into its sum, cross-entropy's
       `one_hot * log_softmax` into the row sum);
     - the producer has no other user (it would be computed once per
-      consumer);
+      consumer); a cheap producer (at most 8 `arith` ops, no division or
+      math function, at most one operand of its own size) read by up to 4
+      ops that could each take it is first copied, one copy per consumer,
+      so each fuses its own;
     - the consumer does not read it through a window or more than once per
-      element (a contraction's operand);
+      element (a contraction's operand), nor, if the producer computes a
+      math function, through a broadcast more than 16 times per element;
     - linalg's elementwise fusion can merge the two loop nests.
     Then epilogues (`dlc::fusion::decideEpilogue`): a contraction or
     convolution with a product in its body gets its first elementwise
     consumer, with that consumer's kernel, if the kernel is elementwise over
-    the output (identity maps, no reduction, no other contraction) and
-    reads no other operand of the output's size. Such a
+    the output (identity maps, no reduction, no other contraction), reads
+    nothing computed after the product, and reads no other operand of the
+    output's size. Such a
     pair keeps one number but stays two ops; `dl-cpu-vectorize` computes the
     epilogue per register block of the output. `epilogues=false` (the GPU
     pipeline) plans none.
