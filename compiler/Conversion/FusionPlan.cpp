@@ -210,6 +210,8 @@ std::string describeMember(Operation *op) {
     out += "(" + llvm::join(body, " ") + ")";
   for (auto [line, col] : positions)
     out += " " + std::to_string(line) + ":" + std::to_string(col);
+  if (op->hasAttr(kRecomputedAttr))
+    out += " [recomputed]";
   return out;
 }
 

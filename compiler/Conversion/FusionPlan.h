@@ -21,6 +21,8 @@ namespace dlc::fusion {
 /// Discardable attribute names.
 inline constexpr llvm::StringLiteral kKernelAttr = "dl.kernel";
 inline constexpr llvm::StringLiteral kMembersAttr = "dl.members";
+/// On a cheap producer that the planner copied into each of its consumers.
+inline constexpr llvm::StringLiteral kRecomputedAttr = "dl.recomputed";
 
 /// Whether the producer of a consumer's input should be fused into the
 /// consumer, and why not when it should not.
@@ -66,7 +68,8 @@ bool isEpilogueOf(mlir::Operation *op, mlir::Operation *contraction);
 std::optional<int64_t> plannedKernel(mlir::Operation *op);
 
 /// "generic(arith.subf math.exp) 22:12 22:20": what an unfused op computes
-/// and the source positions of it and its body.
+/// and the source positions of it and its body; " [recomputed]" follows a
+/// producer that is copied into each of its consumers.
 std::string describeMember(mlir::Operation *op);
 
 /// The plan's attributes of `op` (`dl.kernel`, `dl.members`), to put on

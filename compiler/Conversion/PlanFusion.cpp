@@ -141,6 +141,8 @@ bool recomputeCheapProducers(ArrayRef<linalg::LinalgOp> ops) {
     if (!fusable || consumers.size() < 2 ||
         consumers.size() > kMaxRecomputingConsumers)
       continue;
+    // Marked, so that the fusion report says why it appears in each.
+    producer->setAttr(kRecomputedAttr, UnitAttr::get(producer->getContext()));
     OpBuilder b(producer);
     for (auto &[consumer, uses] : llvm::drop_begin(consumers)) {
       Operation *copy = b.clone(*producer);

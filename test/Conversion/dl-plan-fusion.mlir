@@ -90,10 +90,10 @@ func.func @shared_producer(%x: tensor<8x3xf32>) -> (tensor<8x3xf32>, tensor<8x3x
 // XLA duplicates cheap producers), so no kernel writes the shifted values.
 // With fuse=false nothing is copied.
 // CHECK-LABEL: func.func @cheap_shared_producer
-// CHECK: linalg.generic {{.*}}dl.kernel = 1 : i64
+// CHECK: linalg.generic {{.*}}dl.kernel = 1 : i64, dl.recomputed
 // CHECK-NEXT: ^bb0
 // CHECK-NEXT: arith.subf
-// CHECK: linalg.generic {{.*}}dl.kernel = 2 : i64
+// CHECK: linalg.generic {{.*}}dl.kernel = 2 : i64, dl.recomputed
 // CHECK-NEXT: ^bb0
 // CHECK-NEXT: arith.subf
 // CHECK: linalg.generic {{.*}}dl.kernel = 1 : i64

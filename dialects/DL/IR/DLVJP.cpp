@@ -389,7 +389,7 @@ LogicalResult CrossEntropyOp::buildVJP(OpBuilder &b, Value g,
   Location loc = getLoc();
   Value logits = getLogits(), labels = getLabels();
   Type labelType = ty(labels).getElementType();
-  int64_t classes = ty(logits).getDimSize(1);
+  int64_t classes = ty(logits).getDimSize(1); // static: the verifier's rule
   Value p = SoftmaxOp::create(b, loc, logits, b.getI64IntegerAttr(1));
   Value oneHot = OneHotOp::create(b, loc, ty(logits), labels);
   Value inRange = SelectOp::create(
