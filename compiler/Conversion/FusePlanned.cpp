@@ -86,6 +86,18 @@ void writeIntoProduct(linalg::GenericOp epilogue) {
   }
 }
 
+/// The error for a plan that puts `input`'s producer and its consumer into
+/// one kernel although they cannot be fused.
+void reportUnfusable(OpOperand &input, int64_t kernel) {
+  FusionDecision why = decideFusion(input);
+  input.getOwner()->emitError()
+      << "the fusion plan puts this op and its input #"
+      << input.getOperandNumber() << " (" << producerOf(input)->getName()
+      << ") into kernel " << kernel << ", but they cannot be fused: "
+      << (why.fuse ? "linalg's elementwise fusion rejects the pair"
+                   : why.reason);
+}
+
 struct FusePlannedPass : dl::impl::FusePlannedBase<FusePlannedPass> {
   void runOnOperation() override {
     func::FuncOp fn = getOperation();
@@ -98,14 +110,7 @@ struct FusePlannedPass : dl::impl::FusePlannedBase<FusePlannedPass> {
       int64_t kernel = *plannedKernel(consumer);
       if (!isa<linalg::GenericOp>(producer) ||
           !linalg::areElementwiseOpsFusable(input)) {
-        FusionDecision why = decideFusion(*input);
-        consumer.emitError()
-            << "the fusion plan puts this op and its input #"
-            << input->getOperandNumber() << " (" << producer->getName()
-            << ") into kernel " << kernel << ", but they cannot be fused: "
-            << (why.fuse ? "linalg's elementwise fusion "
-                           "rejects the pair"
-                         : why.reason);
+        reportUnfusable(*input, kernel);
         return signalPassFailure();
       }
       SmallVector<Attribute> members = membersOf(producer);
@@ -155,13 +160,7 @@ struct FusePlannedPass : dl::impl::FusePlannedBase<FusePlannedPass> {
         if (!kernel || !producer || plannedKernel(producer) != kernel ||
             decideEpilogue(*input).fuse)
           continue;
-        FusionDecision why = decideFusion(*input);
-        consumer.emitError()
-            << "the fusion plan puts this op and its input #"
-            << input->getOperandNumber() << " (" << producer->getName()
-            << ") into kernel " << *kernel << ", but they cannot be fused: "
-            << (why.fuse ? "linalg's elementwise fusion rejects the pair"
-                         : why.reason);
+        reportUnfusable(*input, *kernel);
         return WalkResult::interrupt();
       }
       return WalkResult::advance();
