@@ -129,6 +129,8 @@ struct FusePlannedPass : dl::impl::FusePlannedBase<FusePlannedPass> {
           return use.getOwner() != producerOp;
         });
       fused->fusedOp->setAttr(kKernelAttr, consumer->getAttr(kKernelAttr));
+      if (Attribute group = consumer->getAttr(kHorizontalAttr))
+        fused->fusedOp->setAttr(kHorizontalAttr, group);
       fused->fusedOp->setAttr(kMembersAttr,
                               ArrayAttr::get(fn.getContext(), members));
       rewriter.eraseOp(consumer);

@@ -24,6 +24,44 @@ std::optional<int64_t> plannedKernel(Operation *op) {
   return std::nullopt;
 }
 
+std::optional<int64_t> horizontalGroup(Operation *op) {
+  if (auto n = op->getAttrOfType<IntegerAttr>(kHorizontalAttr))
+    return n.getInt();
+  return std::nullopt;
+}
+
+std::string whyNotHorizontal(ArrayRef<Operation *> ops) {
+  llvm::SmallPtrSet<Operation *, 16> inKernel(ops.begin(), ops.end());
+  bool returned = false;
+  for (Operation *op : ops) {
+    auto generic = dyn_cast<linalg::GenericOp>(op);
+    if (!generic || generic.getNumLoops() != generic.getNumParallelLoops())
+      return "not elementwise";
+    if (generic.getNumLoops() == 0)
+      return "a scalar (nothing to share out)";
+    if (!generic.getBody()->getOps<linalg::IndexOp>().empty())
+      return "its body reads the iteration indices";
+    for (OpOperand &operand : op->getOpOperands()) {
+      auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+      AffineMap map = generic.getMatchingIndexingMap(&operand);
+      if (!type || !type.hasStaticShape() ||
+          !(map.isIdentity() || map.getNumResults() == 0))
+        return "an operand is not a static tensor read with the identity or a "
+               "scalar";
+    }
+    for (OpResult result : op->getResults())
+      for (Operation *user : result.getUsers()) {
+        if (isa<func::ReturnOp>(user)) {
+          returned = true;
+          continue;
+        }
+        if (!inKernel.contains(user))
+          return "its result is read in the function";
+      }
+  }
+  return returned ? "" : "none of its results is returned";
+}
+
 std::string whyNotRecomputed(linalg::LinalgOp producer) {
   if (!isa<linalg::GenericOp>(producer) || producer.getNumReductionLoops() ||
       producer->getNumResults() != 1)
@@ -217,7 +255,8 @@ std::string describeMember(Operation *op) {
 
 SmallVector<NamedAttribute> planOf(Operation *op) {
   SmallVector<NamedAttribute> plan;
-  for (StringRef name : {StringRef(kKernelAttr), StringRef(kMembersAttr)})
+  for (StringRef name : {StringRef(kKernelAttr), StringRef(kMembersAttr),
+                         StringRef(kHorizontalAttr)})
     if (Attribute a = op->getAttr(name))
       plan.push_back(
           NamedAttribute(StringAttr::get(op->getContext(), name), a));

@@ -23,6 +23,10 @@ inline constexpr llvm::StringLiteral kKernelAttr = "dl.kernel";
 inline constexpr llvm::StringLiteral kMembersAttr = "dl.members";
 /// On a cheap producer that the planner copied into each of its consumers.
 inline constexpr llvm::StringLiteral kRecomputedAttr = "dl.recomputed";
+/// On every op of the kernels that run as one horizontal kernel (mutually
+/// independent elementwise kernels: the optimizer's update of every
+/// parameter), the number of the group's first kernel.
+inline constexpr llvm::StringLiteral kHorizontalAttr = "dl.horizontal";
 
 /// Whether the producer of a consumer's input should be fused into the
 /// consumer, and why not when it should not.
@@ -72,13 +76,26 @@ std::optional<int64_t> plannedKernel(mlir::Operation *op);
 /// producer that is copied into each of its consumers.
 std::string describeMember(mlir::Operation *op);
 
+/// Why the kernel made of `ops` (one planned kernel of a function) cannot
+/// join a horizontal kernel (empty when it can): it must be elementwise
+/// (generics with parallel loops only, no `linalg.index`, not a scalar's
+/// rank 0), read and write
+/// static shapes with identity maps (scalars of rank 0 aside), and its
+/// results must leave the function without being read (an optimizer's new
+/// parameters and moments), so that it depends on no other such kernel and
+/// none on it.
+std::string whyNotHorizontal(llvm::ArrayRef<mlir::Operation *> ops);
+
+/// The horizontal kernel `op` runs in, if any.
+std::optional<int64_t> horizontalGroup(mlir::Operation *op);
+
 /// The plan's attributes of `op` (`dl.kernel`, `dl.members`), to put on
 /// the op that replaces it (setPlan).
 llvm::SmallVector<mlir::NamedAttribute> planOf(mlir::Operation *op);
 void setPlan(mlir::Operation *op, llvm::ArrayRef<mlir::NamedAttribute> plan);
 
 /// linalg::generalizeNamedOp, keeping the plan's attributes (`dl.kernel`,
-/// `dl.members`) on the generic.
+/// `dl.members`, `dl.horizontal`) on the generic.
 mlir::FailureOr<mlir::linalg::GenericOp>
 generalizeKeepingPlan(mlir::RewriterBase &rewriter, mlir::linalg::LinalgOp op);
 

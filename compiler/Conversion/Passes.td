@@ -299,6 +299,46 @@ def CPUVectorize
   ];
 }
 
+def CPUMergeHorizontal : Pass<"dl-cpu-merge-horizontal",
+                                "::mlir::func::FuncOp"> {
+  let summary = "Run the loop nests of a horizontal kernel as one parallel loop over chunks of all of them";
+  let description = [{
+    Carries out the horizontal kernels of `dl-plan-fusion`
+    (`dl.horizontal = G` on each member: mutually independent elementwise
+    kernels, the optimizer's update of every parameter) on buffers, as
+    PyTorch's multi-tensor apply does: each member's buffers are viewed as
+    one-dimensional (`memref.collapse_shape`), its elements are cut into
+    chunks of `chunk`, and one `scf.parallel` runs over the chunks of all
+    members. An iteration finds its member by comparing its chunk with the
+    members' first chunks and runs that member's op on `memref.subview`s of
+    the chunk (`scf.index_switch`); a member that fits one chunk runs on its
+    whole views, a scalar member (rank 0) as it is. The merged loop takes
+    the place of the last member; a member that cannot move there (an op in
+    between reads or writes its buffers) or that depends on another member
+    (possible only in a plan edited by hand) stays a kernel of its own.
+    Runs after bufferization and before the buffer deallocation pipeline
+    (no deallocation yet between the members) and `dl-cpu-vectorize` (which
+    vectorises each chunk's op).
+
+    ```mlir
+    scf.parallel (%c) = (%c0) to (%c201) step (%c1) {
+      %k = ... // 0 for chunks 0..195, 1 for 196, ...
+      scf.index_switch %k
+      case 0 { linalg.generic ins(subviews of the chunk) outs(...) }
+      ...
+    }
+    ```
+  }];
+  let options = [
+    Option<"chunk", "chunk", "int64_t", /*default=*/"8192",
+           "Elements per chunk (a multiple of the vector tile; the update's "
+           "seven streams of a chunk stay in L2)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def OMPWorkThreshold : Pass<"dl-omp-work-threshold"> {
   let summary = "Run parallel loops with too little work as plain loops";
   let description = [{
@@ -534,6 +574,10 @@ def PlanFusion : Pass<"dl-plan-fusion", "::mlir::func::FuncOp"> {
     Option<"epilogues", "epilogues", "bool", /*default=*/"true",
            "Plan elementwise consumers of contractions and convolutions as "
            "their epilogues (a CPU code-generation decision)">,
+    Option<"horizontal", "horizontal", "bool", /*default=*/"true",
+           "Plan the independent elementwise kernels whose results are only "
+           "returned (the optimizer's updates) as one horizontal kernel "
+           "(carried out by dl-cpu-merge-horizontal)">,
   ];
 }
 

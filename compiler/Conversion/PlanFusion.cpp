@@ -213,11 +213,37 @@ struct PlanFusionPass : dl::impl::PlanFusionBase<PlanFusionPass> {
 
     // Number the kernels in the order their first op appears.
     llvm::DenseMap<Operation *, int64_t> number;
+    llvm::MapVector<int64_t, SmallVector<Operation *>> members;
     for (linalg::LinalgOp op : ops) {
       Operation *leader = kernels.getLeaderValue(op);
       auto [it, inserted] = number.try_emplace(leader, number.size() + 1);
       setKernel(op, it->second);
+      members[it->second].push_back(op);
     }
+
+    if (fuse && horizontal)
+      planHorizontal(members);
+  }
+
+  /// Every kernel that whyNotHorizontal accepts (the optimizer's update of
+  /// each parameter, each with three outputs) joins one horizontal kernel,
+  /// as PyTorch's fused and foreach optimizers update every parameter in
+  /// one launch: dl-cpu-merge-horizontal runs them as one parallel loop
+  /// over chunks of all their elements, so the biases' updates, too small
+  /// for threads of their own, share the work of the large weights'.
+  static void
+  planHorizontal(llvm::MapVector<int64_t, SmallVector<Operation *>> &members) {
+    SmallVector<int64_t> chosen;
+    for (auto &[kernel, ops] : members)
+      if (whyNotHorizontal(ops).empty())
+        chosen.push_back(kernel);
+    if (chosen.size() < 2)
+      return;
+    for (int64_t kernel : chosen)
+      for (Operation *op : members[kernel])
+        op->setAttr(kHorizontalAttr,
+                    IntegerAttr::get(IntegerType::get(op->getContext(), 64),
+                                     chosen.front()));
   }
 
   /// Gives each contraction or convolution the first consumer (in program

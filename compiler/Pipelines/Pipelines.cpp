@@ -47,13 +47,13 @@ const char *const dlc::kDLToLinalgPipeline =
 // Epilogues are computed per register block by dl-cpu-vectorize; the GPU
 // target has no such blocks (yet): there each op stays a kernel.
 const char *const dlc::kDLToLinalgGPUPipeline =
-    DLC_DL_TO_PLANNED("dl-plan-fusion{epilogues=false}") "," DLC_FUSE
+    DLC_DL_TO_PLANNED("dl-plan-fusion{epilogues=false horizontal=false}") "," DLC_FUSE
                                                          "," DLC_GPU_TAIL;
 
 std::string dlc::dlToPlannedLinalgPipeline(bool fuse, bool gpu) {
   if (!fuse)
     return DLC_DL_TO_PLANNED("dl-plan-fusion{fuse=false}");
-  return gpu ? DLC_DL_TO_PLANNED("dl-plan-fusion{epilogues=false}")
+  return gpu ? DLC_DL_TO_PLANNED("dl-plan-fusion{epilogues=false horizontal=false}")
              : DLC_DL_TO_PLANNED("dl-plan-fusion");
 }
 const char *const dlc::kFusePlannedPipeline = DLC_FUSE;
@@ -96,6 +96,7 @@ std::string dlc::linalgToLLVMPipeline(unsigned threads, int lanes,
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
          "canonicalize,dl-drop-in-place-results,"
+         "func.func(dl-cpu-merge-horizontal),"
          "buffer-deallocation-pipeline,"
          "convert-bufferization-to-memref,"
          "dl-memref-copy-to-linalg,"
