@@ -35,6 +35,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <set>
 #include <random>
 
 using namespace mlir;
@@ -387,83 +388,111 @@ bool runAndCompare(dlc::HostEngine &reference, dlc::HostEngine &candidate,
   return ok;
 }
 
-/// What a cut-out kernel is, for the report.
+/// What a cut-out kernel is, for the report. A horizontal kernel's function
+/// holds its member kernels, which stay `nests` ops after fusion.
 struct KernelFunction {
   std::string name, label;
+  unsigned nests = 1;
 };
 
-/// Cuts every planned kernel of two or more ops out of `planned` into
-/// functions at the end of `into`.
+/// Cuts `members` (ops of `fn`'s body, in order) out into a function
+/// `name` at the end of `b`'s block: what they read from outside becomes
+/// its arguments (constants are cloned in), what is read outside them its
+/// results.
+void cutOut(func::FuncOp fn, ArrayRef<Operation *> members,
+            const std::string &name, OpBuilder &b) {
+  llvm::SmallPtrSet<Operation *, 8> memberSet(members.begin(), members.end());
+  llvm::SetVector<Value> inputs;
+  llvm::SetVector<Operation *> constants;
+  auto read = [&](Value v) {
+    Operation *def = v.getDefiningOp();
+    if (def && memberSet.contains(def))
+      return;
+    if (def && def->hasTrait<OpTrait::ConstantLike>())
+      constants.insert(def);
+    else
+      inputs.insert(v);
+  };
+  for (Operation *op : members) {
+    for (Value v : op->getOperands())
+      read(v);
+    op->walk([&](Operation *inner) {
+      for (Value v : inner->getOperands())
+        if (!op->isAncestor(v.getParentRegion()->getParentOp()))
+          read(v);
+    });
+  }
+  SmallVector<Value> outputs;
+  for (Operation *op : members)
+    for (Value r : op->getResults())
+      if (llvm::any_of(r.getUsers(), [&](Operation *user) {
+            return !memberSet.contains(user);
+          }))
+        outputs.push_back(r);
+  auto type = b.getFunctionType(
+      llvm::to_vector(
+          llvm::map_range(inputs, [](Value v) { return v.getType(); })),
+      llvm::to_vector(
+          llvm::map_range(outputs, [](Value v) { return v.getType(); })));
+  auto f = func::FuncOp::create(b, fn.getLoc(), name, type);
+  Block *entry = f.addEntryBlock();
+  OpBuilder body = OpBuilder::atBlockEnd(entry);
+  IRMapping map;
+  for (auto [v, arg] : llvm::zip(inputs, entry->getArguments()))
+    map.map(v, arg);
+  for (Operation *c : constants)
+    body.clone(*c, map);
+  for (Operation *op : members)
+    body.clone(*op, map);
+  func::ReturnOp::create(body, fn.getLoc(),
+                         llvm::to_vector(llvm::map_range(
+                             outputs, [&](Value v) { return map.lookup(v); })));
+}
+
+/// Cuts every planned kernel of two or more ops, and every horizontal
+/// kernel (its member kernels together), out of `planned` into functions at
+/// the end of `into`.
 std::vector<KernelFunction> outlineKernels(ModuleOp planned, ModuleOp into) {
   std::vector<KernelFunction> made;
   OpBuilder b = OpBuilder::atBlockEnd(into.getBody());
   for (func::FuncOp fn : planned.getOps<func::FuncOp>()) {
     if (fn.isExternal())
       continue;
-    std::map<int64_t, SmallVector<Operation *>> kernels;
+    std::map<int64_t, SmallVector<Operation *>> kernels, horizontals;
     for (Operation &op : fn.getBody().front())
       if (isa<linalg::LinalgOp>(op))
-        if (std::optional<int64_t> k = dlc::fusion::plannedKernel(&op))
+        if (std::optional<int64_t> k = dlc::fusion::plannedKernel(&op)) {
           kernels[*k].push_back(&op);
+          if (std::optional<int64_t> h = dlc::fusion::horizontalGroup(&op))
+            horizontals[*h].push_back(&op);
+        }
     for (auto &[k, members] : kernels) {
       if (members.size() < 2)
         continue;
-      llvm::SmallPtrSet<Operation *, 8> memberSet(members.begin(),
-                                                  members.end());
-      llvm::SetVector<Value> inputs;
-      llvm::SetVector<Operation *> constants;
-      auto read = [&](Value v) {
-        Operation *def = v.getDefiningOp();
-        if (def && memberSet.contains(def))
-          return;
-        if (def && def->hasTrait<OpTrait::ConstantLike>())
-          constants.insert(def);
-        else
-          inputs.insert(v);
-      };
-      for (Operation *op : members) {
-        for (Value v : op->getOperands())
-          read(v);
-        op->walk([&](Operation *inner) {
-          for (Value v : inner->getOperands())
-            if (!op->isAncestor(v.getParentRegion()->getParentOp()))
-              read(v);
-        });
-      }
-      SmallVector<Value> outputs;
-      for (Operation *op : members)
-        for (Value r : op->getResults())
-          if (llvm::any_of(r.getUsers(), [&](Operation *user) {
-                return !memberSet.contains(user);
-              }))
-            outputs.push_back(r);
       std::string name =
           (fn.getSymName() + ".kernel" + std::to_string(k)).str();
-      auto type = b.getFunctionType(
-          llvm::to_vector(
-              llvm::map_range(inputs, [](Value v) { return v.getType(); })),
-          llvm::to_vector(
-              llvm::map_range(outputs, [](Value v) { return v.getType(); })));
-      auto f = func::FuncOp::create(b, fn.getLoc(), name, type);
-      Block *entry = f.addEntryBlock();
-      OpBuilder body = OpBuilder::atBlockEnd(entry);
-      IRMapping map;
-      for (auto [v, arg] : llvm::zip(inputs, entry->getArguments()))
-        map.map(v, arg);
-      for (Operation *c : constants)
-        body.clone(*c, map);
-      for (Operation *op : members)
-        body.clone(*op, map);
-      func::ReturnOp::create(
-          body, fn.getLoc(),
-          llvm::to_vector(llvm::map_range(
-              outputs, [&](Value v) { return map.lookup(v); })));
+      cutOut(fn, members, name, b);
       std::string label = "@" + fn.getSymName().str() + " kernel " +
                           std::to_string(k) + " (" +
                           std::to_string(members.size()) + " ops: ";
       for (auto [i, op] : llvm::enumerate(members))
         label += (i ? ", " : "") + dlc::fusion::describeMember(op);
       made.push_back({name, label + ")"});
+    }
+    for (auto &[h, members] : horizontals) {
+      std::set<int64_t> nests;
+      for (Operation *op : members)
+        nests.insert(*dlc::fusion::plannedKernel(op));
+      if (nests.size() < 2)
+        continue;
+      std::string name =
+          (fn.getSymName() + ".horizontal" + std::to_string(h)).str();
+      cutOut(fn, members, name, b);
+      std::string label = "@" + fn.getSymName().str() + " horizontal kernel " +
+                          std::to_string(h) + " (" +
+                          std::to_string(nests.size()) + " kernels of " +
+                          std::to_string(members.size()) + " ops)";
+      made.push_back({name, label, unsigned(nests.size())});
     }
   }
   return made;
@@ -501,7 +530,10 @@ dlc::FusionCheckSummary dlc::verifyFusion(ModuleOp planned,
   }
   // The reference: the same functions with every op a kernel of its own.
   OwningOpRef<ModuleOp> unfused = fused->clone();
-  unfused->walk([](Operation *op) { op->removeAttr(fusion::kKernelAttr); });
+  unfused->walk([](Operation *op) {
+    op->removeAttr(fusion::kKernelAttr);
+    op->removeAttr(fusion::kHorizontalAttr);
+  });
   // Argument sizes come from the unfused bodies (the ops as planned).
   OwningOpRef<ModuleOp> shapes = unfused->clone();
 
@@ -514,17 +546,18 @@ dlc::FusionCheckSummary dlc::verifyFusion(ModuleOp planned,
                     (error.empty() ? "" : ": " + error);
     return summary;
   }
-  // The plan must have made each of them one op, or a contraction and its
-  // epilogue (computed per output block by the CPU code generator).
+  // The plan must have made each of them one op (one per member kernel of
+  // a horizontal kernel), or a contraction and its epilogue (computed per
+  // output block by the CPU code generator).
   for (const KernelFunction &k : kernels) {
     auto fn = fused->lookupSymbol<func::FuncOp>(k.name);
     SmallVector<Operation *> ops;
     fn.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
     if (ops.size() == 2 && fusion::isEpilogueOf(ops[1], ops[0]))
       continue;
-    if (ops.size() != 1) {
-      os << k.label << ": fused into " << ops.size()
-         << " ops, not one: MISMATCH\n";
+    if (ops.size() != k.nests) {
+      os << k.label << ": fused into " << ops.size() << " ops, not "
+         << k.nests << ": MISMATCH\n";
       ++summary.mismatches;
     }
   }

@@ -193,14 +193,20 @@ struct CPUMergeHorizontalPass
     SmallVector<int64_t> start = {0};
     for (Member *m : joining)
       start.push_back(start.back() + llvm::divideCeil(m->elements, chunk));
-    // The 1-D views, made once outside the loop.
+    // The 1-D views, made once outside the loop (one per buffer: a
+    // parameter is read and written).
     SmallVector<SmallVector<Value>> flat;
+    llvm::DenseMap<Value, Value> viewOf;
     for (Member *m : joining) {
       SmallVector<Value> views;
-      for (Value v : m->op->getOperands())
-        views.push_back(cast<MemRefType>(v.getType()).getRank() == 0
-                            ? v
-                            : flatten(b, loc, v));
+      for (Value v : m->op->getOperands()) {
+        Value &view = viewOf[v];
+        if (!view)
+          view = cast<MemRefType>(v.getType()).getRank() == 0
+                     ? v
+                     : flatten(b, loc, v);
+        views.push_back(view);
+      }
       flat.push_back(views);
     }
     auto loop = scf::ParallelOp::create(b, loc, ValueRange{index(0)},

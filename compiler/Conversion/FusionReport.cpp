@@ -94,32 +94,54 @@ struct FusionReportPass : dl::impl::FusionReportBase<FusionReportPass> {
         continue;
       // An op in the same planned kernel as an earlier one is that
       // kernel's epilogue (dl-fuse-planned allows nothing else).
+      // The loop nests of a horizontal kernel share its number too.
       std::map<Operation *, unsigned> number;
-      std::map<int64_t, unsigned> numberOfPlanned;
+      std::map<int64_t, unsigned> numberOfPlanned, numberOfHorizontal;
+      std::map<int64_t, unsigned> nestsOfHorizontal;
       SmallVector<linalg::LinalgOp> ops;
       unsigned count = 0;
       bool planned = false; // by dl-plan-fusion (else: any linalg IR)
       fn.walk([&](linalg::LinalgOp op) {
         std::optional<int64_t> k = dlc::fusion::plannedKernel(op);
+        std::optional<int64_t> h = dlc::fusion::horizontalGroup(op);
         planned |= k.has_value();
-        if (k && numberOfPlanned.count(*k)) {
+        if (h && numberOfHorizontal.count(*h)) {
+          number[op] = numberOfHorizontal[*h];
+        } else if (k && numberOfPlanned.count(*k)) {
           number[op] = numberOfPlanned[*k];
         } else {
           number[op] = ++count;
           if (k)
             numberOfPlanned[*k] = count;
+          if (h)
+            numberOfHorizontal[*h] = count;
         }
+        if (h)
+          ++nestsOfHorizontal[*h];
         ops.push_back(op);
       });
       os << "@" << fn.getSymName() << ": " << count << " kernel"
          << (count == 1 ? "" : "s") << "\n";
       std::set<unsigned> printed;
       for (linalg::LinalgOp op : ops) {
-        bool epilogue = !printed.insert(number[op]).second;
+        bool first = printed.insert(number[op]).second;
+        std::optional<int64_t> h = dlc::fusion::horizontalGroup(op);
+        bool epilogue = !first && !h;
         if (epilogue)
           os << "  #" << number[op] << " + epilogue " << describe(op) << "\n";
+        else if (!first)
+          os << "  #" << number[op] << " + horizontal " << describe(op)
+             << "\n";
         else
           os << "  #" << number[op] << " " << describe(op) << "\n";
+        if (first && h) {
+          unsigned more = nestsOfHorizontal[*h] - 1;
+          os << "     horizontal: runs with " << more
+             << " more independent loop nest" << (more == 1 ? "" : "s")
+             << " (#" << number[op]
+             << " + horizontal) as one kernel, one parallel loop over chunks "
+                "of all their elements (dl-cpu-merge-horizontal)\n";
+        }
         std::set<std::pair<unsigned, unsigned>> positions;
         collectPositions(op->getLoc(), positions);
         llvm::SetVector<StringRef> scalar;

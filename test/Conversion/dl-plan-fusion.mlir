@@ -491,3 +491,81 @@ func.func @full_size_operand(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %p: tenso
   } -> tensor<8x3xf32>
   return %u : tensor<8x3xf32>
 }
+
+// -----
+
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#s2 = affine_map<(d0, d1) -> ()>
+#id1 = affine_map<(d0) -> (d0)>
+#s1 = affine_map<(d0) -> ()>
+
+// The optimizer's updates: elementwise kernels whose results are only
+// returned, of different shapes, each reading a scalar (the learning rate).
+// They become one horizontal kernel (the first one's number on every op of
+// each); the kernel whose result is read in the function (%d) and the
+// scalar one (%z) do not join. Without fusion nothing is horizontal.
+// CHECK-LABEL: func.func @updates
+// CHECK: linalg.generic {{.*}} {dl.horizontal = [[H:[0-9]+]] : i64, dl.kernel = [[H]] : i64}
+// CHECK: linalg.generic {{.*}} {dl.horizontal = [[H]] : i64, dl.kernel = [[K2:[0-9]+]] : i64}
+// CHECK: linalg.generic {{.*}} {dl.horizontal = [[H]] : i64, dl.kernel = [[K2]] : i64}
+// CHECK: linalg.generic {{.*}} {dl.kernel = {{[0-9]+}} : i64}
+// CHECK: linalg.generic {{.*}} {dl.kernel = {{[0-9]+}} : i64}
+// CHECK: return
+// NOFUSE-LABEL: func.func @updates
+// NOFUSE-NOT: dl.horizontal
+func.func @updates(%w: tensor<4x3xf32>, %gw: tensor<4x3xf32>, %b: tensor<3xf32>, %gb: tensor<3xf32>, %lr: tensor<f32>, %s: tensor<f32>) -> (tensor<4x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<f32>) {
+  %ew = tensor.empty() : tensor<4x3xf32>
+  %eb = tensor.empty() : tensor<3xf32>
+  %nw = linalg.generic {indexing_maps = [#id2, #id2, #s2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%w, %gw, %lr : tensor<4x3xf32>, tensor<4x3xf32>, tensor<f32>) outs(%ew : tensor<4x3xf32>) {
+  ^bb0(%p: f32, %g: f32, %l: f32, %o: f32):
+    %t = arith.mulf %g, %l : f32
+    %n = arith.subf %p, %t : f32
+    linalg.yield %n : f32
+  } -> tensor<4x3xf32>
+  %t = linalg.generic {indexing_maps = [#id1, #s1, #id1], iterator_types = ["parallel"]}
+      ins(%gb, %lr : tensor<3xf32>, tensor<f32>) outs(%eb : tensor<3xf32>) {
+  ^bb0(%g: f32, %l: f32, %o: f32):
+    %m = arith.mulf %g, %l : f32
+    linalg.yield %m : f32
+  } -> tensor<3xf32>
+  %nb = linalg.generic {indexing_maps = [#id1, #id1, #id1], iterator_types = ["parallel"]}
+      ins(%b, %t : tensor<3xf32>, tensor<3xf32>) outs(%eb : tensor<3xf32>) {
+  ^bb0(%p: f32, %m: f32, %o: f32):
+    %n = arith.subf %p, %m : f32
+    linalg.yield %n : f32
+  } -> tensor<3xf32>
+  %d = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%gb : tensor<3xf32>) outs(%eb : tensor<3xf32>) {
+  ^bb0(%g: f32, %o: f32):
+    %n = arith.negf %g : f32
+    linalg.yield %n : f32
+  } -> tensor<3xf32>
+  %r = tensor.extract_slice %d[0] [3] [1] : tensor<3xf32> to tensor<3xf32>
+  %z = linalg.generic {indexing_maps = [affine_map<() -> ()>, affine_map<() -> ()>], iterator_types = []}
+      ins(%s : tensor<f32>) outs(%s : tensor<f32>) {
+  ^bb0(%a: f32, %o: f32):
+    %n = arith.negf %a : f32
+    linalg.yield %n : f32
+  } -> tensor<f32>
+  return %nw, %nb, %r, %z : tensor<4x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<f32>
+}
+
+// -----
+
+#id1 = affine_map<(d0) -> (d0)>
+
+// A single returned elementwise kernel has no partner: no horizontal kernel.
+// CHECK-LABEL: func.func @single_update
+// CHECK-NOT: dl.horizontal
+// CHECK: return
+func.func @single_update(%b: tensor<3xf32>, %g: tensor<3xf32>) -> tensor<3xf32> {
+  %e = tensor.empty() : tensor<3xf32>
+  %n = linalg.generic {indexing_maps = [#id1, #id1, #id1], iterator_types = ["parallel"]}
+      ins(%b, %g : tensor<3xf32>, tensor<3xf32>) outs(%e : tensor<3xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.subf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<3xf32>
+  return %n : tensor<3xf32>
+}

@@ -40,13 +40,15 @@ dl::Tensor labels() {
 
 using Kind = dl::OptimizerConfig::Kind;
 
-void checkAgainstReference(dl::OptimizerConfig config, int steps) {
+void checkAgainstReference(dl::OptimizerConfig config, int steps,
+                           const char *model = kModel, unsigned threads = 1) {
   dl::CompilerOptions options;
+  options.threads = threads;
   options.gradients = true;
   options.trainFunction = "loss";
   options.optimizer = config;
   dl::Compiler compiler(options);
-  auto compiled = compiler.compileString(kModel, "model.dl");
+  auto compiled = compiler.compileString(model, "model.dl");
   ASSERT_TRUE(compiled.ok()) << compiled.errors();
   dl::Module &m = *compiled.module;
   m.initParameters(3);
@@ -129,6 +131,27 @@ TEST(TrainStep, AdamAndAdamW) {
   c.kind = Kind::AdamW;
   c.weightDecay = 0.05;
   checkAgainstReference(c, 4);
+}
+
+// The updates of all parameters run as one kernel (dl-cpu-merge-horizontal):
+// one parallel loop over chunks of 8192 elements of every parameter. w1 has
+// two chunks, the second partial (1808 elements, not a whole number of
+// vectors), w2 one of 7500 elements, b one of 3; on one thread and on two
+// (the chunks shared out by OpenMP), each element must get its own update.
+const char *kWideModel = R"(
+  param w1: f64[4, 2500] = normal(0, 0.1);
+  param w2: f64[2500, 3] = normal(0, 0.1);
+  param b: f64[3] = normal(0, 0.5);
+  fn loss(x: f64[N, 4], y: i64[N]) -> f64 {
+    return cross_entropy(tanh(x @ w1) @ w2 + b, y);
+  })";
+
+TEST(TrainStep, AdamOverParametersOfSeveralChunksOnOneAndTwoThreads) {
+  dl::OptimizerConfig c;
+  c.kind = Kind::Adam;
+  c.lr = 0.01;
+  checkAgainstReference(c, 3, kWideModel, 1);
+  checkAgainstReference(c, 3, kWideModel, 2);
 }
 
 TEST(TrainStep, TrainingReducesTheLoss) {
