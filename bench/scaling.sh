@@ -7,8 +7,9 @@
 # 1. Compile time of the whole training step (forward, gradients, Adam) and
 #    peak resident memory of 20 training steps, for examples/mnist_cnn.dl and
 #    examples/mlp.dl, with dlc and with the peers that bench/train-throughput.sh
-#    sets up (PyTorch 1.13 eager has no compile step; JAX jit and IREE report
-#    theirs).
+#    sets up (PyTorch 1.13 and 2.x eager have no compile step; torch.compile,
+#    JAX jit and IREE report theirs: the first step's time, tracing and
+#    compilation included, for torch.compile).
 # 2. Step time of mnist_cnn as the batch grows (16 ... 1024), one thread.
 # 3. Compile time as an MLP deepens (2 ... 64 Linear+ReLU layers of width 128).
 set -euo pipefail
@@ -25,15 +26,23 @@ peak() { /usr/bin/time -f "%M" -o "$WORK/rss" "$@" >"$WORK/out" 2>&1 || true
 compiled() { sed -n 's/.*compiled in \([0-9.]*\) s.*/\1/p' "$WORK/out"; }
 peerCompile() { sed -n 's/compile s: //p' "$WORK/out"; }
 
+source "$ROOT/bench/torch-env.sh"
 echo "## compile time of the training step (s) and peak memory of 20 steps (MiB), 1 thread"
-printf "%-10s %10s %9s %12s %9s %10s %9s %10s\n" model "dlc comp" "dlc MiB" \
-  "torch MiB" "jax comp" "jax MiB" "iree comp" "iree MiB"
+printf "%-10s %9s %8s %10s %9s %9s %9s %9s %8s %9s %9s\n" model "dlc comp" "dlc MiB" \
+  "torch1.13" "torch2" "t2c comp" "t2c MiB" "jax comp" "jax MiB" "iree comp" "iree MiB"
 for model in mnist_cnn mlp; do
   dm=$(peak "$DLC" train "$ROOT/examples/$model.dl" --steps 20 --batch 64 --threads 1)
   dc=$(compiled)
-  tm=n/a; jc=n/a; jm=n/a; ic=n/a; im=n/a
-  if /usr/bin/python3 -c "import torch" 2>/dev/null; then
+  tm=n/a; t2m=n/a; tcc=n/a; tcm=n/a; jc=n/a; jm=n/a; ic=n/a; im=n/a
+  if [[ $have_torch == 1 ]]; then
     tm=$(peak /usr/bin/python3 "$ROOT/bench/torch_train.py" "$model" 20 64 1)
+  fi
+  if [[ $have_torch2 == 1 ]]; then
+    t2m=$(peak "$TORCH2" "$ROOT/bench/torch_train.py" "$model" 20 64 1 eager)
+    # A fresh Inductor cache: its compile time, not a cache hit's.
+    tcm=$(peak env TORCHINDUCTOR_CACHE_DIR="$WORK/inductor-$model" "$TORCH2" \
+            "$ROOT/bench/torch_train.py" "$model" 20 64 1 compile)
+    tcc=$(peerCompile)
   fi
   if [[ -x "$VENV/bin/python" ]] && "$VENV/bin/python" -c "import jax" 2>/dev/null; then
     jm=$(peak "$VENV/bin/python" "$ROOT/bench/jax_train.py" "$model" 20 64 1); jc=$(peerCompile)
@@ -41,8 +50,8 @@ for model in mnist_cnn mlp; do
       im=$(peak "$VENV/bin/python" "$ROOT/bench/iree_train.py" "$model" 20 64 1); ic=$(peerCompile)
     fi
   fi
-  printf "%-10s %10s %9s %12s %9s %10s %9s %10s\n" "$model" "$dc" "$dm" "$tm" "$jc" "$jm" \
-    "$ic" "$im"
+  printf "%-10s %9s %8s %10s %9s %9s %9s %9s %8s %9s %9s\n" "$model" "$dc" "$dm" "$tm" \
+    "$t2m" "$tcc" "$tcm" "$jc" "$jm" "$ic" "$im"
 done
 echo "(peak memory includes each framework's runtime and the data set: dlc loads all"
 echo " 70,000 images, the Python twins only the batches they use)"

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """The peers' side of bench/kernels.sh: the same shapes as
-dlc-kernel-bench through PyTorch 1.13 (its products call OpenBLAS, its
+dlc-kernel-bench through PyTorch (1.13: its products call OpenBLAS; 2.x: MKL; its
 convolution oneDNN (mkldnn) when built with it), timed after three warm-up
 calls for at least two seconds. Prints `NAME GFLOP/s` per shape.
 

@@ -9,13 +9,13 @@ loaded, so it is set here, before `import torch`: to BLAS_THREADS when the
 caller gives it (bench/torch-env.sh's torch_best tries 1 and the thread
 count: with two threads PyTorch's OpenMP pool and OpenBLAS's pool compete,
 and which is faster depends on the model and batch), else to the script's
-thread count (its last argument).
+thread count (its last argument, or `threads` when the caller passes it).
 """
 import os
 import sys
 
 
-def limit_blas_threads():
-    threads = int(sys.argv[-1])
+def limit_blas_threads(threads=None):
+    threads = int(sys.argv[-1]) if threads is None else threads
     blas = int(os.environ.get("BLAS_THREADS", threads))
     os.environ["OPENBLAS_NUM_THREADS"] = str(min(blas, threads))

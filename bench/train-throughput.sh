@@ -6,9 +6,10 @@
 #
 #   bench/train-throughput.sh [STEPS]        (default 100)
 #
-# Peers: JAX jit (XLA CPU) and IREE (llvm-cpu; JAX's StableHLO of the same
-# step) from PyPI in bench/.venv, and PyTorch 1.13 from Debian's
-# python3-torch (/usr/bin/python3), in its
+# Peers: PyTorch 2.x eager (fused Adam) and under torch.compile (Inductor)
+# from PyPI in bench/.venv-torch2 (bench/torch-env.sh), JAX jit (XLA CPU) and
+# IREE (llvm-cpu; JAX's StableHLO of the same step) from PyPI in bench/.venv,
+# and PyTorch 1.13 from Debian's python3-torch (/usr/bin/python3), in its
 # fastest configuration here: BLAS from OpenBLAS (libopenblas0-pthread; the
 # default reference BLAS makes it 6x slower), jemalloc preloaded and kept
 # from returning memory (bench/torch-env.sh), OPENBLAS_CORETYPE unset so
@@ -30,9 +31,7 @@ if [[ ${#missing[@]} -gt 0 ]]; then
     echo "bench: could not install ${missing[*]}; going on without" >&2
 fi
 # PyPI peers in bench/.venv (created here; never used by the compiler or CI).
-# JAX (XLA CPU) installs from PyPI. PyTorch 2.x on PyPI is the CUDA build
-# (about 3 GB with its nvidia-* dependencies) and its CPU build lives on
-# download.pytorch.org, which this machine cannot reach: the column says so.
+# JAX (XLA CPU) installs from PyPI.
 VENV="$ROOT/bench/.venv"
 if [[ ! -x "$VENV/bin/python" ]]; then
   python3 -m venv "$VENV" 2>/dev/null || /usr/bin/python3 -m venv "$VENV" ||
@@ -56,31 +55,42 @@ DLC="$ROOT/build/bin/dlc"
 [[ -x "$DLC" ]] || { echo "build first: ./scripts/build.sh" >&2; exit 1; }
 
 source "$ROOT/bench/torch-env.sh"
-printf "%-10s %-7s %11s %12s %7s %11s %7s %11s %7s\n" model threads "dlc img/s" \
-  "torch1.13" ratio "jax jit" ratio "iree" ratio
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+printf "%-10s %-7s %10s %10s %6s %10s %6s %10s %6s %10s %6s %10s %6s\n" model threads \
+  "dlc img/s" "torch1.13" ratio "torch2" ratio "t2.compile" ratio "jax jit" ratio \
+  "iree" ratio
 for model in mlp mnist_cnn; do
   for threads in 1 2; do
     dlc=$("$DLC" train "$ROOT/examples/$model.dl" --steps "$STEPS" --batch 64 \
             --optimizer adam --shuffle off --threads "$threads" --epochs 1 |
           sed -n "s|.*step $STEPS/[0-9]* loss [0-9.]*  \([0-9.]*\) images/s.*|\1|p")
-    torch="n/a"; ratio="n/a"; jax="n/a"; jratio="n/a"; iree="n/a"; iratio="n/a"
+    torch="n/a"; r1="n/a"; t2="n/a"; r2="n/a"; tc="n/a"; rc="n/a"
+    jax="n/a"; jratio="n/a"; iree="n/a"; iratio="n/a"
     if [[ $have_torch == 1 ]]; then
       torch=$(torch_best "$threads" "$ROOT/bench/torch_train.py" \
                 "$model" "$STEPS" 64 "$threads" | sed -n 's/images\/s: //p')
-      ratio=$(awk -v a="$dlc" -v b="$torch" 'BEGIN { printf "%.2f", a / b }')
+      r1=$(ratio "$dlc" "$torch")
+    fi
+    if [[ $have_torch2 == 1 ]]; then
+      t2=$("${TORCH_ENV[@]}" "$TORCH2" "$ROOT/bench/torch_train.py" \
+             "$model" "$STEPS" 64 "$threads" eager 2>/dev/null | sed -n 's/images\/s: //p')
+      [[ -n "$t2" ]] && r2=$(ratio "$dlc" "$t2") || t2="failed"
+      tc=$("${TORCH_ENV[@]}" "$TORCH2" "$ROOT/bench/torch_train.py" \
+             "$model" "$STEPS" 64 "$threads" compile 2>/dev/null | sed -n 's/images\/s: //p')
+      [[ -n "$tc" ]] && rc=$(ratio "$dlc" "$tc") || tc="failed"
     fi
     if [[ $have_jax == 1 ]]; then
       jax=$("$VENV/bin/python" "$ROOT/bench/jax_train.py" "$model" "$STEPS" 64 "$threads" |
             sed -n 's/images\/s: //p')
-      jratio=$(awk -v a="$dlc" -v b="$jax" 'BEGIN { printf "%.2f", a / b }')
+      jratio=$(ratio "$dlc" "$jax")
     fi
     if [[ $have_iree == 1 ]]; then
       iree=$("$VENV/bin/python" "$ROOT/bench/iree_train.py" "$model" "$STEPS" 64 "$threads" \
                2>/dev/null | sed -n 's/images\/s: //p')
-      iratio=$(awk -v a="$dlc" -v b="$iree" 'BEGIN { printf "%.2f", a / b }')
+      iratio=$(ratio "$dlc" "$iree")
     fi
-    printf "%-10s %-7s %11s %12s %7s %11s %7s %11s %7s\n" "$model" "$threads" "$dlc" \
-      "$torch" "$ratio" "$jax" "$jratio" "$iree" "$iratio"
+    printf "%-10s %-7s %10s %10s %6s %10s %6s %10s %6s %10s %6s %10s %6s\n" "$model" \
+      "$threads" "$dlc" "$torch" "$r1" "$t2" "$r2" "$tc" "$rc" "$jax" "$jratio" \
+      "$iree" "$iratio"
   done
 done
-echo "torch 2.x (eager, torch.compile): not installable here (see above)"

@@ -556,6 +556,14 @@ def PlanFusion : Pass<"dl-plan-fusion", "::mlir::func::FuncOp"> {
     pair keeps one number but stays two ops; `dl-cpu-vectorize` computes the
     epilogue per register block of the output. `epilogues=false` (the GPU
     pipeline) plans none.
+    Last, horizontal kernels (`dlc::fusion::whyNotHorizontal`): the
+    kernels that are elementwise (not scalars), read static shapes with
+    identity maps (scalars aside) and whose results are only returned (the
+    optimizer's update of each parameter) are independent of each other;
+    two or more of them become one horizontal kernel, `dl.horizontal = H`
+    (the first one's number) on each of their ops, which
+    `dl-cpu-merge-horizontal` runs as one loop over chunks of all of them.
+    `horizontal=false` (the GPU pipeline) plans none.
     Everything else stays a kernel of its own; the fusion report explains
     each such boundary. With `fuse=false` every op is its own kernel. A plan
     already in the IR is kept: if any op of a function carries `dl.kernel`,
