@@ -547,13 +547,17 @@ dlc::FusionCheckSummary dlc::verifyFusion(ModuleOp planned,
     return summary;
   }
   // The plan must have made each of them one op (one per member kernel of
-  // a horizontal kernel), or a contraction and its epilogue (computed per
-  // output block by the CPU code generator).
+  // a horizontal kernel), or a contraction with its prologue and epilogue,
+  // if any (computed per output block by the CPU code generator).
   for (const KernelFunction &k : kernels) {
     auto fn = fused->lookupSymbol<func::FuncOp>(k.name);
     SmallVector<Operation *> ops;
     fn.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
-    if (ops.size() == 2 && fusion::isEpilogueOf(ops[1], ops[0]))
+    ArrayRef<Operation *> kernel = ops;
+    if (kernel.size() >= 2 && fusion::isPrologueOf(kernel[0], kernel[1]))
+      kernel = kernel.drop_front();
+    if (kernel.size() == 1 ||
+        (kernel.size() == 2 && fusion::isEpilogueOf(kernel[1], kernel[0])))
       continue;
     if (ops.size() != k.nests) {
       os << k.label << ": fused into " << ops.size() << " ops, not "

@@ -165,6 +165,79 @@ linalg::GenericOp dlc::epilogue::takeEpilogue(RewriterBase &rewriter,
   return epilogue;
 }
 
+linalg::LinalgOp dlc::epilogue::takePrologue(RewriterBase &rewriter,
+                                             linalg::LinalgOp contraction) {
+  std::optional<int64_t> kernel = fusion::plannedKernel(contraction);
+  if (!kernel || !contraction.hasPureBufferSemantics() ||
+      contraction.getNumDpsInits() != 1)
+    return {};
+  Value out = contraction.getDpsInitOperand(0)->get();
+  Value outRoot = rootOf(out);
+  linalg::LinalgOp prologue;
+  SmallVector<Operation *> between;
+  for (Operation *op = contraction->getPrevNode(); op && !prologue;
+       op = op->getPrevNode()) {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    if (linalgOp && fusion::plannedKernel(linalgOp) == kernel)
+      prologue = linalgOp;
+    else
+      between.push_back(op);
+  }
+  if (!prologue || !prologue.hasPureBufferSemantics() ||
+      prologue.getNumDpsInits() != 1 || prologue.getNumReductionLoops() != 0 ||
+      prologue.getNumLoops() != cast<MemRefType>(out.getType()).getRank() ||
+      !sameView(prologue.getDpsInitOperand(0)->get(), out) ||
+      !prologue.getMatchingIndexingMap(prologue.getDpsInitOperand(0))
+           .isIdentity())
+    return {};
+  llvm::SmallPtrSet<Value, 8> reads;
+  for (OpOperand *input : prologue.getDpsInputOperands()) {
+    if (!isa<MemRefType>(input->get().getType()))
+      continue;
+    Value root = rootOf(input->get());
+    if (root == outRoot)
+      return {};
+    reads.insert(root);
+  }
+  for (Operation *op : between) {
+    if (isMemoryEffectFree(op))
+      continue;
+    llvm::SmallPtrSet<Value, 8> opReads, opWrites;
+    if (!bufferAccesses(op, opReads, opWrites) || opReads.contains(outRoot) ||
+        opWrites.contains(outRoot) ||
+        llvm::any_of(opWrites, [&](Value w) { return reads.contains(w); }))
+      return {};
+  }
+  rewriter.moveOpBefore(prologue, contraction);
+  return prologue;
+}
+
+linalg::LinalgOp
+dlc::epilogue::collapsePrologueLikeOutput(RewriterBase &rewriter,
+                                          linalg::LinalgOp prologue,
+                                          linalg::LinalgOp contraction) {
+  Value out = contraction.getDpsInitOperand(0)->get();
+  if (prologue.getDpsInitOperand(0)->get() == out)
+    return prologue;
+  if (auto fill = dyn_cast<linalg::FillOp>(prologue.getOperation())) {
+    rewriter.setInsertionPoint(contraction);
+    auto collapsed = linalg::FillOp::create(rewriter, fill.getLoc(),
+                                            fill.getInputs()[0], out);
+    fusion::setPlan(collapsed, fusion::planOf(fill));
+    rewriter.eraseOp(fill);
+    return cast<linalg::LinalgOp>(collapsed.getOperation());
+  }
+  auto generic = dyn_cast<linalg::GenericOp>(prologue.getOperation());
+  if (!generic)
+    return {};
+  linalg::GenericOp collapsed = collapseLikeOutput(rewriter, generic,
+                                                   contraction);
+  if (!collapsed)
+    return {};
+  rewriter.moveOpBefore(collapsed, contraction);
+  return cast<linalg::LinalgOp>(collapsed.getOperation());
+}
+
 linalg::GenericOp
 dlc::epilogue::collapseLikeOutput(RewriterBase &rewriter,
                                   linalg::GenericOp epilogue,
@@ -199,20 +272,27 @@ dlc::epilogue::collapseLikeOutput(RewriterBase &rewriter,
 }
 
 FailureOr<linalg::LinalgOp> dlc::epilogue::tileIntoBlocks(
-    RewriterBase &rewriter, linalg::GenericOp epilogue,
+    RewriterBase &rewriter, linalg::LinalgOp epilogue,
     linalg::LinalgOp contraction, ArrayRef<int64_t> sizes,
-    ArrayRef<int64_t> order, ArrayRef<LoopLikeOpInterface> loops) {
+    ArrayRef<int64_t> order, ArrayRef<LoopLikeOpInterface> loops,
+    bool beforeReduction) {
   OpOperand *outOperand = contraction.getDpsInitOperand(0);
   AffineMap outMap = contraction.getMatchingIndexingMap(outOperand);
+  // An epilogue reads the output, a prologue writes it, with the identity.
+  auto onOutput = [&](OpOperand *operand) {
+    return sameView(operand->get(), outOperand->get()) &&
+           epilogue.getMatchingIndexingMap(operand).isIdentity();
+  };
   if (loops.size() != order.size() ||
       epilogue.getNumLoops() != outMap.getNumResults() ||
-      llvm::none_of(epilogue.getDpsInputOperands(), [&](OpOperand *input) {
-        return sameView(input->get(), outOperand->get()) &&
-               epilogue.getMatchingIndexingMap(input).isIdentity();
-      }))
+      (beforeReduction ? !(epilogue.getNumDpsInits() == 1 &&
+                           onOutput(epilogue.getDpsInitOperand(0)))
+                       : llvm::none_of(epilogue.getDpsInputOperands(),
+                                       onOutput)))
     return failure();
   // The block loops (loops[i] tiles loop order[i] of the contraction), then
-  // the reductions: the epilogue goes right after the first of those.
+  // the reductions: the epilogue goes right after the first of those, the
+  // prologue right before it.
   SmallVector<utils::IteratorType> iterators =
       contraction.getIteratorTypesArray();
   size_t firstReduction =
@@ -244,8 +324,12 @@ FailureOr<linalg::LinalgOp> dlc::epilogue::tileIntoBlocks(
   // peeling folds to the tile in the loops of full tiles.
   MLIRContext *ctx = rewriter.getContext();
   Location loc = epilogue.getLoc();
-  rewriter.setInsertionPointAfter(
-      LoopLikeOpInterface(loops[firstReduction]).getOperation());
+  Operation *reduction =
+      LoopLikeOpInterface(loops[firstReduction]).getOperation();
+  if (beforeReduction)
+    rewriter.setInsertionPoint(reduction);
+  else
+    rewriter.setInsertionPointAfter(reduction);
   SmallVector<OpFoldResult> offsets, tileSizes;
   for (scf::ForOp loop : blockLoops) {
     int64_t tile = *getConstantIntValue(loop.getStep());

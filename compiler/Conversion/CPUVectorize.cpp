@@ -672,15 +672,37 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
 
     SmallVector<linalg::LinalgOp> ops;
     fn.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
-    bool changed = false;
     // Epilogues become part of their contraction's loop nest; the op
     // itself is gone (or replaced) by the time the walk reaches it.
     llvm::SmallPtrSet<Operation *, 8> taken;
+    // Prologues come before their contraction: taken (and moved next to
+    // it) before the walk reaches them. The dot-product kernels start each
+    // row from C as a whole (their prologue stays a pass of its own).
+    llvm::DenseMap<Operation *, linalg::LinalgOp> prologues;
+    for (linalg::LinalgOp op : ops)
+      if (op.hasPureBufferSemantics() &&
+          linalg::isaContractionOpInterface(op) && !dlc::dot::match(op))
+        if (linalg::LinalgOp prologue =
+                dlc::epilogue::takePrologue(rewriter, op)) {
+          prologues[op] = prologue;
+          taken.insert(prologue);
+        }
+    bool changed = false;
+    // A prologue that cannot go into its contraction's blocks: vectorised
+    // as the elementwise op it is, where it is.
+    auto alone = [&](linalg::LinalgOp op) {
+      if (!vectorizableElementwise(op))
+        return;
+      op = collapseContiguousGroups(rewriter, op);
+      changed |= succeeded(
+          tileForVectors(rewriter, op, planElementwise(op, vectorWidth)));
+    };
     for (linalg::LinalgOp op : ops) {
       if (taken.contains(op))
         continue;
       std::optional<TilePlan> plan;
       linalg::GenericOp epilogue;
+      linalg::LinalgOp prologue = prologues.lookup(op);
       // Sums (linalg.reduce) take the generic paths below.
       if (isa<linalg::ReduceOp>(op.getOperation()) &&
           op.hasPureBufferSemantics()) {
@@ -716,6 +738,16 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
         } else {
           epilogue = {};
         }
+        if (prologue && plan) {
+          linalg::LinalgOp collapsed =
+              dlc::epilogue::collapsePrologueLikeOutput(rewriter, prologue, op);
+          if (!collapsed)
+            alone(prologue);
+          prologue = collapsed;
+        } else if (prologue) {
+          alone(prologue);
+          prologue = {};
+        }
       } else if ((plan = planInterleaved(op, vectorWidth))) {
       } else if (planReduction(op, vectorWidth)) {
         op = parallelLoopsFirst(rewriter, op);
@@ -735,7 +767,10 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
       }
       if (!plan)
         continue;
-      changed |= succeeded(tileForVectors(rewriter, op, *plan, epilogue));
+      changed |=
+          succeeded(tileForVectors(rewriter, op, *plan, epilogue, &prologue));
+      if (prologue) // still an op of its own, before the contraction
+        alone(prologue);
     }
     if (!changed)
       return;
@@ -876,10 +911,13 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
   }
 
   /// Tiles `op` by `plan` (with its epilogue's tile after each block's
-  /// reduction, if it has one), peels partial tiles and marks the full ones.
+  /// reduction and its prologue's before it, if it has them), peels partial
+  /// tiles and marks the full ones. A prologue put into the blocks is reset
+  /// to null.
   static LogicalResult tileForVectors(RewriterBase &rewriter,
                                       linalg::LinalgOp op, const TilePlan &plan,
-                                      linalg::GenericOp epilogue = {}) {
+                                      linalg::GenericOp epilogue = {},
+                                      linalg::LinalgOp *prologue = nullptr) {
     MLIRContext *ctx = op->getContext();
     scf::SCFTilingOptions options;
     options.setTileSizes(getAsIndexOpFoldResult(ctx, plan.sizes));
@@ -904,6 +942,17 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
           rewriter, epilogue, op, plan.sizes, plan.order, tiled->loops);
       if (succeeded(tile) && vectorize)
         (*tile)->setAttr(kFullTile, rewriter.getUnitAttr());
+    }
+    if (prologue && *prologue) {
+      bool vectorize = plan.vectorize && vectorizableElementwise(*prologue);
+      FailureOr<linalg::LinalgOp> tile = dlc::epilogue::tileIntoBlocks(
+          rewriter, *prologue, op, plan.sizes, plan.order, tiled->loops,
+          /*beforeReduction=*/true);
+      if (succeeded(tile)) {
+        *prologue = {}; // taken into the blocks
+        if (vectorize)
+          (*tile)->setAttr(kFullTile, rewriter.getUnitAttr());
+      }
     }
     rewriter.eraseOp(op);
     if (plan.vectorize)

@@ -170,8 +170,8 @@ struct FusePlannedPass : dl::impl::FusePlannedBase<FusePlannedPass> {
     if (unfused.wasInterrupted())
       return signalPassFailure();
 
-    // Every planned kernel must now be one op, or a contraction and its
-    // epilogue.
+    // Every planned kernel must now be one op, or a contraction with its
+    // prologue and epilogue, if any.
     std::map<int64_t, Operation *> seen;
     llvm::SmallPtrSet<Operation *, 8> withEpilogue;
     WalkResult result = fn.walk([&](linalg::LinalgOp op) {
@@ -182,6 +182,12 @@ struct FusePlannedPass : dl::impl::FusePlannedBase<FusePlannedPass> {
       if (inserted)
         return WalkResult::advance();
       Operation *first = it->second;
+      // A prologue (the product's initial value) stands for its product
+      // until the product comes.
+      if (isPrologueOf(first, op)) {
+        it->second = op;
+        return WalkResult::advance();
+      }
       if (!withEpilogue.contains(first) && isEpilogueOf(op, first)) {
         withEpilogue.insert(first);
         return WalkResult::advance();

@@ -174,21 +174,66 @@ FusionDecision decideFusion(OpOperand &input, bool countUsers) {
   return {true, ""};
 }
 
+namespace {
+/// Whether `op` is computed in register blocks on the CPU: a contraction,
+/// or a convolution (a contraction after dl-cpu-im2col; poolings, with no
+/// product in their body, become plain reductions without blocks), with
+/// one f32 result (register blocks are f32). Empty when it is, else why
+/// not, to follow "the producer" or "the consumer".
+std::string whyNotBlocked(linalg::LinalgOp op) {
+  bool convolution = linalg::isaConvolutionOpInterface(op) &&
+                     !op->getRegion(0).getOps<arith::MulFOp>().empty();
+  if (!linalg::isaContractionOpInterface(op) && !convolution)
+    return "is not a contraction or convolution";
+  if (op->getNumResults() != 1 ||
+      !getElementTypeOrSelf(op->getResult(0).getType()).isF32())
+    return "does not write one f32 result (register blocks are f32)";
+  return "";
+}
+} // namespace
+
+FusionDecision decidePrologue(OpOperand &init) {
+  auto consumer = dyn_cast<linalg::LinalgOp>(init.getOwner());
+  linalg::LinalgOp producer = init.get().getDefiningOp<linalg::LinalgOp>();
+  if (!consumer || !producer || !consumer.isDpsInit(&init))
+    return {false, "not the initial value of a linalg op computed by a kernel"};
+  if (std::string why = whyNotBlocked(consumer); !why.empty())
+    return {false, "the consumer " + why};
+  if (!init.get().hasOneUse())
+    return {false, "the initial value has other readers"};
+  if (isa<linalg::FillOp>(producer))
+    return {true, ""};
+  auto generic = dyn_cast<linalg::GenericOp>(producer.getOperation());
+  auto rank = cast<ShapedType>(init.get().getType()).getRank();
+  if (!generic || generic->getNumResults() != 1 ||
+      generic.getNumReductionLoops() != 0 || generic.getNumLoops() != rank ||
+      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
+           .isIdentity() ||
+      !generic.getBody()->getOps<linalg::IndexOp>().empty())
+    return {false, "the producer is not a fill or an elementwise op over the "
+                   "output (identity output map, no linalg.index)"};
+  for (OpOperand *input : generic.getDpsInputOperands())
+    if (generic.getMatchingIndexingMap(input).isPermutation())
+      return {false, "the producer reads an operand of the output's size"};
+  return {true, ""};
+}
+
+bool isPrologueOf(Operation *op, Operation *contraction) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(contraction);
+  return linalgOp &&
+         llvm::any_of(linalgOp.getDpsInitsMutable(), [&](OpOperand &init) {
+           return init.get().getDefiningOp() == op &&
+                  decidePrologue(init).fuse;
+         });
+}
+
 FusionDecision decideEpilogue(OpOperand &input) {
   auto consumer = dyn_cast<linalg::GenericOp>(input.getOwner());
   linalg::LinalgOp producer = producerOf(input);
   if (!consumer || !producer || consumer.isDpsInit(&input))
     return {false, "not an input of a linalg.generic computed by a kernel"};
-  // Convolutions become contractions on the CPU (dl-cpu-im2col); poolings
-  // (no product in their body) become plain reductions, without blocks.
-  bool convolution = linalg::isaConvolutionOpInterface(producer) &&
-                     !producer->getRegion(0).getOps<arith::MulFOp>().empty();
-  if (!linalg::isaContractionOpInterface(producer) && !convolution)
-    return {false, "the producer is not a contraction or convolution"};
-  if (producer->getNumResults() != 1 ||
-      !getElementTypeOrSelf(producer->getResult(0).getType()).isF32())
-    return {false, "the producer does not write one f32 result (register "
-                   "blocks are f32)"};
+  if (std::string why = whyNotBlocked(producer); !why.empty())
+    return {false, "the producer " + why};
   if (consumer.getNumReductionLoops() != 0)
     return {false, "the consumer is a reduction"};
   // The consumer's loops must be the output's dimensions, in order, for

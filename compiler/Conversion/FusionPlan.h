@@ -68,6 +68,18 @@ FusionDecision decideEpilogue(mlir::OpOperand &input);
 /// Whether `op` reads `contraction`'s result as its epilogue.
 bool isEpilogueOf(mlir::Operation *op, mlir::Operation *contraction);
 
+/// Whether the producer of a contraction or convolution's initial value
+/// (`init`, its output operand) should be its prologue: planned into its
+/// kernel and, on the CPU, written into each register block of the output
+/// right before the block's reduction (dl-cpu-vectorize) instead of in a
+/// pass of its own over the whole output that the product then reads back:
+/// a fill with zeros, a broadcast bias. Only fills and elementwise
+/// producers that read nothing of the output's size, with no other reader.
+FusionDecision decidePrologue(mlir::OpOperand &init);
+
+/// Whether `op` produces `contraction`'s initial value as its prologue.
+bool isPrologueOf(mlir::Operation *op, mlir::Operation *contraction);
+
 /// The kernel number the plan gives `op`, if any.
 std::optional<int64_t> plannedKernel(mlir::Operation *op);
 

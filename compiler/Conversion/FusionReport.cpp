@@ -126,8 +126,28 @@ struct FusionReportPass : dl::impl::FusionReportBase<FusionReportPass> {
       for (linalg::LinalgOp op : ops) {
         bool first = printed.insert(number[op]).second;
         std::optional<int64_t> h = dlc::fusion::horizontalGroup(op);
-        bool epilogue = !first && !h;
-        if (epilogue)
+        // The prologue comes first: the product after it is no epilogue.
+        auto prologueOf = [&](Operation *product) -> Operation * {
+          for (OpOperand &init :
+               cast<linalg::LinalgOp>(product).getDpsInitsMutable())
+            if (Operation *p = init.get().getDefiningOp();
+                p && number.count(p) && number[p] == number[product] &&
+                dlc::fusion::isPrologueOf(p, product))
+              return p;
+          return nullptr;
+        };
+        bool prologue =
+            first && op->getNumResults() == 1 && op->getResult(0).hasOneUse() &&
+            number.count(*op->getUsers().begin()) &&
+            number[*op->getUsers().begin()] == number[op] &&
+            dlc::fusion::isPrologueOf(op, *op->getUsers().begin());
+        bool product = !first && !h && prologueOf(op);
+        bool epilogue = !first && !h && !product;
+        if (prologue)
+          os << "  #" << number[op] << " prologue " << describe(op) << "\n";
+        else if (product)
+          os << "  #" << number[op] << " + product " << describe(op) << "\n";
+        else if (epilogue)
           os << "  #" << number[op] << " + epilogue " << describe(op) << "\n";
         else if (!first)
           os << "  #" << number[op] << " + horizontal " << describe(op)
@@ -185,8 +205,14 @@ struct FusionReportPass : dl::impl::FusionReportBase<FusionReportPass> {
           os << "     <- #" << number[producer] << ": "
              << whyNotFused(*input, producer, through, planned) << "\n";
         }
+        if (Operation *p = product ? prologueOf(op) : nullptr)
+          os << "     <- #" << number[p]
+             << " (initial value): its prologue, written into each register "
+                "block of the output right before the block's reduction "
+                "(dl-cpu-vectorize)\n";
         for (OpOperand &init : op.getDpsInitsMutable())
-          if (auto fill = init.get().getDefiningOp<linalg::FillOp>())
+          if (auto fill = init.get().getDefiningOp<linalg::FillOp>();
+              fill && !product)
             os << "     <- #" << number[fill]
                << " (initial value): " << whyNotFused(init, fill, {}, planned)
                << "\n";

@@ -554,8 +554,14 @@ def PlanFusion : Pass<"dl-plan-fusion", "::mlir::func::FuncOp"> {
     nothing computed after the product, and reads no other operand of the
     output's size. Such a
     pair keeps one number but stays two ops; `dl-cpu-vectorize` computes the
-    epilogue per register block of the output. `epilogues=false` (the GPU
-    pipeline) plans none.
+    epilogue per register block of the output. And prologues
+    (`dlc::fusion::decidePrologue`): the producer of such an op's initial
+    value, if it is a kernel of its own, a fill or an elementwise op that
+    reads nothing of the output's size (a zero fill, a broadcast bias) and
+    has no other reader, joins its kernel as well (three ops at most: the
+    prologue, the product, the epilogue); `dl-cpu-vectorize` writes it into
+    each register block right before the block's reduction.
+    `epilogues=false` (the GPU pipeline) plans neither.
     Last, horizontal kernels (`dlc::fusion::whyNotHorizontal`): the
     kernels that are elementwise (not scalars), read static shapes with
     identity maps (scalars aside) and whose results are only returned (the
@@ -581,7 +587,8 @@ def PlanFusion : Pass<"dl-plan-fusion", "::mlir::func::FuncOp"> {
            "Plan fusions (false: every op is a kernel of its own)">,
     Option<"epilogues", "epilogues", "bool", /*default=*/"true",
            "Plan elementwise consumers of contractions and convolutions as "
-           "their epilogues (a CPU code-generation decision)">,
+           "their epilogues and the producers of their initial values as "
+           "their prologues (a CPU code-generation decision)">,
     Option<"horizontal", "horizontal", "bool", /*default=*/"true",
            "Plan the independent elementwise kernels whose results are only "
            "returned (the optimizer's updates) as one horizontal kernel "

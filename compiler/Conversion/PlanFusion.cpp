@@ -208,8 +208,10 @@ struct PlanFusionPass : dl::impl::PlanFusionBase<PlanFusionPass> {
               decideFusion(*input).fuse)
             kernels.unionSets(producer, consumer);
 
-    if (fuse && epilogues)
+    if (fuse && epilogues) {
       planEpilogues(ops, kernels);
+      planPrologues(ops, kernels);
+    }
 
     // Number the kernels in the order their first op appears.
     llvm::DenseMap<Operation *, int64_t> number;
@@ -304,6 +306,23 @@ struct PlanFusionPass : dl::impl::PlanFusionBase<PlanFusionPass> {
       if (chosen)
         kernels.unionSets(producer, chosen->getOwner());
     }
+  }
+
+  /// Gives each contraction or convolution the producer of its initial
+  /// value (decidePrologue: a zero fill, a broadcast bias) when that
+  /// producer is a kernel of its own.
+  static void planPrologues(ArrayRef<linalg::LinalgOp> ops,
+                            llvm::EquivalenceClasses<Operation *> &kernels) {
+    for (linalg::LinalgOp op : ops)
+      for (OpOperand &init : op.getDpsInitsMutable()) {
+        Operation *producer = init.get().getDefiningOp();
+        if (!producer || !kernels.contains(producer) ||
+            std::distance(kernels.findLeader(producer),
+                          kernels.member_end()) != 1 ||
+            !decidePrologue(init).fuse)
+          continue;
+        kernels.unionSets(producer, op);
+      }
   }
 
   static void setKernel(Operation *op, int64_t n) {

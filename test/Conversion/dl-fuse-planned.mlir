@@ -249,3 +249,31 @@ func.func @epilogue_in_steps(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %b: tenso
   } -> tensor<8x3xf32>
   return %r : tensor<8x3xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+
+// A product with its prologue (the zero fill it starts from) and its
+// epilogue (bias + ReLU): one planned kernel of three ops, left as they are
+// (the CPU code generator computes the prologue and the epilogue per block).
+// CHECK-LABEL: func.func @prologue_product_epilogue
+// CHECK: linalg.fill {dl.kernel = 1 : i64}
+// CHECK: linalg.matmul {dl.kernel = 1 : i64}
+// CHECK: linalg.generic {{.*}}dl.kernel = 1 : i64
+// CHECK: return
+func.func @prologue_product_epilogue(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %b: tensor<3xf32>) -> tensor<8x3xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x3xf32>
+  %f = linalg.fill {dl.kernel = 1 : i64} ins(%zero : f32) outs(%e : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %m = linalg.matmul {dl.kernel = 1 : i64} ins(%x, %w : tensor<8x4xf32>, tensor<4x3xf32>) outs(%f : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %r = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%m, %b : tensor<8x3xf32>, tensor<3xf32>) outs(%e : tensor<8x3xf32>) attrs = {dl.kernel = 1 : i64} {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.addf %p, %q : f32
+    %t = arith.maximumf %s, %zero : f32
+    linalg.yield %t : f32
+  } -> tensor<8x3xf32>
+  return %r : tensor<8x3xf32>
+}

@@ -7,16 +7,19 @@
 
 // Bias + ReLU after a matmul: the two elementwise ops are one kernel, and
 // that kernel is the matmul's epilogue (the same number: computed per block
-// of the product on the CPU). Without epilogues (the GPU's plan) the matmul
-// is a kernel of its own. Its initial value is one in any case.
+// of the product on the CPU). Its initial value, a zero fill read by
+// nothing else, is its prologue (the same number again: written into each
+// block before the block's reduction). Without epilogues (the GPU's plan)
+// the fill and the matmul are kernels of their own.
 // CHECK-LABEL: func.func @bias_relu
 // CHECK: linalg.fill {dl.kernel = 1 : i64}
-// CHECK: linalg.matmul {dl.kernel = 2 : i64}
-// CHECK: linalg.generic {{.*}}dl.kernel = 2 : i64
+// CHECK: linalg.matmul {dl.kernel = 1 : i64}
+// CHECK: linalg.generic {{.*}}dl.kernel = 1 : i64
 // CHECK: arith.addf
-// CHECK: linalg.generic {{.*}}dl.kernel = 2 : i64
+// CHECK: linalg.generic {{.*}}dl.kernel = 1 : i64
 // CHECK: arith.maximumf
 // NOEPI-LABEL: func.func @bias_relu
+// NOEPI: linalg.fill {dl.kernel = 1 : i64}
 // NOEPI: linalg.matmul {dl.kernel = 2 : i64}
 // NOEPI: linalg.generic {{.*}}dl.kernel = 3 : i64
 // NOEPI: linalg.generic {{.*}}dl.kernel = 3 : i64
@@ -225,10 +228,10 @@ func.func @math_through_broadcasts(%s: tensor<8xf32>, %x: tensor<8x10xf32>, %v: 
 // after the product, from it) is no epilogue: the maximum is not known when
 // each block of the product is.
 // CHECK-LABEL: func.func @epilogue_needs_a_later_value
-// CHECK: linalg.matmul {dl.kernel = 2 : i64}
-// CHECK: linalg.generic {{.*}}dl.kernel = 4 : i64
+// CHECK: linalg.matmul {dl.kernel = 1 : i64}
+// CHECK: linalg.generic {{.*}}dl.kernel = 3 : i64
 // CHECK: arith.maximumf
-// CHECK: linalg.generic {{.*}}dl.kernel = 5 : i64
+// CHECK: linalg.generic {{.*}}dl.kernel = 4 : i64
 // CHECK-NEXT: ^bb0
 // CHECK-NEXT: arith.subf
 func.func @epilogue_needs_a_later_value(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>) -> tensor<8x3xf32> {
@@ -568,4 +571,48 @@ func.func @single_update(%b: tensor<3xf32>, %g: tensor<3xf32>) -> tensor<3xf32> 
     linalg.yield %s : f32
   } -> tensor<3xf32>
   return %n : tensor<3xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+
+// Prologues: the broadcast bias a product starts from joins the product's
+// kernel (written into each block before the block's reduction on the CPU);
+// a fill read by two products, and an initial value computed from an operand
+// of the output's size, stay kernels of their own. No prologue without
+// epilogues (the GPU's plan).
+// CHECK-LABEL: func.func @prologues
+// CHECK: linalg.generic {{.*}} {dl.kernel = 1 : i64}
+// CHECK: linalg.matmul {dl.kernel = 1 : i64}
+// CHECK: linalg.fill {dl.kernel = 2 : i64}
+// CHECK: linalg.matmul {dl.kernel = 3 : i64}
+// CHECK: linalg.matmul {dl.kernel = 4 : i64}
+// CHECK: linalg.generic {{.*}} {dl.kernel = 5 : i64}
+// CHECK: linalg.matmul {dl.kernel = 6 : i64}
+// CHECK: return
+// NOEPI-LABEL: func.func @prologues
+// NOEPI: linalg.generic {{.*}} {dl.kernel = 1 : i64}
+// NOEPI: linalg.matmul {dl.kernel = 2 : i64}
+func.func @prologues(%x: tensor<8x4xf32>, %w: tensor<4x3xf32>, %b: tensor<3xf32>, %c: tensor<8x3xf32>) -> (tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x3xf32>
+  %bb = linalg.generic {indexing_maps = [#row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<3xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  } -> tensor<8x3xf32>
+  %m = linalg.matmul ins(%x, %w : tensor<8x4xf32>, tensor<4x3xf32>) outs(%bb : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %m1 = linalg.matmul ins(%x, %w : tensor<8x4xf32>, tensor<4x3xf32>) outs(%f : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %m2 = linalg.matmul ins(%x, %w : tensor<8x4xf32>, tensor<4x3xf32>) outs(%f : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %s = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%c : tensor<8x3xf32>) outs(%e : tensor<8x3xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %d = arith.addf %v, %v : f32
+    linalg.yield %d : f32
+  } -> tensor<8x3xf32>
+  %p = linalg.matmul ins(%x, %w : tensor<8x4xf32>, tensor<4x3xf32>) outs(%s : tensor<8x3xf32>) -> tensor<8x3xf32>
+  return %m, %m1, %m2, %p : tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>, tensor<8x3xf32>
 }
