@@ -16,6 +16,7 @@
 #include "compiler/Conversion/CPUDot.h"
 #include "compiler/Conversion/CPUEpilogue.h"
 #include "compiler/Conversion/CPUInterleave.h"
+#include "compiler/Conversion/FusionPlan.h"
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
@@ -25,8 +26,11 @@
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorTransforms.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace mlir::dl {
@@ -303,9 +307,28 @@ bool vectorizableElementwise(linalg::LinalgOp op) {
 
 /// Collapses every run of consecutive loops of one iterator type that all
 /// operands hold contiguously (identity layouts) into one loop: the 28 x 28
-/// of an image, the (c, kh, kw) of a filter.
+/// of an image, the (c, kh, kw) of a filter; a fill into one loop.
 linalg::LinalgOp collapseContiguousGroups(RewriterBase &rewriter,
                                           linalg::LinalgOp op) {
+  // A fill of a dense buffer: one fill of its 1-D view (the pooling's
+  // [N, 64, 14, 14] accumulators were written 14 lanes at a time).
+  if (auto fill = dyn_cast<linalg::FillOp>(op.getOperation())) {
+    Value out = fill.getOutputs()[0];
+    auto type = dyn_cast<MemRefType>(out.getType());
+    if (!type || type.getRank() < 2 || !type.getLayout().isIdentity())
+      return op;
+    ReassociationIndices all;
+    for (int64_t d = 0; d < type.getRank(); ++d)
+      all.push_back(d);
+    rewriter.setInsertionPoint(fill);
+    Value flat = memref::CollapseShapeOp::create(
+        rewriter, fill.getLoc(), out, ArrayRef<ReassociationIndices>{all});
+    auto flatFill = linalg::FillOp::create(rewriter, fill.getLoc(),
+                                           fill.getInputs()[0], flat);
+    dlc::fusion::setPlan(flatFill, dlc::fusion::planOf(fill));
+    rewriter.eraseOp(fill);
+    return cast<linalg::LinalgOp>(flatFill.getOperation());
+  }
   unsigned n = op.getNumLoops();
   for (OpOperand &operand : op->getOpOperands())
     if (auto type = dyn_cast<MemRefType>(operand.get().getType());
@@ -827,6 +850,17 @@ struct CPUVectorizePass : dl::impl::CPUVectorizeBase<CPUVectorizePass> {
     fn.walk([&](scf::ForOp loop) { loops.push_back(loop); }); // inner first
     for (scf::ForOp loop : loops)
       hoistAccumulator(rewriter, loop);
+    // A prologue's block is written right before the block is read as the
+    // accumulator and written again after the reduction: forward the
+    // written vector to the read and drop the first write (upstream's
+    // store-to-load forwarding and dead transfer elimination, once CSE has
+    // made the two views of the block one value). The block then starts in
+    // registers from the bias or the zeros.
+    if (!prologues.empty()) {
+      DominanceInfo dominance(fn);
+      eliminateCommonSubExpressions(rewriter, dominance, fn);
+      vector::transferOpflowOpt(rewriter, fn);
+    }
     fn.walk([&](scf::ForOp loop) { prefetchNextBlock(rewriter, loop); });
 
     RewritePatternSet lowering(ctx);

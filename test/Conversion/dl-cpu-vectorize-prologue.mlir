@@ -2,20 +2,23 @@
 
 // A product with its planned prologue (same dl.kernel: the broadcast bias it
 // starts from). The prologue moves past the unrelated fill to the product,
-// and its tile for each 8 x 32 block of the output is written right before
-// the block's reduction loop (a bias row in each of 8 rows), where the
-// block is read back as the accumulator from L1: no pass of its own over
-// the whole output.
+// and its tile for each 8 x 32 block of the output is computed right before
+// the block's reduction loop (a bias row in each of 8 rows); the block it
+// would write is the accumulator the reduction reads, so the vector goes
+// straight into the loop (store-to-load forwarding) and the write is dead:
+// the block starts from the bias in registers, and the output is written
+// once, after the reduction.
 // CHECK-LABEL: func.func @bias_init
 // CHECK: vector.store %{{.*}}, %arg4
 // CHECK: scf.parallel
 // CHECK: scf.for {{.*}} step %c8
 // CHECK: %[[BIAS:.*]] = vector.load {{.*}} vector<32xf32>
-// CHECK: vector.insert %[[BIAS]], {{.*}} [7] : vector<32xf32> into vector<8x32xf32>
-// CHECK: vector.transfer_write {{.*}} vector<8x32xf32>
-// CHECK: %[[BLOCK:.*]] = vector.transfer_read {{.*}} vector<8x32xf32>
-// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[BLOCK]]) -> (vector<8x32xf32>)
+// CHECK: %[[BLOCK:.*]] = vector.insert %[[BIAS]], {{.*}} [7] : vector<32xf32> into vector<8x32xf32>
+// CHECK-NOT: vector.transfer_write
+// CHECK: %[[ACC:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[BLOCK]]) -> (vector<8x32xf32>)
 // CHECK-COUNT-8: vector.fma
+// CHECK: }
+// CHECK: vector.transfer_write %[[ACC]]
 // The remainder rows: the prologue's and the product's remainders.
 // CHECK: scf.for
 // CHECK: linalg.generic {{.*}}["parallel", "parallel"]
@@ -47,13 +50,14 @@ func.func @bias_init(%x: memref<?x64xf32>, %w: memref<64x128xf32>, %bias: memref
 
 // -----
 
-// A zero fill as the prologue: each block starts from zeros written into it.
+// A zero fill as the prologue: each block starts from zeros in registers.
 // CHECK-LABEL: func.func @zero_init
+// CHECK: %[[ZEROS:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
 // CHECK: scf.parallel
 // CHECK: scf.for {{.*}} step %c8
-// CHECK: vector.transfer_write %cst{{.*}} vector<8x32xf32>
-// CHECK: %[[BLOCK:.*]] = vector.transfer_read {{.*}} vector<8x32xf32>
-// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[BLOCK]]) -> (vector<8x32xf32>)
+// CHECK-NOT: vector.transfer_write
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[ZEROS]]) -> (vector<8x32xf32>)
+// CHECK: vector.transfer_write
 // CHECK: linalg.fill
 // CHECK: linalg.generic {{.*}}"reduction"
 // CHECK: return
