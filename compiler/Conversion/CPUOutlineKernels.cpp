@@ -35,6 +35,10 @@ using namespace mlir;
 
 namespace {
 
+/// On a kernel call with `profile`: the source positions of the loop nest
+/// it replaced.
+constexpr llvm::StringLiteral kSourceAttr = "dl.source";
+
 struct CPUOutlineKernelsPass
     : dl::impl::CPUOutlineKernelsBase<CPUOutlineKernelsPass> {
   using Base::Base;
@@ -86,6 +90,12 @@ struct CPUOutlineKernelsPass
             rewriter.getArrayAttr({rewriter.getStringAttr("noinline")}));
         // The region now holds the call: splice it into the host function.
         Block &call = region.getRegion().front();
+        // The profile names each call by the positions of its own kernel:
+        // after deduplication the callee may be an identical kernel from
+        // elsewhere (a loss's fill shares the forward pass's).
+        if (profile)
+          call.front().setAttr(kSourceAttr,
+                               rewriter.getStringAttr(sourcePositions(*outlined)));
         rewriter.eraseOp(call.getTerminator());
         rewriter.inlineBlockBefore(&call, region);
         rewriter.eraseOp(region);
@@ -151,11 +161,14 @@ struct CPUOutlineKernelsPass
         kernel.walk([&](Operation *op) {
           vectorized |= isa<vector::VectorDialect>(op->getDialect());
         });
+        auto source = call->getAttrOfType<StringAttr>(kSourceAttr);
         std::string name =
             (fn.getSymName() + " #" + Twine(site++) + " " +
-             kernel.getSymName() + " @" + sourcePositions(kernel) +
+             kernel.getSymName() + " @" +
+             (source ? source.getValue().str() : sourcePositions(kernel)) +
              (vectorized ? " [vector]" : ""))
                 .str();
+        call->removeAttr(kSourceAttr);
         builder.setInsertionPoint(call);
         Value start =
             func::CallOp::create(builder, call.getLoc(), clock).getResult(0);

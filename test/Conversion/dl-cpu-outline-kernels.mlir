@@ -5,7 +5,10 @@
 // a record under a constant name: caller, call index, kernel, source lines.
 // PROFILE-DAG: llvm.mlir.global internal constant @[[N0:.*]]("step #0 step.kernel0 @{{[0-9: +]+}}\00")
 // PROFILE-DAG: llvm.mlir.global internal constant @[[N1:.*]]("step #1 step.kernel1 @{{[0-9: +]+}}\00")
-// PROFILE-DAG: llvm.mlir.global internal constant @{{.*}}("second #0 first.kernel0 @{{[0-9: +]+}}\00")
+// A call of a kernel shared with another function (deduplicated) is named by
+// the positions of its own loop nest (9:10 here), not the kept kernel's (3:10).
+// PROFILE-DAG: llvm.mlir.global internal constant @{{.*}}("first #0 first.kernel0 @3:10 {{[0-9: +]+}}\00")
+// PROFILE-DAG: llvm.mlir.global internal constant @{{.*}}("second #0 first.kernel0 @9:10 {{[0-9: +]+}}\00")
 // PROFILE-DAG: func.func private @dlrt_profile_clock() -> i64
 // PROFILE-DAG: func.func private @dlrt_profile_kernel(!llvm.ptr, i64)
 // PROFILE-LABEL: func.func @step(
@@ -68,7 +71,7 @@ func.func @first(%a: memref<8xf32>) {
   %c8 = arith.constant 8 : index
   scf.for %i = %c0 to %c8 step %c1 {
     %v = memref.load %a[%i] : memref<8xf32>
-    %e = math.exp %v : f32
+    %e = math.exp %v : f32 loc("m.dl":3:10)
     memref.store %e, %a[%i] : memref<8xf32>
   }
   return
@@ -79,7 +82,7 @@ func.func @second(%a: memref<8xf32>) {
   %c8 = arith.constant 8 : index
   scf.for %i = %c0 to %c8 step %c1 {
     %v = memref.load %a[%i] : memref<8xf32>
-    %e = math.exp %v : f32
+    %e = math.exp %v : f32 loc("m.dl":9:10)
     memref.store %e, %a[%i] : memref<8xf32>
   }
   scf.for %i = %c0 to %c8 step %c1 {
