@@ -189,16 +189,37 @@ struct CPUMergeHorizontalPass
     auto index = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
-    // Chunk boundaries: member j runs chunks [start[j], start[j + 1]).
+    // Members that compute the same thing (a network's many equal layers:
+    // the same update body, operands of the same kinds) share one copy of
+    // it, which finds its member's buffers by a switch: 128 copies of
+    // Adam's vectorised body made a 64-layer MLP's step compile 40% longer.
+    SmallVector<SmallVector<Member *>> groups;
+    for (Member *m : joining) {
+      auto same = llvm::find_if(groups, [&](SmallVector<Member *> &g) {
+        return sameComputation(*g.front(), *m);
+      });
+      if (same == groups.end())
+        groups.push_back({m});
+      else
+        same->push_back(m);
+    }
+    // Chunk boundaries: member j runs chunks [start[j], start[j + 1]), a
+    // group's members one after the other.
+    SmallVector<Member *> ordered;
+    SmallVector<unsigned> groupFirst; // index into `ordered`
+    for (SmallVector<Member *> &g : groups) {
+      groupFirst.push_back(ordered.size());
+      ordered.append(g.begin(), g.end());
+    }
     SmallVector<int64_t> start = {0};
-    for (Member *m : joining)
+    for (Member *m : ordered)
       start.push_back(start.back() + llvm::divideCeil(m->elements, chunk));
     // The 1-D views, made once outside the loop (one per buffer: a
     // parameter is read and written).
-    SmallVector<SmallVector<Value>> flat;
+    llvm::DenseMap<Member *, SmallVector<Value>> flat;
     llvm::DenseMap<Value, Value> viewOf;
-    for (Member *m : joining) {
-      SmallVector<Value> views;
+    for (Member *m : ordered) {
+      SmallVector<Value> &views = flat[m];
       for (Value v : m->op->getOperands()) {
         Value &view = viewOf[v];
         if (!view)
@@ -207,38 +228,80 @@ struct CPUMergeHorizontalPass
                      : flatten(b, loc, v);
         views.push_back(view);
       }
-      flat.push_back(views);
     }
     auto loop = scf::ParallelOp::create(b, loc, ValueRange{index(0)},
                                         ValueRange{index(start.back())},
                                         ValueRange{index(1)});
     b.setInsertionPointToStart(loop.getBody());
     Value c = loop.getInductionVars()[0];
-    // The member of chunk c: how many members start at or before it, less 1.
-    Value which = index(0);
-    for (unsigned j = 1; j < joining.size(); ++j) {
-      Value after = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, c,
-                                          index(start[j]));
-      which = arith::AddIOp::create(
-          b, loc, which,
-          arith::SelectOp::create(b, loc, after, index(1), index(0)));
+    // The group of chunk c: how many groups start at or before it, less 1.
+    SmallVector<int64_t> groupStart;
+    for (unsigned first : groupFirst)
+      groupStart.push_back(start[first]);
+    // (One group: no switch.)
+    scf::IndexSwitchOp branch;
+    if (groups.size() > 1) {
+      Value which = countStarted(b, loc, c, groupStart);
+      SmallVector<int64_t> cases;
+      for (unsigned g = 0; g + 1 < groups.size(); ++g)
+        cases.push_back(g);
+      branch = scf::IndexSwitchOp::create(b, loc, TypeRange{}, which, cases,
+                                          cases.size());
     }
-    SmallVector<int64_t> cases;
-    for (unsigned j = 0; j + 1 < joining.size(); ++j)
-      cases.push_back(j);
-    auto branch = scf::IndexSwitchOp::create(b, loc, TypeRange{}, which, cases,
-                                             cases.size());
-    for (unsigned j = 0; j < joining.size(); ++j) {
-      Region &region =
-          j + 1 < joining.size() ? branch.getCaseRegions()[j]
-                                 : branch.getDefaultRegion();
-      b.setInsertionPointToStart(&region.emplaceBlock());
-      auto yield = scf::YieldOp::create(b, loc);
-      b.setInsertionPoint(yield);
-      emitChunk(b, *joining[j], flat[j], c, start[j]);
+    for (unsigned g = 0; g < groups.size(); ++g) {
+      if (branch) {
+        Region &region = g + 1 < groups.size() ? branch.getCaseRegions()[g]
+                                               : branch.getDefaultRegion();
+        b.setInsertionPointToStart(&region.emplaceBlock());
+        auto yield = scf::YieldOp::create(b, loc);
+        b.setInsertionPoint(yield);
+      }
+      ArrayRef<int64_t> starts =
+          ArrayRef(start).slice(groupFirst[g], groups[g].size());
+      if (groups[g].size() == 1)
+        emitChunk(b, *groups[g].front(), flat[groups[g].front()], c,
+                  starts.front());
+      else
+        emitSharedChunk(b, groups[g], flat, c, starts);
     }
     for (Member *m : joining)
       m->op->erase();
+  }
+
+  /// Whether `a` and `b` compute the same thing on operands of the same
+  /// kinds (element types; scalars where scalars are), so that one chunk op
+  /// serves both.
+  static bool sameComputation(Member &a, Member &b) {
+    if (a.op.getNumLoops() == 0 || b.op.getNumLoops() == 0 ||
+        a.op.getNumDpsInputs() != b.op.getNumDpsInputs() ||
+        a.op->getNumOperands() != b.op->getNumOperands())
+      return false;
+    for (auto [x, y] : llvm::zip(a.op->getOperands(), b.op->getOperands())) {
+      auto tx = cast<MemRefType>(x.getType()), ty = cast<MemRefType>(y.getType());
+      if (tx.getElementType() != ty.getElementType() ||
+          (tx.getRank() == 0) != (ty.getRank() == 0))
+        return false;
+    }
+    return OperationEquivalence::isRegionEquivalentTo(
+        &a.op.getRegion(), &b.op.getRegion(),
+        OperationEquivalence::IgnoreLocations);
+  }
+
+  /// How many of `starts` (increasing, the first 0) are at or below `c`,
+  /// less one: the index of the range `c` falls in.
+  static Value countStarted(OpBuilder &b, Location loc, Value c,
+                            ArrayRef<int64_t> starts) {
+    auto index = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(b, loc, v);
+    };
+    Value count = index(0);
+    for (int64_t s : starts.drop_front()) {
+      Value after =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, c, index(s));
+      count = arith::AddIOp::create(
+          b, loc, count, arith::SelectOp::create(b, loc, after, index(1), index(0)));
+    }
+    return count;
   }
 
   /// Member `m`'s op over chunk `c` (the member's first chunk is `first`):
@@ -252,23 +315,74 @@ struct CPUMergeHorizontalPass
       return;
     }
     SmallVector<Value> views(flat.begin(), flat.end());
-    if (m.elements > chunk) {
-      Value offset = arith::MulIOp::create(
-          b, loc,
-          arith::SubIOp::create(b, loc, c,
-                                arith::ConstantIndexOp::create(b, loc, first)),
-          arith::ConstantIndexOp::create(b, loc, chunk));
-      Value size = arith::MinSIOp::create(
-          b, loc, arith::ConstantIndexOp::create(b, loc, chunk),
-          arith::SubIOp::create(
-              b, loc, arith::ConstantIndexOp::create(b, loc, m.elements),
-              offset));
-      for (Value &v : views)
-        if (cast<MemRefType>(v.getType()).getRank() == 1)
-          v = memref::SubViewOp::create(b, loc, v, OpFoldResult(offset),
-                                        OpFoldResult(size),
-                                        OpFoldResult(b.getIndexAttr(1)));
+    if (m.elements > chunk)
+      cutChunk(b, loc, views, c, arith::ConstantIndexOp::create(b, loc, first),
+               arith::ConstantIndexOp::create(b, loc, m.elements));
+    buildChunkOp(b, op, views);
+  }
+
+  /// The chunk op shared by the members `group` (sameComputation, first
+  /// chunks `starts`): the member of chunk `c`, its first chunk, its size
+  /// and its views (1-D ones as memref<?xT>) come from a switch.
+  void emitSharedChunk(OpBuilder &b, ArrayRef<Member *> group,
+                       llvm::DenseMap<Member *, SmallVector<Value>> &flat,
+                       Value c, ArrayRef<int64_t> starts) {
+    linalg::GenericOp op = group.front()->op;
+    Location loc = op.getLoc();
+    Value k = countStarted(b, loc, c, starts);
+    SmallVector<Type> types = {b.getIndexType(), b.getIndexType()};
+    for (Value v : flat[group.front()]) {
+      auto type = cast<MemRefType>(v.getType());
+      types.push_back(type.getRank() == 0
+                          ? Type(type)
+                          : MemRefType::get({ShapedType::kDynamic},
+                                            type.getElementType()));
     }
+    SmallVector<int64_t> cases;
+    for (unsigned i = 0; i + 1 < group.size(); ++i)
+      cases.push_back(i);
+    auto pick =
+        scf::IndexSwitchOp::create(b, loc, types, k, cases, cases.size());
+    OpBuilder::InsertionGuard guard(b);
+    for (auto [i, m] : llvm::enumerate(group)) {
+      Region &region = i + 1 < group.size() ? pick.getCaseRegions()[i]
+                                            : pick.getDefaultRegion();
+      b.setInsertionPointToStart(&region.emplaceBlock());
+      SmallVector<Value> yielded = {
+          arith::ConstantIndexOp::create(b, loc, starts[i]),
+          arith::ConstantIndexOp::create(b, loc, m->elements)};
+      for (auto [v, type] :
+           llvm::zip(flat[m], ArrayRef(types).drop_front(2)))
+        yielded.push_back(v.getType() == type
+                              ? v
+                              : memref::CastOp::create(b, loc, type, v));
+      scf::YieldOp::create(b, loc, yielded);
+    }
+    b.setInsertionPointAfter(pick);
+    SmallVector<Value> views(pick.getResults().drop_front(2));
+    cutChunk(b, loc, views, c, pick.getResult(0), pick.getResult(1));
+    buildChunkOp(b, op, views);
+  }
+
+  /// Replaces the 1-D `views` by their chunk `c` of a member whose first
+  /// chunk is `first` and that has `elements` elements.
+  void cutChunk(OpBuilder &b, Location loc, SmallVector<Value> &views,
+                Value c, Value first, Value elements) {
+    Value size0 = arith::ConstantIndexOp::create(b, loc, chunk);
+    Value offset = arith::MulIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, c, first), size0);
+    Value size = arith::MinSIOp::create(
+        b, loc, size0, arith::SubIOp::create(b, loc, elements, offset));
+    for (Value &v : views)
+      if (cast<MemRefType>(v.getType()).getRank() == 1)
+        v = memref::SubViewOp::create(b, loc, v, OpFoldResult(offset),
+                                      OpFoldResult(size),
+                                      OpFoldResult(b.getIndexAttr(1)));
+  }
+
+  /// `op`'s body over the 1-D (or scalar) `views`, one parallel loop.
+  void buildChunkOp(OpBuilder &b, linalg::GenericOp op,
+                    ArrayRef<Value> views) {
     MLIRContext *ctx = b.getContext();
     SmallVector<AffineMap> maps;
     for (Value v : views)
@@ -277,9 +391,8 @@ struct CPUMergeHorizontalPass
                          : AffineMap::getMultiDimIdentityMap(1, ctx));
     unsigned inputs = op.getNumDpsInputs();
     auto chunkOp = linalg::GenericOp::create(
-        b, loc, TypeRange{}, ArrayRef(views).take_front(inputs),
-        ArrayRef(views).drop_front(inputs), maps,
-        {utils::IteratorType::parallel});
+        b, op.getLoc(), TypeRange{}, views.take_front(inputs),
+        views.drop_front(inputs), maps, {utils::IteratorType::parallel});
     chunkOp.getRegion().getBlocks().clear();
     IRMapping none;
     op.getRegion().cloneInto(&chunkOp.getRegion(), none);

@@ -105,3 +105,44 @@ func.func @dependent(%a: memref<16xf32>, %ga: memref<16xf32>, %b: memref<16xf32>
   }
   return
 }
+
+// -----
+
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#id1 = affine_map<(d0) -> (d0)>
+
+// Members computing the same thing (the same body on operands of the same
+// kinds: a network's equal layers) share one chunk op: a second switch picks
+// the member's first chunk, size and views (as memref<?xf32>), so the body
+// is generated once however many parameters use it.
+// CHECK-LABEL: func.func @same_update
+// CHECK: scf.parallel (%[[C:.*]]) = (%{{.*}}) to (%c3) step
+// CHECK: %[[K:.*]] = arith.addi
+// CHECK: %[[PICK:.*]]:5 = scf.index_switch %[[K]] -> index, index, memref<?xf32>, memref<?xf32>, memref<?xf32>
+// CHECK: case 0 {
+// CHECK: memref.cast %{{.*}} : memref<10000xf32> to memref<?xf32>
+// CHECK: scf.yield %c0{{.*}}, %c10000{{.*}}
+// CHECK: default {
+// CHECK: memref.cast %arg2 : memref<3xf32> to memref<?xf32>
+// CHECK: scf.yield %c2{{.*}}, %c3{{.*}}
+// CHECK: arith.subi %[[C]], %[[PICK]]#0
+// CHECK: memref.subview %[[PICK]]#2
+// CHECK: linalg.generic
+// CHECK: arith.subf
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @same_update(%w: memref<100x100xf32>, %gw: memref<100x100xf32>, %b: memref<3xf32>, %gb: memref<3xf32>) {
+  linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%w, %gw : memref<100x100xf32>, memref<100x100xf32>) outs(%w : memref<100x100xf32>) attrs = {dl.horizontal = 1 : i64, dl.kernel = 1 : i64} {
+  ^bb0(%p: f32, %g: f32, %o: f32):
+    %n = arith.subf %p, %g : f32
+    linalg.yield %n : f32
+  }
+  linalg.generic {indexing_maps = [#id1, #id1, #id1], iterator_types = ["parallel"]}
+      ins(%b, %gb : memref<3xf32>, memref<3xf32>) outs(%b : memref<3xf32>) attrs = {dl.horizontal = 1 : i64, dl.kernel = 2 : i64} {
+  ^bb0(%p: f32, %g: f32, %o: f32):
+    %n = arith.subf %p, %g : f32
+    linalg.yield %n : f32
+  }
+  return
+}
