@@ -7,10 +7,11 @@
 // as one-dimensional, cut into chunks of `chunk` elements, and one
 // `scf.parallel` runs over the chunks of all members; each iteration finds
 // its member with a few comparisons and runs that member's body (an
-// `scf.index_switch` over 1-D views of the chunk). One kernel, one fork of
-// the thread team: the biases' updates, each too small for threads of its
-// own, share the work of the weights'. dl-cpu-vectorize then vectorises each
-// chunk's op like any elementwise op.
+// `scf.index_switch` over 1-D views of the chunk; members with the same
+// body share one copy of it, their buffers picked by a second switch). One
+// kernel, one fork of the thread team: the biases' updates, each too small
+// for threads of its own, share the work of the weights'. dl-cpu-vectorize
+// then vectorises each chunk's op like any elementwise op.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Conversion/FusionPlan.h"

@@ -312,7 +312,11 @@ def CPUMergeHorizontal : Pass<"dl-cpu-merge-horizontal",
     members. An iteration finds its member by comparing its chunk with the
     members' first chunks and runs that member's op on `memref.subview`s of
     the chunk (`scf.index_switch`); a member that fits one chunk runs on its
-    whole views, a scalar member (rank 0) as it is. The merged loop takes
+    whole views, a scalar member (rank 0) as it is. Members that compute
+    the same thing (the same body on operands of the same kinds) share one
+    chunk op: a second switch yields the member's first chunk, size and
+    views (1-D ones as `memref<?xT>`), so the body exists once. The merged
+    loop takes
     the place of the last member; a member that cannot move there (an op in
     between reads or writes its buffers) or that depends on another member
     (possible only in a plan edited by hand) stays a kernel of its own.
