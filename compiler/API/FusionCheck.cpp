@@ -35,8 +35,8 @@
 #include <cstring>
 #include <limits>
 #include <map>
-#include <set>
 #include <random>
+#include <set>
 
 using namespace mlir;
 
@@ -560,8 +560,8 @@ dlc::FusionCheckSummary dlc::verifyFusion(ModuleOp planned,
         (kernel.size() == 2 && fusion::isEpilogueOf(kernel[1], kernel[0])))
       continue;
     if (ops.size() != k.nests) {
-      os << k.label << ": fused into " << ops.size() << " ops, not "
-         << k.nests << ": MISMATCH\n";
+      os << k.label << ": fused into " << ops.size() << " ops, not " << k.nests
+         << ": MISMATCH\n";
       ++summary.mismatches;
     }
   }

@@ -230,8 +230,8 @@ dlc::epilogue::collapsePrologueLikeOutput(RewriterBase &rewriter,
   auto generic = dyn_cast<linalg::GenericOp>(prologue.getOperation());
   if (!generic)
     return {};
-  linalg::GenericOp collapsed = collapseLikeOutput(rewriter, generic,
-                                                   contraction);
+  linalg::GenericOp collapsed =
+      collapseLikeOutput(rewriter, generic, contraction);
   if (!collapsed)
     return {};
   rewriter.moveOpBefore(collapsed, contraction);
@@ -271,11 +271,12 @@ dlc::epilogue::collapseLikeOutput(RewriterBase &rewriter,
   return generic;
 }
 
-FailureOr<linalg::LinalgOp> dlc::epilogue::tileIntoBlocks(
-    RewriterBase &rewriter, linalg::LinalgOp epilogue,
-    linalg::LinalgOp contraction, ArrayRef<int64_t> sizes,
-    ArrayRef<int64_t> order, ArrayRef<LoopLikeOpInterface> loops,
-    bool beforeReduction) {
+FailureOr<linalg::LinalgOp>
+dlc::epilogue::tileIntoBlocks(RewriterBase &rewriter, linalg::LinalgOp epilogue,
+                              linalg::LinalgOp contraction,
+                              ArrayRef<int64_t> sizes, ArrayRef<int64_t> order,
+                              ArrayRef<LoopLikeOpInterface> loops,
+                              bool beforeReduction) {
   OpOperand *outOperand = contraction.getDpsInitOperand(0);
   AffineMap outMap = contraction.getMatchingIndexingMap(outOperand);
   // An epilogue reads the output, a prologue writes it, with the identity.
@@ -285,10 +286,10 @@ FailureOr<linalg::LinalgOp> dlc::epilogue::tileIntoBlocks(
   };
   if (loops.size() != order.size() ||
       epilogue.getNumLoops() != outMap.getNumResults() ||
-      (beforeReduction ? !(epilogue.getNumDpsInits() == 1 &&
-                           onOutput(epilogue.getDpsInitOperand(0)))
-                       : llvm::none_of(epilogue.getDpsInputOperands(),
-                                       onOutput)))
+      (beforeReduction
+           ? !(epilogue.getNumDpsInits() == 1 &&
+               onOutput(epilogue.getDpsInitOperand(0)))
+           : llvm::none_of(epilogue.getDpsInputOperands(), onOutput)))
     return failure();
   // The block loops (loops[i] tiles loop order[i] of the contraction), then
   // the reductions: the epilogue goes right after the first of those, the

@@ -185,8 +185,8 @@ struct CPUMergeHorizontalPass
       return;
 
     OpBuilder b(last);
-    Location loc = b.getFusedLoc(llvm::to_vector(llvm::map_range(
-        joining, [](Member *m) { return m->op->getLoc(); })));
+    Location loc = b.getFusedLoc(llvm::to_vector(
+        llvm::map_range(joining, [](Member *m) { return m->op->getLoc(); })));
     auto index = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
@@ -278,7 +278,8 @@ struct CPUMergeHorizontalPass
         a.op->getNumOperands() != b.op->getNumOperands())
       return false;
     for (auto [x, y] : llvm::zip(a.op->getOperands(), b.op->getOperands())) {
-      auto tx = cast<MemRefType>(x.getType()), ty = cast<MemRefType>(y.getType());
+      auto tx = cast<MemRefType>(x.getType()),
+           ty = cast<MemRefType>(y.getType());
       if (tx.getElementType() != ty.getElementType() ||
           (tx.getRank() == 0) != (ty.getRank() == 0))
         return false;
@@ -300,7 +301,8 @@ struct CPUMergeHorizontalPass
       Value after =
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, c, index(s));
       count = arith::AddIOp::create(
-          b, loc, count, arith::SelectOp::create(b, loc, after, index(1), index(0)));
+          b, loc, count,
+          arith::SelectOp::create(b, loc, after, index(1), index(0)));
     }
     return count;
   }
@@ -334,10 +336,10 @@ struct CPUMergeHorizontalPass
     SmallVector<Type> types = {b.getIndexType(), b.getIndexType()};
     for (Value v : flat[group.front()]) {
       auto type = cast<MemRefType>(v.getType());
-      types.push_back(type.getRank() == 0
-                          ? Type(type)
-                          : MemRefType::get({ShapedType::kDynamic},
-                                            type.getElementType()));
+      types.push_back(
+          type.getRank() == 0
+              ? Type(type)
+              : MemRefType::get({ShapedType::kDynamic}, type.getElementType()));
     }
     SmallVector<int64_t> cases;
     for (unsigned i = 0; i + 1 < group.size(); ++i)
@@ -352,11 +354,9 @@ struct CPUMergeHorizontalPass
       SmallVector<Value> yielded = {
           arith::ConstantIndexOp::create(b, loc, starts[i]),
           arith::ConstantIndexOp::create(b, loc, m->elements)};
-      for (auto [v, type] :
-           llvm::zip(flat[m], ArrayRef(types).drop_front(2)))
-        yielded.push_back(v.getType() == type
-                              ? v
-                              : memref::CastOp::create(b, loc, type, v));
+      for (auto [v, type] : llvm::zip(flat[m], ArrayRef(types).drop_front(2)))
+        yielded.push_back(
+            v.getType() == type ? v : memref::CastOp::create(b, loc, type, v));
       scf::YieldOp::create(b, loc, yielded);
     }
     b.setInsertionPointAfter(pick);
@@ -367,8 +367,8 @@ struct CPUMergeHorizontalPass
 
   /// Replaces the 1-D `views` by their chunk `c` of a member whose first
   /// chunk is `first` and that has `elements` elements.
-  void cutChunk(OpBuilder &b, Location loc, SmallVector<Value> &views,
-                Value c, Value first, Value elements) {
+  void cutChunk(OpBuilder &b, Location loc, SmallVector<Value> &views, Value c,
+                Value first, Value elements) {
     Value size0 = arith::ConstantIndexOp::create(b, loc, chunk);
     Value offset = arith::MulIOp::create(
         b, loc, arith::SubIOp::create(b, loc, c, first), size0);
@@ -382,8 +382,7 @@ struct CPUMergeHorizontalPass
   }
 
   /// `op`'s body over the 1-D (or scalar) `views`, one parallel loop.
-  void buildChunkOp(OpBuilder &b, linalg::GenericOp op,
-                    ArrayRef<Value> views) {
+  void buildChunkOp(OpBuilder &b, linalg::GenericOp op, ArrayRef<Value> views) {
     MLIRContext *ctx = b.getContext();
     SmallVector<AffineMap> maps;
     for (Value v : views)

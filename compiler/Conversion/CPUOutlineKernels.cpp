@@ -94,8 +94,8 @@ struct CPUOutlineKernelsPass
         // after deduplication the callee may be an identical kernel from
         // elsewhere (a loss's fill shares the forward pass's).
         if (profile)
-          call.front().setAttr(kSourceAttr,
-                               rewriter.getStringAttr(sourcePositions(*outlined)));
+          call.front().setAttr(
+              kSourceAttr, rewriter.getStringAttr(sourcePositions(*outlined)));
         rewriter.eraseOp(call.getTerminator());
         rewriter.inlineBlockBefore(&call, region);
         rewriter.eraseOp(region);

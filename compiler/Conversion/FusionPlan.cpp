@@ -222,8 +222,7 @@ bool isPrologueOf(Operation *op, Operation *contraction) {
   auto linalgOp = dyn_cast<linalg::LinalgOp>(contraction);
   return linalgOp &&
          llvm::any_of(linalgOp.getDpsInitsMutable(), [&](OpOperand &init) {
-           return init.get().getDefiningOp() == op &&
-                  decidePrologue(init).fuse;
+           return init.get().getDefiningOp() == op && decidePrologue(init).fuse;
          });
 }
 

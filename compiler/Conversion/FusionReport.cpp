@@ -136,11 +136,11 @@ struct FusionReportPass : dl::impl::FusionReportBase<FusionReportPass> {
               return p;
           return nullptr;
         };
-        bool prologue =
-            first && op->getNumResults() == 1 && op->getResult(0).hasOneUse() &&
-            number.count(*op->getUsers().begin()) &&
-            number[*op->getUsers().begin()] == number[op] &&
-            dlc::fusion::isPrologueOf(op, *op->getUsers().begin());
+        bool prologue = first && op->getNumResults() == 1 &&
+                        op->getResult(0).hasOneUse() &&
+                        number.count(*op->getUsers().begin()) &&
+                        number[*op->getUsers().begin()] == number[op] &&
+                        dlc::fusion::isPrologueOf(op, *op->getUsers().begin());
         bool product = !first && !h && prologueOf(op);
         bool epilogue = !first && !h && !product;
         if (prologue)
@@ -150,15 +150,14 @@ struct FusionReportPass : dl::impl::FusionReportBase<FusionReportPass> {
         else if (epilogue)
           os << "  #" << number[op] << " + epilogue " << describe(op) << "\n";
         else if (!first)
-          os << "  #" << number[op] << " + horizontal " << describe(op)
-             << "\n";
+          os << "  #" << number[op] << " + horizontal " << describe(op) << "\n";
         else
           os << "  #" << number[op] << " " << describe(op) << "\n";
         if (first && h) {
           unsigned more = nestsOfHorizontal[*h] - 1;
           os << "     horizontal: runs with " << more
-             << " more independent loop nest" << (more == 1 ? "" : "s")
-             << " (#" << number[op]
+             << " more independent loop nest" << (more == 1 ? "" : "s") << " (#"
+             << number[op]
              << " + horizontal) as one kernel, one parallel loop over chunks "
                 "of all their elements (dl-cpu-merge-horizontal)\n";
         }

@@ -317,8 +317,8 @@ struct PlanFusionPass : dl::impl::PlanFusionBase<PlanFusionPass> {
       for (OpOperand &init : op.getDpsInitsMutable()) {
         Operation *producer = init.get().getDefiningOp();
         if (!producer || !kernels.contains(producer) ||
-            std::distance(kernels.findLeader(producer),
-                          kernels.member_end()) != 1 ||
+            std::distance(kernels.findLeader(producer), kernels.member_end()) !=
+                1 ||
             !decidePrologue(init).fuse)
           continue;
         kernels.unionSets(producer, op);

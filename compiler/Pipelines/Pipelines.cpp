@@ -46,14 +46,15 @@ const char *const dlc::kDLToLinalgPipeline =
     DLC_DL_TO_PLANNED("dl-plan-fusion") "," DLC_FUSE "," DLC_CPU_TAIL;
 // Epilogues are computed per register block by dl-cpu-vectorize; the GPU
 // target has no such blocks (yet): there each op stays a kernel.
-const char *const dlc::kDLToLinalgGPUPipeline =
-    DLC_DL_TO_PLANNED("dl-plan-fusion{epilogues=false horizontal=false}") "," DLC_FUSE
-                                                         "," DLC_GPU_TAIL;
+const char *const dlc::kDLToLinalgGPUPipeline = DLC_DL_TO_PLANNED(
+    "dl-plan-fusion{epilogues=false horizontal=false}") "," DLC_FUSE
+                                                        "," DLC_GPU_TAIL;
 
 std::string dlc::dlToPlannedLinalgPipeline(bool fuse, bool gpu) {
   if (!fuse)
     return DLC_DL_TO_PLANNED("dl-plan-fusion{fuse=false}");
-  return gpu ? DLC_DL_TO_PLANNED("dl-plan-fusion{epilogues=false horizontal=false}")
+  return gpu ? DLC_DL_TO_PLANNED(
+                   "dl-plan-fusion{epilogues=false horizontal=false}")
              : DLC_DL_TO_PLANNED("dl-plan-fusion");
 }
 const char *const dlc::kFusePlannedPipeline = DLC_FUSE;
