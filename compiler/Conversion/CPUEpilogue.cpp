@@ -70,6 +70,20 @@ bool sameView(Value a, Value b) {
          ca.getReassociationIndices() == cb.getReassociationIndices();
 }
 
+/// The closest linalg op of planned kernel `kernel` after `from` (or before
+/// it), with the ops passed on the way in `between`; null if there is none.
+linalg::LinalgOp nearestOfKernel(Operation *from, int64_t kernel, bool after,
+                                 SmallVectorImpl<Operation *> &between) {
+  for (Operation *op = after ? from->getNextNode() : from->getPrevNode(); op;
+       op = after ? op->getNextNode() : op->getPrevNode()) {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    if (linalgOp && dlc::fusion::plannedKernel(linalgOp) == kernel)
+      return linalgOp;
+    between.push_back(op);
+  }
+  return {};
+}
+
 } // namespace
 
 linalg::GenericOp dlc::epilogue::takeEpilogue(RewriterBase &rewriter,
@@ -79,16 +93,9 @@ linalg::GenericOp dlc::epilogue::takeEpilogue(RewriterBase &rewriter,
       contraction.getNumDpsInits() != 1)
     return {};
   Value out = contraction.getDpsInitOperand(0)->get();
-  linalg::GenericOp epilogue;
   SmallVector<Operation *> between;
-  for (Operation *op = contraction->getNextNode(); op && !epilogue;
-       op = op->getNextNode()) {
-    auto generic = dyn_cast<linalg::GenericOp>(op);
-    if (generic && fusion::plannedKernel(generic) == kernel)
-      epilogue = generic;
-    else
-      between.push_back(op);
-  }
+  auto epilogue = dyn_cast_or_null<linalg::GenericOp>(
+      nearestOfKernel(contraction, *kernel, /*after=*/true, between));
   if (!epilogue || !epilogue.hasPureBufferSemantics() ||
       epilogue.getNumReductionLoops() != 0 ||
       epilogue.getNumLoops() != cast<MemRefType>(out.getType()).getRank())
@@ -173,16 +180,9 @@ linalg::LinalgOp dlc::epilogue::takePrologue(RewriterBase &rewriter,
     return {};
   Value out = contraction.getDpsInitOperand(0)->get();
   Value outRoot = rootOf(out);
-  linalg::LinalgOp prologue;
   SmallVector<Operation *> between;
-  for (Operation *op = contraction->getPrevNode(); op && !prologue;
-       op = op->getPrevNode()) {
-    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-    if (linalgOp && fusion::plannedKernel(linalgOp) == kernel)
-      prologue = linalgOp;
-    else
-      between.push_back(op);
-  }
+  linalg::LinalgOp prologue =
+      nearestOfKernel(contraction, *kernel, /*after=*/false, between);
   if (!prologue || !prologue.hasPureBufferSemantics() ||
       prologue.getNumDpsInits() != 1 || prologue.getNumReductionLoops() != 0 ||
       prologue.getNumLoops() != cast<MemRefType>(out.getType()).getRank() ||
