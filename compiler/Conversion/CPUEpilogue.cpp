@@ -72,16 +72,15 @@ bool sameView(Value a, Value b) {
 
 /// The closest linalg op of planned kernel `kernel` after `from` (or before
 /// it), with the ops passed on the way in `between`; null if there is none.
-linalg::LinalgOp nearestOfKernel(Operation *from, int64_t kernel, bool after,
-                                 SmallVectorImpl<Operation *> &between) {
+Operation *nearestOfKernel(Operation *from, int64_t kernel, bool after,
+                           SmallVectorImpl<Operation *> &between) {
   for (Operation *op = after ? from->getNextNode() : from->getPrevNode(); op;
        op = after ? op->getNextNode() : op->getPrevNode()) {
-    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-    if (linalgOp && dlc::fusion::plannedKernel(linalgOp) == kernel)
-      return linalgOp;
+    if (isa<linalg::LinalgOp>(op) && dlc::fusion::plannedKernel(op) == kernel)
+      return op;
     between.push_back(op);
   }
-  return {};
+  return nullptr;
 }
 
 } // namespace
@@ -181,8 +180,8 @@ linalg::LinalgOp dlc::epilogue::takePrologue(RewriterBase &rewriter,
   Value out = contraction.getDpsInitOperand(0)->get();
   Value outRoot = rootOf(out);
   SmallVector<Operation *> between;
-  linalg::LinalgOp prologue =
-      nearestOfKernel(contraction, *kernel, /*after=*/false, between);
+  auto prologue = dyn_cast_or_null<linalg::LinalgOp>(
+      nearestOfKernel(contraction, *kernel, /*after=*/false, between));
   if (!prologue || !prologue.hasPureBufferSemantics() ||
       prologue.getNumDpsInits() != 1 || prologue.getNumReductionLoops() != 0 ||
       prologue.getNumLoops() != cast<MemRefType>(out.getType()).getRank() ||
