@@ -175,16 +175,22 @@ func.func @transpose(%w: memref<128x1000xf32>, %wt: memref<1000x128xf32>) {
 // -----
 
 // A sum into few outputs (a convolution's bias gradient): the image's pixels
-// collapse into one contiguous reduction cut into vectors, each summed in a
-// tree (reassoc) into the accumulator, which stays in a register across
-// both reduction loops (batch and pixels).
+// collapse into one contiguous reduction cut into vectors, added lane by
+// lane into partial sums that stay in a register across both reduction
+// loops (batch and pixels); the lanes are summed once (a tree, reassoc),
+// onto the output's value, after both.
 // CHECK-LABEL: func.func @bias_grad
 // CHECK: memref.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3]] : memref<?x64x28x28xf32> into memref<?x64x784xf32>
 // CHECK: scf.parallel
 // CHECK: %[[ACC0:.*]] = vector.load {{.*}} vector<f32>
-// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[ACC0]]) -> (vector<f32>)
-// CHECK: scf.for {{.*}} to %c784 step %c16 iter_args
-// CHECK: vector.reduction <add>, %{{.*}}, %{{.*}} fastmath<reassoc> : vector<16xf32> into f32
+// CHECK: %[[LANES:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[ZEROS:.*]]) -> (vector<16xf32>)
+// CHECK: scf.for {{.*}} to %c784 step %c16 iter_args(%{{.*}} = %{{.*}}) -> (vector<16xf32>)
+// CHECK: %[[V:.*]] = vector.load {{.*}} vector<16xf32>
+// CHECK: arith.addf %{{.*}}, %[[V]] : vector<16xf32>
+// CHECK-NOT: vector.reduction
+// CHECK: arith.addf {{.*}} : vector<16xf32>
+// CHECK: %[[INIT:.*]] = vector.extract %[[ACC0]][] : f32 from vector<f32>
+// CHECK: vector.reduction <add>, %[[LANES]], %[[INIT]] fastmath<reassoc> : vector<16xf32> into f32
 // CHECK: vector.store {{.*}} vector<f32>
 func.func @bias_grad(%g: memref<?x64x28x28xf32>, %db: memref<64xf32>) {
   linalg.reduce ins(%g : memref<?x64x28x28xf32>) outs(%db : memref<64xf32>) dimensions = [0, 2, 3]
