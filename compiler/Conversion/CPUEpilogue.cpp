@@ -1,5 +1,6 @@
 //===- CPUEpilogue.cpp - epilogues computed per register block ------------===//
 #include "compiler/Conversion/CPUEpilogue.h"
+#include "compiler/Conversion/BufferAccess.h"
 #include "compiler/Conversion/FusionPlan.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -9,56 +10,12 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/TilingInterface.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 using namespace mlir;
+using dlc::buffers::rootOf;
 
 namespace {
-
-/// The allocation or argument a buffer is a view of. Distinct function
-/// arguments are distinct buffers (the runtime and the API pass each
-/// parameter, moment and batch in its own allocation).
-Value rootOf(Value v) {
-  while (Operation *def = v.getDefiningOp()) {
-    auto view = dyn_cast<ViewLikeOpInterface>(def);
-    if (!view)
-      break;
-    v = view.getViewSource();
-  }
-  return v;
-}
-
-/// The buffers (roots) `op` reads and writes; false if it has effects that
-/// are not on a known buffer.
-bool bufferAccesses(Operation *op, llvm::SmallPtrSetImpl<Value> &reads,
-                    llvm::SmallPtrSetImpl<Value> &writes) {
-  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
-    for (OpOperand &operand : op->getOpOperands())
-      if (isa<MemRefType>(operand.get().getType()))
-        (linalgOp.isDpsInit(&operand) ? writes : reads)
-            .insert(rootOf(operand.get()));
-    // The body's ops are pure (a payload of scalars).
-    return true;
-  }
-  if (op->getNumRegions() != 0)
-    return false;
-  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
-  if (!effects)
-    return false;
-  SmallVector<MemoryEffects::EffectInstance> list;
-  effects.getEffects(list);
-  for (MemoryEffects::EffectInstance &e : list) {
-    Value v = e.getValue();
-    if (!v)
-      return false; // on a resource, not a buffer
-    if (isa<MemoryEffects::Read>(e.getEffect()))
-      reads.insert(rootOf(v));
-    else
-      writes.insert(rootOf(v)); // write, free, allocate
-  }
-  return true;
-}
 
 /// `a` and `b` are the same view of the same buffer.
 bool sameView(Value a, Value b) {
@@ -68,6 +25,15 @@ bool sameView(Value a, Value b) {
   auto cb = b.getDefiningOp<memref::CollapseShapeOp>();
   return ca && cb && ca.getSrc() == cb.getSrc() &&
          ca.getReassociationIndices() == cb.getReassociationIndices();
+}
+
+/// The planned kernel of `contraction`, a product on buffers with one
+/// output, whose prologue and epilogue can be looked for.
+std::optional<int64_t> plannedProduct(linalg::LinalgOp contraction) {
+  if (!contraction.hasPureBufferSemantics() ||
+      contraction.getNumDpsInits() != 1)
+    return std::nullopt;
+  return dlc::fusion::plannedKernel(contraction);
 }
 
 /// The closest linalg op of planned kernel `kernel` after `from` (or before
@@ -87,9 +53,8 @@ Operation *nearestOfKernel(Operation *from, int64_t kernel, bool after,
 
 linalg::GenericOp dlc::epilogue::takeEpilogue(RewriterBase &rewriter,
                                               linalg::LinalgOp contraction) {
-  std::optional<int64_t> kernel = fusion::plannedKernel(contraction);
-  if (!kernel || !contraction.hasPureBufferSemantics() ||
-      contraction.getNumDpsInits() != 1)
+  std::optional<int64_t> kernel = plannedProduct(contraction);
+  if (!kernel)
     return {};
   Value out = contraction.getDpsInitOperand(0)->get();
   SmallVector<Operation *> between;
@@ -156,7 +121,7 @@ linalg::GenericOp dlc::epilogue::takeEpilogue(RewriterBase &rewriter,
     // Reading what the epilogue only reads is no conflict (Adam's
     // coefficients are shared by every parameter's update).
     llvm::SmallPtrSet<Value, 8> reads, writes;
-    if (!bufferAccesses(op, reads, writes))
+    if (!dlc::buffers::accesses(op, reads, writes))
       return {}; // effects we cannot see through
     for (Value w : writes)
       if (touched.contains(w))
@@ -173,9 +138,8 @@ linalg::GenericOp dlc::epilogue::takeEpilogue(RewriterBase &rewriter,
 
 linalg::LinalgOp dlc::epilogue::takePrologue(RewriterBase &rewriter,
                                              linalg::LinalgOp contraction) {
-  std::optional<int64_t> kernel = fusion::plannedKernel(contraction);
-  if (!kernel || !contraction.hasPureBufferSemantics() ||
-      contraction.getNumDpsInits() != 1)
+  std::optional<int64_t> kernel = plannedProduct(contraction);
+  if (!kernel)
     return {};
   Value out = contraction.getDpsInitOperand(0)->get();
   Value outRoot = rootOf(out);
@@ -202,8 +166,8 @@ linalg::LinalgOp dlc::epilogue::takePrologue(RewriterBase &rewriter,
     if (isMemoryEffectFree(op))
       continue;
     llvm::SmallPtrSet<Value, 8> opReads, opWrites;
-    if (!bufferAccesses(op, opReads, opWrites) || opReads.contains(outRoot) ||
-        opWrites.contains(outRoot) ||
+    if (!dlc::buffers::accesses(op, opReads, opWrites) ||
+        opReads.contains(outRoot) || opWrites.contains(outRoot) ||
         llvm::any_of(opWrites, [&](Value w) { return reads.contains(w); }))
       return {};
   }

@@ -14,6 +14,7 @@
 // then vectorises each chunk's op like any elementwise op.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Conversion/BufferAccess.h"
 #include "compiler/Conversion/FusionPlan.h"
 #include "compiler/Conversion/Passes.h"
 
@@ -22,7 +23,6 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/MapVector.h"
 
 namespace mlir::dl {
@@ -32,15 +32,9 @@ namespace mlir::dl {
 
 using namespace mlir;
 using namespace dlc::fusion;
+using dlc::buffers::rootOf;
 
 namespace {
-
-/// The buffer `v` is a view of (through subviews, casts, reshapes).
-Value rootOf(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
 
 /// A member of a horizontal kernel: an elementwise generic on static
 /// buffers, each read or written with the identity or a scalar (rank 0).
@@ -76,49 +70,25 @@ std::optional<Member> asMember(linalg::GenericOp op) {
   return m;
 }
 
-bool intersects(const llvm::SmallPtrSet<Value, 8> &a,
-                const llvm::SmallPtrSet<Value, 8> &b) {
+bool intersects(const llvm::SmallPtrSetImpl<Value> &a,
+                const llvm::SmallPtrSetImpl<Value> &b) {
   return llvm::any_of(a, [&](Value v) { return b.contains(v); });
 }
 
-/// Whether `op` (or an op nested in it) may write `root`'s buffer, or read
-/// it when `readsToo`.
-bool touches(Operation *op, Value root, bool readsToo) {
-  WalkResult r = op->walk([&](Operation *inner) {
-    for (Value operand : inner->getOperands()) {
-      if (!isa<BaseMemRefType>(operand.getType()) || rootOf(operand) != root)
-        continue;
-      if (readsToo)
-        return WalkResult::interrupt();
-      auto effects = dyn_cast<MemoryEffectOpInterface>(inner);
-      if (!effects)
-        return WalkResult::interrupt(); // unknown: assume it writes
-      SmallVector<MemoryEffects::EffectInstance> list;
-      effects.getEffectsOnValue(operand, list);
-      if (llvm::any_of(list, [](MemoryEffects::EffectInstance &e) {
-            return !isa<MemoryEffects::Read>(e.getEffect());
-          }))
-        return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return r.wasInterrupted();
-}
-
 /// Whether `m` can run where `last` is: no op between them writes what it
-/// reads, or reads or writes what it writes.
+/// reads, or reads or writes what it writes (an op whose accesses are not
+/// known, one with regions, counts as touching everything).
 bool canMoveTo(const Member &m, Operation *last,
                const llvm::SmallPtrSet<Operation *, 16> &members) {
   for (Operation *op = m.op->getNextNode(); op && op != last;
        op = op->getNextNode()) {
-    if (members.contains(op))
+    if (members.contains(op) || isMemoryEffectFree(op))
       continue;
-    for (Value w : m.writes)
-      if (touches(op, w, /*readsToo=*/true))
-        return false;
-    for (Value r : m.reads)
-      if (touches(op, r, /*readsToo=*/false))
-        return false;
+    llvm::SmallPtrSet<Value, 8> reads, writes;
+    if (!dlc::buffers::accesses(op, reads, writes) ||
+        intersects(m.writes, reads) || intersects(m.writes, writes) ||
+        intersects(m.reads, writes))
+      return false;
   }
   return true;
 }
