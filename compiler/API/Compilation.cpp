@@ -441,6 +441,10 @@ bool Compilation::lowerToGPU(const GPUTarget &target) {
   return runPipeline(linalgToGPUPipeline(target).c_str());
 }
 
+bool Compilation::lowerToEmulatedGPU() {
+  return runPipeline(kLinalgToEmulatedGPUPipeline);
+}
+
 bool Compilation::lowerToLLVM(unsigned threads, bool profile) {
   return runPipeline(linalgToLLVMPipeline(threads, -1, profile).c_str());
 }

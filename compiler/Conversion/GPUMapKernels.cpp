@@ -197,6 +197,12 @@ public:
       ops.push_back(&op);
     SmallVector<Operation *> serial;
     for (Operation *op : ops) {
+      // A kernel already (dl-gpu-tile-contractions).
+      if (isa<gpu::LaunchOp>(op)) {
+        if (failed(flush(serial)))
+          return failure();
+        continue;
+      }
       if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
         if (failed(flush(serial)) || failed(mapParallel(loop)))
           return failure();
@@ -380,10 +386,17 @@ private:
         b, loc,
         arith::MulIOp::create(b, loc, launch.getBlockIds().x, warpsPerBlock),
         arith::DivUIOp::create(b, loc, tid, warpSize));
-    // Uniform across the warp: every lane of a live warp takes the branch,
-    // as the shuffles require.
+    // The shuffles run in every warp of the block, live or not (the tail
+    // block's idle warps contribute the identity): only memory accesses are
+    // guarded, so that every thread of the block reaches the same
+    // synchronisation points (what the CPU emulation of kernels needs, and
+    // what CUDA asks of full-mask shuffles). The iteration's indices are
+    // computed unguarded: the ops before the reduction loop are free of
+    // memory effects (matchReduction).
     IRMapping map;
-    enterIteration(loop, trips, id, total, map);
+    Value inRange =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, id, total);
+    delinearize(loop, trips, id, map);
     for (Operation &op : loop.getBody()->without_terminator())
       if (&op != r.loop)
         b.clone(op, map);
@@ -392,6 +405,11 @@ private:
     Type type = r.store.getValueToStore().getType();
     Value identity =
         arith::ConstantOp::create(b, loc, reductionIdentity(r.combine, type));
+    auto live = scf::IfOp::create(b, loc, TypeRange{type}, inRange,
+                                  /*withElse=*/true);
+    b.setInsertionPointToStart(live.elseBlock());
+    scf::YieldOp::create(b, loc, identity);
+    b.setInsertionPointToStart(live.thenBlock());
     Value step = map.lookupOrDefault(r.loop.getStep());
     Value start = arith::AddIOp::create(
         b, loc, map.lookupOrDefault(r.loop.getLowerBound()),
@@ -410,7 +428,9 @@ private:
           next->setOperands({acc[0], inner.lookupOrDefault(r.contribution)});
           scf::YieldOp::create(nb, l, next->getResult(0));
         });
-    Value value = partial.getResult(0);
+    scf::YieldOp::create(b, loc, partial.getResult(0));
+    b.setInsertionPointAfter(live);
+    Value value = live.getResult(0);
     for (int32_t offset = kWarp / 2; offset > 0; offset /= 2) {
       auto other = gpu::ShuffleOp::create(b, loc, value, offset, kWarp,
                                           gpu::ShuffleMode::XOR);
@@ -419,8 +439,10 @@ private:
       value = c->getResult(0);
     }
     Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-    Value first =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, zero);
+    Value first = arith::AndIOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, zero),
+        inRange);
     auto leader = scf::IfOp::create(b, loc, first, /*withElse=*/false);
     b.setInsertionPoint(leader.thenBlock()->getTerminator());
     SmallVector<Value> indices;

@@ -450,6 +450,99 @@ def GPUMapKernels : Pass<"dl-gpu-map-kernels", "::mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def GPUTileContractions : Pass<"dl-gpu-tile-contractions",
+                               "::mlir::func::FuncOp"> {
+  let summary = "Compute contractions on the GPU in shared-memory tiles";
+  let description = [{
+    A bufferized linalg op `C[p] += A[a(p, r)] * B[b(p, r)]` in f32 (matmul,
+    batched matmul, any transposes, a convolution read as an implicit GEMM)
+    large enough for tiles (M, N >= 32 and K >= 16, dynamic sizes counting
+    as 64) becomes a `gpu.launch` of the classic tiled GEMM, before
+    `convert-linalg-to-parallel-loops` would make it a loop nest:
+    - parallel dims that only A reads are rows (M), those only B reads are
+      columns (N), those both read are the batch (grid z); reductions are K;
+    - a block of 256 threads owns a 64 x 64 tile of C; for every 16 of K it
+      stages A's and B's values in two `16 x 65` workgroup buffers (4 loads
+      per thread each, 0 outside the bounds), `gpu.barrier`, and each thread
+      adds its 4 x 4 products into registers (`scf.for` iter_args), then
+      `gpu.barrier` again;
+    - C's initial value (the fill or bias before it) is kept: each thread
+      adds its outputs to C; with few tiles and a long K the grid also
+      splits K (up to 264 blocks, at least 256 of K each) and the blocks add
+      with `memref.atomic_rmw addf`.
+    Ops that do not match are left to `dl-gpu-map-kernels`, which leaves
+    these launches alone.
+
+    Before:
+    ```mlir
+    linalg.matmul ins(%a, %b : memref<?x784xf32>, memref<784x128xf32>)
+                  outs(%c : memref<?x128xf32>)
+    ```
+    After:
+    ```mlir
+    gpu.launch blocks(...) in (%gx = %n_tiles, %gy = %m_tiles, %gz = %splits)
+               threads(...) in (%sx = %c256, %sy = %c1, %sz = %c1)
+               workgroup(%as : memref<16x65xf32, #gpu.address_space<workgroup>>,
+                         %bs : memref<16x65xf32, #gpu.address_space<workgroup>>) {
+      %acc:16 = scf.for %k0 = %begin to %end step %c16 iter_args(...) {
+        ... memref.store %a_value, %as[%kk, %m] ...   // 4 per thread
+        gpu.barrier
+        %sums:16 = scf.for %kk = %c0 to %c16 step %c1 iter_args(...) { ... }
+        gpu.barrier
+      }
+      ... C[...] += %acc#i ...
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def GPUEmulate : Pass<"dl-gpu-emulate", "::mlir::ModuleOp"> {
+  let summary = "Run GPU kernels on the CPU with CUDA's semantics (for tests)";
+  let description = [{
+    The test target `cuda-emulator`: the kernels that `dl-gpu-map-kernels` and
+    `dl-gpu-tile-contractions` make (which thread touches what, where blocks
+    synchronise, how warps combine partial sums) run on the CPU, so that
+    `dlc compare-targets --target cuda-emulator` checks them against the CPU
+    target on machines without a GPU. Runs instead of outlining and NVVM:
+    - every `gpu.launch` becomes `scf.for` loops over its blocks (blocks are
+      independent, any order is one a GPU could take);
+    - a kernel without `gpu.barrier` or `gpu.shuffle` runs its threads as
+      loops;
+    - a kernel with them runs each block as an OpenMP team of blockDim
+      threads (`omp.parallel`; the thread index from `omp_get_thread_num`):
+      `gpu.barrier` becomes `omp.barrier`, a `xor` or `down` shuffle writes
+      the value to a per-block buffer, waits for the team, reads the source
+      lane's value and waits again (the whole block must reach it);
+      workgroup attributions become one host buffer the team shares;
+    - `gpu.alloc`/`dealloc`/`memcpy` become `memref.alloc`/`dealloc`/`copy`.
+
+    Before:
+    ```mlir
+    gpu.launch blocks(%bx, %by, %bz) in (%gx = %n, %gy = %c1, %gz = %c1)
+               threads(%tx, %ty, %tz) in (%sx = %c256, %sy = %c1, %sz = %c1) {
+      ... gpu.barrier ...
+    }
+    ```
+    After:
+    ```mlir
+    scf.for %z = %c0 to %c1 step %c1 { scf.for %y ... { scf.for %x = %c0 to %n ... {
+      omp.parallel num_threads(%c256_i32 : i32) {
+        %t = func.call @omp_get_thread_num() : () -> i32
+        ... omp.barrier ...
+      }
+    }}}
+    ```
+  }];
+  let dependentDialects = ["::mlir::omp::OpenMPDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 def GPUMergeKernelModules : Pass<"dl-gpu-merge-kernel-modules",
                                  "::mlir::ModuleOp"> {
   let summary = "Move every outlined kernel into one gpu.module with PTX-safe names";

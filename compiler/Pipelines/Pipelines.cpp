@@ -152,24 +152,42 @@ dlc::GPUTarget dlc::gpuTargetFor(const std::string &chip) {
   return target;
 }
 
-// The GPU target. Bufferize as for the CPU, then every parallel loop nest
-// becomes a kernel (dl-gpu-map-kernels: one thread per iteration), kernels are
-// outlined into gpu.modules and lowered to NVVM (math through libdevice), the
-// host side runs asynchronously on one stream per call (gpu-async-region:
-// launches and allocations queue, the call waits once at its end), and each
-// gpu.module is compiled to PTX and, by ptxas, to a cubin that the host code
-// loads at start-up (mgpuModuleLoad, in a global constructor).
+// The GPU target. Bufferize as for the CPU, then contractions large enough
+// become shared-memory tiled kernels (dl-gpu-tile-contractions), every other
+// parallel loop nest a kernel (dl-gpu-map-kernels: one thread or one warp per
+// output), constants and index arithmetic move into the kernels (so that
+// static sizes are constants there, not arguments: no run-time divisions by
+// them), kernels are outlined into gpu.modules and lowered to NVVM (math
+// through libdevice), the host side runs asynchronously on one stream per
+// call (gpu-async-region: launches and allocations queue, the call waits once
+// at its end), and each gpu.module is compiled to PTX and, by ptxas, to a
+// cubin that the host code loads at start-up (mgpuModuleLoad, in a global
+// constructor).
+#define DLC_GPU_KERNELS                                                        \
+  "dl-update-in-place,eliminate-empty-tensors,"                                \
+  "one-shot-bufferize{bufferize-function-boundaries "                          \
+  "function-boundary-type-conversion=identity-layout-map},"                    \
+  "canonicalize,dl-drop-in-place-results,"                                     \
+  "buffer-deallocation-pipeline,"                                              \
+  "convert-bufferization-to-memref,"                                           \
+  "dl-memref-copy-to-linalg,func.func(dl-gpu-tile-contractions),"              \
+  "func.func(convert-linalg-to-parallel-loops),canonicalize,"                  \
+  "dl-gpu-map-kernels,scf-parallel-for-to-nested-fors,"                        \
+  "gpu-launch-sink-index-computations"
 const char *const dlc::kLinalgToGPUKernelsPipeline =
-    "dl-update-in-place,eliminate-empty-tensors,"
-    "one-shot-bufferize{bufferize-function-boundaries "
-    "function-boundary-type-conversion=identity-layout-map},"
-    "canonicalize,dl-drop-in-place-results,"
-    "buffer-deallocation-pipeline,"
-    "convert-bufferization-to-memref,"
-    "dl-memref-copy-to-linalg,"
-    "func.func(convert-linalg-to-parallel-loops),canonicalize,"
-    "dl-gpu-map-kernels,scf-parallel-for-to-nested-fors,"
-    "gpu-kernel-outlining,dl-gpu-merge-kernel-modules";
+    DLC_GPU_KERNELS ",gpu-kernel-outlining,dl-gpu-merge-kernel-modules";
+
+// The test target cuda-emulator: the same kernels, run on the CPU with
+// CUDA's semantics (dl-gpu-emulate), then the host's LLVM lowering.
+const char *const dlc::kLinalgToEmulatedGPUPipeline = DLC_GPU_KERNELS
+    ",dl-gpu-emulate,"
+    "func.func(lower-affine,convert-scf-to-cf,expand-strided-metadata,"
+    "lower-affine,convert-math-to-llvm),"
+    "convert-math-to-libm,finalize-memref-to-llvm{use-generic-functions=true},"
+    "func.func(convert-arith-to-llvm,convert-index-to-llvm),"
+    "convert-cf-to-llvm,convert-openmp-to-llvm,convert-func-to-llvm,"
+    "llvm.func(convert-ub-to-llvm,reconcile-unrealized-casts)";
+#undef DLC_GPU_KERNELS
 
 std::string dlc::linalgToGPUPipeline(const GPUTarget &target) {
   std::string toolkit =

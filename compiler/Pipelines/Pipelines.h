@@ -54,6 +54,9 @@ GPUTarget gpuTargetFor(const std::string &chip);
 /// The passes from linalg on tensors to outlined kernels (one gpu.module of
 /// gpu.func) and host code launching them.
 extern const char *const kLinalgToGPUKernelsPipeline;
+/// The same kernels run on the CPU (dl-gpu-emulate, the cuda-emulator test
+/// target), then host code in the LLVM dialect.
+extern const char *const kLinalgToEmulatedGPUPipeline;
 /// Those, then NVVM and host code in the LLVM dialect with the kernels
 /// embedded as gpu.binary objects.
 std::string linalgToGPUPipeline(const GPUTarget &target);

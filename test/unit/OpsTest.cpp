@@ -141,8 +141,14 @@ TEST(Ops, BatchedMatmul) {
 /// computed as dot products of rows (CPUDot.h): 5 chunks of k, rows in
 /// blocks of 4 with one left over (69) or a single row (1), columns in
 /// blocks of 4 (16, 100; 5 keeps the transposed copy).
+// The CPU's register tiles on one and two threads, and the GPU target's
+// shared-memory tiles (dl-gpu-tile-contractions, run by the emulator): N = 100
+// and K = 1040 with M = 69 make partial 64 x 64 tiles and a grid split along
+// K (blocks add atomically); M = 1 leaves most of a tile idle.
 TEST(Ops, TiledMatmulsMatchNaiveLoops) {
-  for (unsigned threads : {1u, 2u})
+  for (auto [target, threads] :
+       {std::pair{dl::Target::CPU, 1u}, std::pair{dl::Target::CPU, 2u},
+        std::pair{dl::Target::CUDAEmulator, 1u}})
     for (int64_t M : {1, 69})
       for (int64_t N : {5, 16, 100})
         for (bool transposed : {false, true})
@@ -150,7 +156,8 @@ TEST(Ops, TiledMatmulsMatchNaiveLoops) {
             if (K != 37 && !transposed)
               continue;
             SCOPED_TRACE(testing::Message()
-                         << "threads " << threads << " M " << M << " N " << N
+                         << (target == dl::Target::CPU ? "cpu" : "emulator")
+                         << " threads " << threads << " M " << M << " N " << N
                          << " K " << K << " W^T " << transposed);
             dl::Tensor x = randn({M, K}, -1, 1, 12);
             dl::Shape ws = transposed ? dl::Shape{N, K} : dl::Shape{K, N};
@@ -164,6 +171,7 @@ TEST(Ops, TiledMatmulsMatchNaiveLoops) {
                 (transposed ? "x @ transpose(w, 0, 1)" : "x @ w") + "; }";
             dl::CompilerOptions options;
             options.threads = threads;
+            options.target = target;
             dl::Tensor r = run(src, {x, w}, options);
             std::vector<double> ref, mags;
             for (int64_t i = 0; i < M; ++i)
@@ -689,43 +697,54 @@ TEST(Ops, Conv2dMatchesNaiveLoops) {
       {1, 4, 6, 5, 6, 3, 2, 1, 1, 2, true},   // groups 2
       {3, 1, 5, 5, 2, 1, 1, 0, 1, 1, true},   // 1x1
       {2, 1, 28, 28, 8, 3, 1, 1, 1, 1, true}, // the seed CNN's first layer
+      // Large enough for the GPU target's shared-memory tiles: rows (n, oh,
+      // ow), 40 filters, K = 8 x 3 x 3; grouped, the group is a batch dim.
+      {2, 8, 10, 10, 40, 3, 1, 1, 1, 1, true},
+      {2, 64, 6, 6, 64, 3, 1, 1, 1, 2, false},
   };
-  for (const Case &c : cases) {
-    SCOPED_TRACE(testing::Message()
-                 << "N" << c.N << " C" << c.C << " H" << c.H << " W" << c.W
-                 << " F" << c.F << " K" << c.K << " s" << c.s << " p" << c.p
-                 << " d" << c.d << " g" << c.g);
-    dl::Tensor x = randn({c.N, c.C, c.H, c.W}, -1, 1, 4);
-    dl::Tensor w = randn({c.F, c.C / c.g, c.K, c.K}, -1, 1, 5);
-    dl::Tensor b = randn({c.F}, -1, 1, 6);
-    std::vector<double> mags;
-    dl::Shape outShape;
-    std::vector<double> ref = convRef(x, w, c.bias ? &b : nullptr, c.s, c.p,
-                                      c.d, c.g, mags, outShape);
-    auto dims = [](const dl::Shape &s, bool symbolicBatch) {
-      std::string r = "f32[";
-      for (size_t i = 0; i < s.size(); ++i)
-        r += (i ? ", " : "") + (i == 0 && symbolicBatch ? std::string("N")
-                                                        : std::to_string(s[i]));
-      return r + "]";
-    };
-    std::string src =
-        "fn f(x: " + dims(x.shape(), true) + ", w: " + dims(w.shape(), false) +
-        (c.bias ? ", b: " + dims(b.shape(), false) : "") + ") -> " +
-        dims(outShape, true) + " { return conv2d(x, w" + (c.bias ? ", b" : "") +
-        ", stride=" + std::to_string(c.s) + ", padding=" + std::to_string(c.p) +
-        ", dilation=" + std::to_string(c.d) +
-        ", groups=" + std::to_string(c.g) + "); }";
-    std::vector<dl::Tensor> in = {x, w};
-    if (c.bias)
-      in.push_back(b);
-    dl::Tensor r = run(src, in);
-    ASSERT_EQ(r.shape(), outShape);
-    int64_t terms = c.C / c.g * c.K * c.K + 1;
-    expectWithin(r, ref, [&](int64_t i, double) {
-      return gamma(terms) * mags[i] + 1e-30;
-    });
-  }
+  for (dl::Target target : {dl::Target::CPU, dl::Target::CUDAEmulator})
+    for (const Case &c : cases) {
+      SCOPED_TRACE(testing::Message()
+                   << (target == dl::Target::CPU ? "cpu " : "emulator ") << "N"
+                   << c.N << " C" << c.C << " H" << c.H << " W" << c.W << " F"
+                   << c.F << " K" << c.K << " s" << c.s << " p" << c.p << " d"
+                   << c.d << " g" << c.g);
+      dl::Tensor x = randn({c.N, c.C, c.H, c.W}, -1, 1, 4);
+      dl::Tensor w = randn({c.F, c.C / c.g, c.K, c.K}, -1, 1, 5);
+      dl::Tensor b = randn({c.F}, -1, 1, 6);
+      std::vector<double> mags;
+      dl::Shape outShape;
+      std::vector<double> ref = convRef(x, w, c.bias ? &b : nullptr, c.s, c.p,
+                                        c.d, c.g, mags, outShape);
+      auto dims = [](const dl::Shape &s, bool symbolicBatch) {
+        std::string r = "f32[";
+        for (size_t i = 0; i < s.size(); ++i)
+          r += (i ? ", " : "") + (i == 0 && symbolicBatch
+                                      ? std::string("N")
+                                      : std::to_string(s[i]));
+        return r + "]";
+      };
+      std::string src = "fn f(x: " + dims(x.shape(), true) +
+                        ", w: " + dims(w.shape(), false) +
+                        (c.bias ? ", b: " + dims(b.shape(), false) : "") +
+                        ") -> " + dims(outShape, true) +
+                        " { return conv2d(x, w" + (c.bias ? ", b" : "") +
+                        ", stride=" + std::to_string(c.s) +
+                        ", padding=" + std::to_string(c.p) +
+                        ", dilation=" + std::to_string(c.d) +
+                        ", groups=" + std::to_string(c.g) + "); }";
+      std::vector<dl::Tensor> in = {x, w};
+      if (c.bias)
+        in.push_back(b);
+      dl::CompilerOptions options;
+      options.target = target;
+      dl::Tensor r = run(src, in, options);
+      ASSERT_EQ(r.shape(), outShape);
+      int64_t terms = c.C / c.g * c.K * c.K + 1;
+      expectWithin(r, ref, [&](int64_t i, double) {
+        return gamma(terms) * mags[i] + 1e-30;
+      });
+    }
 }
 
 TEST(Ops, PoolingMatchesNaiveLoops) {

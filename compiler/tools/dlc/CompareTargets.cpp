@@ -79,7 +79,8 @@ struct Report {
 int dlc::compareTargets(const std::string &file, uint64_t seed,
                         const std::vector<std::string> &binds) {
   if (targetChoice().name == "cpu")
-    return fail("compare-targets compares the CPU with --target (cuda)");
+    return fail("compare-targets compares the CPU with --target (cuda or "
+                "cuda-emulator)");
   dl::CompilerOptions options;
   options.gradients = true;
   // Train `loss` when there is one (parsing tells).

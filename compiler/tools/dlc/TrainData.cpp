@@ -179,8 +179,10 @@ bool dlc::applyTarget(dl::CompilerOptions &options) {
   } else if (c.name == "cuda") {
     options.target = dl::Target::CUDA;
     options.gpuArch = c.gpuArch;
+  } else if (c.name == "cuda-emulator") {
+    options.target = dl::Target::CUDAEmulator;
   } else {
-    fail("unknown --target '" + c.name + "' (cpu or cuda)");
+    fail("unknown --target '" + c.name + "' (cpu, cuda or cuda-emulator)");
     return false;
   }
   return true;

@@ -1,7 +1,7 @@
 //===- dlc.cpp - the DL compiler driver -----------------------------------===//
 //
-//   dlc FILE.dl [--target cpu|cuda] --emit=ast|dl|linalg|llvm-dialect|llvm-ir|
-//       obj|ptx [-o OUT]
+//   dlc FILE.dl [--target cpu|cuda|cuda-emulator]
+//       --emit=ast|dl|linalg|llvm-dialect|llvm-ir|obj|ptx [-o OUT]
 //   dlc run FILE.dl --fn NAME (--input X.npy ... | --synthetic-inputs
 //       --bind B=4) [--params P.safetensors] [--seed N] [--output OUT.npy]
 //
@@ -130,7 +130,9 @@ cl::opt<bool> trainTimeCompile(
     cl::sub(trainCommand), cl::cat(dlcOptions));
 cl::opt<std::string> targetName("target",
                                 cl::desc("Generate code for: cpu "
-                                         "(default) or cuda"),
+                                         "(default), cuda, or cuda-emulator "
+                                         "(the GPU kernels run on the CPU, "
+                                         "for tests)"),
                                 cl::init("cpu"),
                                 cl::sub(cl::SubCommand::getAll()),
                                 cl::cat(dlcOptions));
@@ -402,10 +404,11 @@ int emitStage() {
   if (emitKind == Emit::AST)
     return printOrFail(
         [&](llvm::raw_ostream &os) { printAST(c.program(), os); });
+  bool emulator = dlc::targetChoice().name == "cuda-emulator";
   bool cuda = emitKind == Emit::PTX || dlc::targetChoice().name == "cuda";
-  if (!cuda && dlc::targetChoice().name != "cpu")
+  if (!cuda && !emulator && dlc::targetChoice().name != "cpu")
     return fail("unknown --target '" + dlc::targetChoice().name +
-                "' (cpu or cuda)");
+                "' (cpu, cuda or cuda-emulator)");
   dlc::GPUTarget gpu = dlc::gpuTargetFor(dlc::targetChoice().gpuArch);
   if (emitKind == Emit::PTX)
     gpu.format = "isa"; // keep the PTX text in the gpu.binary objects
@@ -413,9 +416,11 @@ int emitStage() {
   if (ok && !emitTrainStep.empty())
     ok = requestAdamStep(c, emitTrainStep);
   if (ok && emitKind >= Emit::Linalg)
-    ok = c.lowerToLinalg(cuda, !noFusion);
+    ok = c.lowerToLinalg(cuda || emulator, !noFusion);
   if (ok && emitKind >= Emit::LLVMDialect)
-    ok = cuda ? c.lowerToGPU(gpu) : c.lowerToLLVM();
+    ok = cuda       ? c.lowerToGPU(gpu)
+         : emulator ? c.lowerToEmulatedGPU()
+                    : c.lowerToLLVM();
   if (!ok) {
     llvm::errs() << c.errors();
     return 1;

@@ -34,8 +34,11 @@ using Shape = dlrt::Shape;
 
 /// Where generated code runs: the host CPU (LLVM, JIT), or an NVIDIA GPU
 /// (kernels through NVVM to PTX and a cubin, host code JIT-compiled; the
-/// runtime loads the CUDA driver at first use, docs/gpu.md).
-enum class Target { CPU, CUDA };
+/// runtime loads the CUDA driver at first use, docs/gpu.md). CUDAEmulator
+/// is for tests: the GPU target's kernels (its blocks, threads, barriers
+/// and shuffles) run on the CPU, each block as a team of OpenMP threads
+/// (dl-gpu-emulate), so they can be checked where there is no GPU.
+enum class Target { CPU, CUDA, CUDAEmulator };
 
 /// A torch.optim optimizer, compiled into the training step.
 struct OptimizerConfig {

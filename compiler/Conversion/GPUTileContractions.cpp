@@ -1,0 +1,411 @@
+//===- GPUTileContractions.cpp - contractions as shared-memory GPU tiles --===//
+//
+// dl-gpu-map-kernels gives every output element a thread (or a warp) that
+// reads its operands from global memory: a matmul of M x N outputs over K
+// reads each operand element N (or M) times. Here a contraction
+//   C[p] += A[a(p, r)] * B[b(p, r)]      (p: parallel dims, r: reductions)
+// becomes the classic tiled GEMM, whatever its indexing maps (matmuls with
+// transposed operands, batched matmuls, convolutions read as implicit GEMMs:
+// an input pixel window is a row of A, a filter a column of B):
+//  - the parallel dims only A reads are the rows (M), those only B reads
+//    the columns (N), those both read the batch; the reductions are K;
+//  - a block of 256 threads computes a 64 x 64 tile of C; per step of 16
+//    along K the block stages A's 64 x 16 and B's 16 x 64 values in shared
+//    memory (each thread loads 4 of each, out-of-range ones as 0), waits,
+//    and each thread accumulates its 4 x 4 outputs (rows tr + 16 i, columns
+//    tc + 16 j: conflict-free shared reads, coalesced writes) in registers;
+//  - a contraction with few tiles and a long K (a fully connected layer's
+//    forward over 12544 inputs) also splits K over the grid, and its blocks
+//    add their partial sums with atomics;
+//  - C keeps its initial value (a fill, a bias): the tile is added to it.
+// Each operand is staged with the thread index running along the dimension
+// its buffer's last index follows (K or the tile's own side, followsK), so
+// that adjacent threads read adjacent addresses where the layout allows.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Conversion/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+namespace mlir::dl {
+#define GEN_PASS_DEF_GPUTILECONTRACTIONS
+#include "compiler/Conversion/Passes.h.inc"
+} // namespace mlir::dl
+
+using namespace mlir;
+
+namespace {
+
+constexpr int64_t kTile = 64;     // outputs per block along M and N
+constexpr int64_t kTileK = 16;    // K per shared-memory step
+constexpr int64_t kPerThread = 4; // outputs per thread along M and N
+constexpr int64_t kThreads = 256; // (kTile / kPerThread)^2
+constexpr int64_t kSide = kTile / kPerThread; // 16 threads per tile side
+constexpr int64_t kPad = 1; // shared rows of 65 floats: fewer conflicts
+// Below these sizes a thread (or warp) per output is as good: a tile would
+// leave most of its threads idle.
+constexpr int64_t kMinMN = 32, kMinK = 16;
+// Split K until the grid has this many blocks (two per SM of an H100/H200),
+// keeping at least this much K per block.
+constexpr int64_t kTargetBlocks = 264, kMinKPerSplit = 256;
+constexpr int64_t kAssumedDynamicExtent = 64; // as dl-gpu-map-kernels
+
+enum class Role { M, N, Batch, K };
+
+struct Contraction {
+  linalg::LinalgOp op;
+  OpOperand *a, *b, *c;
+  SmallVector<Role> roles; // per loop dim
+  SmallVector<unsigned> mDims, nDims, batchDims, kDims;
+  bool aAlongK, bAlongK; // the operand's last index follows K
+};
+
+bool isFunctionOf(AffineMap map, ArrayRef<unsigned> dims) {
+  return llvm::any_of(map.getResults(), [&](AffineExpr e) {
+    return llvm::any_of(dims, [&](unsigned d) { return e.isFunctionOfDim(d); });
+  });
+}
+
+/// Whether an operand's last index moves with the innermost K dim and not
+/// with the innermost dim of its own tile side (A[m, k] and a transposed
+/// B[n, k] do; B[k, n] and a convolution's input, whose last index ow + kw
+/// moves along both, are staged along their own side, where runs of
+/// adjacent addresses are longer).
+bool followsK(AffineMap map, unsigned innermostK, unsigned innermostOwn) {
+  AffineExpr last = map.getResult(map.getNumResults() - 1);
+  return last.isFunctionOfDim(innermostK) &&
+         !last.isFunctionOfDim(innermostOwn);
+}
+
+/// `C[p] += A * B` in f32 with the parallel dims before the reductions and
+/// every parallel dim read by one operand or both.
+std::optional<Contraction> match(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0)
+    return std::nullopt;
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<MemRefType>(operand.get().getType());
+    if (!type || !type.getElementType().isF32() || type.getRank() == 0)
+      return std::nullopt;
+  }
+  Contraction c;
+  c.op = op;
+  c.a = op.getDpsInputOperand(0);
+  c.b = op.getDpsInputOperand(1);
+  c.c = op.getDpsInitOperand(0);
+  if (c.c->get() == c.a->get() || c.c->get() == c.b->get())
+    return std::nullopt;
+  // The body: yield(out + a * b), in either operand order.
+  Block *body = op.getBlock();
+  if (body->getOperations().size() != 3)
+    return std::nullopt;
+  auto mul = dyn_cast<arith::MulFOp>(&body->front());
+  auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
+  if (!mul || !add)
+    return std::nullopt;
+  Value a = body->getArgument(0), b = body->getArgument(1),
+        out = body->getArgument(2);
+  if (!((mul.getLhs() == a && mul.getRhs() == b) ||
+        (mul.getLhs() == b && mul.getRhs() == a)) ||
+      !((add.getLhs() == out && add.getRhs() == mul) ||
+        (add.getLhs() == mul && add.getRhs() == out)) ||
+      body->getTerminator()->getOperand(0) != add.getResult())
+    return std::nullopt;
+
+  AffineMap aMap = op.getMatchingIndexingMap(c.a);
+  AffineMap bMap = op.getMatchingIndexingMap(c.b);
+  AffineMap cMap = op.getMatchingIndexingMap(c.c);
+  if (!cMap.isProjectedPermutation())
+    return std::nullopt;
+  bool reductions = false;
+  for (auto [d, type] : llvm::enumerate(op.getIteratorTypesArray())) {
+    unsigned dim = d;
+    if (linalg::isReductionIterator(type)) {
+      reductions = true;
+      c.roles.push_back(Role::K);
+      c.kDims.push_back(dim);
+      if (cMap.isFunctionOfDim(dim))
+        return std::nullopt;
+      continue;
+    }
+    if (reductions || !cMap.isFunctionOfDim(dim))
+      return std::nullopt; // a parallel dim after a reduction
+    bool inA = isFunctionOf(aMap, dim), inB = isFunctionOf(bMap, dim);
+    if (inA && inB) {
+      c.roles.push_back(Role::Batch);
+      c.batchDims.push_back(dim);
+    } else if (inA) {
+      c.roles.push_back(Role::M);
+      c.mDims.push_back(dim);
+    } else if (inB) {
+      c.roles.push_back(Role::N);
+      c.nDims.push_back(dim);
+    } else {
+      return std::nullopt; // an output broadcast along a dim
+    }
+  }
+  if (c.mDims.empty() || c.nDims.empty())
+    return std::nullopt;
+  c.aAlongK = followsK(aMap, c.kDims.back(), c.mDims.back());
+  c.bAlongK = followsK(bMap, c.kDims.back(), c.nDims.back());
+  return c;
+}
+
+int64_t estimatedProduct(ArrayRef<int64_t> ranges, ArrayRef<unsigned> dims) {
+  int64_t product = 1;
+  for (unsigned d : dims)
+    product *=
+        ShapedType::isDynamic(ranges[d]) ? kAssumedDynamicExtent : ranges[d];
+  return product;
+}
+
+class TileBuilder {
+public:
+  TileBuilder(Contraction &c) : c(c), b(c.op), loc(c.op.getLoc()) {}
+
+  /// Replaces the contraction by its tiled kernel, or fails (leaving it for
+  /// dl-gpu-map-kernels) if it is too small for tiles.
+  LogicalResult run() {
+    SmallVector<int64_t> ranges = c.op.getStaticLoopRanges();
+    int64_t m = estimatedProduct(ranges, c.mDims),
+            n = estimatedProduct(ranges, c.nDims),
+            k = estimatedProduct(ranges, c.kDims),
+            batch = estimatedProduct(ranges, c.batchDims);
+    if (m < kMinMN || n < kMinMN || k < kMinK)
+      return failure();
+    int64_t tiles =
+        llvm::divideCeil(m, kTile) * llvm::divideCeil(n, kTile) * batch;
+    split = std::clamp<int64_t>(llvm::divideCeil(kTargetBlocks, tiles), 1,
+                                std::max<int64_t>(k / kMinKPerSplit, 1));
+
+    // Host: the loop sizes, the grid.
+    for (Range r : c.op.createLoopRanges(b, loc))
+      sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, r.size));
+    Value mTotal = product(c.mDims), nTotal = product(c.nDims),
+          kTotal = product(c.kDims), batchTotal = product(c.batchDims);
+    Value tile = constant(kTile), splits = constant(split);
+    Value kPerSplit = arith::MulIOp::create(
+        b, loc,
+        arith::CeilDivUIOp::create(
+            b, loc, arith::CeilDivUIOp::create(b, loc, kTotal, splits),
+            constant(kTileK)),
+        constant(kTileK));
+    Type shared =
+        MemRefType::get({kTileK, kTile + kPad}, b.getF32Type(), AffineMap(),
+                        gpu::AddressSpaceAttr::get(
+                            b.getContext(), gpu::AddressSpace::Workgroup));
+    auto launch = gpu::LaunchOp::create(
+        b, loc, arith::CeilDivUIOp::create(b, loc, nTotal, tile),
+        arith::CeilDivUIOp::create(b, loc, mTotal, tile),
+        arith::MulIOp::create(b, loc, batchTotal, splits), constant(kThreads),
+        constant(1), constant(1), /*dynamicSharedMemorySize=*/nullptr,
+        /*asyncTokenType=*/nullptr, /*asyncDependencies=*/ValueRange(),
+        TypeRange{shared, shared});
+    Block &kernel = launch.getBody().front();
+    b.setInsertionPointToEnd(&kernel);
+    auto terminator = gpu::TerminatorOp::create(b, loc);
+    b.setInsertionPoint(terminator);
+    buildKernel(launch, mTotal, nTotal, kTotal, kPerSplit);
+    c.op->erase();
+    return success();
+  }
+
+private:
+  Value constant(int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  }
+
+  Value product(ArrayRef<unsigned> dims) {
+    Value p = constant(1);
+    for (unsigned d : dims)
+      p = arith::MulIOp::create(b, loc, p, sizes[d]);
+    return p;
+  }
+
+  /// Writes the indices of `dims` for their row-major linear index `linear`
+  /// into `iv`.
+  void delinearize(Value linear, ArrayRef<unsigned> dims,
+                   SmallVectorImpl<Value> &iv) {
+    Value rest = linear;
+    for (int64_t i = static_cast<int64_t>(dims.size()) - 1; i >= 0; --i) {
+      unsigned d = dims[i];
+      if (i == 0) {
+        iv[d] = rest;
+        break;
+      }
+      iv[d] = arith::RemUIOp::create(b, loc, rest, sizes[d]);
+      rest = arith::DivUIOp::create(b, loc, rest, sizes[d]);
+    }
+  }
+
+  /// The indices of `operand` at loop position `iv`.
+  SmallVector<Value> indices(OpOperand *operand, ArrayRef<Value> iv) {
+    AffineMap map = c.op.getMatchingIndexingMap(operand);
+    SmallVector<Value> result;
+    for (AffineExpr e : map.getResults()) {
+      if (auto dim = dyn_cast<AffineDimExpr>(e)) {
+        result.push_back(iv[dim.getPosition()]);
+        continue;
+      }
+      result.push_back(affine::AffineApplyOp::create(
+          b, loc, AffineMap::get(map.getNumDims(), 0, e), iv));
+    }
+    return result;
+  }
+
+  Value lessThan(Value x, Value bound) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, bound);
+  }
+
+  /// Thread `tid`'s share of one operand's tile: element e = tid + 256 i of
+  /// the 16 x 64 tile, with the thread index along K (`alongK`) or along the
+  /// tile's own dim; out-of-range elements are 0.
+  void stage(OpOperand *operand, bool alongK, ArrayRef<unsigned> ownDims,
+             Value ownBase, Value ownTotal, Value k0, Value kEnd, Value tid,
+             Value sharedTile, ArrayRef<Value> fixed) {
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    for (int64_t i = 0; i < kTile * kTileK / kThreads; ++i) {
+      Value e = arith::AddIOp::create(b, loc, tid, constant(kThreads * i));
+      Value kk, own;
+      if (alongK) {
+        kk = arith::RemUIOp::create(b, loc, e, constant(kTileK));
+        own = arith::DivUIOp::create(b, loc, e, constant(kTileK));
+      } else {
+        own = arith::RemUIOp::create(b, loc, e, constant(kTile));
+        kk = arith::DivUIOp::create(b, loc, e, constant(kTile));
+      }
+      Value g = arith::AddIOp::create(b, loc, ownBase, own);
+      Value gk = arith::AddIOp::create(b, loc, k0, kk);
+      Value inRange = arith::AndIOp::create(b, loc, lessThan(g, ownTotal),
+                                            lessThan(gk, kEnd));
+      auto load = scf::IfOp::create(b, loc, TypeRange{b.getF32Type()}, inRange,
+                                    /*withElse=*/true);
+      {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(load.elseBlock());
+        scf::YieldOp::create(b, loc, zero);
+        b.setInsertionPointToStart(load.thenBlock());
+        SmallVector<Value> iv(fixed);
+        delinearize(g, ownDims, iv);
+        delinearize(gk, c.kDims, iv);
+        Value v = memref::LoadOp::create(b, loc, operand->get(),
+                                         indices(operand, iv));
+        scf::YieldOp::create(b, loc, v);
+      }
+      memref::StoreOp::create(b, loc, load.getResult(0), sharedTile,
+                              ValueRange{kk, own});
+    }
+  }
+
+  void buildKernel(gpu::LaunchOp launch, Value mTotal, Value nTotal,
+                   Value kTotal, Value kPerSplit) {
+    Value tid = launch.getThreadIds().x;
+    Value side = constant(kSide);
+    Value tr = arith::DivUIOp::create(b, loc, tid, side);
+    Value tc = arith::RemUIOp::create(b, loc, tid, side);
+    Value tile = constant(kTile);
+    Value m0 = arith::MulIOp::create(b, loc, launch.getBlockIds().y, tile);
+    Value n0 = arith::MulIOp::create(b, loc, launch.getBlockIds().x, tile);
+    Value splits = constant(split);
+    Value z = launch.getBlockIds().z;
+    Value batchIndex = arith::DivUIOp::create(b, loc, z, splits);
+    Value kBegin = arith::MulIOp::create(
+        b, loc, arith::RemUIOp::create(b, loc, z, splits), kPerSplit);
+    Value kEnd = arith::MinUIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, kBegin, kPerSplit), kTotal);
+
+    // Loop positions every access shares: the batch, 0 for unused dims.
+    SmallVector<Value> fixed(sizes.size(), constant(0));
+    delinearize(batchIndex, c.batchDims, fixed);
+    Value as = launch.getWorkgroupAttributions()[0];
+    Value bs = launch.getWorkgroupAttributions()[1];
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+    constexpr int64_t outputs = kPerThread * kPerThread;
+    SmallVector<Value> init(outputs, zero);
+
+    auto steps = scf::ForOp::create(
+        b, loc, kBegin, kEnd, constant(kTileK), init,
+        [&](OpBuilder &, Location, Value k0, ValueRange acc) {
+          stage(c.a, c.aAlongK, c.mDims, m0, mTotal, k0, kEnd, tid, as, fixed);
+          stage(c.b, c.bAlongK, c.nDims, n0, nTotal, k0, kEnd, tid, bs, fixed);
+          gpu::BarrierOp::create(b, loc);
+          auto inner = scf::ForOp::create(
+              b, loc, constant(0), constant(kTileK), constant(1), acc,
+              [&](OpBuilder &, Location, Value kk, ValueRange sums) {
+                SmallVector<Value> av, bv;
+                for (int64_t i = 0; i < kPerThread; ++i) {
+                  Value offset = constant(kSide * i);
+                  av.push_back(memref::LoadOp::create(
+                      b, loc, as,
+                      ValueRange{kk,
+                                 arith::AddIOp::create(b, loc, tr, offset)}));
+                  bv.push_back(memref::LoadOp::create(
+                      b, loc, bs,
+                      ValueRange{kk,
+                                 arith::AddIOp::create(b, loc, tc, offset)}));
+                }
+                SmallVector<Value> next;
+                for (int64_t i = 0; i < kPerThread; ++i)
+                  for (int64_t j = 0; j < kPerThread; ++j)
+                    next.push_back(arith::AddFOp::create(
+                        b, loc, sums[i * kPerThread + j],
+                        arith::MulFOp::create(b, loc, av[i], bv[j])));
+                scf::YieldOp::create(b, loc, next);
+              });
+          gpu::BarrierOp::create(b, loc);
+          scf::YieldOp::create(b, loc, inner.getResults());
+        });
+
+    // C += the tile (atomically when blocks along K share outputs).
+    for (int64_t i = 0; i < kPerThread; ++i)
+      for (int64_t j = 0; j < kPerThread; ++j) {
+        Value gm = arith::AddIOp::create(
+            b, loc, m0, arith::AddIOp::create(b, loc, tr, constant(kSide * i)));
+        Value gn = arith::AddIOp::create(
+            b, loc, n0, arith::AddIOp::create(b, loc, tc, constant(kSide * j)));
+        Value inRange = arith::AndIOp::create(b, loc, lessThan(gm, mTotal),
+                                              lessThan(gn, nTotal));
+        auto write = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(write.thenBlock()->getTerminator());
+        SmallVector<Value> iv(fixed);
+        delinearize(gm, c.mDims, iv);
+        delinearize(gn, c.nDims, iv);
+        SmallVector<Value> at = indices(c.c, iv);
+        Value sum = steps.getResult(i * kPerThread + j);
+        if (split > 1) {
+          memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, sum,
+                                      c.c->get(), at);
+        } else {
+          Value old = memref::LoadOp::create(b, loc, c.c->get(), at);
+          memref::StoreOp::create(
+              b, loc, arith::AddFOp::create(b, loc, old, sum), c.c->get(), at);
+        }
+      }
+  }
+
+  Contraction &c;
+  OpBuilder b;
+  Location loc;
+  int64_t split = 1;
+  SmallVector<Value> sizes;
+};
+
+struct GPUTileContractionsPass
+    : dl::impl::GPUTileContractionsBase<GPUTileContractionsPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation()->walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+    for (linalg::LinalgOp op : ops)
+      if (std::optional<Contraction> c = match(op))
+        (void)TileBuilder(*c).run();
+  }
+};
+
+} // namespace

@@ -1,0 +1,143 @@
+// RUN: dl-opt %s --pass-pipeline='builtin.module(func.func(dl-gpu-tile-contractions),canonicalize,cse)' --split-input-file | FileCheck %s
+
+// A matmul with a dynamic batch: a grid of 64 x 64 tiles (x along N, y along
+// M), 256 threads, two 16 x 65 shared buffers. Per step of 16 along K: A and
+// B staged (4 guarded loads each, 0 outside the bounds; A with the thread
+// index along K, its buffer's last index, B along N), a barrier, 16 x 16
+// products into 16 registers per thread, a barrier. Then each thread adds
+// its 4 x 4 sums to C.
+// CHECK-LABEL: func.func @matmul
+// CHECK:         %[[M:.*]] = memref.dim %arg0, %c0
+// CHECK:         %[[GY:.*]] = arith.ceildivui %[[M]], %c64
+// CHECK:         gpu.launch blocks({{[^)]*}}) in ({{[^,]*}} = %c1, {{[^,]*}} = %[[GY]], {{[^)]*}} = %c1)
+// CHECK-SAME:      threads(%[[T:[^,]*]], {{[^)]*}}) in ({{[^,]*}} = %c256, {{[^,]*}} = %c1, {{[^)]*}} = %c1)
+// CHECK-SAME:      workgroup(%[[AS:.*]] : memref<16x65xf32, #gpu.address_space<workgroup>>, %[[BS:.*]] : memref<16x65xf32, #gpu.address_space<workgroup>>)
+// CHECK:           %[[ROW:.*]] = arith.divui %[[T]], %c16
+// CHECK:           %[[COL:.*]] = arith.remui %[[T]], %c16
+// CHECK:           %[[ACC:.*]]:16 = scf.for %[[K0:.*]] = %c0 to %c70 step %c16 iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
+// CHECK:             %[[KK:.*]] = arith.addi %[[K0]], %[[COL]]
+// CHECK:             %[[IN:.*]] = arith.andi
+// CHECK:             %[[A:.*]] = scf.if %[[IN]] -> (f32) {
+// CHECK:               memref.load %arg0[%{{.*}}, %[[KK]]] : memref<?x70xf32>
+// CHECK:             } else {
+// CHECK:               scf.yield %cst
+// CHECK:             memref.store %[[A]], %[[AS]][%[[COL]], %[[ROW]]]
+// CHECK-COUNT-3:     memref.store %{{.*}}, %[[AS]]
+// CHECK:             %[[B:.*]] = scf.if
+// CHECK:               memref.load %arg1
+// CHECK:             memref.store %[[B]], %[[BS]]
+// CHECK-COUNT-3:     memref.store %{{.*}}, %[[BS]]
+// CHECK:             gpu.barrier
+// CHECK:             scf.for %[[K:.*]] = %c0 to %c16 step %c1 iter_args
+// CHECK:               memref.load %[[AS]][%[[K]], %[[ROW]]]
+// CHECK:               memref.load %[[BS]][%[[K]], %[[COL]]]
+// CHECK-COUNT-16:      arith.addf
+// CHECK:               scf.yield
+// CHECK:             gpu.barrier
+// CHECK:             scf.yield
+// CHECK:           scf.if
+// CHECK:             %[[OLD:.*]] = memref.load %arg2
+// CHECK:             %[[NEW:.*]] = arith.addf %[[OLD]], %[[ACC]]#0
+// CHECK:             memref.store %[[NEW]], %arg2
+// CHECK-COUNT-15:  memref.store %{{.*}}, %arg2
+// CHECK:           gpu.terminator
+// CHECK-NOT:     linalg.matmul
+func.func @matmul(%a: memref<?x70xf32>, %b: memref<70x50xf32>, %c: memref<?x50xf32>) {
+  linalg.matmul ins(%a, %b : memref<?x70xf32>, memref<70x50xf32>) outs(%c : memref<?x50xf32>)
+  return
+}
+
+// -----
+
+// One tile of outputs and a long K: the grid splits K into 7 parts of 288
+// (a multiple of 16) and the blocks add their sums atomically.
+// CHECK-LABEL: func.func @split_k
+// CHECK:         gpu.launch blocks({{[^,]*}}, {{[^,]*}}, %[[Z:[^)]*]]) in ({{[^,]*}} = %c1, {{[^,]*}} = %c1, {{[^)]*}} = %c7)
+// CHECK:           %[[PART:.*]] = arith.remui %[[Z]], %c7
+// CHECK:           %[[BEGIN:.*]] = arith.muli %[[PART]], %c288
+// CHECK:           %[[END0:.*]] = arith.addi %[[BEGIN]], %c288
+// CHECK:           %[[END:.*]] = arith.minui %[[END0]], %c2000
+// CHECK:           scf.for %{{.*}} = %[[BEGIN]] to %[[END]] step %c16
+// CHECK-COUNT-16:  memref.atomic_rmw addf
+// CHECK-NOT:       memref.store %{{.*}}, %arg2
+func.func @split_k(%a: memref<40x2000xf32>, %b: memref<2000x40xf32>, %c: memref<40x40xf32>) {
+  linalg.matmul ins(%a, %b : memref<40x2000xf32>, memref<2000x40xf32>) outs(%c : memref<40x40xf32>)
+  return
+}
+
+// -----
+
+// The batch dim (read by both operands) is the grid's z.
+// CHECK-LABEL: func.func @batched
+// CHECK:         gpu.launch blocks({{[^,]*}}, {{[^,]*}}, %[[Z:[^)]*]]) in ({{[^,]*}} = %c1, {{[^,]*}} = %c1, {{[^)]*}} = %c3)
+// CHECK:           memref.load %arg0[%[[Z]],
+// CHECK:           memref.load %arg1[%[[Z]],
+// CHECK:           memref.store %{{.*}}, %arg2[%[[Z]],
+func.func @batched(%a: memref<3x33x70xf32>, %b: memref<3x70x50xf32>, %c: memref<3x33x50xf32>) {
+  linalg.batch_matmul ins(%a, %b : memref<3x33x70xf32>, memref<3x70x50xf32>) outs(%c : memref<3x33x50xf32>)
+  return
+}
+
+// -----
+
+// A convolution as an implicit GEMM: rows are (n, oh, ow) = 400, columns the
+// 40 filters, K = (c, kh, kw) = 72; the input's window position is oh + kh.
+// Its last index (ow + kw) follows a row dim, so A is staged with the thread
+// index along the rows.
+// CHECK-LABEL: func.func @conv
+// CHECK:         gpu.launch blocks({{[^)]*}}) in ({{[^,]*}} = %c1, {{[^,]*}} = %c7, {{[^)]*}} = %c1)
+// CHECK-SAME:      workgroup(%[[AS:[^ ]*]] :
+// CHECK:           scf.for %{{.*}} = %c0 to %c72 step %c16
+// CHECK:             %[[ROW:.*]] = arith.remui %{{.*}}, %c64
+// CHECK:             %[[KK:.*]] = arith.divui %{{.*}}, %c64
+// CHECK:             affine.apply
+// CHECK:             memref.load %arg0{{.*}} : memref<4x8x12x12xf32>
+// CHECK:           memref.store %{{.*}}, %[[AS]][%[[KK]], %[[ROW]]]
+// CHECK:             memref.load %arg1{{.*}} : memref<40x8x3x3xf32>
+// CHECK:             gpu.barrier
+func.func @conv(%x: memref<4x8x12x12xf32>, %k: memref<40x8x3x3xf32>, %y: memref<4x40x10x10xf32>) {
+  linalg.conv_2d_nchw_fchw ins(%x, %k : memref<4x8x12x12xf32>, memref<40x8x3x3xf32>) outs(%y : memref<4x40x10x10xf32>)
+  return
+}
+
+// -----
+
+// Left to dl-gpu-map-kernels: too small for tiles (N = 8), a max instead of
+// a sum, an output broadcast along a dim neither operand reads.
+// CHECK-LABEL: func.func @small
+// CHECK-NOT:     gpu.launch
+// CHECK:         linalg.matmul
+func.func @small(%a: memref<64x32xf32>, %b: memref<32x8xf32>, %c: memref<64x8xf32>) {
+  linalg.matmul ins(%a, %b : memref<64x32xf32>, memref<32x8xf32>) outs(%c : memref<64x8xf32>)
+  return
+}
+
+// CHECK-LABEL: func.func @max_plus
+// CHECK-NOT:     gpu.launch
+// CHECK:         linalg.generic
+func.func @max_plus(%a: memref<64x32xf32>, %b: memref<32x64xf32>, %c: memref<64x64xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j, k) -> (i, k)>, affine_map<(i, j, k) -> (k, j)>, affine_map<(i, j, k) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<64x32xf32>, memref<32x64xf32>) outs(%c : memref<64x64xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.addf %x, %y : f32
+    %m = arith.maximumf %acc, %p : f32
+    linalg.yield %m : f32
+  }
+  return
+}
+
+// CHECK-LABEL: func.func @broadcast_output
+// CHECK-NOT:     gpu.launch
+// CHECK:         linalg.generic
+func.func @broadcast_output(%a: memref<64x32xf32>, %b: memref<32xf32>, %c: memref<64x64xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j, k) -> (i, k)>, affine_map<(i, j, k) -> (k)>, affine_map<(i, j, k) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<64x32xf32>, memref<32xf32>) outs(%c : memref<64x64xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
