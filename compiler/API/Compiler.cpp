@@ -128,6 +128,7 @@ static CompileResult compile(dlc::Compilation &c,
       return map;
     });
     impl->engine->initialize();
+    dlrt::cuda::setProfiling(options.profile);
     if (dlrt::Status s = dlrt::cuda::takeError(); !s) {
       Diagnostic d;
       d.message = "loading the GPU kernels failed: " + s.message();

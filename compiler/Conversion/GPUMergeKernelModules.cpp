@@ -32,6 +32,15 @@ std::string sanitize(StringRef name) {
   return out;
 }
 
+/// "_at<line>_<col>" of the DL source the kernel computes, if known: names
+/// in profiles (dlc train --profile, Nsight) then point at the model.
+std::string sourceSuffix(Operation *kernel) {
+  if (auto at = kernel->getLoc()->findInstanceOf<FileLineColLoc>())
+    return "_at" + std::to_string(at.getLine()) + "_" +
+           std::to_string(at.getColumn());
+  return "";
+}
+
 struct GPUMergeKernelModulesPass
     : dl::impl::GPUMergeKernelModulesBase<GPUMergeKernelModulesPass> {
   void runOnOperation() override {
@@ -55,9 +64,10 @@ struct GPUMergeKernelModulesPass
           op.emitError("internal error: unexpected op in a kernel module");
           return signalPassFailure();
         }
-        std::string base = sanitize(symbol.getName()), name = base;
+        std::string base = sanitize(symbol.getName()),
+                    suffix = sourceSuffix(&op), name = base + suffix;
         for (unsigned n = 1; !taken.insert(name).second; ++n)
-          name = base + "_" + std::to_string(n);
+          name = base + "_" + std::to_string(n) + suffix;
         StringAttr newName = b.getStringAttr(name);
         renamed[{m.getNameAttr(), symbol.getNameAttr()}] = newName;
         symbol.setName(newName);

@@ -551,7 +551,9 @@ def GPUMergeKernelModules : Pass<"dl-gpu-merge-kernel-modules",
     host function (`loss.step_kernel_3`). PTX identifiers cannot contain '.',
     and every module would be a separate ptxas run and module load. This pass
     moves all kernels into one module, `dl_kernels`, renames them to letters,
-    digits and '_' (unique), and updates every `gpu.launch_func`.
+    digits and '_' (unique) followed by `_at<line>_<col>` of the DL source
+    they compute where the location has one (profiles and Nsight then point
+    at the model), and updates every `gpu.launch_func`.
 
     Before:
     ```mlir

@@ -6,11 +6,13 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dlrt/Cuda.h"
+#include "dlrt/Profile.h"
 
 #include <dlfcn.h>
 
 #include <cstdint>
 #include <cstdlib>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <unordered_map>
@@ -79,6 +81,12 @@ struct State {
   // The first failure inside generated code.
   std::mutex errorMutex;
   std::string error;
+  // Profiling: each kernel's name (stable storage: the profile keys on the
+  // address).
+  bool profiling = false;
+  std::mutex namesMutex;
+  std::deque<std::string> names;
+  std::unordered_map<Handle, const char *> kernelNames;
 };
 
 State &state() {
@@ -325,6 +333,8 @@ Status synchronize() {
   return takeError();
 }
 
+void setProfiling(bool on) { state().profiling = on; }
+
 Status takeError() {
   State &s = state();
   std::lock_guard<std::mutex> lock(s.errorMutex);
@@ -373,8 +383,14 @@ void *mgpuModuleGetFunction(void *module, const char *name) {
   if (!module || failed())
     return nullptr;
   Handle fn = nullptr;
-  ok(state().d.cuModuleGetFunction(&fn, module, name),
-     "looking up a GPU kernel (cuModuleGetFunction)");
+  if (ok(state().d.cuModuleGetFunction(&fn, module, name),
+         "looking up a GPU kernel (cuModuleGetFunction)") &&
+      fn) {
+    State &s = state();
+    std::lock_guard<std::mutex> guard(s.namesMutex);
+    if (!s.kernelNames.count(fn))
+      s.kernelNames[fn] = s.names.emplace_back(name).c_str();
+  }
   return fn;
 }
 
@@ -386,9 +402,23 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
     return; // an earlier failure is already recorded
   if (gridX <= 0 || gridY <= 0 || gridZ <= 0)
     return; // an empty iteration space (a zero-sized batch)
-  ok(state().d.cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY,
-                              blockZ, smem, stream, params, extra),
-     "launching a GPU kernel (cuLaunchKernel)");
+  State &s = state();
+  int64_t start = s.profiling ? dlrt_profile_clock() : 0;
+  if (!ok(s.d.cuLaunchKernel(function, gridX, gridY, gridZ, blockX, blockY,
+                             blockZ, smem, stream, params, extra),
+          "launching a GPU kernel (cuLaunchKernel)") ||
+      !s.profiling)
+    return;
+  if (!ok(s.d.cuStreamSynchronize(stream),
+          "running a GPU kernel (cuStreamSynchronize)"))
+    return;
+  const char *name = "(unnamed kernel)";
+  {
+    std::lock_guard<std::mutex> guard(s.namesMutex);
+    if (auto it = s.kernelNames.find(function); it != s.kernelNames.end())
+      name = it->second;
+  }
+  dlrt_profile_kernel(name, start);
 }
 
 void *mgpuStreamCreate() { return stream(); }

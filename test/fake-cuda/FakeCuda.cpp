@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
 
 namespace {
@@ -56,8 +57,11 @@ int cuModuleLoadDataEx(Handle *m, const void *, unsigned, int *, void **) {
   return 0;
 }
 int cuModuleUnload(Handle) { return 0; }
-int cuModuleGetFunction(Handle *f, Handle, const char *) {
-  *f = &launches;
+int cuModuleGetFunction(Handle *f, Handle, const char *name) {
+  // One handle per kernel name, as a driver's (the runtime's profile names
+  // launches by handle).
+  static std::map<std::string, int> functions;
+  *f = &functions[name];
   return 0;
 }
 int cuLaunchKernel(Handle, unsigned, unsigned, unsigned, unsigned, unsigned,

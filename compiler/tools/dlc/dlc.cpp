@@ -121,8 +121,9 @@ cl::opt<int64_t> trainThreads("threads", cl::desc("Threads (1)"), cl::init(1),
                               cl::sub(trainCommand), cl::cat(dlcOptions));
 cl::opt<bool> trainProfile(
     "profile",
-    cl::desc("Time every compiled kernel (CPU) and print the slowest at the "
-             "end: share, total ms, calls, us per call, call site, source"),
+    cl::desc("Time every compiled kernel and print the slowest at the "
+             "end: share, total ms, calls, us per call, call site, source "
+             "(--target cuda: each launch synchronised, named by kernel)"),
     cl::sub(trainCommand), cl::cat(dlcOptions));
 cl::opt<bool> trainTimeCompile(
     "time-compile",

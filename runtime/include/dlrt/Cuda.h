@@ -52,6 +52,13 @@ Status synchronize();
 /// (an out-of-memory allocation, a failed launch), cleared by the call.
 Status takeError();
 
+/// Per-kernel time (`dlc train --target cuda --profile`): while on, every
+/// launch is followed by a synchronisation of its stream and recorded in
+/// dlrt::profile under the kernel's name, so each kernel's time includes
+/// its launch latency (a few microseconds) and the step runs slower than
+/// without profiling; the shares show where the time goes.
+void setProfiling(bool on);
+
 /// Name and address of every `mgpu*` entry point.
 const std::vector<std::pair<const char *, void *>> &entryPoints();
 

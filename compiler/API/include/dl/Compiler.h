@@ -67,8 +67,11 @@ struct CompilerOptions {
   /// kernel run as OpenMP work-sharing loops (libomp, loaded by the JIT).
   /// Results do not depend on it: reductions stay sequential per element.
   unsigned threads = 1;
-  /// Time every kernel call (CPU target): the runtime sums calls and time
-  /// per kernel, dlrt::profile::report() prints them.
+  /// Time every kernel call: the runtime sums calls and time per kernel,
+  /// dlrt::profile::report() prints them. On the CPU the generated code
+  /// reads the clock around each kernel; with Target::CUDA the runtime
+  /// synchronises after every launch (dlrt::cuda::setProfiling: times
+  /// include launch latency, the step runs slower).
   bool profile = false;
   /// Fuse the ops the fusion planner puts into one kernel (dl-plan-fusion,
   /// dl-fuse-planned); false: every op is a kernel of its own (for
