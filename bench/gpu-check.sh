@@ -19,7 +19,8 @@
 # three Adam steps), then one epoch of examples/mnist_cnn.dl on the subset
 # with --target cuda, whose test accuracy must be within 1 point of the CPU's.
 # Benchmark: training images/s of mnist_cnn and mlp (batch 64, Adam) with dlc
-# --target cuda and with PyTorch eager on the same GPU, and the ratio.
+# --target cuda and with PyTorch eager on the same GPU, and the ratio; then
+# mnist_cnn's kernels by time (--profile: each launch synchronised).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PACK="$ROOT/.gpu"
@@ -137,6 +138,12 @@ run() {
       "${c:-n/a}" "$r2" | tee -a "$summary"
     [[ -n "$compileNote" ]] && say "  ($model: torch.compile took $compileNote s to compile)"
   done
+  say ""
+  say "## where the time goes: mnist_cnn, 100 steps, every launch synchronised and timed"
+  "$dlc" train "$ROOT/examples/mnist_cnn.dl" --target cuda --data "fashion-mnist:$PACK/data" \
+    --steps 100 --batch 64 --profile >"$out/profile-mnist_cnn.log" 2>&1
+  sed -n '/kernel profile/,/total/p' "$out/profile-mnist_cnn.log" | head -25 | tee -a "$summary"
+
   say ""
   [[ $failed == 0 ]] && say "all GPU tests passed" || say "SOME GPU TESTS FAILED"
   return $failed
