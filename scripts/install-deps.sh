@@ -7,6 +7,7 @@ PACKAGES=(
   cmake ninja-build ccache
   clang-22 lld-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libomp-22-dev
+  libclang-rt-22-dev # AddressSanitizer + UBSan runtimes (the second test build)
   libgtest-dev nlohmann-json3-dev zlib1g-dev
   dataset-fashion-mnist
   python3

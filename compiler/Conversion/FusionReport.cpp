@@ -159,7 +159,7 @@ struct FusionReportPass : dl::impl::FusionReportBase<FusionReportPass> {
              << " more independent loop nest" << (more == 1 ? "" : "s") << " (#"
              << number[op]
              << " + horizontal) as one kernel, one parallel loop over chunks "
-                "of all their elements (dl-cpu-merge-horizontal)\n";
+                "of all their elements (dl-merge-horizontal)\n";
         }
         std::set<std::pair<unsigned, unsigned>> positions;
         collectPositions(op->getLoc(), positions);

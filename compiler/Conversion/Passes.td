@@ -299,8 +299,7 @@ def CPUVectorize
   ];
 }
 
-def CPUMergeHorizontal : Pass<"dl-cpu-merge-horizontal",
-                                "::mlir::func::FuncOp"> {
+def MergeHorizontal : Pass<"dl-merge-horizontal", "::mlir::func::FuncOp"> {
   let summary = "Run the loop nests of a horizontal kernel as one parallel loop over chunks of all of them";
   let description = [{
     Carries out the horizontal kernels of `dl-plan-fusion`
@@ -322,7 +321,10 @@ def CPUMergeHorizontal : Pass<"dl-cpu-merge-horizontal",
     (possible only in a plan edited by hand) stays a kernel of its own.
     Runs after bufferization and before the buffer deallocation pipeline
     (no deallocation yet between the members) and `dl-cpu-vectorize` (which
-    vectorises each chunk's op).
+    vectorises each chunk's op). The GPU target runs it with `chunk=1`: the
+    merged loop has one iteration per element of all members, which
+    `dl-gpu-map-kernels` makes one thread each, so every parameter's update
+    is one launch.
 
     ```mlir
     scf.parallel (%c) = (%c0) to (%c201) step (%c1) {
@@ -335,8 +337,13 @@ def CPUMergeHorizontal : Pass<"dl-cpu-merge-horizontal",
   }];
   let options = [
     Option<"chunk", "chunk", "int64_t", /*default=*/"8192",
-           "Elements per chunk (a multiple of the vector tile; the update's "
-           "seven streams of a chunk stay in L2)">,
+           "Elements per chunk (CPU: a multiple of the vector tile; the "
+           "update's seven streams of a chunk stay in L2. GPU: 1, a thread "
+           "per element)">,
+    Option<"maxOperands", "max-operands", "int64_t", /*default=*/"0",
+           "At most this many buffers per merged loop (0: no limit); more "
+           "members make more loops (GPU: a kernel's parameters are limited "
+           "to 4 KiB, a 1-D buffer takes 40 bytes)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",
@@ -667,7 +674,7 @@ def PlanFusion : Pass<"dl-plan-fusion", "::mlir::func::FuncOp"> {
     optimizer's update of each parameter) are independent of each other;
     two or more of them become one horizontal kernel, `dl.horizontal = H`
     (the first one's number) on each of their ops, which
-    `dl-cpu-merge-horizontal` runs as one loop over chunks of all of them.
+    `dl-merge-horizontal` runs as one loop over chunks of all of them.
     `horizontal=false` (the GPU pipeline) plans none.
     Everything else stays a kernel of its own; the fusion report explains
     each such boundary. With `fuse=false` every op is its own kernel. A plan
@@ -691,7 +698,7 @@ def PlanFusion : Pass<"dl-plan-fusion", "::mlir::func::FuncOp"> {
     Option<"horizontal", "horizontal", "bool", /*default=*/"true",
            "Plan the independent elementwise kernels whose results are only "
            "returned (the optimizer's updates) as one horizontal kernel "
-           "(carried out by dl-cpu-merge-horizontal)">,
+           "(carried out by dl-merge-horizontal)">,
   ];
 }
 

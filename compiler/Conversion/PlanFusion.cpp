@@ -230,7 +230,7 @@ struct PlanFusionPass : dl::impl::PlanFusionBase<PlanFusionPass> {
   /// Every kernel that whyNotHorizontal accepts (the optimizer's update of
   /// each parameter, each with three outputs) joins one horizontal kernel,
   /// as PyTorch's fused and foreach optimizers update every parameter in
-  /// one launch: dl-cpu-merge-horizontal runs them as one parallel loop
+  /// one launch: dl-merge-horizontal runs them as one parallel loop
   /// over chunks of all their elements, so the biases' updates, too small
   /// for threads of their own, share the work of the large weights'.
   static void

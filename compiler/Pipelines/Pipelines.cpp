@@ -45,16 +45,16 @@ using namespace mlir;
 const char *const dlc::kDLToLinalgPipeline =
     DLC_DL_TO_PLANNED("dl-plan-fusion") "," DLC_FUSE "," DLC_CPU_TAIL;
 // Epilogues are computed per register block by dl-cpu-vectorize; the GPU
-// target has no such blocks (yet): there each op stays a kernel.
-const char *const dlc::kDLToLinalgGPUPipeline = DLC_DL_TO_PLANNED(
-    "dl-plan-fusion{epilogues=false horizontal=false}") "," DLC_FUSE
-                                                        "," DLC_GPU_TAIL;
+// target has no such blocks (yet): there each op stays a kernel. Horizontal
+// kernels (the optimizer's updates) are one launch on both.
+const char *const dlc::kDLToLinalgGPUPipeline =
+    DLC_DL_TO_PLANNED("dl-plan-fusion{epilogues=false}") "," DLC_FUSE
+                                                         "," DLC_GPU_TAIL;
 
 std::string dlc::dlToPlannedLinalgPipeline(bool fuse, bool gpu) {
   if (!fuse)
     return DLC_DL_TO_PLANNED("dl-plan-fusion{fuse=false}");
-  return gpu ? DLC_DL_TO_PLANNED(
-                   "dl-plan-fusion{epilogues=false horizontal=false}")
+  return gpu ? DLC_DL_TO_PLANNED("dl-plan-fusion{epilogues=false}")
              : DLC_DL_TO_PLANNED("dl-plan-fusion");
 }
 const char *const dlc::kFusePlannedPipeline = DLC_FUSE;
@@ -97,7 +97,7 @@ std::string dlc::linalgToLLVMPipeline(unsigned threads, int lanes,
          "one-shot-bufferize{bufferize-function-boundaries "
          "function-boundary-type-conversion=identity-layout-map},"
          "canonicalize,dl-drop-in-place-results,"
-         "func.func(dl-cpu-merge-horizontal),"
+         "func.func(dl-merge-horizontal),"
          "buffer-deallocation-pipeline,"
          "convert-bufferization-to-memref,"
          "dl-memref-copy-to-linalg,"
@@ -168,6 +168,7 @@ dlc::GPUTarget dlc::gpuTargetFor(const std::string &chip) {
   "one-shot-bufferize{bufferize-function-boundaries "                          \
   "function-boundary-type-conversion=identity-layout-map},"                    \
   "canonicalize,dl-drop-in-place-results,"                                     \
+  "func.func(dl-merge-horizontal{chunk=1 max-operands=96}),"                   \
   "buffer-deallocation-pipeline,"                                              \
   "convert-bufferization-to-memref,"                                           \
   "dl-memref-copy-to-linalg,func.func(dl-gpu-tile-contractions),"              \

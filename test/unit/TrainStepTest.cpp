@@ -41,9 +41,11 @@ dl::Tensor labels() {
 using Kind = dl::OptimizerConfig::Kind;
 
 void checkAgainstReference(dl::OptimizerConfig config, int steps,
-                           const char *model = kModel, unsigned threads = 1) {
+                           const char *model = kModel, unsigned threads = 1,
+                           dl::Target target = dl::Target::CPU) {
   dl::CompilerOptions options;
   options.threads = threads;
+  options.target = target;
   options.gradients = true;
   options.trainFunction = "loss";
   options.optimizer = config;
@@ -133,7 +135,7 @@ TEST(TrainStep, AdamAndAdamW) {
   checkAgainstReference(c, 4);
 }
 
-// The updates of all parameters run as one kernel (dl-cpu-merge-horizontal):
+// The updates of all parameters run as one kernel (dl-merge-horizontal):
 // one parallel loop over chunks of 8192 elements of every parameter. w1 has
 // two chunks, the second partial (1808 elements, not a whole number of
 // vectors), w2 one of 7500 elements, b one of 3; on one thread and on two
@@ -152,6 +154,19 @@ TEST(TrainStep, AdamOverParametersOfSeveralChunksOnOneAndTwoThreads) {
   c.lr = 0.01;
   checkAgainstReference(c, 3, kWideModel, 1);
   checkAgainstReference(c, 3, kWideModel, 2);
+}
+
+// The GPU target's horizontal kernel (dl-merge-horizontal{chunk=1}: one
+// thread per element of all parameters, one launch), run by the emulator.
+TEST(TrainStep, AdamOverAllParametersInOneGpuLaunch) {
+  dl::OptimizerConfig c;
+  c.kind = Kind::Adam;
+  c.lr = 0.01;
+  checkAgainstReference(c, 3, kWideModel, 1, dl::Target::CUDAEmulator);
+  c.kind = Kind::SGD;
+  c.momentum = 0.9;
+  c.nesterov = true;
+  checkAgainstReference(c, 3, kModel, 1, dl::Target::CUDAEmulator);
 }
 
 TEST(TrainStep, TrainingReducesTheLoss) {

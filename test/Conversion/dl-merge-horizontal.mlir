@@ -1,5 +1,7 @@
-// RUN: dl-opt %s --pass-pipeline='builtin.module(func.func(dl-cpu-merge-horizontal))' -split-input-file | FileCheck %s
-// RUN: dl-opt %s --pass-pipeline='builtin.module(func.func(dl-cpu-merge-horizontal{chunk=4096}))' -split-input-file | FileCheck %s --check-prefix=SMALL
+// RUN: dl-opt %s --pass-pipeline='builtin.module(func.func(dl-merge-horizontal))' -split-input-file | FileCheck %s
+// RUN: dl-opt %s --pass-pipeline='builtin.module(func.func(dl-merge-horizontal{chunk=4096}))' -split-input-file | FileCheck %s --check-prefix=SMALL
+// RUN: dl-opt %s --pass-pipeline='builtin.module(func.func(dl-merge-horizontal{chunk=1}))' -split-input-file | FileCheck %s --check-prefix=GPU
+// RUN: dl-opt %s --pass-pipeline='builtin.module(func.func(dl-merge-horizontal{chunk=1 max-operands=4}))' -split-input-file | FileCheck %s --check-prefix=LIMIT
 
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
 #s2 = affine_map<(d0, d1) -> ()>
@@ -32,6 +34,18 @@
 // SMALL-LABEL: func.func @updates
 // SMALL: scf.parallel {{.*}} to (%c4)
 // SMALL: arith.cmpi sge, %{{.*}}, %c3
+// The GPU's form: a chunk per element (dl-gpu-map-kernels gives each a
+// thread), 10003 in all; the bias's elements start at 10000.
+// GPU-LABEL: func.func @updates
+// GPU: scf.parallel {{.*}} to (%c10003)
+// GPU: arith.cmpi sge, %{{.*}}, %c10000
+// At most 4 buffers per loop (a GPU kernel's parameter space): the members
+// have 4 and 3 operands, so each stays a kernel of its own.
+// LIMIT-LABEL: func.func @updates
+// LIMIT-NOT: scf.parallel
+// LIMIT: linalg.generic
+// LIMIT: linalg.generic
+// LIMIT-NOT: dl.horizontal
 func.func @updates(%w: memref<100x100xf32>, %gw: memref<100x100xf32>, %lr: memref<f32>, %b: memref<3xf32>, %gb: memref<3xf32>) {
   linalg.generic {indexing_maps = [#id2, #id2, #s2, #id2], iterator_types = ["parallel", "parallel"]}
       ins(%w, %gw, %lr : memref<100x100xf32>, memref<100x100xf32>, memref<f32>) outs(%w : memref<100x100xf32>) attrs = {dl.horizontal = 1 : i64, dl.kernel = 1 : i64} {

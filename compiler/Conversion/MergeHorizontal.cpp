@@ -1,4 +1,4 @@
-//===- CPUMergeHorizontal.cpp - independent loop nests as one kernel ------===//
+//===- MergeHorizontal.cpp - independent loop nests as one kernel ---------===//
 //
 // dl-plan-fusion plans the optimizer's update of every parameter (mutually
 // independent elementwise kernels whose results are only returned) as one
@@ -11,7 +11,8 @@
 // body share one copy of it, their buffers picked by a second switch). One
 // kernel, one fork of the thread team: the biases' updates, each too small
 // for threads of its own, share the work of the weights'. dl-cpu-vectorize
-// then vectorises each chunk's op like any elementwise op.
+// then vectorises each chunk's op like any elementwise op. On the GPU
+// (chunk 1) the loop is one thread per element: one launch for all updates.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Conversion/BufferAccess.h"
@@ -26,7 +27,7 @@
 #include "llvm/ADT/MapVector.h"
 
 namespace mlir::dl {
-#define GEN_PASS_DEF_CPUMERGEHORIZONTAL
+#define GEN_PASS_DEF_MERGEHORIZONTAL
 #include "compiler/Conversion/Passes.h.inc"
 } // namespace mlir::dl
 
@@ -105,8 +106,8 @@ Value flatten(OpBuilder &b, Location loc, Value v) {
                                          ArrayRef<ReassociationIndices>{all});
 }
 
-struct CPUMergeHorizontalPass
-    : dl::impl::CPUMergeHorizontalBase<CPUMergeHorizontalPass> {
+struct MergeHorizontalPass
+    : dl::impl::MergeHorizontalBase<MergeHorizontalPass> {
   using Base::Base;
 
   void runOnOperation() override {
@@ -151,9 +152,29 @@ struct CPUMergeHorizontalPass
       if (independent && canMoveTo(m, last, memberOps))
         joining.push_back(&m);
     }
+    // Kernels take their buffers as parameters, and a GPU kernel's
+    // parameters are limited (4 KiB): at most `maxOperands` buffers per
+    // merged loop, members in order.
+    SmallVector<Member *> batch;
+    int64_t operands = 0;
+    for (Member *m : joining) {
+      int64_t n = m->op->getNumOperands();
+      if (maxOperands > 0 && !batch.empty() && operands + n > maxOperands) {
+        mergeAt(batch, last);
+        batch.clear();
+        operands = 0;
+      }
+      batch.push_back(m);
+      operands += n;
+    }
+    mergeAt(batch, last);
+  }
+
+  /// One loop over the chunks of `joining` (two or more members), before
+  /// `last`.
+  void mergeAt(ArrayRef<Member *> joining, Operation *last) {
     if (joining.size() < 2)
       return;
-
     OpBuilder b(last);
     Location loc = b.getFusedLoc(llvm::to_vector(
         llvm::map_range(joining, [](Member *m) { return m->op->getLoc(); })));
