@@ -153,19 +153,22 @@ struct MergeHorizontalPass
         joining.push_back(&m);
     }
     // Kernels take their buffers as parameters, and a GPU kernel's
-    // parameters are limited (4 KiB): at most `maxOperands` buffers per
-    // merged loop, members in order.
+    // parameters are limited (4 KiB): at most `maxOperands` distinct buffers
+    // per merged loop, members in order.
     SmallVector<Member *> batch;
-    int64_t operands = 0;
+    llvm::SmallPtrSet<Value, 32> buffers;
     for (Member *m : joining) {
-      int64_t n = m->op->getNumOperands();
-      if (maxOperands > 0 && !batch.empty() && operands + n > maxOperands) {
+      llvm::SmallPtrSet<Value, 32> with = buffers;
+      with.insert(m->op->getOperands().begin(), m->op->getOperands().end());
+      if (maxOperands > 0 && !batch.empty() &&
+          static_cast<int64_t>(with.size()) > maxOperands) {
         mergeAt(batch, last);
         batch.clear();
-        operands = 0;
+        with.clear();
+        with.insert(m->op->getOperands().begin(), m->op->getOperands().end());
       }
       batch.push_back(m);
-      operands += n;
+      buffers = std::move(with);
     }
     mergeAt(batch, last);
   }

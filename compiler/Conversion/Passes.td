@@ -341,7 +341,8 @@ def MergeHorizontal : Pass<"dl-merge-horizontal", "::mlir::func::FuncOp"> {
            "update's seven streams of a chunk stay in L2. GPU: 1, a thread "
            "per element)">,
     Option<"maxOperands", "max-operands", "int64_t", /*default=*/"0",
-           "At most this many buffers per merged loop (0: no limit); more "
+           "At most this many distinct buffers per merged loop (0: no "
+           "limit); more "
            "members make more loops (GPU: a kernel's parameters are limited "
            "to 4 KiB, a 1-D buffer takes 40 bytes)">,
   ];
@@ -674,8 +675,8 @@ def PlanFusion : Pass<"dl-plan-fusion", "::mlir::func::FuncOp"> {
     optimizer's update of each parameter) are independent of each other;
     two or more of them become one horizontal kernel, `dl.horizontal = H`
     (the first one's number) on each of their ops, which
-    `dl-merge-horizontal` runs as one loop over chunks of all of them.
-    `horizontal=false` (the GPU pipeline) plans none.
+    `dl-merge-horizontal` runs as one loop over chunks of all of them (one
+    launch on the GPU). `horizontal=false` plans none.
     Everything else stays a kernel of its own; the fusion report explains
     each such boundary. With `fuse=false` every op is its own kernel. A plan
     already in the IR is kept: if any op of a function carries `dl.kernel`,

@@ -39,8 +39,9 @@
 // GPU-LABEL: func.func @updates
 // GPU: scf.parallel {{.*}} to (%c10003)
 // GPU: arith.cmpi sge, %{{.*}}, %c10000
-// At most 4 buffers per loop (a GPU kernel's parameter space): the members
-// have 4 and 3 operands, so each stays a kernel of its own.
+// At most 4 distinct buffers per loop (a GPU kernel's parameter space): the
+// members have 3 and 2 (w is read and written), so each stays a kernel of
+// its own.
 // LIMIT-LABEL: func.func @updates
 // LIMIT-NOT: scf.parallel
 // LIMIT: linalg.generic
