@@ -15,8 +15,9 @@
 #       failed. About 3 minutes on an H200.
 #
 # Tests: `dlc compare-targets --target cuda` on test/Inputs/gpu-ops.dl (every
-# builtin, forward and gradient) and on every example (functions, gradients,
-# three Adam steps), then one epoch of examples/mnist_cnn.dl on the subset
+# builtin, forward and gradient), test/Inputs/gpu-contractions.dl (the
+# shared-memory tiles) and on every example (functions, gradients,
+# three SGD-momentum steps), then one epoch of examples/mnist_cnn.dl on the subset
 # with --target cuda, whose test accuracy must be within 1 point of the CPU's.
 # Benchmark: training images/s of mnist_cnn and mlp (batch 64, Adam) with dlc
 # --target cuda and with PyTorch eager on the same GPU, and the ratio; then
@@ -85,10 +86,12 @@ run() {
 
   say ""
   say "## compare-targets (cuda vs cpu)"
-  for f in test/Inputs/gpu-ops.dl examples/mlp.dl examples/mnist_cnn.dl examples/bn_cnn.dl \
-           examples/lenet.dl examples/tiny_gpt.dl; do
-    local log="$out/compare-$(basename "$f" .dl).log" start=$SECONDS
-    if "$dlc" compare-targets "$ROOT/$f" --target cuda >"$log" 2>&1; then
+  for f in test/Inputs/gpu-ops.dl test/Inputs/gpu-contractions.dl examples/mlp.dl \
+           examples/mnist_cnn.dl examples/bn_cnn.dl examples/lenet.dl examples/tiny_gpt.dl; do
+    local log="$out/compare-$(basename "$f" .dl).log" start=$SECONDS binds=()
+    # Partial shared-memory tiles in every dim (docs/gpu.md).
+    [[ $f == *gpu-contractions.dl ]] && binds=(--bind B=40)
+    if "$dlc" compare-targets "$ROOT/$f" --target cuda "${binds[@]}" >"$log" 2>&1; then
       say "PASS $f ($((SECONDS - start)) s)"
     else
       failed=1
