@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Conversion/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -38,6 +39,10 @@ namespace {
 
 constexpr int64_t kThreadsPerBlock = 256;
 constexpr int64_t kWarp = 32;
+// Warp reductions of few outputs split each sum until the grid has about
+// this many warps (an H100/H200 holds 64 per SM on 132 SMs; half of one
+// wave), keeping at least this many steps per lane.
+constexpr int64_t kTargetWarps = 4096, kMinStepsPerLane = 16;
 // Sizes the heuristic assumes for dynamic (batch) extents.
 constexpr int64_t kAssumedDynamicExtent = 64;
 
@@ -117,6 +122,30 @@ std::optional<ReductionLoop> matchReduction(scf::ParallelOp parallel) {
   return r;
 }
 
+/// `v`'s value, with every dynamic extent taken as kAssumedDynamicExtent
+/// (the bound of a coalesced loop nest is a product of extents, N * 100, as
+/// an affine.apply).
+int64_t estimatedValue(Value v) {
+  if (auto c = v.getDefiningOp<arith::ConstantIndexOp>())
+    return c.value();
+  if (auto mul = v.getDefiningOp<arith::MulIOp>())
+    return estimatedValue(mul.getLhs()) * estimatedValue(mul.getRhs());
+  if (auto apply = v.getDefiningOp<affine::AffineApplyOp>()) {
+    AffineMap map = apply.getAffineMap();
+    SmallVector<AffineExpr> dims, symbols;
+    for (Value operand : apply.getDimOperands())
+      dims.push_back(
+          getAffineConstantExpr(estimatedValue(operand), v.getContext()));
+    for (Value operand : apply.getSymbolOperands())
+      symbols.push_back(
+          getAffineConstantExpr(estimatedValue(operand), v.getContext()));
+    AffineExpr e = map.getResult(0).replaceDimsAndSymbols(dims, symbols);
+    if (auto c = dyn_cast<AffineConstantExpr>(e))
+      return c.getValue();
+  }
+  return kAssumedDynamicExtent;
+}
+
 int64_t estimatedTrips(Value lb, Value ub, Value step) {
   auto constant = [](Value v) -> std::optional<int64_t> {
     if (auto c = v.getDefiningOp<arith::ConstantIndexOp>())
@@ -126,6 +155,8 @@ int64_t estimatedTrips(Value lb, Value ub, Value step) {
   auto l = constant(lb), u = constant(ub), s = constant(step);
   if (l && u && s && *s > 0)
     return (*u - *l + *s - 1) / *s;
+  if (l && s && *s > 0)
+    return std::max<int64_t>((estimatedValue(ub) - *l + *s - 1) / *s, 1);
   return kAssumedDynamicExtent;
 }
 
@@ -333,9 +364,18 @@ private:
           r->loop.getLowerBound(), r->loop.getUpperBound(), r->loop.getStep());
       // Few outputs with long reductions leave the GPU idle one thread per
       // output (fc1's forward: 8192 threads, 12544 steps each); a warp per
-      // output splits the reduction 32 ways and reads it coalesced.
-      if ((outputs < 32768 && length >= kWarp) || length >= 4096)
-        return mapWarpReduction(loop, *r);
+      // output splits the reduction 32 ways and reads it coalesced. Fewer
+      // outputs still (a convolution's 64 bias gradients over 50176
+      // elements: 64 warps) also split each sum over several warps, which
+      // add their totals atomically (sums only: f32 atomic add is native).
+      if ((outputs < 32768 && length >= kWarp) || length >= 4096) {
+        int64_t warps = 1;
+        if (isa<arith::AddFOp>(r->combine))
+          warps = std::clamp<int64_t>(
+              llvm::divideCeil(kTargetWarps, outputs), 1,
+              std::max<int64_t>(length / (kWarp * kMinStepsPerLane), 1));
+        return mapWarpReduction(loop, *r, warps);
+      }
     }
     Location loc = loop.getLoc();
     b.setInsertionPoint(loop);
@@ -361,12 +401,14 @@ private:
     return checkContained(launch);
   }
 
-  /// One warp per iteration of `loop`: lane l reduces elements l, l + 32,
-  /// ... of the reduction in a register, the warp combines the 32 partial
-  /// results with shuffles, and lane 0 adds them to the accumulator. The
-  /// order of the additions differs from the CPU's (floating-point results
-  /// differ in rounding only).
-  LogicalResult mapWarpReduction(scf::ParallelOp loop, ReductionLoop &r) {
+  /// One warp per iteration of `loop` (or `split` warps, each taking every
+  /// split-th run of 32 elements): lane l reduces elements l, l + 32, ...
+  /// of the reduction in a register, the warp combines the 32 partial
+  /// results with shuffles, and lane 0 adds them to the accumulator
+  /// (atomically when split). The order of the additions differs from the
+  /// CPU's (floating-point results differ in rounding only).
+  LogicalResult mapWarpReduction(scf::ParallelOp loop, ReductionLoop &r,
+                                 int64_t split) {
     Location loc = loop.getLoc();
     b.setInsertionPoint(loop);
     SmallVector<Value> trips;
@@ -374,7 +416,10 @@ private:
     Value threads = arith::ConstantIndexOp::create(b, loc, kThreadsPerBlock);
     Value warpsPerBlock =
         arith::ConstantIndexOp::create(b, loc, kThreadsPerBlock / kWarp);
-    Value blocks = arith::CeilDivUIOp::create(b, loc, total, warpsPerBlock);
+    Value splits = arith::ConstantIndexOp::create(b, loc, split);
+    Value warps =
+        split > 1 ? arith::MulIOp::create(b, loc, total, splits) : total;
+    Value blocks = arith::CeilDivUIOp::create(b, loc, warps, warpsPerBlock);
     gpu::LaunchOp launch = createLaunch(loc, blocks, threads);
 
     Block &kernel = launch.getBody().front();
@@ -382,10 +427,20 @@ private:
     Value warpSize = arith::ConstantIndexOp::create(b, loc, kWarp);
     Value tid = launch.getThreadIds().x;
     Value lane = arith::RemUIOp::create(b, loc, tid, warpSize);
-    Value id = arith::AddIOp::create(
+    Value warp = arith::AddIOp::create(
         b, loc,
         arith::MulIOp::create(b, loc, launch.getBlockIds().x, warpsPerBlock),
         arith::DivUIOp::create(b, loc, tid, warpSize));
+    Value id = warp, part = lane;
+    if (split > 1) {
+      id = arith::DivUIOp::create(b, loc, warp, splits);
+      // This warp's lanes are lanes part, part + 1, ... of split * 32.
+      part = arith::AddIOp::create(
+          b, loc,
+          arith::MulIOp::create(
+              b, loc, arith::RemUIOp::create(b, loc, warp, splits), warpSize),
+          lane);
+    }
     // The shuffles run in every warp of the block, live or not (the tail
     // block's idle warps contribute the identity): only memory accesses are
     // guarded, so that every thread of the block reaches the same
@@ -413,8 +468,10 @@ private:
     Value step = map.lookupOrDefault(r.loop.getStep());
     Value start = arith::AddIOp::create(
         b, loc, map.lookupOrDefault(r.loop.getLowerBound()),
-        arith::MulIOp::create(b, loc, lane, step));
-    Value stride = arith::MulIOp::create(b, loc, step, warpSize);
+        arith::MulIOp::create(b, loc, part, step));
+    Value stride = arith::MulIOp::create(
+        b, loc, step,
+        split > 1 ? arith::MulIOp::create(b, loc, warpSize, splits) : warpSize);
     auto partial = scf::ForOp::create(
         b, loc, start, map.lookupOrDefault(r.loop.getUpperBound()), stride,
         ValueRange{identity},
@@ -448,6 +505,13 @@ private:
     SmallVector<Value> indices;
     for (Value i : r.store.getIndices())
       indices.push_back(map.lookupOrDefault(i));
+    if (split > 1) {
+      memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, value,
+                                  map.lookupOrDefault(r.store.getMemRef()),
+                                  indices);
+      loop.erase();
+      return checkContained(launch);
+    }
     Value old = memref::LoadOp::create(
         b, loc, map.lookupOrDefault(r.store.getMemRef()), indices);
     Operation *c = b.clone(*r.combine);

@@ -106,8 +106,10 @@ std::optional<Contraction> match(linalg::LinalgOp op) {
   if (body->getOperations().size() != 3)
     return std::nullopt;
   auto mul = dyn_cast<arith::MulFOp>(&body->front());
-  auto add = dyn_cast<arith::AddFOp>(mul ? mul->getNextNode() : nullptr);
-  if (!mul || !add)
+  if (!mul)
+    return std::nullopt;
+  auto add = dyn_cast_or_null<arith::AddFOp>(mul->getNextNode());
+  if (!add)
     return std::nullopt;
   Value a = body->getArgument(0), b = body->getArgument(1),
         out = body->getArgument(2);

@@ -118,6 +118,48 @@ func.func @table(%out: memref<4xf32>) {
 
 // -----
 
+// Few outputs, each a long sum (a convolution's bias gradient: 64 channels
+// over 50176 elements): 64 warps would leave the GPU idle, so each sum is
+// split over 64 warps (4096 in all; each lane still takes 24 steps) that
+// take every 64th run of 32 elements and add their totals atomically.
+// CHECK-LABEL: func.func @channel_sums
+// CHECK:         %[[WARPS:.*]] = arith.muli %{{.*}}, %c64
+// CHECK:         %[[BLOCKS:.*]] = arith.ceildivui %[[WARPS]], %c8
+// CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %[[BLOCKS]], {{.*}}) threads(%[[TX:[^,]*]], {{.*}}) in ({{.*}} = %c256,
+// CHECK:           %[[LANE:.*]] = arith.remui %[[TX]], %c32
+// CHECK:           %[[W:.*]] = arith.addi
+// CHECK:           %[[ID:.*]] = arith.divui %[[W]], %c64
+// CHECK:           %[[SEG:.*]] = arith.remui %[[W]], %c64
+// CHECK:           %[[RUN:.*]] = arith.muli %[[SEG]], %c32
+// CHECK:           %[[PART:.*]] = arith.addi %[[RUN]], %[[LANE]]
+// CHECK:           scf.if
+// CHECK:             %[[START:.*]] = arith.muli %[[PART]], %c1
+// CHECK:             %[[STRIDE0:.*]] = arith.muli %c32, %c64
+// CHECK:             %[[STRIDE:.*]] = arith.muli %c1{{.*}}, %[[STRIDE0]]
+// CHECK:             scf.for %{{.*}} = %{{.*}} to %c50176 step %[[STRIDE]]
+// CHECK-COUNT-5:   gpu.shuffle xor
+// CHECK:           scf.if
+// CHECK:             memref.atomic_rmw addf
+// CHECK-NOT:         memref.store
+func.func @channel_sums(%dy: memref<64x50176xf32>, %out: memref<64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %c50176 = arith.constant 50176 : index
+  scf.parallel (%c) = (%c0) to (%c64) step (%c1) {
+    scf.for %k = %c0 to %c50176 step %c1 {
+      %x = memref.load %dy[%c, %k] : memref<64x50176xf32>
+      %acc = memref.load %out[%c] : memref<64xf32>
+      %s = arith.addf %acc, %x : f32
+      memref.store %s, %out[%c] : memref<64xf32>
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
 // Few outputs, each a long reduction (a matrix-vector product): one warp per
 // output. Lane l sums elements l, l + 32, ... in a register, five xor
 // shuffles combine the lanes, and lane 0 adds the total to the output. Only
