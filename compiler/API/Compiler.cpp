@@ -69,10 +69,6 @@ static CompileResult compile(dlc::Compilation &c,
       return CompileResult{std::nullopt, c.diagnostics()};
     lap("GPU kernels and host code");
   } else if (options.target == Target::CUDAEmulator) {
-    // One OS thread per GPU thread of a block that synchronises: waiting
-    // threads must sleep at once, not spin (libomp reads this when it
-    // starts; a value set by the user wins).
-    setenv("KMP_BLOCKTIME", "0", /*overwrite=*/0);
     lap("front end");
     if (!c.lowerToLinalg(/*gpu=*/true, options.fusion))
       return CompileResult{std::nullopt, c.diagnostics()};
@@ -90,12 +86,8 @@ static CompileResult compile(dlc::Compilation &c,
     lap("linalg to the LLVM dialect");
   }
 
-  // The emulator's kernels call libomp whatever the thread count.
-  unsigned engineThreads = options.target == Target::CUDAEmulator
-                               ? std::max(options.threads, 2u)
-                               : options.threads;
   auto engine =
-      dlc::HostEngine::create(c.module(), options.optLevel, engineThreads);
+      dlc::HostEngine::create(c.module(), options.optLevel, options.threads);
   if (!engine) {
     std::string message =
         "JIT compilation failed: " + llvm::toString(engine.takeError());

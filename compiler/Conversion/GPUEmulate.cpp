@@ -9,13 +9,20 @@
 // target (dlc compare-targets) on any machine:
 //  - every gpu.launch becomes loops over its blocks (sequential: blocks are
 //    independent by CUDA's rules, so any order is one the GPU could take);
-//  - a kernel without gpu.barrier or gpu.shuffle runs its threads as a loop;
-//  - a kernel with them runs each block as an OpenMP team of blockDim
-//    threads: gpu.barrier is omp.barrier, a shuffle exchanges values through
-//    a per-block buffer between two barriers (so the whole block must reach
-//    it, as the kernels here guarantee), workgroup (shared) buffers are one
-//    allocation that every thread of the team sees;
-//  - gpu.alloc / dealloc / memcpy are host allocations and copies.
+//  - within a block, the threads run as a loop between every two barriers
+//    (barrier fission: each thread runs up to the barrier before any goes
+//    on, one schedule a GPU could take). Values live across a barrier are
+//    kept per thread in arrays of blockDim elements, as are the iteration
+//    arguments of an scf.for with barriers inside (its bounds are the same
+//    for every thread, as CUDA requires); barriers elsewhere (inside an
+//    scf.if) are refused;
+//  - a shuffle writes its value to a per-block buffer, passes a barrier,
+//    reads its source lane's value, passes another;
+//  - workgroup (shared) buffers are host buffers, gpu.alloc / dealloc /
+//    memcpy host allocations and copies.
+// No threads: deterministic, and fast enough for CI. What it cannot show
+// is a race that one schedule hides: a barrier missing at the end of a loop
+// body (the next iteration's thread loop starts after this one's ends).
 // Only the lowering to NVVM and the CUDA driver are left out; those are
 // tested by ptxas and by the fake driver (test/gpu).
 //
@@ -26,7 +33,6 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 
@@ -38,8 +44,6 @@ namespace mlir::dl {
 using namespace mlir;
 
 namespace {
-
-constexpr StringLiteral kThreadNum = "omp_get_thread_num";
 
 /// Host memory in place of device memory.
 void replaceDeviceMemory(ModuleOp module) {
@@ -65,61 +69,52 @@ void replaceDeviceMemory(ModuleOp module) {
   }
 }
 
+/// Runs a `gpu.launch` as loops: blocks one after the other, and within a
+/// block the threads as a loop between every two barriers (barrier fission:
+/// a loop over all threads runs the code up to a barrier for each thread in
+/// turn, so every thread has reached the barrier before any goes on). A
+/// value computed before a barrier and used after it is kept per thread in
+/// an array of blockDim elements; so are the iteration arguments of an
+/// scf.for that contains barriers (its bounds are the same for every
+/// thread, as CUDA requires: thread 0's are used).
 class LaunchEmulator {
 public:
-  LaunchEmulator(gpu::LaunchOp launch, func::FuncOp threadNum)
-      : launch(launch), threadNum(threadNum), b(launch) {}
+  LaunchEmulator(gpu::LaunchOp launch) : launch(launch), b(launch) {}
 
   LogicalResult run() {
     if (launch.getAsyncToken() || !launch.getAsyncDependencies().empty())
       return launch.emitError("dl-gpu-emulate: asynchronous launches are not "
                               "emulated (run it before gpu-async-region)");
-    bool team = false;
-    launch.getBody().walk([&](Operation *op) {
-      if (isa<gpu::BarrierOp, gpu::ShuffleOp>(op))
-        team = true;
-    });
+    if (!launch.getPrivateAttributions().empty())
+      return launch.emitError(
+          "dl-gpu-emulate: private attributions are not emulated");
+    Region &body = launch.getBody();
+    if (!body.hasOneBlock())
+      return launch.emitError("dl-gpu-emulate: kernels with several blocks "
+                              "are not emulated");
     Location loc = launch.getLoc();
     gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
-    gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
-    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    block = launch.getBlockSizeOperandValues();
+    zero = arith::ConstantIndexOp::create(b, loc, 0);
+    one = arith::ConstantIndexOp::create(b, loc, 1);
+    threads = arith::MulIOp::create(
+        b, loc, block.x, arith::MulIOp::create(b, loc, block.y, block.z));
+    // Constants are the same for every thread: before the loops.
+    for (Operation &op :
+         llvm::make_early_inc_range(body.front().without_terminator()))
+      if (op.hasTrait<OpTrait::ConstantLike>())
+        op.moveBefore(launch);
+    if (failed(lowerShuffles()))
+      return failure();
 
     // Shared memory: one host buffer per attribution, reused by every block
     // (a block's shared memory starts undefined on the GPU too).
-    SmallVector<Value> buffers;
     for (BlockArgument shared : launch.getWorkgroupAttributions()) {
       auto type = cast<MemRefType>(shared.getType());
       auto host = MemRefType::get(type.getShape(), type.getElementType());
       Value buffer = memref::AllocOp::create(b, loc, host);
       buffers.push_back(buffer);
-      map.map(shared, buffer);
-    }
-    if (!launch.getPrivateAttributions().empty())
-      return launch.emitError(
-          "dl-gpu-emulate: private attributions are not emulated");
-    Value threads = arith::MulIOp::create(
-        b, loc, block.x, arith::MulIOp::create(b, loc, block.y, block.z));
-
-    // Per-block scratch for shuffles: thread t's value at [t].
-    for (Type type : shuffleTypes()) {
-      auto buffer = memref::AllocOp::create(
-          b, loc, MemRefType::get({ShapedType::kDynamic}, type),
-          ValueRange{threads});
-      buffers.push_back(buffer);
-      scratch[type] = buffer;
-    }
-
-    // Blocks, z outermost.
-    gpu::KernelDim3 ids = launch.getBlockIds();
-    Operation *nest = nullptr;
-    for (auto [size, id] :
-         {std::pair{grid.z, ids.z}, {grid.y, ids.y}, {grid.x, ids.x}}) {
-      auto loop = scf::ForOp::create(b, loc, zero, size, one);
-      if (!nest)
-        nest = loop;
-      b.setInsertionPointToStart(loop.getBody());
-      map.map(id, loop.getInductionVar());
+      uniform.map(shared, buffer);
     }
     gpu::KernelDim3 gridArgs = launch.getGridSize(),
                     blockArgs = launch.getBlockSize();
@@ -129,40 +124,18 @@ public:
                               {blockArgs.x, block.x},
                               {blockArgs.y, block.y},
                               {blockArgs.z, block.z}})
-      map.map(arg, value);
-
-    gpu::KernelDim3 tids = launch.getThreadIds();
-    if (team) {
-      omp::ParallelOperands clauses;
-      clauses.numThreads =
-          arith::IndexCastOp::create(b, loc, b.getI32Type(), threads);
-      auto parallel = omp::ParallelOp::create(b, loc, clauses);
-      b.setInsertionPointToStart(b.createBlock(&parallel.getRegion()));
-      auto terminator = omp::TerminatorOp::create(b, loc);
-      b.setInsertionPoint(terminator);
-      Value t = func::CallOp::create(b, loc, threadNum).getResult(0);
-      linearThread = arith::IndexCastOp::create(b, loc, b.getIndexType(), t);
-      Value x = arith::RemUIOp::create(b, loc, linearThread, block.x);
-      Value rest = arith::DivUIOp::create(b, loc, linearThread, block.x);
-      map.map(tids.x, x);
-      map.map(tids.y, arith::RemUIOp::create(b, loc, rest, block.y));
-      map.map(tids.z, arith::DivUIOp::create(b, loc, rest, block.y));
-    } else {
-      for (auto [size, id] :
-           {std::pair{block.z, tids.z}, {block.y, tids.y}, {block.x, tids.x}}) {
-        auto loop = scf::ForOp::create(b, loc, zero, size, one);
-        b.setInsertionPointToStart(loop.getBody());
-        map.map(id, loop.getInductionVar());
-      }
+      uniform.map(arg, value);
+    gpu::KernelDim3 ids = launch.getBlockIds();
+    for (auto [size, id] :
+         {std::pair{grid.z, ids.z}, {grid.y, ids.y}, {grid.x, ids.x}}) {
+      auto loop = scf::ForOp::create(b, loc, zero, size, one);
+      // Per-thread arrays are allocated before the block loops.
+      if (!arraysBefore)
+        arraysBefore = loop;
+      b.setInsertionPointToStart(loop.getBody());
+      uniform.map(id, loop.getInductionVar());
     }
-
-    Region &body = launch.getBody();
-    if (!body.hasOneBlock())
-      return launch.emitError("dl-gpu-emulate: kernels with several blocks "
-                              "are not emulated");
-    for (Operation &op : body.front().without_terminator())
-      b.clone(op, map);
-    if (failed(replaceIntrinsics(nest)))
+    if (failed(emitBlock(body.front())))
       return failure();
 
     b.setInsertionPointAfter(launch);
@@ -173,36 +146,45 @@ public:
   }
 
 private:
-  SmallVector<Type> shuffleTypes() {
-    SetVector<Type> types;
-    launch.getBody().walk(
-        [&](gpu::ShuffleOp s) { types.insert(s.getValue().getType()); });
-    return types.takeVector();
-  }
-
-  /// The GPU's synchronisation inside `nest` (the emulated launch) in
-  /// OpenMP's terms.
-  LogicalResult replaceIntrinsics(Operation *nest) {
-    SmallVector<Operation *> ops;
-    nest->walk([&](Operation *op) {
-      if (isa<gpu::BarrierOp, gpu::ShuffleOp>(op))
-        ops.push_back(op);
-    });
-    for (Operation *op : ops) {
-      b.setInsertionPoint(op);
-      Location loc = op->getLoc();
-      if (isa<gpu::BarrierOp>(op)) {
-        omp::BarrierOp::create(b, loc);
-        op->erase();
-        continue;
+  /// A shuffle becomes: write the value to a per-block buffer at the
+  /// thread's index, barrier, read the source lane's, barrier (nobody
+  /// overwrites the buffer before every thread has read it).
+  LogicalResult lowerShuffles() {
+    SmallVector<gpu::ShuffleOp> shuffles;
+    launch.getBody().walk([&](gpu::ShuffleOp s) { shuffles.push_back(s); });
+    if (shuffles.empty())
+      return success();
+    DenseMap<Type, Value> scratch;
+    for (gpu::ShuffleOp s : shuffles) {
+      Type type = s.getValue().getType();
+      if (!scratch.count(type)) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(launch);
+        Value buffer = memref::AllocOp::create(
+            b, launch.getLoc(), MemRefType::get({ShapedType::kDynamic}, type),
+            ValueRange{threads});
+        buffers.push_back(buffer);
+        scratch[type] = buffer;
       }
-      auto shuffle = cast<gpu::ShuffleOp>(op);
+    }
+    gpu::KernelDim3 tids = launch.getThreadIds(), size = launch.getBlockSize();
+    for (gpu::ShuffleOp shuffle : shuffles) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(shuffle);
+      Location loc = shuffle.getLoc();
+      Value linear = arith::AddIOp::create(
+          b, loc, tids.x,
+          arith::MulIOp::create(
+              b, loc, size.x,
+              arith::AddIOp::create(
+                  b, loc, tids.y,
+                  arith::MulIOp::create(b, loc, size.y, tids.z))));
       Value width = arith::IndexCastOp::create(b, loc, b.getIndexType(),
                                                shuffle.getWidth());
       Value offset = arith::IndexCastOp::create(b, loc, b.getIndexType(),
                                                 shuffle.getOffset());
-      Value lane = arith::RemUIOp::create(b, loc, linearThread, width);
-      Value first = arith::SubIOp::create(b, loc, linearThread, lane);
+      Value lane = arith::RemUIOp::create(b, loc, linear, width);
+      Value first = arith::SubIOp::create(b, loc, linear, lane);
       Value source;
       Value valid = arith::ConstantIntOp::create(b, loc, 1, 1);
       switch (shuffle.getMode()) {
@@ -215,32 +197,196 @@ private:
                                       width);
         break;
       default:
-        return op->emitError("dl-gpu-emulate: only xor and down shuffles "
-                             "are emulated");
+        return shuffle.emitError("dl-gpu-emulate: only xor and down "
+                                 "shuffles are emulated");
       }
       // An invalid source reads the thread's own value (CUDA's result).
       source = arith::SelectOp::create(b, loc, valid, source, lane);
       Value buffer = scratch.lookup(shuffle.getValue().getType());
-      memref::StoreOp::create(b, loc, shuffle.getValue(), buffer, linearThread);
-      omp::BarrierOp::create(b, loc);
+      memref::StoreOp::create(b, loc, shuffle.getValue(), buffer, linear);
+      gpu::BarrierOp::create(b, loc);
       Value other = memref::LoadOp::create(
           b, loc, buffer,
           ValueRange{arith::AddIOp::create(b, loc, first, source)});
-      // Nobody overwrites the buffer before every thread has read it.
-      omp::BarrierOp::create(b, loc);
+      gpu::BarrierOp::create(b, loc);
       shuffle.getShuffleResult().replaceAllUsesWith(other);
       shuffle.getValid().replaceAllUsesWith(valid);
-      op->erase();
+      shuffle.erase();
     }
     return success();
   }
 
+  static bool hasBarrier(Operation *op) {
+    return op->walk([](gpu::BarrierOp) { return WalkResult::interrupt(); })
+        .wasInterrupted();
+  }
+
+  /// An array of one `type` per thread, allocated before the block loops.
+  Value newArray(Type type) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(arraysBefore);
+    Value array = memref::AllocOp::create(
+        b, launch.getLoc(), MemRefType::get({ShapedType::kDynamic}, type),
+        ValueRange{threads});
+    buffers.push_back(array);
+    return array;
+  }
+
+  /// Emits `src` (the kernel body, or the body of an scf.for with barriers)
+  /// at the builder: runs of ops without barriers as thread loops, scf.for
+  /// ops with barriers as sequential loops around their fissioned bodies.
+  /// `yield`: the terminator's operands go to these arrays (iteration
+  /// arguments) at the end.
+  LogicalResult emitBlock(Block &src, ArrayRef<Value> yieldTo = {}) {
+    // Items: runs of barrier-free ops, barriers, loops with barriers.
+    SmallVector<SmallVector<Operation *>> items;
+    DenseMap<Operation *, unsigned> itemOf;
+    bool newRun = true;
+    for (Operation &op : src.without_terminator()) {
+      bool sync = hasBarrier(&op);
+      if (sync && !isa<gpu::BarrierOp, scf::ForOp>(&op))
+        return op.emitError("dl-gpu-emulate: a barrier inside this op is not "
+                            "emulated (only at the top of a kernel or of an "
+                            "scf.for)");
+      if (sync || newRun)
+        items.emplace_back();
+      items.back().push_back(&op);
+      itemOf[&op] = items.size() - 1;
+      newRun = sync;
+    }
+    // Values used by a later item (or the terminator): kept per thread.
+    for (Operation &op : src.without_terminator()) {
+      if (isa<scf::ForOp>(op) && hasBarrier(&op))
+        continue; // its results live in its own arrays (emitSyncLoop)
+      for (Value r : op.getResults())
+        for (Operation *user : r.getUsers()) {
+          Operation *at = src.findAncestorOpInBlock(*user);
+          auto it = at ? itemOf.find(at) : itemOf.end();
+          if ((it != itemOf.end() && it->second == itemOf[&op]) ||
+              perThread.count(r))
+            continue;
+          if (!r.getType().isIntOrIndexOrFloat())
+            return op.emitError("dl-gpu-emulate: a value of this type "
+                                "cannot be kept across a barrier");
+          perThread[r] = newArray(r.getType());
+        }
+    }
+    for (SmallVector<Operation *> &item : items) {
+      Operation *first = item.front();
+      if (isa<gpu::BarrierOp>(first))
+        continue; // the thread loops before and after are the barrier
+      if (auto loop = dyn_cast<scf::ForOp>(first); loop && hasBarrier(loop)) {
+        if (failed(emitSyncLoop(loop)))
+          return failure();
+        continue;
+      }
+      emitThreadLoop(item, nullptr, {});
+    }
+    if (!yieldTo.empty())
+      emitThreadLoop({}, src.getTerminator(), yieldTo);
+    return success();
+  }
+
+  /// for t in threads: `ops` for thread t, then (if `yield`) its operands
+  /// stored to `yieldTo`; results used later stored to their arrays.
+  void emitThreadLoop(ArrayRef<Operation *> ops, Operation *yield,
+                      ArrayRef<Value> yieldTo) {
+    Location loc = launch.getLoc();
+    auto loop = scf::ForOp::create(b, loc, zero, threads, one);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value t = loop.getInductionVar();
+    IRMapping map = uniform;
+    gpu::KernelDim3 tids = launch.getThreadIds();
+    Value rest = arith::DivUIOp::create(b, loc, t, block.x);
+    map.map(tids.x, arith::RemUIOp::create(b, loc, t, block.x));
+    map.map(tids.y, arith::RemUIOp::create(b, loc, rest, block.y));
+    map.map(tids.z, arith::DivUIOp::create(b, loc, rest, block.y));
+    // Per-thread values from earlier items, loaded where used.
+    auto load = [&](Value v) {
+      if (map.contains(v))
+        return;
+      // Defined in this thread loop: not loaded.
+      Operation *def = v.getDefiningOp();
+      if (!def)
+        def = v.getParentBlock()->getParentOp();
+      if (llvm::any_of(ops, [&](Operation *op) { return op->isAncestor(def); }))
+        return;
+      if (auto it = perThread.find(v); it != perThread.end())
+        map.map(v, memref::LoadOp::create(b, loc, it->second, t));
+    };
+    for (Operation *op : ops)
+      op->walk([&](Operation *inner) {
+        for (Value v : inner->getOperands())
+          load(v);
+      });
+    if (yield)
+      for (Value v : yield->getOperands())
+        load(v);
+    for (Operation *op : ops) {
+      Operation *copy = b.clone(*op, map);
+      for (auto [r, c] : llvm::zip(op->getResults(), copy->getResults()))
+        if (auto it = perThread.find(r); it != perThread.end())
+          memref::StoreOp::create(b, loc, c, it->second, t);
+    }
+    if (yield)
+      for (auto [v, array] : llvm::zip(yield->getOperands(), yieldTo))
+        memref::StoreOp::create(b, loc, map.lookupOrDefault(v), array, t);
+  }
+
+  /// An scf.for containing barriers: the same for every thread, so one
+  /// sequential loop (thread 0's bounds) around its fissioned body; its
+  /// iteration arguments and results live in per-thread arrays.
+  LogicalResult emitSyncLoop(scf::ForOp loop) {
+    Location loc = loop.getLoc();
+    auto bound = [&](Value v) -> Value {
+      if (auto it = perThread.find(v); it != perThread.end())
+        return memref::LoadOp::create(b, loc, it->second, ValueRange{zero});
+      return uniform.lookupOrDefault(v);
+    };
+    Value lb = bound(loop.getLowerBound()), ub = bound(loop.getUpperBound()),
+          step = bound(loop.getStep());
+    SmallVector<Value> arrays;
+    for (auto [arg, result] :
+         llvm::zip(loop.getRegionIterArgs(), loop.getResults())) {
+      Value array = newArray(arg.getType());
+      arrays.push_back(array);
+      perThread[arg] = array;
+      perThread[result] = array; // after the loop: the final values
+    }
+    // The initial values, per thread.
+    if (!arrays.empty())
+      emitInit(loop, arrays);
+    auto seq = scf::ForOp::create(b, loc, lb, ub, step);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(seq.getBody());
+    uniform.map(loop.getInductionVar(), seq.getInductionVar());
+    return emitBlock(*loop.getBody(), arrays);
+  }
+
+  /// for t: arrays[i][t] = init_i (thread t's).
+  void emitInit(scf::ForOp loop, ArrayRef<Value> arrays) {
+    Location loc = loop.getLoc();
+    auto init = scf::ForOp::create(b, loc, zero, threads, one);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(init.getBody());
+    Value t = init.getInductionVar();
+    for (auto [v, array] : llvm::zip(loop.getInitArgs(), arrays)) {
+      Value value = uniform.lookupOrDefault(v);
+      if (auto it = perThread.find(v); it != perThread.end())
+        value = memref::LoadOp::create(b, loc, it->second, t);
+      memref::StoreOp::create(b, loc, value, array, t);
+    }
+  }
+
   gpu::LaunchOp launch;
-  func::FuncOp threadNum;
   OpBuilder b;
-  IRMapping map;
-  Value linearThread;
-  DenseMap<Type, Value> scratch;
+  gpu::KernelDim3 block;
+  Value zero, one, threads;
+  Operation *arraysBefore = nullptr;
+  IRMapping uniform; // the same for every thread of a block
+  DenseMap<Value, Value> perThread;
+  SmallVector<Value> buffers;
 };
 
 struct GPUEmulatePass : dl::impl::GPUEmulateBase<GPUEmulatePass> {
@@ -249,19 +395,8 @@ struct GPUEmulatePass : dl::impl::GPUEmulateBase<GPUEmulatePass> {
     replaceDeviceMemory(module);
     SmallVector<gpu::LaunchOp> launches;
     module.walk([&](gpu::LaunchOp l) { launches.push_back(l); });
-    func::FuncOp threadNum;
-    if (!launches.empty()) {
-      threadNum = module.lookupSymbol<func::FuncOp>(kThreadNum);
-      if (!threadNum) {
-        OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-        threadNum =
-            func::FuncOp::create(b, module.getLoc(), kThreadNum,
-                                 b.getFunctionType({}, {b.getI32Type()}));
-        threadNum.setPrivate();
-      }
-    }
     for (gpu::LaunchOp launch : launches)
-      if (failed(LaunchEmulator(launch, threadNum).run()))
+      if (failed(LaunchEmulator(launch).run()))
         return signalPassFailure();
     module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
   }

@@ -518,15 +518,20 @@ def GPUEmulate : Pass<"dl-gpu-emulate", "::mlir::ModuleOp"> {
     target on machines without a GPU. Runs instead of outlining and NVVM:
     - every `gpu.launch` becomes `scf.for` loops over its blocks (blocks are
       independent, any order is one a GPU could take);
-    - a kernel without `gpu.barrier` or `gpu.shuffle` runs its threads as
-      loops;
-    - a kernel with them runs each block as an OpenMP team of blockDim
-      threads (`omp.parallel`; the thread index from `omp_get_thread_num`):
-      `gpu.barrier` becomes `omp.barrier`, a `xor` or `down` shuffle writes
-      the value to a per-block buffer, waits for the team, reads the source
-      lane's value and waits again (the whole block must reach it);
-      workgroup attributions become one host buffer the team shares;
+    - within a block the threads run as an `scf.for` between every two
+      barriers (barrier fission: every thread reaches a barrier before any
+      goes on). A value used across a barrier is kept per thread in a
+      `memref<?xT>` of blockDim elements; an `scf.for` with barriers inside
+      runs once for all threads (thread 0's bounds: CUDA requires them
+      uniform) around its fissioned body, its iteration arguments in such
+      arrays; a barrier inside another region op is refused;
+    - a `xor` or `down` shuffle writes its value to a per-block buffer at the
+      thread's index, `gpu.barrier`, reads the source lane's, `gpu.barrier`
+      (the whole block must reach it, as the kernels here guarantee);
+    - workgroup attributions become host buffers;
     - `gpu.alloc`/`dealloc`/`memcpy` become `memref.alloc`/`dealloc`/`copy`.
+    One schedule of the threads: a race that it hides (a barrier missing at
+    the end of a loop body) goes unseen.
 
     Before:
     ```mlir
@@ -538,17 +543,13 @@ def GPUEmulate : Pass<"dl-gpu-emulate", "::mlir::ModuleOp"> {
     After:
     ```mlir
     scf.for %z = %c0 to %c1 step %c1 { scf.for %y ... { scf.for %x = %c0 to %n ... {
-      omp.parallel num_threads(%c256_i32 : i32) {
-        %t = func.call @omp_get_thread_num() : () -> i32
-        ... omp.barrier ...
-      }
+      scf.for %t = %c0 to %c256 step %c1 { ...before the barrier... }
+      scf.for %t = %c0 to %c256 step %c1 { ...after it... }
     }}}
     ```
   }];
-  let dependentDialects = ["::mlir::omp::OpenMPDialect",
-                           "::mlir::memref::MemRefDialect",
-                           "::mlir::scf::SCFDialect",
-                           "::mlir::func::FuncDialect"];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
 }
 
 def GPUMergeKernelModules : Pass<"dl-gpu-merge-kernel-modules",

@@ -130,8 +130,8 @@ func.func @table(%out: memref<4xf32>) {
 // CHECK:           %[[W:.*]] = arith.addi
 // CHECK:           %[[ID:.*]] = arith.divui %[[W]], %c64
 // CHECK:           %[[SEG:.*]] = arith.remui %[[W]], %c64
-// CHECK:           %[[RUN:.*]] = arith.muli %[[SEG]], %c32
-// CHECK:           %[[PART:.*]] = arith.addi %[[RUN]], %[[LANE]]
+// CHECK:           %[[FIRSTLANE:.*]] = arith.muli %[[SEG]], %c32
+// CHECK:           %[[PART:.*]] = arith.addi %[[FIRSTLANE]], %[[LANE]]
 // CHECK:           scf.if
 // CHECK:             %[[START:.*]] = arith.muli %[[PART]], %c1
 // CHECK:             %[[STRIDE0:.*]] = arith.muli %c32, %c64

@@ -36,8 +36,8 @@ using Shape = dlrt::Shape;
 /// (kernels through NVVM to PTX and a cubin, host code JIT-compiled; the
 /// runtime loads the CUDA driver at first use, docs/gpu.md). CUDAEmulator
 /// is for tests: the GPU target's kernels (its blocks, threads, barriers
-/// and shuffles) run on the CPU, each block as a team of OpenMP threads
-/// (dl-gpu-emulate), so they can be checked where there is no GPU.
+/// and shuffles) run on the CPU, a block's threads as loops between its
+/// barriers (dl-gpu-emulate), so they can be checked where there is no GPU.
 enum class Target { CPU, CUDA, CUDAEmulator };
 
 /// A torch.optim optimizer, compiled into the training step.
