@@ -157,15 +157,8 @@ private:
     DenseMap<Type, Value> scratch;
     for (gpu::ShuffleOp s : shuffles) {
       Type type = s.getValue().getType();
-      if (!scratch.count(type)) {
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPoint(launch);
-        Value buffer = memref::AllocOp::create(
-            b, launch.getLoc(), MemRefType::get({ShapedType::kDynamic}, type),
-            ValueRange{threads});
-        buffers.push_back(buffer);
-        scratch[type] = buffer;
-      }
+      if (!scratch.count(type))
+        scratch[type] = newArray(type);
     }
     gpu::KernelDim3 tids = launch.getThreadIds(), size = launch.getBlockSize();
     for (gpu::ShuffleOp shuffle : shuffles) {
@@ -221,10 +214,11 @@ private:
         .wasInterrupted();
   }
 
-  /// An array of one `type` per thread, allocated before the block loops.
+  /// An array of one `type` per thread, allocated before the block loops
+  /// (before the launch while they are not built yet).
   Value newArray(Type type) {
     OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPoint(arraysBefore);
+    b.setInsertionPoint(arraysBefore ? arraysBefore : launch.getOperation());
     Value array = memref::AllocOp::create(
         b, launch.getLoc(), MemRefType::get({ShapedType::kDynamic}, type),
         ValueRange{threads});
