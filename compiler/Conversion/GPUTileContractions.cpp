@@ -56,12 +56,9 @@ constexpr int64_t kMinMN = 32, kMinK = 16;
 constexpr int64_t kTargetBlocks = 264, kMinKPerSplit = 256;
 constexpr int64_t kAssumedDynamicExtent = 64; // as dl-gpu-map-kernels
 
-enum class Role { M, N, Batch, K };
-
 struct Contraction {
   linalg::LinalgOp op;
   OpOperand *a, *b, *c;
-  SmallVector<Role> roles; // per loop dim
   SmallVector<unsigned> mDims, nDims, batchDims, kDims;
   bool aAlongK, bAlongK; // the operand's last index follows K
 };
@@ -130,7 +127,6 @@ std::optional<Contraction> match(linalg::LinalgOp op) {
     unsigned dim = d;
     if (linalg::isReductionIterator(type)) {
       reductions = true;
-      c.roles.push_back(Role::K);
       c.kDims.push_back(dim);
       if (cMap.isFunctionOfDim(dim))
         return std::nullopt;
@@ -140,13 +136,10 @@ std::optional<Contraction> match(linalg::LinalgOp op) {
       return std::nullopt; // a parallel dim after a reduction
     bool inA = isFunctionOf(aMap, dim), inB = isFunctionOf(bMap, dim);
     if (inA && inB) {
-      c.roles.push_back(Role::Batch);
       c.batchDims.push_back(dim);
     } else if (inA) {
-      c.roles.push_back(Role::M);
       c.mDims.push_back(dim);
     } else if (inB) {
-      c.roles.push_back(Role::N);
       c.nDims.push_back(dim);
     } else {
       return std::nullopt; // an output broadcast along a dim
