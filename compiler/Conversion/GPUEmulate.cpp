@@ -20,9 +20,10 @@
 //    reads its source lane's value, passes another;
 //  - workgroup (shared) buffers are host buffers, gpu.alloc / dealloc /
 //    memcpy host allocations and copies.
-// No threads: deterministic, and fast enough for CI. What it cannot show
-// is a race that one schedule hides: a barrier missing at the end of a loop
-// body (the next iteration's thread loop starts after this one's ends).
+// No threads: deterministic, and fast enough for CI. One schedule hides
+// one kind of race, a barrier missing at the end of a loop body (every
+// thread ends an iteration before any starts the next): such a loop whose
+// end and start touch the same workgroup buffer is refused (checkBackEdge).
 // Only the lowering to NVVM and the CUDA driver are left out; those are
 // tested by ptxas and by the fake driver (test/gpu).
 //
@@ -332,6 +333,8 @@ private:
   /// sequential loop (thread 0's bounds) around its fissioned body; its
   /// iteration arguments and results live in per-thread arrays.
   LogicalResult emitSyncLoop(scf::ForOp loop) {
+    if (failed(checkBackEdge(loop)))
+      return failure();
     Location loc = loop.getLoc();
     auto bound = [&](Value v) -> Value {
       if (auto it = perThread.find(v); it != perThread.end())
@@ -356,6 +359,38 @@ private:
     b.setInsertionPointToStart(seq.getBody());
     uniform.map(loop.getInductionVar(), seq.getInductionVar());
     return emitBlock(*loop.getBody(), arrays);
+  }
+
+  /// Fission runs every thread to the end of an iteration before any thread
+  /// starts the next, which a GPU does not: without a barrier between them,
+  /// one thread's start of the next iteration races with another's end of
+  /// this one. Refuses a loop whose code after its last barrier and before
+  /// its first touch the same workgroup buffer, one of them writing (a
+  /// tile's K loop without its closing barrier).
+  LogicalResult checkBackEdge(scf::ForOp loop) {
+    Block *body = loop.getBody();
+    auto touched = [&](auto begin, auto end, DenseSet<Value> &reads,
+                       DenseSet<Value> &writes) {
+      for (auto it = begin; it != end && !hasBarrier(&*it); ++it)
+        it->walk([&](Operation *op) {
+          if (auto load = dyn_cast<memref::LoadOp>(op))
+            reads.insert(load.getMemRef());
+          else if (auto store = dyn_cast<memref::StoreOp>(op))
+            writes.insert(store.getMemRef());
+        });
+    };
+    DenseSet<Value> headReads, headWrites, tailReads, tailWrites;
+    touched(body->begin(), body->end(), headReads, headWrites);
+    touched(body->rbegin(), body->rend(), tailReads, tailWrites);
+    for (BlockArgument shared : launch.getWorkgroupAttributions())
+      if ((tailWrites.contains(shared) &&
+           (headReads.contains(shared) || headWrites.contains(shared))) ||
+          (tailReads.contains(shared) && headWrites.contains(shared)))
+        return loop.emitError(
+            "dl-gpu-emulate: a race between iterations: the end of this loop "
+            "body and its start access the same workgroup buffer with no "
+            "barrier between them");
+    return success();
   }
 
   /// for t: arrays[i][t] = init_i (thread t's).

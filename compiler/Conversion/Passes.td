@@ -530,8 +530,10 @@ def GPUEmulate : Pass<"dl-gpu-emulate", "::mlir::ModuleOp"> {
       (the whole block must reach it, as the kernels here guarantee);
     - workgroup attributions become host buffers;
     - `gpu.alloc`/`dealloc`/`memcpy` become `memref.alloc`/`dealloc`/`copy`.
-    One schedule of the threads: a race that it hides (a barrier missing at
-    the end of a loop body) goes unseen.
+    One schedule of the threads hides a barrier missing at the end of a loop
+    body (every thread ends an iteration before any starts the next): a
+    loop whose code after its last barrier and before its first touch the
+    same workgroup buffer, one writing, is refused with an error.
 
     Before:
     ```mlir
