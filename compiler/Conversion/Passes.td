@@ -425,6 +425,11 @@ def GPUMapKernels : Pass<"dl-gpu-map-kernels", "::mlir::ModuleOp"> {
       ceil(N / 256) blocks of 256 threads, one thread per iteration, the last
       loop dimension fastest so that adjacent threads access adjacent
       elements (coalesced); the bounds check guards the tail block;
+    - a parallel loop over few outputs, each a long reduction (a sum, max
+      or min), gets a warp per output instead: lanes take every 32nd element,
+      five `gpu.shuffle xor` combine them, lane 0 adds to the output; sums
+      over so few outputs that their warps would leave the GPU idle split
+      each sum over several warps, which add atomically;
     - every run of scalar compute (an `scf.for` reduction to a scalar, the
       loads and stores of rank-0 buffers) becomes a one-thread launch;
     - `memref.alloc`/`dealloc` become `gpu.alloc`/`gpu.dealloc` (device
