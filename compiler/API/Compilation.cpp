@@ -442,7 +442,7 @@ bool Compilation::lowerToGPU(const GPUTarget &target) {
 }
 
 bool Compilation::lowerToEmulatedGPU() {
-  return runPipeline(kLinalgToEmulatedGPUPipeline);
+  return runPipeline(kLinalgToEmulatedGPUPipeline.c_str());
 }
 
 bool Compilation::lowerToLLVM(unsigned threads, bool profile) {

@@ -79,6 +79,24 @@ const char *const dlc::kGPULinalgTailPipeline = DLC_GPU_TAIL;
 // (func.func before convert-func-to-llvm, llvm.func after it), so MLIR runs
 // them on all cores: 0.36 s instead of 0.42-0.46 for the seed CNN's
 // training module on 2 cores.
+/// Loops (and vectors) to the LLVM dialect on the host; `openmp` when the
+/// loops are OpenMP work-sharing loops.
+static std::string hostLoopsToLLVM(bool openmp) {
+  return std::string("func.func(convert-vector-to-scf{full-unroll=true},"
+                     "lower-affine,convert-scf-to-cf,expand-strided-metadata,"
+                     "lower-affine,convert-math-to-llvm),"
+                     // libm calls for vector math scalarise through
+                     // vector.extract: before the vector dialect is lowered.
+                     "convert-math-to-libm,func.func(convert-vector-to-llvm),"
+                     // Allocations go to the runtime's caching allocator.
+                     "finalize-memref-to-llvm{use-generic-functions=true},"
+                     "func.func(convert-arith-to-llvm,convert-index-to-llvm),"
+                     "convert-cf-to-llvm,") +
+         (openmp ? "convert-openmp-to-llvm," : "") +
+         "convert-func-to-llvm,"
+         "llvm.func(convert-ub-to-llvm,reconcile-unrealized-casts)";
+}
+
 std::string dlc::linalgToLLVMPipeline(unsigned threads, int lanes,
                                       bool profile) {
   if (lanes < 0)
@@ -103,19 +121,7 @@ std::string dlc::linalgToLLVMPipeline(unsigned threads, int lanes,
          "dl-memref-copy-to-linalg,"
          "func.func(dl-cpu-vectorize{vector-width=" +
          std::to_string(lanes) + "},canonicalize)," + loops +
-         "func.func(convert-vector-to-scf{full-unroll=true},"
-         "lower-affine,convert-scf-to-cf,expand-strided-metadata,lower-affine,"
-         "convert-math-to-llvm),"
-         // libm calls for vector math scalarise through vector.extract:
-         // before the vector dialect is lowered.
-         "convert-math-to-libm,func.func(convert-vector-to-llvm),"
-         // Allocations go to the runtime's caching allocator.
-         "finalize-memref-to-llvm{use-generic-functions=true},"
-         "func.func(convert-arith-to-llvm,convert-index-to-llvm),"
-         "convert-cf-to-llvm," +
-         (threads <= 1 ? "" : "convert-openmp-to-llvm,") +
-         "convert-func-to-llvm,"
-         "llvm.func(convert-ub-to-llvm,reconcile-unrealized-casts)";
+         hostLoopsToLLVM(threads > 1);
 }
 
 int dlc::hostF32Lanes() {
@@ -180,14 +186,8 @@ const char *const dlc::kLinalgToGPUKernelsPipeline =
 
 // The test target cuda-emulator: the same kernels, run on the CPU with
 // CUDA's semantics (dl-gpu-emulate), then the host's LLVM lowering.
-const char *const dlc::kLinalgToEmulatedGPUPipeline = DLC_GPU_KERNELS
-    ",dl-gpu-emulate,"
-    "func.func(lower-affine,convert-scf-to-cf,expand-strided-metadata,"
-    "lower-affine,convert-math-to-llvm),"
-    "convert-math-to-libm,finalize-memref-to-llvm{use-generic-functions=true},"
-    "func.func(convert-arith-to-llvm,convert-index-to-llvm),"
-    "convert-cf-to-llvm,convert-openmp-to-llvm,convert-func-to-llvm,"
-    "llvm.func(convert-ub-to-llvm,reconcile-unrealized-casts)";
+const std::string dlc::kLinalgToEmulatedGPUPipeline =
+    DLC_GPU_KERNELS ",dl-gpu-emulate," + hostLoopsToLLVM(false);
 #undef DLC_GPU_KERNELS
 
 std::string dlc::linalgToGPUPipeline(const GPUTarget &target) {

@@ -56,7 +56,7 @@ GPUTarget gpuTargetFor(const std::string &chip);
 extern const char *const kLinalgToGPUKernelsPipeline;
 /// The same kernels run on the CPU (dl-gpu-emulate, the cuda-emulator test
 /// target), then host code in the LLVM dialect.
-extern const char *const kLinalgToEmulatedGPUPipeline;
+extern const std::string kLinalgToEmulatedGPUPipeline;
 /// Those, then NVVM and host code in the LLVM dialect with the kernels
 /// embedded as gpu.binary objects.
 std::string linalgToGPUPipeline(const GPUTarget &target);

@@ -382,11 +382,13 @@ void mgpuModuleUnload(void *module) {
 void *mgpuModuleGetFunction(void *module, const char *name) {
   if (!module || failed())
     return nullptr;
+  State &s = state();
   Handle fn = nullptr;
-  if (ok(state().d.cuModuleGetFunction(&fn, module, name),
+  // Generated code looks the kernel up before every launch: names are kept
+  // only while profiling (turned on before the first call).
+  if (ok(s.d.cuModuleGetFunction(&fn, module, name),
          "looking up a GPU kernel (cuModuleGetFunction)") &&
-      fn) {
-    State &s = state();
+      fn && s.profiling) {
     std::lock_guard<std::mutex> guard(s.namesMutex);
     if (!s.kernelNames.count(fn))
       s.kernelNames[fn] = s.names.emplace_back(name).c_str();
