@@ -15,18 +15,17 @@
 // (scf-parallel-for-to-nested-fors, afterwards).
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Conversion/GPUReductions.h"
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
-
-#include <cmath>
 
 namespace mlir::dl {
 #define GEN_PASS_DEF_GPUMAPKERNELS
@@ -38,127 +37,7 @@ using namespace mlir;
 namespace {
 
 constexpr int64_t kThreadsPerBlock = 256;
-constexpr int64_t kWarp = 32;
-// Warp reductions of few outputs split each sum until the grid has about
-// this many warps (an H100/H200 holds 64 per SM on 132 SMs; half of one
-// wave), keeping at least this many steps per lane.
-constexpr int64_t kTargetWarps = 4096, kMinStepsPerLane = 16;
-// Sizes the heuristic assumes for dynamic (batch) extents.
-constexpr int64_t kAssumedDynamicExtent = 64;
-
-/// A loop nest body `for k { acc = load M[I]; store combine(acc, x(k)), M[I] }`
-/// with I invariant in the loop: a reduction into one element per iteration
-/// of the enclosing parallel loop (matmul, convolution weight gradients, sums
-/// over the batch) after perfect nests are coalesced into one loop.
-struct ReductionLoop {
-  scf::ForOp loop;
-  memref::LoadOp acc;
-  memref::StoreOp store;
-  Operation *combine;
-  Value contribution; // x(k)
-};
-
-/// The identity of `combine` for `type`, or null if it is not a reduction
-/// that may be reassociated across a warp.
-TypedAttr reductionIdentity(Operation *combine, Type type) {
-  auto ft = dyn_cast<FloatType>(type);
-  if (!ft || !ft.isF32())
-    return nullptr;
-  if (isa<arith::AddFOp>(combine))
-    return FloatAttr::get(ft, 0.0);
-  if (isa<arith::MaximumFOp>(combine))
-    return FloatAttr::get(ft, -INFINITY);
-  if (isa<arith::MinimumFOp>(combine))
-    return FloatAttr::get(ft, INFINITY);
-  return nullptr;
-}
-
-std::optional<ReductionLoop> matchReduction(scf::ParallelOp parallel) {
-  Block *body = parallel.getBody();
-  auto loop = dyn_cast<scf::ForOp>(body->getTerminator()->getPrevNode());
-  if (!loop || loop.getNumResults() != 0)
-    return std::nullopt;
-  for (Operation &op : body->without_terminator())
-    if (&op != loop && !isMemoryEffectFree(&op))
-      return std::nullopt;
-  ReductionLoop r;
-  r.loop = loop;
-  for (Operation &op : loop.getBody()->without_terminator()) {
-    if (op.getNumRegions())
-      return std::nullopt;
-    if (auto store = dyn_cast<memref::StoreOp>(&op)) {
-      if (r.store)
-        return std::nullopt;
-      r.store = store;
-    } else if (!isMemoryEffectFree(&op) && !isa<memref::LoadOp>(&op)) {
-      return std::nullopt;
-    }
-  }
-  if (!r.store)
-    return std::nullopt;
-  for (Value index : r.store.getIndices())
-    if (loop.getBodyRegion().isAncestor(index.getParentRegion()))
-      return std::nullopt; // the element depends on the reduction index
-  r.combine = r.store.getValueToStore().getDefiningOp();
-  if (!r.combine || r.combine->getNumOperands() != 2 ||
-      !reductionIdentity(r.combine, r.store.getValueToStore().getType()))
-    return std::nullopt;
-  for (Value operand : r.combine->getOperands()) {
-    auto load = operand.getDefiningOp<memref::LoadOp>();
-    if (load && load.getMemRef() == r.store.getMemRef() &&
-        load.getIndices() == r.store.getIndices() && load->hasOneUse())
-      r.acc = load;
-    else
-      r.contribution = operand;
-  }
-  if (!r.acc || !r.contribution || r.contribution == r.acc.getResult())
-    return std::nullopt;
-  // Nothing else in the loop may touch the accumulator's buffer.
-  for (Operation &op : loop.getBody()->without_terminator())
-    if (&op != r.acc && &op != r.store)
-      if (auto load = dyn_cast<memref::LoadOp>(&op);
-          load && load.getMemRef() == r.store.getMemRef())
-        return std::nullopt;
-  return r;
-}
-
-/// `v`'s value, with every dynamic extent taken as kAssumedDynamicExtent
-/// (the bound of a coalesced loop nest is a product of extents, N * 100, as
-/// an affine.apply).
-int64_t estimatedValue(Value v) {
-  if (auto c = v.getDefiningOp<arith::ConstantIndexOp>())
-    return c.value();
-  if (auto mul = v.getDefiningOp<arith::MulIOp>())
-    return estimatedValue(mul.getLhs()) * estimatedValue(mul.getRhs());
-  if (auto apply = v.getDefiningOp<affine::AffineApplyOp>()) {
-    AffineMap map = apply.getAffineMap();
-    SmallVector<AffineExpr> dims, symbols;
-    for (Value operand : apply.getDimOperands())
-      dims.push_back(
-          getAffineConstantExpr(estimatedValue(operand), v.getContext()));
-    for (Value operand : apply.getSymbolOperands())
-      symbols.push_back(
-          getAffineConstantExpr(estimatedValue(operand), v.getContext()));
-    AffineExpr e = map.getResult(0).replaceDimsAndSymbols(dims, symbols);
-    if (auto c = dyn_cast<AffineConstantExpr>(e))
-      return c.getValue();
-  }
-  return kAssumedDynamicExtent;
-}
-
-int64_t estimatedTrips(Value lb, Value ub, Value step) {
-  auto constant = [](Value v) -> std::optional<int64_t> {
-    if (auto c = v.getDefiningOp<arith::ConstantIndexOp>())
-      return c.value();
-    return std::nullopt;
-  };
-  auto l = constant(lb), u = constant(ub), s = constant(step);
-  if (l && u && s && *s > 0)
-    return (*u - *l + *s - 1) / *s;
-  if (l && s && *s > 0)
-    return std::max<int64_t>((estimatedValue(ub) - *l + *s - 1) / *s, 1);
-  return kAssumedDynamicExtent;
-}
+using dlc::gpu::kWarp;
 
 /// Whether `buffer` holds the shape operand of memref.reshape (a flatten with
 /// a dynamic batch): the host reads it to build the view, so it stays in host
@@ -350,33 +229,12 @@ private:
       return loop.emitError(
           "internal error: scf.parallel with reductions cannot be mapped to "
           "the GPU");
-    // A nest of reduction loops (a convolution's channels and taps) becomes
-    // one loop, so that a warp can split it.
-    if (auto inner = dyn_cast<scf::ForOp>(
-            loop.getBody()->getTerminator()->getPrevNode()))
-      (void)coalescePerfectlyNestedSCFForLoops(inner);
-    if (std::optional<ReductionLoop> r = matchReduction(loop)) {
-      int64_t outputs = 1;
-      for (auto [lb, ub, step] : llvm::zip(
-               loop.getLowerBound(), loop.getUpperBound(), loop.getStep()))
-        outputs *= estimatedTrips(lb, ub, step);
-      int64_t length = estimatedTrips(
-          r->loop.getLowerBound(), r->loop.getUpperBound(), r->loop.getStep());
-      // Few outputs with long reductions leave the GPU idle one thread per
-      // output (fc1's forward: 8192 threads, 12544 steps each); a warp per
-      // output splits the reduction 32 ways and reads it coalesced. Fewer
-      // outputs still (a convolution's 64 bias gradients over 50176
-      // elements: 64 warps) also split each sum over several warps, which
-      // add their totals atomically (sums only: f32 atomic add is native).
-      if ((outputs < 32768 && length >= kWarp) || length >= 4096) {
-        int64_t warps = 1;
-        if (isa<arith::AddFOp>(r->combine))
-          warps = std::clamp<int64_t>(
-              llvm::divideCeil(kTargetWarps, outputs), 1,
-              std::max<int64_t>(length / (kWarp * kMinStepsPerLane), 1));
+    // A reduction in a register (dl-gpu-fuse-reductions): a thread per
+    // output, or a warp (reductionWarps says which).
+    if (std::optional<dlc::gpu::ReductionLoop> r =
+            dlc::gpu::matchReduction(loop))
+      if (int64_t warps = dlc::gpu::reductionWarps(loop, *r))
         return mapWarpReduction(loop, *r, warps);
-      }
-    }
     Location loc = loop.getLoc();
     b.setInsertionPoint(loop);
     // Trip counts and their product, on the host.
@@ -404,11 +262,12 @@ private:
   /// One warp per iteration of `loop` (or `split` warps, each taking every
   /// split-th run of 32 elements): lane l reduces elements l, l + 32, ...
   /// of the reduction in a register, the warp combines the 32 partial
-  /// results with shuffles, and lane 0 adds them to the accumulator
-  /// (atomically when split). The order of the additions differs from the
-  /// CPU's (floating-point results differ in rounding only).
-  LogicalResult mapWarpReduction(scf::ParallelOp loop, ReductionLoop &r,
-                                 int64_t split) {
+  /// results with shuffles, and lane 0 combines them with the initial value
+  /// and finishes the iteration (or, split, adds them atomically). The order of
+  /// the additions differs from the CPU's (floating-point results differ in
+  /// rounding only).
+  LogicalResult mapWarpReduction(scf::ParallelOp loop,
+                                 dlc::gpu::ReductionLoop &r, int64_t split) {
     Location loc = loop.getLoc();
     b.setInsertionPoint(loop);
     SmallVector<Value> trips;
@@ -445,21 +304,19 @@ private:
     // block's idle warps contribute the identity): only memory accesses are
     // guarded, so that every thread of the block reaches the same
     // synchronisation points (what the CPU emulation of kernels needs, and
-    // what CUDA asks of full-mask shuffles). The iteration's indices are
-    // computed unguarded: the ops before the reduction loop are free of
-    // memory effects (matchReduction).
+    // what CUDA asks of full-mask shuffles). What the reduction loop depends
+    // on is computed unguarded (matchReduction: free of memory effects).
     IRMapping map;
     Value inRange =
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, id, total);
     delinearize(loop, trips, id, map);
-    for (Operation &op : loop.getBody()->without_terminator())
-      if (&op != r.loop)
-        b.clone(op, map);
+    for (Operation *op : r.loopDeps)
+      b.clone(*op, map);
 
     // The strided partial reduction, in a register.
-    Type type = r.store.getValueToStore().getType();
-    Value identity =
-        arith::ConstantOp::create(b, loc, reductionIdentity(r.combine, type));
+    Type type = r.loop.getResult(0).getType();
+    Value identity = arith::ConstantOp::create(
+        b, loc, dlc::gpu::reductionIdentity(r.combine, type));
     auto live = scf::IfOp::create(b, loc, TypeRange{type}, inRange,
                                   /*withElse=*/true);
     b.setInsertionPointToStart(live.elseBlock());
@@ -479,7 +336,7 @@ private:
           IRMapping inner = map;
           inner.map(r.loop.getInductionVar(), k);
           for (Operation &op : r.loop.getBody()->without_terminator())
-            if (&op != r.acc && &op != r.store && &op != r.combine)
+            if (&op != r.combine)
               nb.clone(op, inner);
           Operation *next = nb.clone(*r.combine, inner);
           next->setOperands({acc[0], inner.lookupOrDefault(r.contribution)});
@@ -495,6 +352,10 @@ private:
       c->setOperands({value, other.getShuffleResult()});
       value = c->getResult(0);
     }
+
+    // Lane 0 of a live warp combines the total with the initial value and
+    // runs the rest of the iteration (the store, elementwise consumers);
+    // split sums add their totals atomically instead.
     Value zero = arith::ConstantIndexOp::create(b, loc, 0);
     Value first = arith::AndIOp::create(
         b, loc,
@@ -502,22 +363,29 @@ private:
         inRange);
     auto leader = scf::IfOp::create(b, loc, first, /*withElse=*/false);
     b.setInsertionPoint(leader.thenBlock()->getTerminator());
-    SmallVector<Value> indices;
-    for (Value i : r.store.getIndices())
-      indices.push_back(map.lookupOrDefault(i));
-    if (split > 1) {
-      memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, value,
-                                  map.lookupOrDefault(r.store.getMemRef()),
-                                  indices);
-      loop.erase();
-      return checkContained(launch);
+    Operation *init = r.loop.getInitArgs()[0].getDefiningOp();
+    for (Operation &op : loop.getBody()->without_terminator()) {
+      if (llvm::is_contained(r.loopDeps, &op) || (split > 1 && &op == init))
+        continue;
+      if (&op == r.loop) {
+        if (split > 1)
+          continue;
+        Operation *c = b.clone(*r.combine);
+        c->setOperands({map.lookupOrDefault(r.loop.getInitArgs()[0]), value});
+        map.map(r.loop.getResult(0), c->getResult(0));
+        continue;
+      }
+      if (split > 1 && &op == r.store) {
+        SmallVector<Value> indices;
+        for (Value i : r.store.getIndices())
+          indices.push_back(map.lookupOrDefault(i));
+        memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, value,
+                                    map.lookupOrDefault(r.store.getMemRef()),
+                                    indices);
+        continue;
+      }
+      b.clone(op, map);
     }
-    Value old = memref::LoadOp::create(
-        b, loc, map.lookupOrDefault(r.store.getMemRef()), indices);
-    Operation *c = b.clone(*r.combine);
-    c->setOperands({old, value});
-    memref::StoreOp::create(b, loc, c->getResult(0),
-                            map.lookupOrDefault(r.store.getMemRef()), indices);
     loop.erase();
     return checkContained(launch);
   }

@@ -17,12 +17,15 @@
 //  - a contraction with few tiles and a long K (a fully connected layer's
 //    forward over 12544 inputs) also splits K over the grid, and its blocks
 //    add their partial sums with atomics;
-//  - C keeps its initial value (a fill, a bias): the tile is added to it.
+//  - C keeps its initial value (a bias): the tile is added to it; a fill
+//    just before is folded in (unless K is split): the tile is added to the
+//    fill's value, and C is not read.
 // Each operand is staged with the thread index running along the dimension
 // its buffer's last index follows (K or the tile's own side, followsK), so
 // that adjacent threads read adjacent addresses where the layout allows.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Conversion/GPUReductions.h"
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -32,6 +35,7 @@
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mlir::dl {
 #define GEN_PASS_DEF_GPUTILECONTRACTIONS
@@ -54,7 +58,7 @@ constexpr int64_t kMinMN = 32, kMinK = 16;
 // Split K until the grid has this many blocks (two per SM of an H100/H200),
 // keeping at least this much K per block.
 constexpr int64_t kTargetBlocks = 264, kMinKPerSplit = 256;
-constexpr int64_t kAssumedDynamicExtent = 64; // as dl-gpu-map-kernels
+using dlc::gpu::kAssumedDynamicExtent; // as dl-gpu-map-kernels
 
 struct Contraction {
   linalg::LinalgOp op;
@@ -178,6 +182,11 @@ public:
         llvm::divideCeil(m, kTile) * llvm::divideCeil(n, kTile) * batch;
     split = std::clamp<int64_t>(llvm::divideCeil(kTargetBlocks, tiles), 1,
                                 std::max<int64_t>(k / kMinKPerSplit, 1));
+    // Unsplit, each output has one writer, which can start from the fill
+    // instead of reading it back: one launch and one pass over C fewer.
+    linalg::FillOp fill = split == 1 ? initialFill() : nullptr;
+    if (fill)
+      initialValue = fill.getInputs()[0];
 
     // Host: the loop sizes, the grid.
     for (Range r : c.op.createLoopRanges(b, loc))
@@ -208,10 +217,25 @@ public:
     b.setInsertionPoint(terminator);
     buildKernel(launch, mTotal, nTotal, kTotal, kPerSplit);
     c.op->erase();
+    if (fill)
+      fill->erase();
     return success();
   }
 
 private:
+  /// The linalg.fill of C just before the contraction (with only ops free of
+  /// memory effects and allocations between them), or null.
+  linalg::FillOp initialFill() {
+    for (Operation *op = c.op->getPrevNode(); op; op = op->getPrevNode()) {
+      if (auto fill = dyn_cast<linalg::FillOp>(op))
+        return fill.getDpsInitOperand(0)->get() == c.c->get() ? fill : nullptr;
+      if ((op->getNumRegions() || !isMemoryEffectFree(op)) &&
+          !isa<memref::AllocOp>(op))
+        return nullptr;
+    }
+    return nullptr;
+  }
+
   Value constant(int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v);
   }
@@ -378,7 +402,9 @@ private:
           memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, sum,
                                       c.c->get(), at);
         } else {
-          Value old = memref::LoadOp::create(b, loc, c.c->get(), at);
+          Value old = initialValue
+                          ? initialValue
+                          : memref::LoadOp::create(b, loc, c.c->get(), at);
           memref::StoreOp::create(
               b, loc, arith::AddFOp::create(b, loc, old, sum), c.c->get(), at);
         }
@@ -389,6 +415,7 @@ private:
   OpBuilder b;
   Location loc;
   int64_t split = 1;
+  Value initialValue; // C's fill value, or null: C is read
   SmallVector<Value> sizes;
 };
 

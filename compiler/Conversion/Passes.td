@@ -414,6 +414,68 @@ def MemRefCopyToLinalg : Pass<"dl-memref-copy-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def GPUFuseReductions : Pass<"dl-gpu-fuse-reductions",
+                             "::mlir::func::FuncOp"> {
+  let summary = "Keep reductions' outputs in registers and fold the nests "
+                "that initialise and consume them into the reduction";
+  let description = [{
+    Runs on the GPU target after `convert-linalg-to-parallel-loops`, before
+    `dl-gpu-map-kernels`. A reduction nest (a convolution, a small matmul, a
+    sum over the batch) loads and stores its output element at every step
+    of its inner loops; a nest before it initialises the output (a fill, a
+    bias broadcast) and nests after it consume it elementwise (a ReLU): on
+    the GPU, three launches and a global-memory round trip per step. For
+    every top-level `scf.parallel` ending in a loop nest:
+    1. the perfectly nested `scf.for` loops become one loop;
+    2. each element the loop accumulates into (a load and a store at the same
+       loop-invariant indices, its buffer touched by nothing else in the
+       loop) becomes an `iter_arg`: loaded before the loop, stored after it;
+    3. unless `dl-gpu-map-kernels` will split the sum over warps that add
+       atomically (`dlc::gpu::reductionWarps`): the nests just before it over
+       the same iteration space that only store an accumulator's initial
+       value at the same element become its initial value (prologues), and
+       the nests just after it over the same iteration space, without loops,
+       whose accesses to what it writes are to the element its own iteration
+       writes run in it, reading the register (epilogues);
+    4. an output allocated in the function that nothing reads any more is
+       neither stored nor allocated.
+    Only ops free of memory effects and allocations may lie between the
+    nests.
+
+    Before:
+    ```mlir
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+      memref.store %bias, %acc[%i] : memref<?xf32>
+    }
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+      scf.for %k = %c0 to %c9 step %c1 {
+        %x = memref.load %in[%i, %k] : memref<?x9xf32>
+        %a = memref.load %acc[%i] : memref<?xf32>
+        %s = arith.addf %a, %x : f32
+        memref.store %s, %acc[%i] : memref<?xf32>
+      }
+    }
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+      %a = memref.load %acc[%i] : memref<?xf32>
+      %r = arith.maximumf %a, %zero : f32
+      memref.store %r, %out[%i] : memref<?xf32>
+    }
+    ```
+    After (`%acc` allocated here and read by nothing else):
+    ```mlir
+    scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+      %sum = scf.for %k = %c0 to %c9 step %c1 iter_args(%a = %bias) -> (f32) {
+        %x = memref.load %in[%i, %k] : memref<?x9xf32>
+        %s = arith.addf %a, %x : f32
+        scf.yield %s : f32
+      }
+      %r = arith.maximumf %sum, %zero : f32
+      memref.store %r, %out[%i] : memref<?xf32>
+    }
+    ```
+  }];
+}
+
 def GPUMapKernels : Pass<"dl-gpu-map-kernels", "::mlir::ModuleOp"> {
   let summary = "Move every loop nest of a bufferized function into a GPU kernel";
   let description = [{
@@ -425,11 +487,15 @@ def GPUMapKernels : Pass<"dl-gpu-map-kernels", "::mlir::ModuleOp"> {
       ceil(N / 256) blocks of 256 threads, one thread per iteration, the last
       loop dimension fastest so that adjacent threads access adjacent
       elements (coalesced); the bounds check guards the tail block;
-    - a parallel loop over few outputs, each a long reduction (a sum, max
-      or min), gets a warp per output instead: lanes take every 32nd element,
-      five `gpu.shuffle xor` combine them, lane 0 adds to the output; sums
-      over so few outputs that their warps would leave the GPU idle split
-      each sum over several warps, which add atomically;
+    - a parallel loop over few outputs, each a long reduction in a register
+      (a sum, max or min; the form `dl-gpu-fuse-reductions` leaves), gets a
+      warp per output instead: lanes take every 32nd element from the
+      identity, five `gpu.shuffle xor` combine them, lane 0 combines the
+      total with the initial value and runs the rest of the iteration (the
+      store, folded epilogues); sums over so few outputs that their warps
+      would leave the GPU idle split each sum over several warps, which add
+      atomically to the output (only when its initial value is the output's
+      own element and nothing follows the store);
     - every run of scalar compute (an `scf.for` reduction to a scalar, the
       loads and stores of rank-0 buffers) becomes a one-thread launch;
     - `memref.alloc`/`dealloc` become `gpu.alloc`/`gpu.dealloc` (device
@@ -479,10 +545,12 @@ def GPUTileContractions : Pass<"dl-gpu-tile-contractions",
       per thread each, 0 outside the bounds), `gpu.barrier`, and each thread
       adds its 4 x 4 products into registers (`scf.for` iter_args), then
       `gpu.barrier` again;
-    - C's initial value (the fill or bias before it) is kept: each thread
-      adds its outputs to C; with few tiles and a long K the grid also
-      splits K (up to 264 blocks, at least 256 of K each) and the blocks add
-      with `memref.atomic_rmw addf`.
+    - C's initial value is kept: each thread adds its outputs to C; a
+      `linalg.fill` of C just before is folded in (the sums are added to the
+      fill's value, C is not read, the fill goes away); with few tiles and a
+      long K the grid also splits K (up to 264 blocks, at least 256 of K
+      each), the blocks add with `memref.atomic_rmw addf`, and the fill
+      stays.
     Ops that do not match are left to `dl-gpu-map-kernels`, which leaves
     these launches alone.
 

@@ -147,12 +147,13 @@ func.func @channel_sums(%dy: memref<64x50176xf32>, %out: memref<64xf32>) {
   %c64 = arith.constant 64 : index
   %c50176 = arith.constant 50176 : index
   scf.parallel (%c) = (%c0) to (%c64) step (%c1) {
-    scf.for %k = %c0 to %c50176 step %c1 {
+    %init = memref.load %out[%c] : memref<64xf32>
+    %sum = scf.for %k = %c0 to %c50176 step %c1 iter_args(%acc = %init) -> (f32) {
       %x = memref.load %dy[%c, %k] : memref<64x50176xf32>
-      %acc = memref.load %out[%c] : memref<64xf32>
       %s = arith.addf %acc, %x : f32
-      memref.store %s, %out[%c] : memref<64xf32>
+      scf.yield %s : f32
     }
+    memref.store %sum, %out[%c] : memref<64xf32>
     scf.reduce
   }
   return
@@ -196,14 +197,59 @@ func.func @matvec(%a: memref<?x784xf32>, %w: memref<10x784xf32>, %out: memref<?x
   %c784 = arith.constant 784 : index
   %n = memref.dim %a, %c0 : memref<?x784xf32>
   scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c10) step (%c1, %c1) {
-    scf.for %k = %c0 to %c784 step %c1 {
+    %init = memref.load %out[%i, %j] : memref<?x10xf32>
+    %sum = scf.for %k = %c0 to %c784 step %c1 iter_args(%acc = %init) -> (f32) {
       %x = memref.load %a[%i, %k] : memref<?x784xf32>
       %y = memref.load %w[%j, %k] : memref<10x784xf32>
-      %acc = memref.load %out[%i, %j] : memref<?x10xf32>
       %p = arith.mulf %x, %y : f32
       %s = arith.addf %acc, %p : f32
-      memref.store %s, %out[%i, %j] : memref<?x10xf32>
+      scf.yield %s : f32
     }
+    memref.store %sum, %out[%i, %j] : memref<?x10xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A warp reduction with a prologue and an epilogue (dl-gpu-fuse-reductions):
+// the lanes sum from the identity; lane 0 of a live warp loads the bias,
+// adds the warp's total to it and runs the ReLU.
+// CHECK-LABEL: func.func @matvec_bias_relu
+// CHECK:         gpu.launch
+// CHECK:           %[[PART:.*]] = scf.if %{{.*}} -> (f32) {
+// CHECK:             scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO:.*]]) -> (f32) {
+// CHECK:           } else {
+// CHECK:             scf.yield %[[ZERO]]
+// CHECK-COUNT-5:   gpu.shuffle xor
+// CHECK:           %[[TOTAL:.*]] = arith.addf
+// CHECK:           scf.if %{{.*}} {
+// CHECK-NEXT:        %[[BIAS:.*]] = memref.load %arg2
+// CHECK-NEXT:        %[[SUM:.*]] = arith.addf %[[BIAS]], %[[TOTAL]]
+// CHECK-NEXT:        memref.store %[[SUM]], %arg3
+// CHECK-NEXT:        %[[RELU:.*]] = arith.maximumf %[[SUM]]
+// CHECK-NEXT:        memref.store %[[RELU]], %arg4
+// CHECK-NOT:     memref.atomic_rmw
+func.func @matvec_bias_relu(%a: memref<?x784xf32>, %w: memref<10x784xf32>, %bias: memref<10xf32>, %out: memref<?x10xf32>, %relu: memref<?x10xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c10 = arith.constant 10 : index
+  %c784 = arith.constant 784 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %a, %c0 : memref<?x784xf32>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c10) step (%c1, %c1) {
+    %init = memref.load %bias[%j] : memref<10xf32>
+    %sum = scf.for %k = %c0 to %c784 step %c1 iter_args(%acc = %init) -> (f32) {
+      %x = memref.load %a[%i, %k] : memref<?x784xf32>
+      %y = memref.load %w[%j, %k] : memref<10x784xf32>
+      %p = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %p : f32
+      scf.yield %s : f32
+    }
+    memref.store %sum, %out[%i, %j] : memref<?x10xf32>
+    %r = arith.maximumf %sum, %zero : f32
+    memref.store %r, %relu[%i, %j] : memref<?x10xf32>
     scf.reduce
   }
   return

@@ -49,9 +49,36 @@ func.func @matmul(%a: memref<?x70xf32>, %b: memref<70x50xf32>, %c: memref<?x50xf
 
 // -----
 
+// A fill just before an unsplit contraction is folded in: each thread adds
+// its sums to the fill's value and stores them; C is not read.
+// CHECK-LABEL: func.func @filled
+// CHECK-DAG:     %[[ONE:.*]] = arith.constant 1.0
+// CHECK-DAG:     %[[C:.*]] = memref.alloc
+// CHECK-NOT:     linalg.fill
+// CHECK:         gpu.launch
+// CHECK-NOT:       memref.load %[[C]]
+// CHECK:           scf.if %{{[0-9]+}} {
+// CHECK-NEXT:        %[[NEW:.*]] = arith.addf %{{.*}}#0, %[[ONE]]
+// CHECK-NEXT:        memref.store %[[NEW]], %[[C]]
+// CHECK-NOT:       memref.load %[[C]]
+// CHECK:           gpu.terminator
+func.func @filled(%a: memref<?x70xf32>, %b: memref<70x50xf32>) -> memref<?x50xf32> {
+  %c0 = arith.constant 0 : index
+  %one = arith.constant 1.0 : f32
+  %m = memref.dim %a, %c0 : memref<?x70xf32>
+  %c = memref.alloc(%m) : memref<?x50xf32>
+  linalg.fill ins(%one : f32) outs(%c : memref<?x50xf32>)
+  linalg.matmul ins(%a, %b : memref<?x70xf32>, memref<70x50xf32>) outs(%c : memref<?x50xf32>)
+  return %c : memref<?x50xf32>
+}
+
+// -----
+
 // One tile of outputs and a long K: the grid splits K into 7 parts of 288
-// (a multiple of 16) and the blocks add their sums atomically.
+// (a multiple of 16) and the blocks add their sums atomically, so the fill
+// before it stays: C must hold 0 before any block adds.
 // CHECK-LABEL: func.func @split_k
+// CHECK:         linalg.fill
 // CHECK:         gpu.launch blocks({{[^,]*}}, {{[^,]*}}, %[[Z:[^)]*]]) in ({{[^,]*}} = %c1, {{[^,]*}} = %c1, {{[^)]*}} = %c7)
 // CHECK:           %[[PART:.*]] = arith.remui %[[Z]], %c7
 // CHECK:           %[[BEGIN:.*]] = arith.muli %[[PART]], %c288
@@ -61,6 +88,8 @@ func.func @matmul(%a: memref<?x70xf32>, %b: memref<70x50xf32>, %c: memref<?x50xf
 // CHECK-COUNT-16:  memref.atomic_rmw addf
 // CHECK-NOT:       memref.store %{{.*}}, %arg2
 func.func @split_k(%a: memref<40x2000xf32>, %b: memref<2000x40xf32>, %c: memref<40x40xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<40x40xf32>)
   linalg.matmul ins(%a, %b : memref<40x2000xf32>, memref<2000x40xf32>) outs(%c : memref<40x40xf32>)
   return
 }

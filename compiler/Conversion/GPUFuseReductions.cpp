@@ -1,0 +1,395 @@
+//===- GPUFuseReductions.cpp - reductions with their inits and consumers --===//
+//
+// After convert-linalg-to-parallel-loops a reduction (a convolution, a small
+// matmul, a sum over the batch) is a parallel nest whose inner loops load
+// and store its output element at every step, a separate nest before it
+// initialises that output (a fill, a bias broadcast) and nests after it
+// consume it elementwise (a ReLU). On the GPU that is three launches, and
+// every step of the reduction a round trip to global memory: LLVM cannot
+// keep the element in a register, as it cannot prove that the buffers do
+// not alias. For every top-level scf.parallel ending in a loop nest:
+//  1. the perfectly nested scf.for loops become one loop (coalesced), so
+//     that a warp can split it (dl-gpu-map-kernels);
+//  2. each output element the loop accumulates into (a load and a store at
+//     the same loop-invariant indices, no other access to its buffer in the
+//     loop) is carried in a register, loaded before the loop and stored
+//     after it;
+//  3. unless dl-gpu-map-kernels will split the sum over warps that add
+//     their totals atomically (dlc::gpu::reductionWarps > 1):
+//     - prologues: parallel nests just before it, over the same iteration
+//       space, that only store each iteration's initial value of one of its
+//       outputs become that register's initial value (the nest goes away);
+//     - epilogues: parallel nests just after it, over the same iteration
+//       space, without loops, whose accesses to what it writes are to the
+//       element its own iteration writes, run in it, reading the register;
+//  4. an output that nothing reads any more is neither stored nor
+//     allocated.
+// Only host bookkeeping free of memory effects (index arithmetic,
+// allocations) may lie between the nests; allocations that a moved
+// epilogue writes move up with it.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Conversion/BufferAccess.h"
+#include "compiler/Conversion/GPUReductions.h"
+#include "compiler/Conversion/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace mlir::dl {
+#define GEN_PASS_DEF_GPUFUSEREDUCTIONS
+#include "compiler/Conversion/Passes.h.inc"
+} // namespace mlir::dl
+
+using namespace mlir;
+using dlc::buffers::rootOf;
+
+namespace {
+
+/// A load or store of one element.
+struct Access {
+  Value memref;
+  SmallVector<Value> indices;
+  bool write;
+};
+
+std::optional<Access> accessOf(Operation *op) {
+  if (auto load = dyn_cast<memref::LoadOp>(op))
+    return Access{load.getMemRef(), llvm::to_vector(load.getIndices()), false};
+  if (auto store = dyn_cast<memref::StoreOp>(op))
+    return Access{store.getMemRef(), llvm::to_vector(store.getIndices()), true};
+  return std::nullopt;
+}
+
+bool sameValue(Value a, Value b) {
+  if (a == b)
+    return true;
+  std::optional<int64_t> x = getConstantIntValue(a), y = getConstantIntValue(b);
+  if (x || y)
+    return x && y && *x == *y;
+  // Each nest reads its bounds off the buffers (no CSE has run yet).
+  auto dx = a.getDefiningOp<memref::DimOp>(),
+       dy = b.getDefiningOp<memref::DimOp>();
+  return dx && dy && dx.getSource() == dy.getSource() &&
+         sameValue(dx.getIndex(), dy.getIndex());
+}
+
+/// Whether `a` and `b` iterate over the same space.
+bool sameSpace(scf::ParallelOp a, scf::ParallelOp b) {
+  if (a.getNumLoops() != b.getNumLoops())
+    return false;
+  for (unsigned i = 0; i < a.getNumLoops(); ++i)
+    if (!sameValue(a.getLowerBound()[i], b.getLowerBound()[i]) ||
+        !sameValue(a.getUpperBound()[i], b.getUpperBound()[i]) ||
+        !sameValue(a.getStep()[i], b.getStep()[i]))
+      return false;
+  return true;
+}
+
+/// Whether `a` (with `map` applied: another nest's induction variables to
+/// this one's) and `b` are the same indices.
+bool sameIndices(ArrayRef<Value> a, ArrayRef<Value> b, const IRMapping &map) {
+  if (a.size() != b.size())
+    return false;
+  for (auto [x, y] : llvm::zip(a, b))
+    if (!sameValue(map.lookupOrDefault(x), y))
+      return false;
+  return true;
+}
+
+/// Host bookkeeping that a nest may move across.
+bool isTransparent(Operation *op) {
+  return (op->getNumRegions() == 0 && isMemoryEffectFree(op)) ||
+         isa<memref::AllocOp>(op);
+}
+
+/// Whether a nest's body is straight-line element code: loads, stores, ops
+/// free of memory effects.
+bool isElementwise(scf::ParallelOp nest) {
+  if (nest.getNumResults() != 0)
+    return false;
+  for (Operation &op : nest.getBody()->without_terminator())
+    if (op.getNumRegions() ||
+        (!isMemoryEffectFree(&op) && !isa<memref::LoadOp, memref::StoreOp>(op)))
+      return false;
+  return true;
+}
+
+IRMapping inductionMap(scf::ParallelOp from, scf::ParallelOp to) {
+  IRMapping map;
+  for (auto [x, y] : llvm::zip(from.getInductionVars(), to.getInductionVars()))
+    map.map(x, y);
+  return map;
+}
+
+class ReductionFuser {
+public:
+  explicit ReductionFuser(scf::ParallelOp nest) : nest(nest) {}
+
+  void run() {
+    scf::ForOp loop = promote();
+    if (!loop)
+      return;
+    if (std::optional<dlc::gpu::ReductionLoop> r =
+            dlc::gpu::matchReduction(nest))
+      if (dlc::gpu::reductionWarps(nest, *r) > 1)
+        return; // partial sums added atomically: the output must be ready
+    foldPrologues(loop);
+    while (foldEpilogue()) {
+    }
+    dropDeadStores();
+  }
+
+private:
+  /// Steps 1 and 2: the reduction loop with its accumulators in registers,
+  /// or null.
+  scf::ForOp promote() {
+    Block *body = nest.getBody();
+    auto loop =
+        dyn_cast_or_null<scf::ForOp>(body->getTerminator()->getPrevNode());
+    if (!loop || loop.getNumResults() != 0 || nest.getNumResults() != 0)
+      return nullptr;
+    (void)coalescePerfectlyNestedSCFForLoops(loop);
+    loop = cast<scf::ForOp>(body->getTerminator()->getPrevNode());
+    SmallVector<memref::StoreOp> stores;
+    SmallVector<memref::LoadOp> loads;
+    for (Operation &op : loop.getBody()->without_terminator()) {
+      if (op.getNumRegions())
+        return nullptr;
+      if (auto store = dyn_cast<memref::StoreOp>(&op))
+        stores.push_back(store);
+      else if (auto load = dyn_cast<memref::LoadOp>(&op))
+        loads.push_back(load);
+      else if (!isMemoryEffectFree(&op))
+        return nullptr;
+    }
+    if (stores.empty())
+      return nullptr;
+    // Each store's element: loaded once before it at the same indices, its
+    // buffer touched by nothing else in the loop.
+    SmallVector<memref::LoadOp> accumulators;
+    for (memref::StoreOp store : stores) {
+      for (Value i : store.getIndices())
+        if (loop.getBodyRegion().isAncestor(i.getParentRegion()))
+          return nullptr;
+      memref::LoadOp acc;
+      for (memref::LoadOp load : loads)
+        if (load.getMemRef() == store.getMemRef() &&
+            load.getIndices() == store.getIndices() &&
+            load->isBeforeInBlock(store) && !acc)
+          acc = load;
+      if (!acc)
+        return nullptr;
+      Value root = rootOf(store.getMemRef());
+      for (Operation &op : loop.getBody()->without_terminator())
+        if (std::optional<Access> a = accessOf(&op))
+          if (&op != store && &op != acc && rootOf(a->memref) == root)
+            return nullptr;
+      accumulators.push_back(acc);
+    }
+
+    OpBuilder b(loop);
+    Location loc = loop.getLoc();
+    SmallVector<Value> inits;
+    for (memref::StoreOp store : stores)
+      inits.push_back(memref::LoadOp::create(b, loc, store.getMemRef(),
+                                             store.getIndices()));
+    auto promoted = scf::ForOp::create(
+        b, loc, loop.getLowerBound(), loop.getUpperBound(), loop.getStep(),
+        inits, [&](OpBuilder &nb, Location l, Value iv, ValueRange acc) {
+          IRMapping map;
+          map.map(loop.getInductionVar(), iv);
+          for (auto [load, arg] : llvm::zip(accumulators, acc))
+            map.map(load.getResult(), arg);
+          SmallVector<Value> next;
+          for (Operation &op : loop.getBody()->without_terminator()) {
+            if (auto store = dyn_cast<memref::StoreOp>(&op)) {
+              next.push_back(map.lookupOrDefault(store.getValueToStore()));
+              continue;
+            }
+            if (!llvm::is_contained(accumulators,
+                                    dyn_cast<memref::LoadOp>(&op)))
+              nb.clone(op, map);
+          }
+          scf::YieldOp::create(nb, l, next);
+        });
+    for (auto [store, result] : llvm::zip(stores, promoted.getResults()))
+      memref::StoreOp::create(b, loc, result, store.getMemRef(),
+                              store.getIndices());
+    loop.erase();
+    return promoted;
+  }
+
+  /// Step 3, prologues: nests before this one that store the initial value
+  /// of one of its accumulators, and nothing else.
+  void foldPrologues(scf::ForOp loop) {
+    DenseMap<Value, memref::LoadOp> initOf; // the accumulator's buffer
+    DenseSet<Value> written;
+    for (Value init : loop.getInitArgs()) {
+      auto load = init.getDefiningOp<memref::LoadOp>();
+      if (!load || load->getBlock() != nest.getBody() || !load->hasOneUse())
+        continue;
+      initOf[load.getMemRef()] = load;
+      written.insert(rootOf(load.getMemRef()));
+    }
+    for (Operation *op = nest->getPrevNode(); op && !initOf.empty();) {
+      Operation *before = op->getPrevNode();
+      if (isTransparent(op)) {
+        op = before;
+        continue;
+      }
+      auto prologue = dyn_cast<scf::ParallelOp>(op);
+      if (!prologue || !foldPrologue(prologue, initOf, written))
+        return;
+      op = before;
+    }
+  }
+
+  bool foldPrologue(scf::ParallelOp prologue,
+                    DenseMap<Value, memref::LoadOp> &initOf,
+                    const DenseSet<Value> &written) {
+    if (!sameSpace(prologue, nest) || !isElementwise(prologue))
+      return false;
+    memref::StoreOp store;
+    for (Operation &op : prologue.getBody()->without_terminator()) {
+      if (auto s = dyn_cast<memref::StoreOp>(&op)) {
+        if (store)
+          return false;
+        store = s;
+      } else if (auto load = dyn_cast<memref::LoadOp>(&op);
+                 load && written.contains(rootOf(load.getMemRef()))) {
+        return false; // it reads what the reduction writes
+      }
+    }
+    if (!store)
+      return false;
+    auto it = initOf.find(store.getMemRef());
+    IRMapping map = inductionMap(prologue, nest);
+    if (it == initOf.end() ||
+        !sameIndices(llvm::to_vector(store.getIndices()),
+                     llvm::to_vector(it->second.getIndices()), map))
+      return false;
+    memref::LoadOp init = it->second;
+    OpBuilder b(init);
+    for (Operation &op : prologue.getBody()->without_terminator())
+      if (&op != store)
+        b.clone(op, map);
+    init.replaceAllUsesWith(map.lookupOrDefault(store.getValueToStore()));
+    init.erase();
+    initOf.erase(it);
+    prologue.erase();
+    return true;
+  }
+
+  /// Step 3, epilogues: the next nest, if it reads and writes what this one
+  /// writes only at the element the same iteration writes, runs in it.
+  bool foldEpilogue() {
+    SmallVector<Operation *> between;
+    Operation *op = nest->getNextNode();
+    for (; op && isTransparent(op); op = op->getNextNode())
+      between.push_back(op);
+    auto epilogue = dyn_cast_or_null<scf::ParallelOp>(op);
+    if (!epilogue || !sameSpace(epilogue, nest) || !isElementwise(epilogue))
+      return false;
+    SmallVector<Access> mine;
+    nest.getBody()->walk([&](Operation *inner) {
+      if (std::optional<Access> a = accessOf(inner))
+        mine.push_back(*a);
+    });
+    IRMapping map = inductionMap(epilogue, nest);
+    for (Operation &inner : epilogue.getBody()->without_terminator()) {
+      std::optional<Access> theirs = accessOf(&inner);
+      if (!theirs)
+        continue;
+      Value root = rootOf(theirs->memref);
+      for (const Access &a : mine) {
+        if (rootOf(a.memref) != root || (!a.write && !theirs->write))
+          continue;
+        // Elsewhere than this iteration's element (an index of the
+        // reduction loop's is no index of the epilogue's).
+        if (a.memref != theirs->memref ||
+            !sameIndices(theirs->indices, a.indices, map))
+          return false;
+      }
+    }
+
+    for (Operation *host : between)
+      host->moveBefore(nest);
+    // The elements this iteration has stored, last first: loads of them
+    // read the stored value.
+    SmallVector<std::pair<Access, Value>> stored;
+    for (Operation &inner : nest.getBody()->without_terminator())
+      if (auto store = dyn_cast<memref::StoreOp>(&inner))
+        stored.push_back({*accessOf(store), store.getValueToStore()});
+    OpBuilder b(nest.getBody()->getTerminator());
+    IRMapping identity;
+    for (Operation &inner : epilogue.getBody()->without_terminator()) {
+      if (auto load = dyn_cast<memref::LoadOp>(&inner)) {
+        SmallVector<Value> at;
+        for (Value i : load.getIndices())
+          at.push_back(map.lookupOrDefault(i));
+        auto known = llvm::find_if(llvm::reverse(stored), [&](auto &s) {
+          return s.first.memref == load.getMemRef() &&
+                 sameIndices(s.first.indices, at, identity);
+        });
+        if (known != llvm::reverse(stored).end()) {
+          map.map(load.getResult(), known->second);
+          continue;
+        }
+      }
+      Operation *copy = b.clone(inner, map);
+      if (auto store = dyn_cast<memref::StoreOp>(copy))
+        stored.push_back({*accessOf(store), store.getValueToStore()});
+    }
+    epilogue.erase();
+    return true;
+  }
+
+  /// Step 4: outputs allocated here that only their deallocation reads.
+  void dropDeadStores() {
+    SmallVector<memref::StoreOp> stores;
+    for (Operation &op : nest.getBody()->without_terminator())
+      if (auto store = dyn_cast<memref::StoreOp>(&op))
+        stores.push_back(store);
+    for (memref::StoreOp store : stores) {
+      auto alloc = store.getMemRef().getDefiningOp<memref::AllocOp>();
+      if (!alloc)
+        continue;
+      SmallVector<Operation *> deallocs;
+      bool dead = true;
+      for (Operation *user : alloc->getUsers()) {
+        if (isa<memref::DeallocOp>(user))
+          deallocs.push_back(user);
+        else if (user != store)
+          dead = false;
+      }
+      if (!dead)
+        continue;
+      store.erase();
+      for (Operation *dealloc : deallocs)
+        dealloc->erase();
+      alloc.erase();
+    }
+  }
+
+  scf::ParallelOp nest;
+};
+
+struct GPUFuseReductionsPass
+    : dl::impl::GPUFuseReductionsBase<GPUFuseReductionsPass> {
+  void runOnOperation() override {
+    // A nest erases only its prologues (before it) and epilogues (after it,
+    // looked up again once it is done).
+    Block &body = getOperation().getBody().front();
+    for (Operation *op = &body.front(); op;) {
+      if (auto nest = dyn_cast<scf::ParallelOp>(op))
+        ReductionFuser(nest).run();
+      op = op->getNextNode();
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,259 @@
+// RUN: dl-opt %s --pass-pipeline='builtin.module(func.func(dl-gpu-fuse-reductions))' --split-input-file | FileCheck %s
+
+// A convolution-like nest: its bias broadcast before it, its ReLU after it.
+// The tap loops become one loop, the output element a register that starts
+// at the bias; the ReLU reads the register. The pre-activation is still
+// stored (returned); nothing else is left of the other two nests.
+// CHECK-LABEL: func.func @bias_conv_relu
+// CHECK:         %[[RELU:.*]] = memref.alloc
+// CHECK:         scf.parallel (%[[I:.*]], %[[C:.*]]) =
+// CHECK:           %[[BIAS:.*]] = memref.load %arg2[%[[C]]]
+// CHECK:           %[[SUM:.*]] = scf.for %{{.*}} = %c0{{.*}} to %c9 step %c1{{.*}} iter_args(%[[ACC:.*]] = %[[BIAS]]) -> (f32) {
+// CHECK:             affine.delinearize_index
+// CHECK-NOT:         memref.store
+// CHECK:             %[[NEXT:.*]] = arith.addf %[[ACC]]
+// CHECK-NEXT:        scf.yield %[[NEXT]]
+// CHECK:           memref.store %[[SUM]], %arg3[%[[I]], %[[C]]]
+// CHECK-NEXT:      %[[R:.*]] = arith.maximumf %[[SUM]]
+// CHECK-NEXT:      memref.store %[[R]], %[[RELU]][%[[I]], %[[C]]]
+// CHECK-NEXT:      scf.reduce
+// CHECK-NOT:     scf.parallel
+// CHECK:         return %[[RELU]]
+func.func @bias_conv_relu(%x: memref<?x3x3xf32>, %w: memref<4x3x3xf32>, %b: memref<4xf32>, %out: memref<?x4xf32>) -> memref<?x4xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x3x3xf32>
+  scf.parallel (%i, %c) = (%c0, %c0) to (%n, %c4) step (%c1, %c1) {
+    %v = memref.load %b[%c] : memref<4xf32>
+    memref.store %v, %out[%i, %c] : memref<?x4xf32>
+    scf.reduce
+  }
+  %n2 = memref.dim %x, %c0 : memref<?x3x3xf32>
+  scf.parallel (%i, %c) = (%c0, %c0) to (%n2, %c4) step (%c1, %c1) {
+    scf.for %kh = %c0 to %c3 step %c1 {
+      scf.for %kw = %c0 to %c3 step %c1 {
+        %xv = memref.load %x[%i, %kh, %kw] : memref<?x3x3xf32>
+        %wv = memref.load %w[%c, %kh, %kw] : memref<4x3x3xf32>
+        %acc = memref.load %out[%i, %c] : memref<?x4xf32>
+        %p = arith.mulf %xv, %wv : f32
+        %s = arith.addf %acc, %p : f32
+        memref.store %s, %out[%i, %c] : memref<?x4xf32>
+      }
+    }
+    scf.reduce
+  }
+  %relu = memref.alloc(%n) : memref<?x4xf32>
+  scf.parallel (%i, %c) = (%c0, %c0) to (%n, %c4) step (%c1, %c1) {
+    %a = memref.load %out[%i, %c] : memref<?x4xf32>
+    %r = arith.maximumf %a, %zero : f32
+    memref.store %r, %relu[%i, %c] : memref<?x4xf32>
+    scf.reduce
+  }
+  return %relu : memref<?x4xf32>
+}
+
+// -----
+
+// A max pooling with its argmax: two accumulators, each filled before the
+// loop, become two registers that start at the fills' values; the
+// temporary maximum that only the epilogue reads is neither stored nor
+// allocated any more.
+// CHECK-LABEL: func.func @pool_argmax
+// CHECK-NOT:     memref.alloc(%{{.*}}) : memref<?x8xf32>
+// CHECK:         scf.parallel
+// CHECK:           %[[R:.*]]:2 = scf.for {{.*}} iter_args(%{{.*}} = %cst, %{{.*}} = %c0_i32) -> (f32, i32)
+// CHECK-NOT:       memref.store %[[R]]#0
+// CHECK:           memref.store %[[R]]#1, %arg1
+// CHECK:           %[[SCALED:.*]] = arith.mulf %[[R]]#0
+// CHECK:           memref.store %[[SCALED]], %arg2
+// CHECK-NOT:     scf.parallel
+func.func @pool_argmax(%x: memref<?x8x4xf32>, %arg: memref<?x8xi32>, %y: memref<?x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %ninf = arith.constant 0xFF800000 : f32
+  %c0_i32 = arith.constant 0 : i32
+  %two = arith.constant 2.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x8x4xf32>
+  %max = memref.alloc(%n) : memref<?x8xf32>
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c8) step (%c1, %c1) {
+    memref.store %ninf, %max[%i, %j] : memref<?x8xf32>
+    scf.reduce
+  }
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c8) step (%c1, %c1) {
+    memref.store %c0_i32, %arg[%i, %j] : memref<?x8xi32>
+    scf.reduce
+  }
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c8) step (%c1, %c1) {
+    scf.for %k = %c0 to %c4 step %c1 {
+      %v = memref.load %x[%i, %j, %k] : memref<?x8x4xf32>
+      %m = memref.load %max[%i, %j] : memref<?x8xf32>
+      %a = memref.load %arg[%i, %j] : memref<?x8xi32>
+      %gt = arith.cmpf ugt, %v, %m : f32
+      %ki = arith.index_cast %k : index to i32
+      %nm = arith.select %gt, %v, %m : f32
+      %na = arith.select %gt, %ki, %a : i32
+      memref.store %nm, %max[%i, %j] : memref<?x8xf32>
+      memref.store %na, %arg[%i, %j] : memref<?x8xi32>
+    }
+    scf.reduce
+  }
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c8) step (%c1, %c1) {
+    %m = memref.load %max[%i, %j] : memref<?x8xf32>
+    %s = arith.mulf %m, %two : f32
+    memref.store %s, %y[%i, %j] : memref<?x8xf32>
+    scf.reduce
+  }
+  memref.dealloc %max : memref<?x8xf32>
+  return
+}
+
+// -----
+
+// A sum so long over so few outputs that dl-gpu-map-kernels splits it over
+// warps adding atomically: the output must hold its initial value before
+// the kernel, so the fill stays a nest of its own, and so does the consumer.
+// The accumulator is still a register.
+// CHECK-LABEL: func.func @split_sum
+// CHECK:         scf.parallel
+// CHECK-NEXT:      memref.store %cst, %arg1
+// CHECK:         scf.parallel
+// CHECK-NEXT:      %[[INIT:.*]] = memref.load %arg1
+// CHECK-NEXT:      %[[SUM:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[INIT]])
+// CHECK:           memref.store %[[SUM]], %arg1
+// CHECK-NEXT:      scf.reduce
+// CHECK:         scf.parallel
+// CHECK:           math.sqrt
+func.func @split_sum(%dy: memref<64x50176xf32>, %out: memref<64xf32>, %root: memref<64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %c50176 = arith.constant 50176 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%c) = (%c0) to (%c64) step (%c1) {
+    memref.store %zero, %out[%c] : memref<64xf32>
+    scf.reduce
+  }
+  scf.parallel (%c) = (%c0) to (%c64) step (%c1) {
+    scf.for %k = %c0 to %c50176 step %c1 {
+      %x = memref.load %dy[%c, %k] : memref<64x50176xf32>
+      %acc = memref.load %out[%c] : memref<64xf32>
+      %s = arith.addf %acc, %x : f32
+      memref.store %s, %out[%c] : memref<64xf32>
+    }
+    scf.reduce
+  }
+  scf.parallel (%c) = (%c0) to (%c64) step (%c1) {
+    %v = memref.load %out[%c] : memref<64xf32>
+    %r = math.sqrt %v : f32
+    memref.store %r, %root[%c] : memref<64xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// An accumulator whose buffer the loop also reads at other elements stays
+// in memory.
+// CHECK-LABEL: func.func @reads_own_output
+// CHECK:         scf.for %{{.*}} = %c0 to %c4 step %c1 {
+// CHECK:           memref.load %arg1
+// CHECK:           memref.store
+func.func @reads_own_output(%x: memref<8x4xf32>, %out: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    scf.for %k = %c0 to %c4 step %c1 {
+      %v = memref.load %x[%i, %k] : memref<8x4xf32>
+      %o = memref.load %out[%k] : memref<8xf32>
+      %acc = memref.load %out[%i] : memref<8xf32>
+      %p = arith.mulf %v, %o : f32
+      %s = arith.addf %acc, %p : f32
+      memref.store %s, %out[%i] : memref<8xf32>
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A fill over more elements than the reduction writes (the padding of a
+// padded output) stays a nest of its own; so does a consumer that reads a
+// neighbour's sum (another thread's element).
+// CHECK-LABEL: func.func @padding_and_neighbour
+// CHECK:         scf.parallel (%{{.*}}) = (%c0) to (%c6) step (%c1)
+// CHECK-NEXT:      memref.store %cst
+// CHECK:         scf.parallel (%{{.*}}) = (%c1) to (%c5) step (%c1)
+// CHECK:           %[[INIT:.*]] = memref.load %arg1
+// CHECK:           scf.for {{.*}} iter_args(%{{.*}} = %[[INIT]])
+// CHECK:         scf.parallel (%{{.*}}) = (%c1) to (%c5) step (%c1)
+// CHECK:           arith.subf
+func.func @padding_and_neighbour(%x: memref<8x4xf32>, %pad: memref<6xf32>, %diff: memref<6xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c5 = arith.constant 5 : index
+  %c6 = arith.constant 6 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%i) = (%c0) to (%c6) step (%c1) {
+    memref.store %zero, %pad[%i] : memref<6xf32>
+    scf.reduce
+  }
+  scf.parallel (%i) = (%c1) to (%c5) step (%c1) {
+    %j = arith.subi %i, %c1 : index
+    scf.for %k = %c0 to %c8 step %c1 {
+      %v = memref.load %x[%k, %j] : memref<8x4xf32>
+      %acc = memref.load %pad[%i] : memref<6xf32>
+      %s = arith.addf %acc, %v : f32
+      memref.store %s, %pad[%i] : memref<6xf32>
+    }
+    scf.reduce
+  }
+  scf.parallel (%i) = (%c1) to (%c5) step (%c1) {
+    %n = arith.addi %i, %c1 : index
+    %a = memref.load %pad[%i] : memref<6xf32>
+    %b = memref.load %pad[%n] : memref<6xf32>
+    %d = arith.subf %b, %a : f32
+    memref.store %d, %diff[%i] : memref<6xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A consumer that writes what the reduction reads would race with other
+// threads' sums: it stays a nest of its own.
+// CHECK-LABEL: func.func @writes_input
+// CHECK:         scf.for {{.*}} iter_args
+// CHECK:         scf.parallel
+// CHECK:           memref.store %{{.*}}, %arg0
+func.func @writes_input(%x: memref<8x4xf32>, %sums: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    scf.for %k = %c0 to %c8 step %c1 {
+      %v = memref.load %x[%k, %i] : memref<8x4xf32>
+      %acc = memref.load %sums[%i] : memref<4xf32>
+      %s = arith.addf %acc, %v : f32
+      memref.store %s, %sums[%i] : memref<4xf32>
+    }
+    scf.reduce
+  }
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %a = memref.load %sums[%i] : memref<4xf32>
+    memref.store %a, %x[%i, %c0] : memref<8x4xf32>
+    scf.reduce
+  }
+  return
+}
