@@ -665,6 +665,14 @@ def GPULoopOrder : Pass<"dl-gpu-loop-order"> {
     they need it), so that `dl-gpu-map-kernels` gets one parallel loop over
     the outputs with the reduction inside.
 
+    First, a generic whose output indexing map is injective over the
+    iteration domain (each dimension in one result; within a result, terms
+    `coefficient * dim` whose coefficients exceed what the smaller terms
+    reach together) writes every element once: its reductions are none, and
+    all its dimensions become parallel. A max-pooling gradient with
+    non-overlapping windows (`dx[n, c, 2 oh + kh, 2 ow + kw]`) then runs a
+    thread per window position instead of a thread per (n, c) plane.
+
     Before:
     ```mlir
     linalg.generic {indexing_maps = [(n, c) -> (n, c), (n, c) -> (c)],
