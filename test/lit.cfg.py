@@ -22,6 +22,14 @@ config.substitutions.append(("%inputs", os.path.join(config.test_source_root,
                                                      "Inputs")))
 config.substitutions.append(("%python", "/usr/bin/python3"))
 llvm_config.add_tool_substitutions(["dlc", "dl-opt", "train_mlp"], [config.dlc_tools_dir])
+# Running lowered IR (mlir-runner): its printing library and the host's
+# lowering of loops to the LLVM dialect.
+config.substitutions.append(("%mlir_runner_utils", os.path.join(
+    os.path.dirname(config.llvm_tools_dir), "lib", "libmlir_runner_utils.so")))
+config.substitutions.append(("%host_llvm",
+    "convert-scf-to-cf,expand-strided-metadata,lower-affine,"
+    "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
+    "convert-cf-to-llvm,convert-func-to-llvm,reconcile-unrealized-casts"))
 
 # The GPU target: `ptxas` (CUDA toolkit) assembles generated PTX; a real
 # driver and GPU run it (libcuda.so.1 loads and finds a device); otherwise

@@ -441,8 +441,8 @@ bool Compilation::lowerToGPU(const GPUTarget &target) {
   return runPipeline(linalgToGPUPipeline(target).c_str());
 }
 
-bool Compilation::lowerToEmulatedGPU() {
-  return runPipeline(kLinalgToEmulatedGPUPipeline.c_str());
+bool Compilation::lowerToEmulatedGPU(bool reversed) {
+  return runPipeline(linalgToEmulatedGPUPipeline(reversed).c_str());
 }
 
 bool Compilation::lowerToLLVM(unsigned threads, bool profile) {

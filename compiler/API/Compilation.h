@@ -70,8 +70,9 @@ public:
   bool finishLinalg(bool gpu = false);
   /// Kernels compiled for `target`, host code in the LLVM dialect.
   bool lowerToGPU(const GPUTarget &target);
-  /// The GPU target's kernels run on the CPU (the cuda-emulator target).
-  bool lowerToEmulatedGPU();
+  /// The GPU target's kernels run on the CPU (the cuda-emulator target);
+  /// `reversed`: blocks and threads last to first.
+  bool lowerToEmulatedGPU(bool reversed = false);
   /// `threads` > 1: OpenMP work-sharing loops (the JIT must load libomp).
   bool lowerToLLVM(unsigned threads = 1, bool profile = false);
   std::unique_ptr<llvm::Module> translateToLLVMIR(llvm::LLVMContext &llvmCtx);

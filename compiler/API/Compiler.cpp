@@ -73,7 +73,7 @@ static CompileResult compile(dlc::Compilation &c,
     if (!c.lowerToLinalg(/*gpu=*/true, options.fusion))
       return CompileResult{std::nullopt, c.diagnostics()};
     lap("dl to linalg");
-    if (!c.lowerToEmulatedGPU())
+    if (!c.lowerToEmulatedGPU(options.emulateReversed))
       return CompileResult{std::nullopt, c.diagnostics()};
     lap("emulated GPU kernels to the LLVM dialect");
   } else {

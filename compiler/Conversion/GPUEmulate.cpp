@@ -24,6 +24,9 @@
 // one kind of race, a barrier missing at the end of a loop body (every
 // thread ends an iteration before any starts the next): such a loop whose
 // end and start touch the same workgroup buffer is refused (checkBackEdge).
+// Races through global memory (one thread or block reading what another
+// writes) do not show in one order; `reverse` runs blocks and threads last
+// to first, so that comparing both orders with the CPU exposes them.
 // Only the lowering to NVVM and the CUDA driver are left out; those are
 // tested by ptxas and by the fake driver (test/gpu).
 //
@@ -80,7 +83,8 @@ void replaceDeviceMemory(ModuleOp module) {
 /// thread, as CUDA requires: thread 0's are used).
 class LaunchEmulator {
 public:
-  LaunchEmulator(gpu::LaunchOp launch) : launch(launch), b(launch) {}
+  LaunchEmulator(gpu::LaunchOp launch, bool reverse)
+      : launch(launch), b(launch), reverse(reverse) {}
 
   LogicalResult run() {
     if (launch.getAsyncToken() || !launch.getAsyncDependencies().empty())
@@ -134,7 +138,7 @@ public:
       if (!arraysBefore)
         arraysBefore = loop;
       b.setInsertionPointToStart(loop.getBody());
-      uniform.map(id, loop.getInductionVar());
+      uniform.map(id, inOrder(loop.getInductionVar(), size));
     }
     if (failed(emitBlock(body.front())))
       return failure();
@@ -147,6 +151,16 @@ public:
   }
 
 private:
+  /// Iteration `i` of a loop over `n` blocks or threads: `i`, or the
+  /// `i`-th from the end.
+  Value inOrder(Value i, Value n) {
+    if (!reverse)
+      return i;
+    Location loc = launch.getLoc();
+    return arith::SubIOp::create(b, loc, arith::SubIOp::create(b, loc, n, one),
+                                 i);
+  }
+
   /// A shuffle becomes: write the value to a per-block buffer at the
   /// thread's index, barrier, read the source lane's, barrier (nobody
   /// overwrites the buffer before every thread has read it).
@@ -290,7 +304,7 @@ private:
     auto loop = scf::ForOp::create(b, loc, zero, threads, one);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
-    Value t = loop.getInductionVar();
+    Value t = inOrder(loop.getInductionVar(), threads);
     IRMapping map = uniform;
     gpu::KernelDim3 tids = launch.getThreadIds();
     Value rest = arith::DivUIOp::create(b, loc, t, block.x);
@@ -410,6 +424,7 @@ private:
 
   gpu::LaunchOp launch;
   OpBuilder b;
+  bool reverse;
   gpu::KernelDim3 block;
   Value zero, one, threads;
   Operation *arraysBefore = nullptr;
@@ -419,13 +434,14 @@ private:
 };
 
 struct GPUEmulatePass : dl::impl::GPUEmulateBase<GPUEmulatePass> {
+  using GPUEmulateBase::GPUEmulateBase;
   void runOnOperation() override {
     ModuleOp module = getOperation();
     replaceDeviceMemory(module);
     SmallVector<gpu::LaunchOp> launches;
     module.walk([&](gpu::LaunchOp l) { launches.push_back(l); });
     for (gpu::LaunchOp launch : launches)
-      if (failed(LaunchEmulator(launch).run()))
+      if (failed(LaunchEmulator(launch, reverse).run()))
         return signalPassFailure();
     module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
   }

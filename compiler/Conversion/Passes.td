@@ -623,6 +623,12 @@ def GPUEmulate : Pass<"dl-gpu-emulate", "::mlir::ModuleOp"> {
     }}}
     ```
   }];
+  let options = [
+    Option<"reverse", "reverse", "bool", /*default=*/"false",
+           "Run the blocks and, between barriers, the threads last to first: "
+           "a result that changes with the order (beyond the rounding of "
+           "atomic adds) shows a race through global memory">
+  ];
   let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect"];
 }

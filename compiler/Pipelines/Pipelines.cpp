@@ -179,15 +179,19 @@ dlc::GPUTarget dlc::gpuTargetFor(const std::string &chip) {
   "convert-bufferization-to-memref,"                                           \
   "dl-memref-copy-to-linalg,func.func(dl-gpu-tile-contractions),"              \
   "func.func(convert-linalg-to-parallel-loops),canonicalize,"                  \
-  "func.func(dl-gpu-fuse-reductions),dl-gpu-map-kernels,scf-parallel-for-to-nested-fors,"                        \
+  "func.func(dl-gpu-fuse-reductions),dl-gpu-map-kernels,scf-parallel-for-to-"  \
+  "nested-fors,"                                                               \
   "gpu-launch-sink-index-computations"
 const char *const dlc::kLinalgToGPUKernelsPipeline =
     DLC_GPU_KERNELS ",gpu-kernel-outlining,dl-gpu-merge-kernel-modules";
 
 // The test target cuda-emulator: the same kernels, run on the CPU with
 // CUDA's semantics (dl-gpu-emulate), then the host's LLVM lowering.
-const std::string dlc::kLinalgToEmulatedGPUPipeline =
-    DLC_GPU_KERNELS ",dl-gpu-emulate," + hostLoopsToLLVM(false);
+std::string dlc::linalgToEmulatedGPUPipeline(bool reversed) {
+  return std::string(DLC_GPU_KERNELS) +
+         (reversed ? ",dl-gpu-emulate{reverse=true}," : ",dl-gpu-emulate,") +
+         hostLoopsToLLVM(false);
+}
 #undef DLC_GPU_KERNELS
 
 std::string dlc::linalgToGPUPipeline(const GPUTarget &target) {

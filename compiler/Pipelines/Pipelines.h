@@ -55,8 +55,9 @@ GPUTarget gpuTargetFor(const std::string &chip);
 /// gpu.func) and host code launching them.
 extern const char *const kLinalgToGPUKernelsPipeline;
 /// The same kernels run on the CPU (dl-gpu-emulate, the cuda-emulator test
-/// target), then host code in the LLVM dialect.
-extern const std::string kLinalgToEmulatedGPUPipeline;
+/// target; `reversed`: blocks and threads last to first), then host code in
+/// the LLVM dialect.
+std::string linalgToEmulatedGPUPipeline(bool reversed = false);
 /// Those, then NVVM and host code in the LLVM dialect with the kernels
 /// embedded as gpu.binary objects.
 std::string linalgToGPUPipeline(const GPUTarget &target);

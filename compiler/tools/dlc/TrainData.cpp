@@ -181,6 +181,7 @@ bool dlc::applyTarget(dl::CompilerOptions &options) {
     options.gpuArch = c.gpuArch;
   } else if (c.name == "cuda-emulator") {
     options.target = dl::Target::CUDAEmulator;
+    options.emulateReversed = c.emulateReversed;
   } else {
     fail("unknown --target '" + c.name + "' (cpu, cuda or cuda-emulator)");
     return false;

@@ -36,8 +36,9 @@ makeSyntheticInputs(const dl::FunctionInfo &fn, uint64_t seed, bool requireBind,
 struct TargetChoice {
   std::string name = "cpu";
   std::string gpuArch = "sm_90";
-  unsigned optLevel = 2; // --opt-level
-  bool fusion = true;    // false: --no-fusion
+  unsigned optLevel = 2;        // --opt-level
+  bool fusion = true;           // false: --no-fusion
+  bool emulateReversed = false; // --emulate-reversed
 };
 TargetChoice &targetChoice();
 /// Sets `options.target` (and the optimisation level) from targetChoice();

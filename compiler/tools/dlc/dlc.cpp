@@ -146,6 +146,11 @@ cl::opt<bool> noFusion("no-fusion",
                        cl::desc("Every op a kernel of its own (the fusion "
                                 "planner fuses nothing)"),
                        cl::sub(cl::SubCommand::getAll()), cl::cat(dlcOptions));
+cl::opt<bool> emulateReversed(
+    "emulate-reversed",
+    cl::desc("--target cuda-emulator: run the blocks and threads last to "
+             "first (a result that changes with the order shows a race)"),
+    cl::sub(cl::SubCommand::getAll()), cl::cat(dlcOptions));
 cl::opt<std::string> gpuArch("gpu-arch",
                              cl::desc("GPU architecture for --target cuda"),
                              cl::init("sm_90"),
@@ -420,7 +425,7 @@ int emitStage() {
     ok = c.lowerToLinalg(cuda || emulator, !noFusion);
   if (ok && emitKind >= Emit::LLVMDialect)
     ok = cuda       ? c.lowerToGPU(gpu)
-         : emulator ? c.lowerToEmulatedGPU()
+         : emulator ? c.lowerToEmulatedGPU(emulateReversed)
                     : c.lowerToLLVM();
   if (!ok) {
     llvm::errs() << c.errors();
@@ -603,7 +608,8 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTargetAsmPrinter();
   cl::HideUnrelatedOptions(dlcOptions);
   cl::ParseCommandLineOptions(argc, argv, "dlc: the DL model compiler\n");
-  dlc::targetChoice() = {targetName, gpuArch, optLevel, !noFusion};
+  dlc::targetChoice() = {targetName, gpuArch, optLevel, !noFusion,
+                         emulateReversed};
   if (compareTargetsCommand)
     return dlc::compareTargets(compareFile, compareSeed, binds);
   if (runCommand)

@@ -77,6 +77,10 @@ struct CompilerOptions {
   /// dl-fuse-planned); false: every op is a kernel of its own (for
   /// comparisons and debugging; results may differ in the last bits).
   bool fusion = true;
+  /// Target::CUDAEmulator: run the blocks and, between barriers, the threads
+  /// last to first. A result that differs from the forward order's (beyond
+  /// the rounding of atomic adds) shows a race through global memory.
+  bool emulateReversed = false;
   /// Also compile `<f>.grad` for every function returning a float scalar:
   /// it returns the value, then the gradient with respect to every float
   /// parameter in declaration order (reverse-mode autodiff, `dl-autodiff`).
