@@ -24,9 +24,15 @@
 //       element its own iteration writes, run in it, reading the register;
 //  4. an output that nothing reads any more is neither stored nor
 //     allocated.
-// Only host bookkeeping free of memory effects (index arithmetic,
-// allocations) may lie between the nests; allocations that a moved
-// epilogue writes move up with it.
+// An elementwise nest takes the nests after it as a reduction takes its
+// epilogues (the planner keeps a producer with several consumers apart, so
+// as not to recompute it; here nothing is recomputed: it stays stored).
+// Prologues are folded in a first sweep over all nests, epilogues in a
+// second, so that a fill becomes its reduction's initial value before it
+// could join another nest. Only host bookkeeping free of memory effects
+// (index arithmetic, allocations) may lie between the nests, and before an
+// epilogue deallocations too (they stay where they are: the epilogue cannot
+// use what they free); allocations an epilogue uses move up with it.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Conversion/BufferAccess.h"
@@ -106,6 +112,22 @@ bool isTransparent(Operation *op) {
          isa<memref::AllocOp>(op);
 }
 
+/// A memref.dealloc, or an scf.if of deallocations (ownership-based
+/// deallocation frees conditionally).
+bool isDeallocation(Operation *op) {
+  if (isa<memref::DeallocOp>(op))
+    return true;
+  auto branch = dyn_cast<scf::IfOp>(op);
+  if (!branch || branch.getNumResults() != 0)
+    return false;
+  WalkResult r = branch->walk([&](Operation *inner) {
+    if (inner == op || isa<memref::DeallocOp, scf::YieldOp>(inner))
+      return WalkResult::advance();
+    return WalkResult::interrupt();
+  });
+  return !r.wasInterrupted();
+}
+
 /// Whether a nest's body is straight-line element code: loads, stores, ops
 /// free of memory effects.
 bool isElementwise(scf::ParallelOp nest) {
@@ -129,21 +151,32 @@ class ReductionFuser {
 public:
   explicit ReductionFuser(scf::ParallelOp nest) : nest(nest) {}
 
-  void run() {
+  /// Steps 1 to 3's prologues (all nests first: a fill must become its
+  /// reduction's initial value before it could join another nest).
+  void initialise() {
     scf::ForOp loop = promote();
-    if (!loop)
+    if (loop && !isSplit())
+      foldPrologues(loop);
+  }
+
+  /// Step 3's epilogues, then step 4. Any nest but a split sum takes them:
+  /// an elementwise nest's consumers join it as they would a reduction's.
+  void absorb() {
+    if (isSplit())
       return;
-    if (std::optional<dlc::gpu::ReductionLoop> r =
-            dlc::gpu::matchReduction(nest))
-      if (dlc::gpu::reductionWarps(nest, *r) > 1)
-        return; // partial sums added atomically: the output must be ready
-    foldPrologues(loop);
     while (foldEpilogue()) {
     }
     dropDeadStores();
   }
 
 private:
+  /// Whether dl-gpu-map-kernels will split the sum over warps that add
+  /// their partial sums atomically: the output must be ready before it.
+  bool isSplit() {
+    std::optional<dlc::gpu::ReductionLoop> r = dlc::gpu::matchReduction(nest);
+    return r && dlc::gpu::reductionWarps(nest, *r) > 1;
+  }
+
   /// Steps 1 and 2: the reduction loop with its accumulators in registers,
   /// or null.
   scf::ForOp promote() {
@@ -287,10 +320,14 @@ private:
   /// Step 3, epilogues: the next nest, if it reads and writes what this one
   /// writes only at the element the same iteration writes, runs in it.
   bool foldEpilogue() {
+    // Host bookkeeping between the nests: moved up with the epilogue, except
+    // deallocations, which stay (the epilogue cannot use what they free).
     SmallVector<Operation *> between;
     Operation *op = nest->getNextNode();
-    for (; op && isTransparent(op); op = op->getNextNode())
-      between.push_back(op);
+    for (; op && (isTransparent(op) || isDeallocation(op));
+         op = op->getNextNode())
+      if (!isDeallocation(op))
+        between.push_back(op);
     auto epilogue = dyn_cast_or_null<scf::ParallelOp>(op);
     if (!epilogue || !sameSpace(epilogue, nest) || !isElementwise(epilogue))
       return false;
@@ -384,11 +421,12 @@ struct GPUFuseReductionsPass
     // A nest erases only its prologues (before it) and epilogues (after it,
     // looked up again once it is done).
     Block &body = getOperation().getBody().front();
-    for (Operation *op = &body.front(); op;) {
+    for (Operation *op = &body.front(); op; op = op->getNextNode())
       if (auto nest = dyn_cast<scf::ParallelOp>(op))
-        ReductionFuser(nest).run();
-      op = op->getNextNode();
-    }
+        ReductionFuser(nest).initialise();
+    for (Operation *op = &body.front(); op; op = op->getNextNode())
+      if (auto nest = dyn_cast<scf::ParallelOp>(op))
+        ReductionFuser(nest).absorb();
   }
 };
 

@@ -439,8 +439,12 @@ def GPUFuseReductions : Pass<"dl-gpu-fuse-reductions",
        writes run in it, reading the register (epilogues);
     4. an output allocated in the function that nothing reads any more is
        neither stored nor allocated.
-    Only ops free of memory effects and allocations may lie between the
-    nests.
+    An elementwise nest takes the nests after it as a reduction takes its
+    epilogues (one launch; what the first stores, the others read from
+    registers). Prologues are folded over all nests before any epilogue, so
+    that a fill becomes its reduction's initial value before it could join
+    another nest. Only ops free of memory effects and allocations may lie
+    between the nests, and before an epilogue deallocations, which stay.
 
     Before:
     ```mlir

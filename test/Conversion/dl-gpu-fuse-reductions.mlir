@@ -257,3 +257,50 @@ func.func @writes_input(%x: memref<8x4xf32>, %sums: memref<4xf32>) {
   }
   return
 }
+
+// -----
+
+// Elementwise nests over the same space join the first one (a kernel each
+// before): the second reads the temporary the first writes at its own
+// element, so it reads the register and the temporary goes away; the third
+// is independent. The deallocation between them stays where it is.
+// CHECK-LABEL: func.func @elementwise_chain
+// CHECK-NOT:     memref.alloc
+// CHECK:         scf.parallel
+// CHECK:           %[[T:.*]] = arith.mulf
+// CHECK-NEXT:      %[[U:.*]] = arith.addf %[[T]]
+// CHECK-NEXT:      memref.store %[[U]], %arg1
+// CHECK:           math.exp
+// CHECK:           memref.store %{{.*}}, %arg2
+// CHECK-NEXT:      scf.reduce
+// CHECK-NOT:     scf.parallel
+// CHECK:         memref.dealloc %arg3
+// CHECK-NOT:     scf.parallel
+func.func @elementwise_chain(%x: memref<?xf32>, %y: memref<?xf32>, %z: memref<?xf32>, %done: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %two = arith.constant 2.0 : f32
+  %n = memref.dim %x, %c0 : memref<?xf32>
+  %t = memref.alloc(%n) : memref<?xf32>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %v = memref.load %x[%i] : memref<?xf32>
+    %m = arith.mulf %v, %two : f32
+    memref.store %m, %t[%i] : memref<?xf32>
+    scf.reduce
+  }
+  memref.dealloc %done : memref<4xf32>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %v = memref.load %t[%i] : memref<?xf32>
+    %a = arith.addf %v, %two : f32
+    memref.store %a, %y[%i] : memref<?xf32>
+    scf.reduce
+  }
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %v = memref.load %x[%i] : memref<?xf32>
+    %e = math.exp %v : f32
+    memref.store %e, %z[%i] : memref<?xf32>
+    scf.reduce
+  }
+  memref.dealloc %t : memref<?xf32>
+  return
+}
