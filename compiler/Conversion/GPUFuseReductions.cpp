@@ -317,8 +317,21 @@ private:
     return true;
   }
 
+  /// The reduction loop (with its accumulators in registers), or null.
+  scf::ForOp reductionLoop() {
+    for (Operation &op : nest.getBody()->without_terminator())
+      if (auto loop = dyn_cast<scf::ForOp>(&op); loop && loop.getNumResults())
+        return loop;
+    return nullptr;
+  }
+
   /// Step 3, epilogues: the next nest, if it reads and writes what this one
-  /// writes only at the element the same iteration writes, runs in it.
+  /// writes only at the element the same iteration writes, runs in it. A
+  /// reduction also takes a nest over its space and one more (inner)
+  /// dimension, a row epilogue (normalising by a row's sum or maximum): it
+  /// runs as a loop after the reduction's store (one per row: a nest over
+  /// the same inner range joins the loop), over which dl-gpu-map-kernels
+  /// spreads a warp's lanes.
   bool foldEpilogue() {
     // Host bookkeeping between the nests: moved up with the epilogue, except
     // deallocations, which stay (the epilogue cannot use what they free).
@@ -329,14 +342,41 @@ private:
       if (!isDeallocation(op))
         between.push_back(op);
     auto epilogue = dyn_cast_or_null<scf::ParallelOp>(op);
-    if (!epilogue || !sameSpace(epilogue, nest) || !isElementwise(epilogue))
+    if (!epilogue || !isElementwise(epilogue))
       return false;
+    unsigned rank = nest.getNumLoops();
+    bool row = false;
+    if (!sameSpace(epilogue, nest)) {
+      if (!reductionLoop() || epilogue.getNumLoops() != rank + 1)
+        return false;
+      for (unsigned i = 0; i < rank; ++i)
+        if (!sameValue(epilogue.getLowerBound()[i], nest.getLowerBound()[i]) ||
+            !sameValue(epilogue.getUpperBound()[i], nest.getUpperBound()[i]) ||
+            !sameValue(epilogue.getStep()[i], nest.getStep()[i]))
+          return false;
+      row = true;
+    }
+    // A row epilogue's inner index: the row loop's, if one over the same
+    // range ends the body already, else its own until the loop is made.
+    scf::ForOp rowLoop;
+    Value innerIv = row ? epilogue.getInductionVars()[rank] : Value();
+    if (row) {
+      auto last = dyn_cast_or_null<scf::ForOp>(
+          nest.getBody()->getTerminator()->getPrevNode());
+      if (last && last.getNumResults() == 0 &&
+          sameValue(last.getLowerBound(), epilogue.getLowerBound()[rank]) &&
+          sameValue(last.getUpperBound(), epilogue.getUpperBound()[rank]) &&
+          sameValue(last.getStep(), epilogue.getStep()[rank]))
+        rowLoop = last;
+    }
     SmallVector<Access> mine;
     nest.getBody()->walk([&](Operation *inner) {
       if (std::optional<Access> a = accessOf(inner))
         mine.push_back(*a);
     });
     IRMapping map = inductionMap(epilogue, nest);
+    if (rowLoop)
+      map.map(innerIv, rowLoop.getInductionVar());
     for (Operation &inner : epilogue.getBody()->without_terminator()) {
       std::optional<Access> theirs = accessOf(&inner);
       if (!theirs)
@@ -361,7 +401,19 @@ private:
     for (Operation &inner : nest.getBody()->without_terminator())
       if (auto store = dyn_cast<memref::StoreOp>(&inner))
         stored.push_back({*accessOf(store), store.getValueToStore()});
-    OpBuilder b(nest.getBody()->getTerminator());
+    if (row && !rowLoop) {
+      OpBuilder lb(nest.getBody()->getTerminator());
+      rowLoop = scf::ForOp::create(
+          lb, epilogue.getLoc(), epilogue.getLowerBound()[rank],
+          epilogue.getUpperBound()[rank], epilogue.getStep()[rank]);
+      map.map(innerIv, rowLoop.getInductionVar());
+    }
+    if (rowLoop)
+      for (Operation &op : rowLoop.getBody()->without_terminator())
+        if (auto store = dyn_cast<memref::StoreOp>(&op))
+          stored.push_back({*accessOf(store), store.getValueToStore()});
+    OpBuilder b(row ? rowLoop.getBody()->getTerminator()
+                    : nest.getBody()->getTerminator());
     IRMapping identity;
     for (Operation &inner : epilogue.getBody()->without_terminator()) {
       if (auto load = dyn_cast<memref::LoadOp>(&inner)) {

@@ -353,35 +353,68 @@ private:
       value = c->getResult(0);
     }
 
-    // Lane 0 of a live warp combines the total with the initial value and
-    // runs the rest of the iteration (the store, elementwise consumers);
-    // split sums add their totals atomically instead.
     Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-    Value first = arith::AndIOp::create(
-        b, loc,
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, zero),
-        inRange);
-    auto leader = scf::IfOp::create(b, loc, first, /*withElse=*/false);
-    b.setInsertionPoint(leader.thenBlock()->getTerminator());
-    Operation *init = r.loop.getInitArgs()[0].getDefiningOp();
+    Value lane0 =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, zero);
+    if (split > 1) {
+      // Lane 0 of a live warp adds the warp's total atomically.
+      auto leader = scf::IfOp::create(
+          b, loc, arith::AndIOp::create(b, loc, lane0, inRange),
+          /*withElse=*/false);
+      b.setInsertionPoint(leader.thenBlock()->getTerminator());
+      Operation *init = r.loop.getInitArgs()[0].getDefiningOp();
+      for (Operation &op : loop.getBody()->without_terminator()) {
+        if (llvm::is_contained(r.loopDeps, &op) || &op == init || &op == r.loop)
+          continue;
+        if (&op == r.store) {
+          SmallVector<Value> indices;
+          for (Value i : r.store.getIndices())
+            indices.push_back(map.lookupOrDefault(i));
+          memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, value,
+                                      map.lookupOrDefault(r.store.getMemRef()),
+                                      indices);
+          continue;
+        }
+        b.clone(op, map);
+      }
+      loop.erase();
+      return checkContained(launch);
+    }
+    // Every lane of a live warp has the total (the xor shuffles leave it in
+    // all of them): each combines it with the initial value and runs the
+    // rest of the iteration, lane 0 alone storing the row's results, the
+    // lanes splitting the row loops (row epilogues) 32 ways.
+    auto rest = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+    b.setInsertionPoint(rest.thenBlock()->getTerminator());
     for (Operation &op : loop.getBody()->without_terminator()) {
-      if (llvm::is_contained(r.loopDeps, &op) || (split > 1 && &op == init))
+      if (llvm::is_contained(r.loopDeps, &op))
         continue;
       if (&op == r.loop) {
-        if (split > 1)
-          continue;
         Operation *c = b.clone(*r.combine);
         c->setOperands({map.lookupOrDefault(r.loop.getInitArgs()[0]), value});
         map.map(r.loop.getResult(0), c->getResult(0));
         continue;
       }
-      if (split > 1 && &op == r.store) {
-        SmallVector<Value> indices;
-        for (Value i : r.store.getIndices())
-          indices.push_back(map.lookupOrDefault(i));
-        memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, value,
-                                    map.lookupOrDefault(r.store.getMemRef()),
-                                    indices);
+      if (auto row = dyn_cast<scf::ForOp>(&op)) {
+        Value step = map.lookupOrDefault(row.getStep());
+        Value start = arith::AddIOp::create(
+            b, loc, map.lookupOrDefault(row.getLowerBound()),
+            arith::MulIOp::create(b, loc, lane, step));
+        auto strided = scf::ForOp::create(
+            b, loc, start, map.lookupOrDefault(row.getUpperBound()),
+            arith::MulIOp::create(b, loc, step, warpSize));
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(strided.getBody()->getTerminator());
+        map.map(row.getInductionVar(), strided.getInductionVar());
+        for (Operation &inner : row.getBody()->without_terminator())
+          b.clone(inner, map);
+        continue;
+      }
+      if (isa<memref::StoreOp>(op)) {
+        auto first = scf::IfOp::create(b, loc, lane0, /*withElse=*/false);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(first.thenBlock()->getTerminator());
+        b.clone(op, map);
         continue;
       }
       b.clone(op, map);

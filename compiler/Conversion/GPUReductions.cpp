@@ -60,16 +60,31 @@ std::optional<dlc::gpu::ReductionLoop>
 dlc::gpu::matchReduction(scf::ParallelOp parallel) {
   Block *body = parallel.getBody();
   ReductionLoop r;
+  // The reduction loop, then row loops (dl-gpu-fuse-reductions' row
+  // epilogues: no results, straight-line bodies).
   for (Operation &op : body->without_terminator()) {
-    if (auto loop = dyn_cast<scf::ForOp>(&op)) {
-      if (r.loop)
+    auto loop = dyn_cast<scf::ForOp>(&op);
+    if (loop && !r.loop) {
+      if (loop.getNumResults() != 1)
         return std::nullopt;
       r.loop = loop;
-    } else if (op.getNumRegions()) {
-      return std::nullopt;
+      continue;
     }
+    if (loop) {
+      if (loop.getNumResults() != 0)
+        return std::nullopt;
+      for (Operation &inner : loop.getBody()->without_terminator())
+        if (inner.getNumRegions() ||
+            (!isMemoryEffectFree(&inner) &&
+             !isa<memref::LoadOp, memref::StoreOp>(inner)))
+          return std::nullopt;
+      continue;
+    }
+    if (op.getNumRegions() ||
+        (!isMemoryEffectFree(&op) && !isa<memref::LoadOp, memref::StoreOp>(op)))
+      return std::nullopt;
   }
-  if (!r.loop || r.loop.getNumResults() != 1)
+  if (!r.loop)
     return std::nullopt;
   for (Operation &op : r.loop.getBody()->without_terminator())
     if (op.getNumRegions() ||

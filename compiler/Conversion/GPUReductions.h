@@ -16,6 +16,9 @@
 //     }
 //     memref.store %r, %out[I]
 //     ...                                        // elementwise consumers
+//     scf.for %j = ... {                         // row epilogues: over a
+//       ...                                      // dimension more, reading
+//     }                                          // the row's %r
 //   }
 //
 //===----------------------------------------------------------------------===//

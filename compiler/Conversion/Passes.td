@@ -436,7 +436,9 @@ def GPUFuseReductions : Pass<"dl-gpu-fuse-reductions",
        value at the same element become its initial value (prologues), and
        the nests just after it over the same iteration space, without loops,
        whose accesses to what it writes are to the element its own iteration
-       writes run in it, reading the register (epilogues);
+       writes run in it, reading the register (epilogues), and so do nests
+       over its space and one more inner dimension (row epilogues: a
+       softmax's `exp(x - max)`), as a loop after its store;
     4. an output allocated in the function that nothing reads any more is
        neither stored nor allocated.
     An elementwise nest takes the nests after it as a reduction takes its
@@ -494,9 +496,10 @@ def GPUMapKernels : Pass<"dl-gpu-map-kernels", "::mlir::ModuleOp"> {
     - a parallel loop over few outputs, each a long reduction in a register
       (a sum, max or min; the form `dl-gpu-fuse-reductions` leaves), gets a
       warp per output instead: lanes take every 32nd element from the
-      identity, five `gpu.shuffle xor` combine them, lane 0 combines the
-      total with the initial value and runs the rest of the iteration (the
-      store, folded epilogues); sums over so few outputs that their warps
+      identity, five `gpu.shuffle xor` combine them (the total in every
+      lane), every lane of a live warp combines it with the initial value
+      and runs the rest of the iteration, lane 0 alone storing, the lanes
+      splitting row-epilogue loops 32 ways; sums over so few outputs that their warps
       would leave the GPU idle split each sum over several warps, which add
       atomically to the output (only when its initial value is the output's
       own element and nothing follows the store);

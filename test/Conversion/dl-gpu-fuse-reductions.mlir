@@ -304,3 +304,69 @@ func.func @elementwise_chain(%x: memref<?xf32>, %y: memref<?xf32>, %z: memref<?x
   memref.dealloc %t : memref<?xf32>
   return
 }
+
+// -----
+
+// Row epilogues: a nest over the reduction's space and one more dimension
+// that reads the row's result (a softmax's exp(x - max), then a scaling)
+// runs as one loop after the reduction's store; the second joins the first
+// one's loop and reads its value from the register. A nest that would
+// write what the reduction reads (other rows' elements) stays apart.
+// CHECK-LABEL: func.func @row_epilogues
+// CHECK:         scf.parallel (%[[B:.*]]) =
+// CHECK:           %[[MAX:.*]] = scf.for {{.*}} iter_args
+// CHECK:             arith.maximumf
+// CHECK:           memref.store %[[MAX]], %arg1[%[[B]]]
+// CHECK-NEXT:      scf.for %[[J:.*]] = %c0 to %c64 step %c1 {
+// CHECK-NEXT:        %[[X:.*]] = memref.load %arg0[%[[B]], %[[J]]]
+// CHECK-NEXT:        %[[D:.*]] = arith.subf %[[X]], %[[MAX]]
+// CHECK-NEXT:        %[[E:.*]] = math.exp %[[D]]
+// CHECK-NEXT:        memref.store %[[E]], %arg2[%[[B]], %[[J]]]
+// CHECK-NEXT:        %[[S:.*]] = arith.mulf %[[E]]
+// CHECK-NEXT:        memref.store %[[S]], %arg3[%[[B]], %[[J]]]
+// CHECK-NEXT:      }
+// CHECK-NEXT:      scf.reduce
+// CHECK:         scf.parallel
+// CHECK:           memref.store %{{.*}}, %arg0
+func.func @row_epilogues(%x: memref<?x64xf32>, %m: memref<?xf32>, %e: memref<?x64xf32>, %s: memref<?x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %ninf = arith.constant 0xFF800000 : f32
+  %half = arith.constant 0.5 : f32
+  %n = memref.dim %x, %c0 : memref<?x64xf32>
+  scf.parallel (%b) = (%c0) to (%n) step (%c1) {
+    memref.store %ninf, %m[%b] : memref<?xf32>
+    scf.reduce
+  }
+  scf.parallel (%b) = (%c0) to (%n) step (%c1) {
+    scf.for %j = %c0 to %c64 step %c1 {
+      %v = memref.load %x[%b, %j] : memref<?x64xf32>
+      %acc = memref.load %m[%b] : memref<?xf32>
+      %mx = arith.maximumf %acc, %v : f32
+      memref.store %mx, %m[%b] : memref<?xf32>
+    }
+    scf.reduce
+  }
+  scf.parallel (%b, %j) = (%c0, %c0) to (%n, %c64) step (%c1, %c1) {
+    %v = memref.load %x[%b, %j] : memref<?x64xf32>
+    %mx = memref.load %m[%b] : memref<?xf32>
+    %d = arith.subf %v, %mx : f32
+    %ex = math.exp %d : f32
+    memref.store %ex, %e[%b, %j] : memref<?x64xf32>
+    scf.reduce
+  }
+  scf.parallel (%b, %j) = (%c0, %c0) to (%n, %c64) step (%c1, %c1) {
+    %ex = memref.load %e[%b, %j] : memref<?x64xf32>
+    %sc = arith.mulf %ex, %half : f32
+    memref.store %sc, %s[%b, %j] : memref<?x64xf32>
+    scf.reduce
+  }
+  // In place over the input the row maxima were read from.
+  scf.parallel (%b, %j) = (%c0, %c0) to (%n, %c64) step (%c1, %c1) {
+    %sc = memref.load %s[%b, %j] : memref<?x64xf32>
+    memref.store %sc, %x[%b, %j] : memref<?x64xf32>
+    scf.reduce
+  }
+  return
+}

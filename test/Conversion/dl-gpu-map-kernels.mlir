@@ -184,12 +184,13 @@ func.func @channel_sums(%dy: memref<64x50176xf32>, %out: memref<64xf32>) {
 // CHECK:           }
 // CHECK:           gpu.shuffle xor %[[PART]]
 // CHECK-COUNT-4:   gpu.shuffle xor
+// CHECK:           %[[TOTAL:.*]] = arith.addf
 // CHECK:           %[[LANE0:.*]] = arith.cmpi eq, %[[LANE]], %{{.*}}
-// CHECK:           %[[FIRST:.*]] = arith.andi %[[LANE0]], %[[LIVE]]
-// CHECK:           scf.if %[[FIRST]] {
-// CHECK:             memref.load %arg2
-// CHECK:             arith.addf
-// CHECK:             memref.store
+// CHECK:           scf.if %[[LIVE]] {
+// CHECK-NEXT:        %[[OLD:.*]] = memref.load %arg2
+// CHECK-NEXT:        %[[NEW:.*]] = arith.addf %[[OLD]], %[[TOTAL]]
+// CHECK-NEXT:        scf.if %[[LANE0]] {
+// CHECK-NEXT:          memref.store %[[NEW]], %arg2
 func.func @matvec(%a: memref<?x784xf32>, %w: memref<10x784xf32>, %out: memref<?x10xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -214,8 +215,8 @@ func.func @matvec(%a: memref<?x784xf32>, %w: memref<10x784xf32>, %out: memref<?x
 // -----
 
 // A warp reduction with a prologue and an epilogue (dl-gpu-fuse-reductions):
-// the lanes sum from the identity; lane 0 of a live warp loads the bias,
-// adds the warp's total to it and runs the ReLU.
+// the lanes sum from the identity; every lane of a live warp loads the
+// bias, adds the warp's total to it and runs the ReLU; lane 0 stores.
 // CHECK-LABEL: func.func @matvec_bias_relu
 // CHECK:         gpu.launch
 // CHECK:           %[[PART:.*]] = scf.if %{{.*}} -> (f32) {
@@ -224,12 +225,16 @@ func.func @matvec(%a: memref<?x784xf32>, %w: memref<10x784xf32>, %out: memref<?x
 // CHECK:             scf.yield %[[ZERO]]
 // CHECK-COUNT-5:   gpu.shuffle xor
 // CHECK:           %[[TOTAL:.*]] = arith.addf
+// CHECK:           %[[LANE0:.*]] = arith.cmpi eq
 // CHECK:           scf.if %{{.*}} {
 // CHECK-NEXT:        %[[BIAS:.*]] = memref.load %arg2
 // CHECK-NEXT:        %[[SUM:.*]] = arith.addf %[[BIAS]], %[[TOTAL]]
-// CHECK-NEXT:        memref.store %[[SUM]], %arg3
+// CHECK-NEXT:        scf.if %[[LANE0]] {
+// CHECK-NEXT:          memref.store %[[SUM]], %arg3
+// CHECK-NEXT:        }
 // CHECK-NEXT:        %[[RELU:.*]] = arith.maximumf %[[SUM]]
-// CHECK-NEXT:        memref.store %[[RELU]], %arg4
+// CHECK-NEXT:        scf.if %[[LANE0]] {
+// CHECK-NEXT:          memref.store %[[RELU]], %arg4
 // CHECK-NOT:     memref.atomic_rmw
 func.func @matvec_bias_relu(%a: memref<?x784xf32>, %w: memref<10x784xf32>, %bias: memref<10xf32>, %out: memref<?x10xf32>, %relu: memref<?x10xf32>) {
   %c0 = arith.constant 0 : index
@@ -250,6 +255,54 @@ func.func @matvec_bias_relu(%a: memref<?x784xf32>, %w: memref<10x784xf32>, %bias
     memref.store %sum, %out[%i, %j] : memref<?x10xf32>
     %r = arith.maximumf %sum, %zero : f32
     memref.store %r, %relu[%i, %j] : memref<?x10xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A warp per row with a row epilogue (dl-gpu-fuse-reductions): after the
+// shuffles every lane of a live warp has the row's maximum; lane 0 alone
+// stores it, and the lanes split the row loop 32 ways (lane l takes
+// elements l, l + 32).
+// CHECK-LABEL: func.func @row_max_exp
+// CHECK:         gpu.launch {{.*}} threads(%[[TX:[^,]*]],
+// CHECK:           %[[LANE:.*]] = arith.remui %[[TX]], %c32
+// CHECK-COUNT-5:   gpu.shuffle xor
+// CHECK-NEXT:      %[[MAX:.*]] = arith.maximumf
+// CHECK:           %[[FIRST:.*]] = arith.cmpi eq, %[[LANE]]
+// CHECK:           scf.if %[[LIVE:.*]] {
+// CHECK-NEXT:        %[[ROW:.*]] = arith.maximumf %{{.*}}, %[[MAX]]
+// CHECK-NEXT:        scf.if %[[FIRST]] {
+// CHECK-NEXT:          memref.store %[[ROW]], %arg1
+// CHECK-NEXT:        }
+// CHECK:             %[[OFFSET:.*]] = arith.muli %[[LANE]], %c1
+// CHECK:             %[[START:.*]] = arith.addi %c0{{.*}}, %[[OFFSET]]
+// CHECK:             %[[STRIDE:.*]] = arith.muli %c1{{.*}}, %c32
+// CHECK:             scf.for %[[J:.*]] = %[[START]] to %c64{{.*}} step %[[STRIDE]] {
+// CHECK:               arith.subf %{{.*}}, %[[ROW]]
+// CHECK:               math.exp
+// CHECK:               memref.store %{{.*}}, %arg2[%{{.*}}, %[[J]]]
+func.func @row_max_exp(%x: memref<?x64xf32>, %m: memref<?xf32>, %e: memref<?x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %ninf = arith.constant 0xFF800000 : f32
+  %n = memref.dim %x, %c0 : memref<?x64xf32>
+  scf.parallel (%b) = (%c0) to (%n) step (%c1) {
+    %mx = scf.for %j = %c0 to %c64 step %c1 iter_args(%acc = %ninf) -> (f32) {
+      %v = memref.load %x[%b, %j] : memref<?x64xf32>
+      %next = arith.maximumf %acc, %v : f32
+      scf.yield %next : f32
+    }
+    memref.store %mx, %m[%b] : memref<?xf32>
+    scf.for %j = %c0 to %c64 step %c1 {
+      %v = memref.load %x[%b, %j] : memref<?x64xf32>
+      %d = arith.subf %v, %mx : f32
+      %ex = math.exp %d : f32
+      memref.store %ex, %e[%b, %j] : memref<?x64xf32>
+    }
     scf.reduce
   }
   return
