@@ -19,12 +19,17 @@
 //    add their partial sums with atomics;
 //  - C keeps its initial value (a bias): the tile is added to it; a fill
 //    just before is folded in (unless K is split): the tile is added to the
-//    fill's value, and C is not read.
+//    fill's value, and C is not read;
+//  - unless K is split, an elementwise consumer of C just after it (a bias
+//    add, an activation; other buffers' ops may lie between if it can move
+//    above them) runs on each final value in registers, and C is stored
+//    only if something else reads it.
 // Each operand is staged with the thread index running along the dimension
 // its buffer's last index follows (K or the tile's own side, followsK), so
 // that adjacent threads read adjacent addresses where the layout allows.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Conversion/BufferAccess.h"
 #include "compiler/Conversion/GPUReductions.h"
 #include "compiler/Conversion/Passes.h"
 
@@ -187,6 +192,15 @@ public:
     linalg::FillOp fill = split == 1 ? initialFill() : nullptr;
     if (fill)
       initialValue = fill.getInputs()[0];
+    // Unsplit, each output's final value is in one thread's registers: an
+    // elementwise consumer (a bias add, an activation) runs there too.
+    SmallVector<Operation *> between;
+    epilogue = split == 1 ? followingEpilogue(between) : nullptr;
+    if (epilogue) {
+      for (Operation *op : between)
+        op->moveBefore(c.op);
+      storeC = !onlyTheEpilogueReads(fill);
+    }
 
     // Host: the loop sizes, the grid.
     for (Range r : c.op.createLoopRanges(b, loc))
@@ -216,13 +230,147 @@ public:
     auto terminator = gpu::TerminatorOp::create(b, loc);
     b.setInsertionPoint(terminator);
     buildKernel(launch, mTotal, nTotal, kTotal, kPerSplit);
+    Value cBuffer = c.c->get();
     c.op->erase();
     if (fill)
       fill->erase();
+    if (epilogue) {
+      epilogue->erase();
+      // Nothing reads C: not allocated either, unless the grid's sizes
+      // were read off it.
+      if (!storeC && llvm::all_of(cBuffer.getUsers(), [](Operation *user) {
+            return isa<memref::DeallocOp>(user);
+          })) {
+        for (Operation *user : llvm::make_early_inc_range(cBuffer.getUsers()))
+          user->erase();
+        cBuffer.getDefiningOp()->erase();
+      }
+    }
     return success();
   }
 
 private:
+  /// The elementwise linalg.generic after the contraction that reads C at
+  /// the element the contraction writes and writes its outputs there,
+  /// reading nothing that the kernel writes elsewhere and writing nothing
+  /// that the tiles read; or null. Between them: ops free of memory effects
+  /// and allocations (into `between`, to move above the contraction),
+  /// deallocations, and a few ops on other buffers that the epilogue can
+  /// move above (the next contraction's fill).
+  linalg::GenericOp followingEpilogue(SmallVectorImpl<Operation *> &between) {
+    SmallPtrSet<Value, 8> passedReads, passedWrites;
+    SmallPtrSet<Operation *, 8> passed;
+    int scanned = 0;
+    for (Operation *op = c.op->getNextNode(); op && scanned < 8;
+         op = op->getNextNode()) {
+      if (isa<memref::DeallocOp>(op))
+        continue; // it stays: the epilogue cannot use what it frees
+      if ((!op->getNumRegions() && isMemoryEffectFree(op)) ||
+          isa<memref::AllocOp>(op)) {
+        for (Value operand : op->getOperands())
+          if (passed.contains(operand.getDefiningOp()))
+            return nullptr; // it could not move above what it uses
+        between.push_back(op);
+        continue;
+      }
+      ++scanned;
+      if (auto e = dyn_cast<linalg::GenericOp>(op))
+        if (isEpilogue(e, passedReads, passedWrites))
+          return e;
+      if (!dlc::buffers::accesses(op, passedReads, passedWrites))
+        return nullptr;
+      passed.insert(op);
+    }
+    return nullptr;
+  }
+
+  /// Whether `e` can run on the tile's final values, above ops that read
+  /// `passedReads` and write `passedWrites`.
+  bool isEpilogue(linalg::GenericOp e,
+                  const SmallPtrSetImpl<Value> &passedReads,
+                  const SmallPtrSetImpl<Value> &passedWrites) {
+    Value cBuffer = c.c->get();
+    Value cRoot = dlc::buffers::rootOf(cBuffer);
+    auto cType = cast<MemRefType>(cBuffer.getType());
+    if (!e.hasPureBufferSemantics() || e.getNumReductionLoops() ||
+        e.getNumLoops() != static_cast<unsigned>(cType.getRank()))
+      return false;
+    for (OpOperand &operand : e->getOpOperands()) {
+      Value root = dlc::buffers::rootOf(operand.get());
+      if (passedWrites.contains(root) ||
+          (e.isDpsInit(&operand) && passedReads.contains(root)))
+        return false;
+    }
+    for (Operation &inner : e.getBlock()->without_terminator())
+      if (inner.getNumRegions())
+        return false;
+    Value aRoot = dlc::buffers::rootOf(c.a->get()),
+          bRoot = dlc::buffers::rootOf(c.b->get());
+    DenseSet<Value> written;
+    for (OpOperand &init : e.getDpsInitsMutable()) {
+      Value root = dlc::buffers::rootOf(init.get());
+      if (!e.getMatchingIndexingMap(&init).isIdentity() || root == cRoot ||
+          root == aRoot || root == bRoot)
+        return false;
+      written.insert(root);
+    }
+    bool readsC = false;
+    for (OpOperand *input : e.getDpsInputOperands()) {
+      bool identity = e.getMatchingIndexingMap(input).isIdentity();
+      Value root = dlc::buffers::rootOf(input->get());
+      if (input->get() == cBuffer && identity) {
+        readsC = true;
+        continue;
+      }
+      // Another element of C, or of an output, is another thread's.
+      if (root == cRoot || (written.contains(root) && !identity))
+        return false;
+    }
+    return readsC;
+  }
+
+  /// Whether the contraction, its fill, its epilogue and deallocations are
+  /// all that use C, allocated here.
+  bool onlyTheEpilogueReads(linalg::FillOp fill) {
+    Value cBuffer = c.c->get();
+    if (!cBuffer.getDefiningOp<memref::AllocOp>())
+      return false;
+    return llvm::all_of(cBuffer.getUsers(), [&](Operation *user) {
+      return user == c.op.getOperation() || user == fill ||
+             user == epilogue.getOperation() || isa<memref::DeallocOp>(user);
+    });
+  }
+
+  /// The epilogue at C's element `at`, whose final value is `value`: its
+  /// other inputs loaded, its body, its results stored.
+  void emitEpilogue(Value value, ArrayRef<Value> at) {
+    IRMapping map;
+    for (OpOperand &operand : epilogue->getOpOperands()) {
+      BlockArgument arg = epilogue.getMatchingBlockArgument(&operand);
+      if (arg.use_empty())
+        continue;
+      if (operand.get() == c.c->get() && epilogue.isDpsInput(&operand)) {
+        map.map(arg, value);
+        continue;
+      }
+      map.map(arg,
+              memref::LoadOp::create(
+                  b, loc, operand.get(),
+                  applyMap(epilogue.getMatchingIndexingMap(&operand), at)));
+    }
+    for (Operation &op : epilogue.getBlock()->without_terminator()) {
+      if (auto index = dyn_cast<linalg::IndexOp>(&op)) {
+        map.map(index.getResult(), at[index.getDim()]);
+        continue;
+      }
+      b.clone(op, map);
+    }
+    auto yield = cast<linalg::YieldOp>(epilogue.getBlock()->getTerminator());
+    for (auto [init, result] :
+         llvm::zip(epilogue.getDpsInits(), yield.getValues()))
+      memref::StoreOp::create(b, loc, map.lookupOrDefault(result), init, at);
+  }
+
   /// The linalg.fill of C just before the contraction (with only ops free of
   /// memory effects and allocations between them), or null.
   linalg::FillOp initialFill() {
@@ -265,7 +413,11 @@ private:
 
   /// The indices of `operand` at loop position `iv`.
   SmallVector<Value> indices(OpOperand *operand, ArrayRef<Value> iv) {
-    AffineMap map = c.op.getMatchingIndexingMap(operand);
+    return applyMap(c.op.getMatchingIndexingMap(operand), iv);
+  }
+
+  /// The results of `map` at `iv`.
+  SmallVector<Value> applyMap(AffineMap map, ArrayRef<Value> iv) {
     SmallVector<Value> result;
     for (AffineExpr e : map.getResults()) {
       if (auto dim = dyn_cast<AffineDimExpr>(e)) {
@@ -405,8 +557,11 @@ private:
           Value old = initialValue
                           ? initialValue
                           : memref::LoadOp::create(b, loc, c.c->get(), at);
-          memref::StoreOp::create(
-              b, loc, arith::AddFOp::create(b, loc, old, sum), c.c->get(), at);
+          Value value = arith::AddFOp::create(b, loc, old, sum);
+          if (storeC)
+            memref::StoreOp::create(b, loc, value, c.c->get(), at);
+          if (epilogue)
+            emitEpilogue(value, at);
         }
       }
   }
@@ -415,7 +570,9 @@ private:
   OpBuilder b;
   Location loc;
   int64_t split = 1;
-  Value initialValue; // C's fill value, or null: C is read
+  Value initialValue;         // C's fill value, or null: C is read
+  linalg::GenericOp epilogue; // run on each final value, or null
+  bool storeC = true;         // false: only the epilogue reads C
   SmallVector<Value> sizes;
 };
 

@@ -557,7 +557,13 @@ def GPUTileContractions : Pass<"dl-gpu-tile-contractions",
       fill's value, C is not read, the fill goes away); with few tiles and a
       long K the grid also splits K (up to 264 blocks, at least 256 of K
       each), the blocks add with `memref.atomic_rmw addf`, and the fill
-      stays.
+      stays;
+    - unsplit, an elementwise `linalg.generic` after it that reads C where
+      the contraction writes it (identity map), writes its outputs there and
+      touches nothing the tiles read (a bias add, an activation) runs on
+      each final value in the thread's registers; ops on other buffers may
+      lie between if it can move above them; C is stored (and allocated)
+      only if something else reads it.
     Ops that do not match are left to `dl-gpu-map-kernels`, which leaves
     these launches alone.
 

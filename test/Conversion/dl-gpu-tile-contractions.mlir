@@ -74,6 +74,108 @@ func.func @filled(%a: memref<?x70xf32>, %b: memref<70x50xf32>) -> memref<?x50xf3
 
 // -----
 
+// An elementwise consumer after an unsplit tile (a bias add and a ReLU)
+// runs on each final value in the tile's registers, above another op's fill
+// it does not touch. Only the consumer reads C, so C is neither stored nor
+// allocated.
+// CHECK-LABEL: func.func @bias_relu
+// CHECK-NOT:     memref.alloc
+// CHECK:         gpu.launch
+// CHECK:           scf.if %{{[0-9]+}} {
+// CHECK-NEXT:        %[[SUM:.*]] = arith.addf %{{.*}}#0, %cst
+// CHECK-NEXT:        %[[BIAS:.*]] = memref.load %arg2[%[[N:.*]]] : memref<50xf32>
+// CHECK-NEXT:        %[[B:.*]] = arith.addf %[[SUM]], %[[BIAS]]
+// CHECK-NEXT:        %[[R:.*]] = arith.maximumf %[[B]], %cst
+// CHECK-NEXT:        memref.store %[[R]], %arg3[%{{.*}}, %[[N]]]
+// CHECK-NEXT:      }
+// CHECK:         gpu.terminator
+// CHECK-NEXT:    }
+// CHECK-NEXT:    linalg.fill ins(%{{.*}}) outs(%arg4
+// CHECK-NEXT:    return
+func.func @bias_relu(%a: memref<?x70xf32>, %b: memref<70x50xf32>, %bias: memref<50xf32>, %out: memref<?x50xf32>, %other: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %m = memref.dim %a, %c0 : memref<?x70xf32>
+  %c = memref.alloc(%m) : memref<?x50xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<?x50xf32>)
+  linalg.matmul ins(%a, %b : memref<?x70xf32>, memref<70x50xf32>) outs(%c : memref<?x50xf32>)
+  linalg.fill ins(%zero : f32) outs(%other : memref<8xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%c, %bias : memref<?x50xf32>, memref<50xf32>) outs(%out : memref<?x50xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %s = arith.addf %x, %y : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %c : memref<?x50xf32>
+  return
+}
+
+// -----
+
+// C is returned, so it is stored as well; a consumer that writes what the
+// tiles read (the input A, in place) stays an op of its own.
+// CHECK-LABEL: func.func @kept_and_in_place
+// CHECK:         gpu.launch
+// CHECK:           memref.store %{{.*}}, %[[C:.*]][
+// CHECK:           math.tanh
+// CHECK:           memref.store %{{.*}}, %arg2[
+// CHECK:         gpu.launch
+// CHECK-NOT:       math.exp
+// CHECK:         linalg.generic
+// CHECK:           math.exp
+func.func @kept_and_in_place(%a: memref<64x70xf32>, %b: memref<70x50xf32>, %t: memref<64x50xf32>, %a2: memref<64x64xf32>) -> memref<64x50xf32> {
+  %c = memref.alloc() : memref<64x50xf32>
+  linalg.matmul ins(%a, %b : memref<64x70xf32>, memref<70x50xf32>) outs(%c : memref<64x50xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<64x50xf32>) outs(%t : memref<64x50xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %r = math.tanh %x : f32
+    linalg.yield %r : f32
+  }
+  %d = memref.alloc() : memref<64x64xf32>
+  linalg.matmul ins(%a2, %a2 : memref<64x64xf32>, memref<64x64xf32>) outs(%d : memref<64x64xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%d : memref<64x64xf32>) outs(%a2 : memref<64x64xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %r = math.exp %x : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %d : memref<64x64xf32>
+  return %c : memref<64x50xf32>
+}
+
+// -----
+
+// A consumer cannot move above an op that writes what it reads (here its
+// bias, filled between them): it stays an op of its own.
+// CHECK-LABEL: func.func @bias_filled_between
+// CHECK:         gpu.launch
+// CHECK-NOT:       arith.maximumf
+// CHECK:         linalg.fill ins(%{{.*}}) outs(%arg2
+// CHECK-NEXT:    linalg.generic
+func.func @bias_filled_between(%a: memref<64x70xf32>, %b: memref<70x50xf32>, %bias: memref<50xf32>, %out: memref<64x50xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c = memref.alloc() : memref<64x50xf32>
+  linalg.matmul ins(%a, %b : memref<64x70xf32>, memref<70x50xf32>) outs(%c : memref<64x50xf32>)
+  linalg.fill ins(%zero : f32) outs(%bias : memref<50xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%c, %bias : memref<64x50xf32>, memref<50xf32>) outs(%out : memref<64x50xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %s = arith.addf %x, %y : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %c : memref<64x50xf32>
+  return
+}
+
+// -----
+
 // One tile of outputs and a long K: the grid splits K into 7 parts of 288
 // (a multiple of 16) and the blocks add their sums atomically, so the fill
 // before it stays: C must hold 0 before any block adds.
