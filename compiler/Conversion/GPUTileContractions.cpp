@@ -235,6 +235,7 @@ public:
     if (fill)
       fill->erase();
     if (epilogue) {
+      epilogueOp = epilogue;
       epilogue->erase();
       // Nothing reads C: not allocated either, unless the grid's sizes
       // were read off it.
@@ -566,13 +567,19 @@ private:
       }
   }
 
+public:
+  /// The epilogue run() erased, or null.
+  Operation *erasedEpilogue() const { return epilogueOp; }
+
+private:
   Contraction &c;
   OpBuilder b;
   Location loc;
   int64_t split = 1;
-  Value initialValue;         // C's fill value, or null: C is read
-  linalg::GenericOp epilogue; // run on each final value, or null
-  bool storeC = true;         // false: only the epilogue reads C
+  Value initialValue;              // C's fill value, or null: C is read
+  linalg::GenericOp epilogue;      // run on each final value, or null
+  Operation *epilogueOp = nullptr; // once erased
+  bool storeC = true;              // false: only the epilogue reads C
   SmallVector<Value> sizes;
 };
 
@@ -581,9 +588,17 @@ struct GPUTileContractionsPass
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> ops;
     getOperation()->walk([&](linalg::LinalgOp op) { ops.push_back(op); });
-    for (linalg::LinalgOp op : ops)
-      if (std::optional<Contraction> c = match(op))
-        (void)TileBuilder(*c).run();
+    // A tile erases its epilogue, an op later in the list.
+    DenseSet<Operation *> erased;
+    for (linalg::LinalgOp op : ops) {
+      if (erased.contains(op))
+        continue;
+      if (std::optional<Contraction> c = match(op)) {
+        TileBuilder tile(*c);
+        if (succeeded(tile.run()) && tile.erasedEpilogue())
+          erased.insert(tile.erasedEpilogue());
+      }
+    }
   }
 };
 
