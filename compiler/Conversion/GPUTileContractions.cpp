@@ -324,7 +324,9 @@ private:
         continue;
       }
       // Another element of C, or of an output, is another thread's.
-      if (root == cRoot || (written.contains(root) && !identity))
+      if (root == cRoot ||
+          (written.contains(root) &&
+           !(identity && llvm::is_contained(e.getDpsInits(), input->get()))))
         return false;
     }
     return readsC;
