@@ -8,6 +8,9 @@
 //  - a top-level scf.parallel becomes one launch of ceil(N / 256) blocks of
 //    256 threads over its N iterations, the last dimension fastest (adjacent
 //    threads touch adjacent elements: coalesced accesses);
+//  - one whose iterations are few and each a long reduction in a register
+//    (dl-gpu-fuse-reductions' form, dlc::gpu::reductionWarps decides) gets a
+//    warp per iteration, or several that add their sums atomically;
 //  - a run of scalar compute becomes a one-thread launch;
 //  - memref.alloc / dealloc become gpu.alloc / gpu.dealloc (device memory),
 //    and constant globals are copied to device memory at function entry.
