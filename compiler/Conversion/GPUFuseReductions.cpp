@@ -24,6 +24,8 @@
 //       element its own iteration writes, run in it, reading the register;
 //  4. an output that nothing reads any more is neither stored nor
 //     allocated.
+// A padding (a fill of a buffer, then a copy into a view of its interior)
+// becomes one nest that writes each element once.
 // An elementwise nest takes the nests after it as a reduction takes its
 // epilogues (the planner keeps a producer with several consumers apart, so
 // as not to recompute it; here nothing is recomputed: it stays stored).
@@ -39,6 +41,7 @@
 #include "compiler/Conversion/GPUReductions.h"
 #include "compiler/Conversion/Passes.h"
 
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -154,6 +157,8 @@ public:
   /// Steps 1 to 3's prologues (all nests first: a fill must become its
   /// reduction's initial value before it could join another nest).
   void initialise() {
+    if (foldInterior())
+      return;
     scf::ForOp loop = promote();
     if (loop && !isSplit())
       foldPrologues(loop);
@@ -170,6 +175,117 @@ public:
   }
 
 private:
+  /// A padding: this nest fills a buffer (its indices the induction
+  /// variables, or 0 along unit dimensions) and the next copies the interior
+  /// into a unit-stride view of it. Then this nest writes each element once,
+  /// the copy's value where the copy would write it, the fill's elsewhere:
+  /// one launch and one pass over the buffer instead of two.
+  bool foldInterior() {
+    Block *body = nest.getBody();
+    auto fill = dyn_cast<memref::StoreOp>(&body->front());
+    if (!fill || fill->getNextNode() != body->getTerminator() ||
+        !fill.getValueToStore().getParentRegion()->isProperAncestor(
+            &nest.getRegion()))
+      return false;
+    SmallVector<Operation *> between;
+    Operation *op = nest->getNextNode();
+    for (; op && isTransparent(op); op = op->getNextNode())
+      between.push_back(op);
+    auto copy = dyn_cast_or_null<scf::ParallelOp>(op);
+    if (!copy || !isElementwise(copy))
+      return false;
+    memref::StoreOp store;
+    Value root = rootOf(fill.getMemRef());
+    for (Operation &inner : copy.getBody()->without_terminator()) {
+      if (auto s = dyn_cast<memref::StoreOp>(&inner)) {
+        if (store)
+          return false;
+        store = s;
+      } else if (auto load = dyn_cast<memref::LoadOp>(&inner);
+                 load && rootOf(load.getMemRef()) == root) {
+        return false;
+      }
+    }
+    auto view =
+        store ? store.getMemRef().getDefiningOp<memref::SubViewOp>() : nullptr;
+    if (!view || view.getSource() != fill.getMemRef() ||
+        view.getSourceType().getRank() != view.getType().getRank() ||
+        !llvm::all_of(view.getStaticStrides(),
+                      [](int64_t s) { return s == 1; }))
+      return false;
+    // Position by position: both indices induction variables of the nests
+    // (each from 0 by 1), or both 0 where the view's offset is 0.
+    SmallVector<OpFoldResult> offsets = view.getMixedOffsets();
+    SmallVector<std::tuple<unsigned, BlockArgument, BlockArgument>> dims;
+    for (auto [k, pair] :
+         llvm::enumerate(llvm::zip(fill.getIndices(), store.getIndices()))) {
+      auto [outer, inner] = pair;
+      auto p = dyn_cast<BlockArgument>(outer);
+      auto q = dyn_cast<BlockArgument>(inner);
+      if (!p && !q) {
+        if (getConstantIntValue(offsets[k]) != 0 ||
+            getConstantIntValue(outer) != 0 || getConstantIntValue(inner) != 0)
+          return false;
+        continue;
+      }
+      if (!p || !q || p.getOwner() != body || q.getOwner() != copy.getBody())
+        return false;
+      unsigned pi = p.getArgNumber(), qi = q.getArgNumber();
+      if (getConstantIntValue(nest.getLowerBound()[pi]) != 0 ||
+          getConstantIntValue(nest.getStep()[pi]) != 1 ||
+          getConstantIntValue(copy.getLowerBound()[qi]) != 0 ||
+          getConstantIntValue(copy.getStep()[qi]) != 1)
+        return false;
+      dims.push_back({static_cast<unsigned>(k), p, q});
+    }
+    if (dims.size() != copy.getNumLoops())
+      return false;
+
+    for (Operation *host : between)
+      host->moveBefore(nest);
+    OpBuilder b(fill);
+    Location loc = fill.getLoc();
+    IRMapping map;
+    Value inside = arith::ConstantIntOp::create(b, loc, 1, 1);
+    for (auto [k, p, q] : dims) {
+      Value size = copy.getUpperBound()[q.getArgNumber()];
+      if (getConstantIntValue(offsets[k]) == 0) {
+        // Unpadded along this dimension (the batch): no test when the copy
+        // covers it all.
+        map.map(Value(q), Value(p));
+        if (!sameValue(size, nest.getUpperBound()[p.getArgNumber()]))
+          inside = arith::AndIOp::create(
+              b, loc, inside,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, p,
+                                    size));
+        continue;
+      }
+      Value offset = getValueOrCreateConstantIndexOp(b, loc, offsets[k]);
+      Value end = arith::AddIOp::create(b, loc, offset, size);
+      inside = arith::AndIOp::create(
+          b, loc, inside,
+          arith::AndIOp::create(
+              b, loc,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, p,
+                                    offset),
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, p,
+                                    end)));
+      map.map(Value(q), arith::SubIOp::create(b, loc, p, offset).getResult());
+    }
+    auto value = scf::IfOp::create(b, loc, fill.getValueToStore().getType(),
+                                   inside, /*withElse=*/true);
+    b.setInsertionPointToStart(value.elseBlock());
+    scf::YieldOp::create(b, loc, fill.getValueToStore());
+    b.setInsertionPointToStart(value.thenBlock());
+    for (Operation &inner : copy.getBody()->without_terminator())
+      if (&inner != store.getOperation())
+        b.clone(inner, map);
+    scf::YieldOp::create(b, loc, map.lookupOrDefault(store.getValueToStore()));
+    fill->setOperand(0, value.getResult(0)); // the value to store
+    copy.erase();
+    return true;
+  }
+
   /// Whether dl-gpu-map-kernels will split the sum over warps that add
   /// their partial sums atomically: the output must be ready before it.
   bool isSplit() {

@@ -443,7 +443,9 @@ def GPUFuseReductions : Pass<"dl-gpu-fuse-reductions",
        neither stored nor allocated.
     An elementwise nest takes the nests after it as a reduction takes its
     epilogues (one launch; what the first stores, the others read from
-    registers). Prologues are folded over all nests before any epilogue, so
+    registers). A padding, a nest filling a buffer followed by one copying
+    into a unit-stride view of its interior, becomes one nest writing each
+    element once (the copy's value inside, the fill's outside). Prologues are folded over all nests before any epilogue, so
     that a fill becomes its reduction's initial value before it could join
     another nest. Only ops free of memory effects and allocations may lie
     between the nests, and before an epilogue deallocations, which stay.

@@ -370,3 +370,45 @@ func.func @row_epilogues(%x: memref<?x64xf32>, %m: memref<?xf32>, %e: memref<?x6
   }
   return
 }
+
+// -----
+
+// A padding: zeros over the whole buffer, then the interior copied into a
+// view of it at offset 1 (the unit channel dimension indexed by 0 in both).
+// One nest writes each element once: the input where the copy would write
+// it, zero elsewhere.
+// CHECK-LABEL: func.func @padding
+// CHECK:         scf.parallel (%[[N:.*]], %[[H:.*]], %[[W:.*]]) =
+// CHECK-DAG:       arith.cmpi uge, %[[H]], %c1
+// CHECK-DAG:       arith.cmpi ult, %[[H]]
+// CHECK-DAG:       arith.cmpi uge, %[[W]], %c1
+// CHECK-DAG:       arith.cmpi ult, %[[W]]
+// CHECK-DAG:       %[[H0:.*]] = arith.subi %[[H]], %c1
+// CHECK-DAG:       %[[W0:.*]] = arith.subi %[[W]], %c1
+// CHECK:           %[[V:.*]] = scf.if %{{.*}} -> (f32) {
+// CHECK-NEXT:        %[[X:.*]] = memref.load %arg0[%[[N]], %c0{{.*}}, %[[H0]], %[[W0]]]
+// CHECK-NEXT:        scf.yield %[[X]]
+// CHECK-NEXT:      } else {
+// CHECK-NEXT:        scf.yield %cst
+// CHECK:           memref.store %[[V]], %arg1[%[[N]], %c0{{.*}}, %[[H]], %[[W]]]
+// CHECK-NOT:     scf.parallel
+func.func @padding(%x: memref<?x1x4x4xf32>, %pad: memref<?x1x6x6xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c6 = arith.constant 6 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x1x4x4xf32>
+  scf.parallel (%i, %h, %w) = (%c0, %c0, %c0) to (%n, %c6, %c6) step (%c1, %c1, %c1) {
+    memref.store %zero, %pad[%i, %c0, %h, %w] : memref<?x1x6x6xf32>
+    scf.reduce
+  }
+  %view = memref.subview %pad[0, 0, 1, 1] [%n, 1, 4, 4] [1, 1, 1, 1] : memref<?x1x6x6xf32> to memref<?x1x4x4xf32, strided<[36, 36, 6, 1], offset: 7>>
+  %n2 = memref.dim %x, %c0 : memref<?x1x4x4xf32>
+  scf.parallel (%i, %h, %w) = (%c0, %c0, %c0) to (%n2, %c4, %c4) step (%c1, %c1, %c1) {
+    %v = memref.load %x[%i, %c0, %h, %w] : memref<?x1x4x4xf32>
+    memref.store %v, %view[%i, %c0, %h, %w] : memref<?x1x4x4xf32, strided<[36, 36, 6, 1], offset: 7>>
+    scf.reduce
+  }
+  return
+}
