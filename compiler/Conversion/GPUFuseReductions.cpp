@@ -47,6 +47,7 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SmallBitVector.h"
 
 namespace mlir::dl {
 #define GEN_PASS_DEF_GPUFUSEREDUCTIONS
@@ -215,15 +216,31 @@ private:
       return false;
     // Position by position: both indices induction variables of the nests
     // (each from 0 by 1), or both 0 where the view's offset is 0.
+    // The fill must cover the whole buffer, so that it covers what the
+    // copy writes: each dimension is the fill's loop over the buffer's size,
+    // or 0 of a unit dimension.
     SmallVector<OpFoldResult> offsets = view.getMixedOffsets();
+    auto type = cast<MemRefType>(fill.getMemRef().getType());
+    auto alloc = fill.getMemRef().getDefiningOp<memref::AllocOp>();
+    auto coversDim = [&](Value ub, unsigned k) {
+      if (!type.isDynamicDim(k))
+        return getConstantIntValue(ub) == type.getDimSize(k);
+      if (auto dim = ub.getDefiningOp<memref::DimOp>();
+          dim && dim.getSource() == fill.getMemRef() &&
+          getConstantIntValue(dim.getIndex()) == static_cast<int64_t>(k))
+        return true;
+      return alloc &&
+             sameValue(ub, alloc.getDynamicSizes()[type.getDynamicDimIndex(k)]);
+    };
     SmallVector<std::tuple<unsigned, BlockArgument, BlockArgument>> dims;
+    llvm::SmallBitVector usedP(nest.getNumLoops()), usedQ(copy.getNumLoops());
     for (auto [k, pair] :
          llvm::enumerate(llvm::zip(fill.getIndices(), store.getIndices()))) {
       auto [outer, inner] = pair;
       auto p = dyn_cast<BlockArgument>(outer);
       auto q = dyn_cast<BlockArgument>(inner);
       if (!p && !q) {
-        if (getConstantIntValue(offsets[k]) != 0 ||
+        if (type.getDimSize(k) != 1 || getConstantIntValue(offsets[k]) != 0 ||
             getConstantIntValue(outer) != 0 || getConstantIntValue(inner) != 0)
           return false;
         continue;
@@ -231,14 +248,18 @@ private:
       if (!p || !q || p.getOwner() != body || q.getOwner() != copy.getBody())
         return false;
       unsigned pi = p.getArgNumber(), qi = q.getArgNumber();
-      if (getConstantIntValue(nest.getLowerBound()[pi]) != 0 ||
+      if (usedP.test(pi) || usedQ.test(qi) ||
+          getConstantIntValue(nest.getLowerBound()[pi]) != 0 ||
           getConstantIntValue(nest.getStep()[pi]) != 1 ||
+          !coversDim(nest.getUpperBound()[pi], k) ||
           getConstantIntValue(copy.getLowerBound()[qi]) != 0 ||
           getConstantIntValue(copy.getStep()[qi]) != 1)
         return false;
+      usedP.set(pi);
+      usedQ.set(qi);
       dims.push_back({static_cast<unsigned>(k), p, q});
     }
-    if (dims.size() != copy.getNumLoops())
+    if (!usedP.all() || !usedQ.all())
       return false;
 
     for (Operation *host : between)

@@ -390,15 +390,17 @@ func.func @row_epilogues(%x: memref<?x64xf32>, %m: memref<?xf32>, %e: memref<?x6
 // CHECK-NEXT:        scf.yield %[[X]]
 // CHECK-NEXT:      } else {
 // CHECK-NEXT:        scf.yield %cst
-// CHECK:           memref.store %[[V]], %arg1[%[[N]], %c0{{.*}}, %[[H]], %[[W]]]
+// CHECK:           memref.store %[[V]], %[[PAD:.*]][%[[N]], %c0{{.*}}, %[[H]], %[[W]]]
 // CHECK-NOT:     scf.parallel
-func.func @padding(%x: memref<?x1x4x4xf32>, %pad: memref<?x1x6x6xf32>) {
+// CHECK:         return %[[PAD]]
+func.func @padding(%x: memref<?x1x4x4xf32>) -> memref<?x1x6x6xf32> {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c4 = arith.constant 4 : index
   %c6 = arith.constant 6 : index
   %zero = arith.constant 0.0 : f32
   %n = memref.dim %x, %c0 : memref<?x1x4x4xf32>
+  %pad = memref.alloc(%n) : memref<?x1x6x6xf32>
   scf.parallel (%i, %h, %w) = (%c0, %c0, %c0) to (%n, %c6, %c6) step (%c1, %c1, %c1) {
     memref.store %zero, %pad[%i, %c0, %h, %w] : memref<?x1x6x6xf32>
     scf.reduce
@@ -408,6 +410,31 @@ func.func @padding(%x: memref<?x1x4x4xf32>, %pad: memref<?x1x6x6xf32>) {
   scf.parallel (%i, %h, %w) = (%c0, %c0, %c0) to (%n2, %c4, %c4) step (%c1, %c1, %c1) {
     %v = memref.load %x[%i, %c0, %h, %w] : memref<?x1x4x4xf32>
     memref.store %v, %view[%i, %c0, %h, %w] : memref<?x1x4x4xf32, strided<[36, 36, 6, 1], offset: 7>>
+    scf.reduce
+  }
+  return %pad : memref<?x1x6x6xf32>
+}
+
+// -----
+
+// A fill over part of a buffer (the first 6 of 8 rows) does not cover what
+// the copy writes beyond it: the two nests stay apart.
+// CHECK-LABEL: func.func @partial_fill
+// CHECK-COUNT-2: scf.parallel
+func.func @partial_fill(%x: memref<7xf32>, %buf: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c6 = arith.constant 6 : index
+  %c7 = arith.constant 7 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%i) = (%c0) to (%c6) step (%c1) {
+    memref.store %zero, %buf[%i] : memref<8xf32>
+    scf.reduce
+  }
+  %view = memref.subview %buf[1] [7] [1] : memref<8xf32> to memref<7xf32, strided<[1], offset: 1>>
+  scf.parallel (%i) = (%c0) to (%c7) step (%c1) {
+    %v = memref.load %x[%i] : memref<7xf32>
+    memref.store %v, %view[%i] : memref<7xf32, strided<[1], offset: 1>>
     scf.reduce
   }
   return
