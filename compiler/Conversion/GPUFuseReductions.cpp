@@ -144,6 +144,23 @@ bool isElementwise(scf::ParallelOp nest) {
   return true;
 }
 
+/// The one store of an elementwise nest that reads no buffer of `roots`, or
+/// null.
+memref::StoreOp soleStore(scf::ParallelOp nest, const DenseSet<Value> &roots) {
+  memref::StoreOp store;
+  for (Operation &op : nest.getBody()->without_terminator()) {
+    if (auto s = dyn_cast<memref::StoreOp>(&op)) {
+      if (store)
+        return nullptr;
+      store = s;
+    } else if (auto load = dyn_cast<memref::LoadOp>(&op);
+               load && roots.contains(rootOf(load.getMemRef()))) {
+      return nullptr;
+    }
+  }
+  return store;
+}
+
 IRMapping inductionMap(scf::ParallelOp from, scf::ParallelOp to) {
   IRMapping map;
   for (auto [x, y] : llvm::zip(from.getInductionVars(), to.getInductionVars()))
@@ -195,18 +212,8 @@ private:
     auto copy = dyn_cast_or_null<scf::ParallelOp>(op);
     if (!copy || !isElementwise(copy))
       return false;
-    memref::StoreOp store;
-    Value root = rootOf(fill.getMemRef());
-    for (Operation &inner : copy.getBody()->without_terminator()) {
-      if (auto s = dyn_cast<memref::StoreOp>(&inner)) {
-        if (store)
-          return false;
-        store = s;
-      } else if (auto load = dyn_cast<memref::LoadOp>(&inner);
-                 load && rootOf(load.getMemRef()) == root) {
-        return false;
-      }
-    }
+    memref::StoreOp store =
+        soleStore(copy, DenseSet<Value>{rootOf(fill.getMemRef())});
     auto view =
         store ? store.getMemRef().getDefiningOp<memref::SubViewOp>() : nullptr;
     if (!view || view.getSource() != fill.getMemRef() ||
@@ -423,17 +430,8 @@ private:
                     const DenseSet<Value> &written) {
     if (!sameSpace(prologue, nest) || !isElementwise(prologue))
       return false;
-    memref::StoreOp store;
-    for (Operation &op : prologue.getBody()->without_terminator()) {
-      if (auto s = dyn_cast<memref::StoreOp>(&op)) {
-        if (store)
-          return false;
-        store = s;
-      } else if (auto load = dyn_cast<memref::LoadOp>(&op);
-                 load && written.contains(rootOf(load.getMemRef()))) {
-        return false; // it reads what the reduction writes
-      }
-    }
+    // It reads nothing the reduction writes.
+    memref::StoreOp store = soleStore(prologue, written);
     if (!store)
       return false;
     auto it = initOf.find(store.getMemRef());
