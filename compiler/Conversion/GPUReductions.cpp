@@ -41,6 +41,45 @@ bool collectLoopDeps(Block *body, scf::ForOp loop,
       deps.push_back(&op);
   return true;
 }
+
+/// `v`'s value, with every dynamic extent taken as
+/// dlc::gpu::kAssumedDynamicExtent (the bound of a coalesced loop nest is a
+/// product of extents, N * 100, as an affine.apply).
+int64_t estimatedValue(Value v) {
+  if (auto c = v.getDefiningOp<arith::ConstantIndexOp>())
+    return c.value();
+  if (auto mul = v.getDefiningOp<arith::MulIOp>())
+    return estimatedValue(mul.getLhs()) * estimatedValue(mul.getRhs());
+  if (auto apply = v.getDefiningOp<affine::AffineApplyOp>()) {
+    AffineMap map = apply.getAffineMap();
+    SmallVector<AffineExpr> dims, symbols;
+    for (Value operand : apply.getDimOperands())
+      dims.push_back(
+          getAffineConstantExpr(estimatedValue(operand), v.getContext()));
+    for (Value operand : apply.getSymbolOperands())
+      symbols.push_back(
+          getAffineConstantExpr(estimatedValue(operand), v.getContext()));
+    AffineExpr e = map.getResult(0).replaceDimsAndSymbols(dims, symbols);
+    if (auto c = dyn_cast<AffineConstantExpr>(e))
+      return c.getValue();
+  }
+  return dlc::gpu::kAssumedDynamicExtent;
+}
+
+/// The trip count of `lb` to `ub` by `step`, estimated likewise.
+int64_t estimatedTrips(Value lb, Value ub, Value step) {
+  auto constant = [](Value v) -> std::optional<int64_t> {
+    if (auto c = v.getDefiningOp<arith::ConstantIndexOp>())
+      return c.value();
+    return std::nullopt;
+  };
+  auto l = constant(lb), u = constant(ub), s = constant(step);
+  if (l && u && s && *s > 0)
+    return (*u - *l + *s - 1) / *s;
+  if (l && s && *s > 0)
+    return std::max<int64_t>((estimatedValue(ub) - *l + *s - 1) / *s, 1);
+  return dlc::gpu::kAssumedDynamicExtent;
+}
 } // namespace
 
 TypedAttr dlc::gpu::reductionIdentity(Operation *combine, Type type) {
@@ -144,39 +183,4 @@ int64_t dlc::gpu::reductionWarps(scf::ParallelOp parallel,
   return std::clamp<int64_t>(
       llvm::divideCeil(kTargetWarps, outputs), 1,
       std::max<int64_t>(length / (kWarp * kMinStepsPerLane), 1));
-}
-
-int64_t dlc::gpu::estimatedValue(Value v) {
-  if (auto c = v.getDefiningOp<arith::ConstantIndexOp>())
-    return c.value();
-  if (auto mul = v.getDefiningOp<arith::MulIOp>())
-    return estimatedValue(mul.getLhs()) * estimatedValue(mul.getRhs());
-  if (auto apply = v.getDefiningOp<affine::AffineApplyOp>()) {
-    AffineMap map = apply.getAffineMap();
-    SmallVector<AffineExpr> dims, symbols;
-    for (Value operand : apply.getDimOperands())
-      dims.push_back(
-          getAffineConstantExpr(estimatedValue(operand), v.getContext()));
-    for (Value operand : apply.getSymbolOperands())
-      symbols.push_back(
-          getAffineConstantExpr(estimatedValue(operand), v.getContext()));
-    AffineExpr e = map.getResult(0).replaceDimsAndSymbols(dims, symbols);
-    if (auto c = dyn_cast<AffineConstantExpr>(e))
-      return c.getValue();
-  }
-  return kAssumedDynamicExtent;
-}
-
-int64_t dlc::gpu::estimatedTrips(Value lb, Value ub, Value step) {
-  auto constant = [](Value v) -> std::optional<int64_t> {
-    if (auto c = v.getDefiningOp<arith::ConstantIndexOp>())
-      return c.value();
-    return std::nullopt;
-  };
-  auto l = constant(lb), u = constant(ub), s = constant(step);
-  if (l && u && s && *s > 0)
-    return (*u - *l + *s - 1) / *s;
-  if (l && s && *s > 0)
-    return std::max<int64_t>((estimatedValue(ub) - *l + *s - 1) / *s, 1);
-  return kAssumedDynamicExtent;
 }

@@ -62,14 +62,6 @@ mlir::TypedAttr reductionIdentity(mlir::Operation *combine, mlir::Type type);
 /// output, n > 1 each sum split over n warps that add atomically.
 int64_t reductionWarps(mlir::scf::ParallelOp parallel, const ReductionLoop &r);
 
-/// `v`'s value, with every dynamic extent taken as kAssumedDynamicExtent
-/// (the bound of a coalesced loop nest is a product of extents, N * 100, as
-/// an affine.apply).
-int64_t estimatedValue(mlir::Value v);
-
-/// The trip count of `lb` to `ub` by `step`, estimated likewise.
-int64_t estimatedTrips(mlir::Value lb, mlir::Value ub, mlir::Value step);
-
 } // namespace dlc::gpu
 
 #endif // DLC_CONVERSION_GPUREDUCTIONS_H
