@@ -161,6 +161,75 @@ memref::StoreOp soleStore(scf::ParallelOp nest, const DenseSet<Value> &roots) {
   return store;
 }
 
+/// Whether two loops run over the same range.
+bool sameRange(scf::ForOp a, scf::ForOp b) {
+  return sameValue(a.getLowerBound(), b.getLowerBound()) &&
+         sameValue(a.getUpperBound(), b.getUpperBound()) &&
+         sameValue(a.getStep(), b.getStep());
+}
+
+/// Whether a nest's body is straight-line element code and loops of it:
+/// reductions in registers (no stores) and row loops whose stores are to
+/// elements of their own iteration (an index is the loop's variable), so
+/// that lanes splitting a loop write distinct elements.
+bool hasRowForm(scf::ParallelOp nest) {
+  auto isElementOp = [](Operation &op) {
+    return !op.getNumRegions() && (isMemoryEffectFree(&op) ||
+                                   isa<memref::LoadOp, memref::StoreOp>(op));
+  };
+  if (nest.getNumResults() != 0)
+    return false;
+  for (Operation &op : nest.getBody()->without_terminator()) {
+    auto loop = dyn_cast<scf::ForOp>(&op);
+    if (!loop) {
+      if (!isElementOp(op))
+        return false;
+      continue;
+    }
+    for (Operation &inner : loop.getBody()->without_terminator()) {
+      if (!isElementOp(inner))
+        return false;
+      auto store = dyn_cast<memref::StoreOp>(&inner);
+      if (store &&
+          (loop.getNumResults() != 0 ||
+           !llvm::is_contained(store.getIndices(), loop.getInductionVar())))
+        return false;
+    }
+  }
+  return true;
+}
+
+/// An access of a row-form nest and the loop it lies in (null: none).
+struct PlacedAccess {
+  Access access;
+  scf::ForOp loop;
+};
+
+SmallVector<PlacedAccess> placedAccesses(scf::ParallelOp nest) {
+  SmallVector<PlacedAccess> out;
+  for (Operation &op : nest.getBody()->without_terminator()) {
+    if (auto loop = dyn_cast<scf::ForOp>(&op)) {
+      for (Operation &inner : loop.getBody()->without_terminator())
+        if (std::optional<Access> a = accessOf(&inner))
+          out.push_back({*a, loop});
+    } else if (std::optional<Access> a = accessOf(&op)) {
+      out.push_back({*a, nullptr});
+    }
+  }
+  return out;
+}
+
+/// How dl-gpu-map-kernels will run a nest: -1 it has no reduction loop, 0
+/// a thread per iteration, 1 a warp, n > 1 n warps that add atomically.
+int64_t mapping(scf::ParallelOp nest) {
+  bool reduces = llvm::any_of(nest.getBody()->getOps<scf::ForOp>(),
+                              [](scf::ForOp l) { return l.getNumResults(); });
+  if (!reduces)
+    return -1;
+  std::optional<dlc::gpu::ReductionLoop> r = dlc::gpu::matchReduction(nest);
+  return r ? dlc::gpu::reductionWarps(nest, *r) : 0;
+}
+
 IRMapping inductionMap(scf::ParallelOp from, scf::ParallelOp to) {
   IRMapping map;
   for (auto [x, y] : llvm::zip(from.getInductionVars(), to.getInductionVars()))
@@ -477,8 +546,10 @@ private:
       if (!isDeallocation(op))
         between.push_back(op);
     auto epilogue = dyn_cast_or_null<scf::ParallelOp>(op);
-    if (!epilogue || !isElementwise(epilogue))
+    if (!epilogue)
       return false;
+    if (!isElementwise(epilogue))
+      return foldFollowingNest(epilogue, between);
     unsigned rank = nest.getNumLoops();
     bool row = false;
     if (!sameSpace(epilogue, nest)) {
@@ -504,10 +575,16 @@ private:
           sameValue(last.getStep(), epilogue.getStep()[rank]))
         rowLoop = last;
     }
-    SmallVector<Access> mine;
+    // This nest's accesses, with the loop of its body each lies in (null:
+    // none, or deeper).
+    SmallVector<std::pair<Access, scf::ForOp>> mine;
     nest.getBody()->walk([&](Operation *inner) {
-      if (std::optional<Access> a = accessOf(inner))
-        mine.push_back(*a);
+      if (std::optional<Access> a = accessOf(inner)) {
+        auto loop = dyn_cast<scf::ForOp>(inner->getParentOp());
+        if (loop && loop->getParentOp() != nest)
+          loop = nullptr;
+        mine.push_back({*a, loop});
+      }
     });
     IRMapping map = inductionMap(epilogue, nest);
     if (rowLoop)
@@ -517,13 +594,21 @@ private:
       if (!theirs)
         continue;
       Value root = rootOf(theirs->memref);
-      for (const Access &a : mine) {
+      for (auto &[a, loop] : mine) {
         if (rootOf(a.memref) != root || (!a.write && !theirs->write))
           continue;
-        // Elsewhere than this iteration's element (an index of the
-        // reduction loop's is no index of the epilogue's).
+        // Elsewhere than this iteration's element. A row epilogue's
+        // position is that of a loop over the same range (a softmax's
+        // exponentials written over the row its maximum read: a thread, or
+        // each lane of a warp, rewrites what it read itself).
+        IRMapping at = map;
+        if (row && loop &&
+            sameValue(loop.getLowerBound(), epilogue.getLowerBound()[rank]) &&
+            sameValue(loop.getUpperBound(), epilogue.getUpperBound()[rank]) &&
+            sameValue(loop.getStep(), epilogue.getStep()[rank]))
+          at.map(innerIv, loop.getInductionVar());
         if (a.memref != theirs->memref ||
-            !sameIndices(theirs->indices, a.indices, map))
+            !sameIndices(theirs->indices, a.indices, at))
           return false;
       }
     }
@@ -569,6 +654,77 @@ private:
         stored.push_back({*accessOf(store), store.getValueToStore()});
     }
     epilogue.erase();
+    return true;
+  }
+
+  /// Step 3, a following nest with loops, over the same space: a row's
+  /// further reductions (a softmax's sum of the exponentials that a row
+  /// epilogue wrote, a layer norm's variance of `x - mean`) and what
+  /// follows them run after this nest's body, if the two touch shared
+  /// elements only at this iteration's: outside loops at the same indices,
+  /// or inside loops over the same range at the same position of the row
+  /// (the lanes of a warp take a row's elements alike in every loop: a lane
+  /// reads back only what it wrote). Loads of elements this nest stored
+  /// outside loops read the stored value. The nests must run alike (a split
+  /// sum stays alone; a warp's reduction does not join a thread's).
+  bool foldFollowingNest(scf::ParallelOp next, ArrayRef<Operation *> between) {
+    if (!sameSpace(next, nest) || !hasRowForm(next) || !hasRowForm(nest))
+      return false;
+    int64_t mine = mapping(nest), theirs = mapping(next);
+    if (theirs > 1 || (mine >= 0 && theirs >= 0 && mine != theirs))
+      return false;
+    IRMapping map = inductionMap(next, nest);
+    SmallVector<PlacedAccess> mineAccesses = placedAccesses(nest);
+    for (PlacedAccess &t : placedAccesses(next)) {
+      Value root = rootOf(t.access.memref);
+      for (PlacedAccess &m : mineAccesses) {
+        if (rootOf(m.access.memref) != root ||
+            (!m.access.write && !t.access.write))
+          continue;
+        // An element outside loops may be read in one (it stays the same
+        // element); one of a row, only at the same position of a loop over
+        // the same range.
+        if (m.access.memref != t.access.memref ||
+            (m.loop && (!t.loop || !sameRange(m.loop, t.loop))))
+          return false;
+        IRMapping at = map;
+        if (m.loop)
+          at.map(t.loop.getInductionVar(), m.loop.getInductionVar());
+        if (!sameIndices(t.access.indices, m.access.indices, at))
+          return false;
+      }
+    }
+
+    for (Operation *host : between)
+      host->moveBefore(nest);
+    SmallVector<std::pair<Access, Value>> stored;
+    for (Operation &inner : nest.getBody()->without_terminator())
+      if (auto store = dyn_cast<memref::StoreOp>(&inner))
+        stored.push_back({*accessOf(store), store.getValueToStore()});
+    // The value this iteration stored last at `load`'s element, or null.
+    auto storedValue = [&](memref::LoadOp load) -> Value {
+      IRMapping identity;
+      for (auto &[access, value] : llvm::reverse(stored))
+        if (access.memref == load.getMemRef() &&
+            sameIndices(access.indices, llvm::to_vector(load.getIndices()),
+                        identity))
+          return value;
+      return nullptr;
+    };
+    OpBuilder b(nest.getBody()->getTerminator());
+    for (Operation &inner : next.getBody()->without_terminator()) {
+      Operation *copy = b.clone(inner, map);
+      if (auto store = dyn_cast<memref::StoreOp>(copy))
+        stored.push_back({*accessOf(store), store.getValueToStore()});
+      SmallVector<memref::LoadOp> loads;
+      copy->walk([&](memref::LoadOp load) { loads.push_back(load); });
+      for (memref::LoadOp load : loads)
+        if (Value value = storedValue(load)) {
+          load.replaceAllUsesWith(value);
+          load.erase();
+        }
+    }
+    next.erase();
     return true;
   }
 

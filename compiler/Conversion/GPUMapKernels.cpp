@@ -264,11 +264,11 @@ private:
 
   /// One warp per iteration of `loop` (or `split` warps, each taking every
   /// split-th run of 32 elements): lane l reduces elements l, l + 32, ...
-  /// of the reduction in a register, the warp combines the 32 partial
-  /// results with shuffles, and lane 0 combines them with the initial value
-  /// and finishes the iteration (or, split, adds them atomically). The order of
-  /// the additions differs from the CPU's (floating-point results differ in
-  /// rounding only).
+  /// of each reduction loop in a register, the warp combines the 32 partial
+  /// results with shuffles, and every lane combines the total with the
+  /// initial value and goes on with the iteration (or, split, lane 0 adds
+  /// the total atomically). The order of the additions differs from the
+  /// CPU's (floating-point results differ in rounding only).
   LogicalResult mapWarpReduction(scf::ParallelOp loop,
                                  dlc::gpu::ReductionLoop &r, int64_t split) {
     Location loc = loop.getLoc();
@@ -293,137 +293,247 @@ private:
         b, loc,
         arith::MulIOp::create(b, loc, launch.getBlockIds().x, warpsPerBlock),
         arith::DivUIOp::create(b, loc, tid, warpSize));
-    Value id = warp, part = lane;
+    // The shuffles run in every warp of the block, live or not (the tail
+    // block's idle warps contribute the identity): only what touches memory
+    // is guarded, so that every thread of the block reaches the same
+    // synchronisation points (what the CPU emulation of kernels needs, and
+    // what CUDA asks of full-mask shuffles).
+    IRMapping map;
+    Lanes lanes;
+    lanes.lane = lane;
+    lanes.count = warpSize;
+    lanes.first =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane,
+                              arith::ConstantIndexOp::create(b, loc, 0));
     if (split > 1) {
-      id = arith::DivUIOp::create(b, loc, warp, splits);
+      Value id = arith::DivUIOp::create(b, loc, warp, splits);
+      lanes.live =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, id, total);
+      delinearize(loop, trips, id, map);
       // This warp's lanes are lanes part, part + 1, ... of split * 32.
-      part = arith::AddIOp::create(
+      lanes.lane = arith::AddIOp::create(
           b, loc,
           arith::MulIOp::create(
               b, loc, arith::RemUIOp::create(b, loc, warp, splits), warpSize),
           lane);
+      lanes.count = arith::MulIOp::create(b, loc, warpSize, splits);
+      mapSplitSum(loop, r, lanes, map);
+    } else {
+      lanes.live =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, warp, total);
+      delinearize(loop, trips, warp, map);
+      mapWarpPhases(loop, lanes, map);
     }
-    // The shuffles run in every warp of the block, live or not (the tail
-    // block's idle warps contribute the identity): only memory accesses are
-    // guarded, so that every thread of the block reaches the same
-    // synchronisation points (what the CPU emulation of kernels needs, and
-    // what CUDA asks of full-mask shuffles). What the reduction loop depends
-    // on is computed unguarded (matchReduction: free of memory effects).
-    IRMapping map;
-    Value inRange =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, id, total);
-    delinearize(loop, trips, id, map);
-    for (Operation *op : r.loopDeps)
-      b.clone(*op, map);
+    loop.erase();
+    return checkContained(launch);
+  }
 
-    // The strided partial reduction, in a register.
-    Type type = r.loop.getResult(0).getType();
+  /// Where a warp's lanes stand: lane `lane` of `count` that split each
+  /// reduction, live when the warp's iteration exists, `first` in the
+  /// warp's lane 0.
+  struct Lanes {
+    Value lane, count, live, first;
+  };
+
+  /// This lane's part of reduction loop `reduction`: its elements, from
+  /// the identity.
+  Value lanePartial(scf::ForOp reduction, const dlc::gpu::Combine &combine,
+                    const Lanes &lanes, IRMapping &map) {
+    Location loc = reduction.getLoc();
     Value identity = arith::ConstantOp::create(
-        b, loc, dlc::gpu::reductionIdentity(r.combine, type));
-    auto live = scf::IfOp::create(b, loc, TypeRange{type}, inRange,
-                                  /*withElse=*/true);
-    b.setInsertionPointToStart(live.elseBlock());
-    scf::YieldOp::create(b, loc, identity);
-    b.setInsertionPointToStart(live.thenBlock());
-    Value step = map.lookupOrDefault(r.loop.getStep());
+        b, loc,
+        dlc::gpu::reductionIdentity(combine.op,
+                                    reduction.getResult(0).getType()));
+    Value step = map.lookupOrDefault(reduction.getStep());
     Value start = arith::AddIOp::create(
-        b, loc, map.lookupOrDefault(r.loop.getLowerBound()),
-        arith::MulIOp::create(b, loc, part, step));
-    Value stride = arith::MulIOp::create(
-        b, loc, step,
-        split > 1 ? arith::MulIOp::create(b, loc, warpSize, splits) : warpSize);
+        b, loc, map.lookupOrDefault(reduction.getLowerBound()),
+        arith::MulIOp::create(b, loc, lanes.lane, step));
+    Value stride = arith::MulIOp::create(b, loc, step, lanes.count);
     auto partial = scf::ForOp::create(
-        b, loc, start, map.lookupOrDefault(r.loop.getUpperBound()), stride,
+        b, loc, start, map.lookupOrDefault(reduction.getUpperBound()), stride,
         ValueRange{identity},
         [&](OpBuilder &nb, Location l, Value k, ValueRange acc) {
           IRMapping inner = map;
-          inner.map(r.loop.getInductionVar(), k);
-          for (Operation &op : r.loop.getBody()->without_terminator())
-            if (&op != r.combine)
+          inner.map(reduction.getInductionVar(), k);
+          for (Operation &op : reduction.getBody()->without_terminator())
+            if (&op != combine.op)
               nb.clone(op, inner);
-          Operation *next = nb.clone(*r.combine, inner);
-          next->setOperands({acc[0], inner.lookupOrDefault(r.contribution)});
+          Operation *next = nb.clone(*combine.op, inner);
+          next->setOperands(
+              {acc[0], inner.lookupOrDefault(combine.contribution)});
           scf::YieldOp::create(nb, l, next->getResult(0));
         });
-    scf::YieldOp::create(b, loc, partial.getResult(0));
-    b.setInsertionPointAfter(live);
-    Value value = live.getResult(0);
+    return partial.getResult(0);
+  }
+
+  /// The lanes' partial results combined by five xor shuffles: the total,
+  /// in every lane.
+  Value warpTotal(Value partial, const dlc::gpu::Combine &combine) {
+    Location loc = partial.getLoc();
+    Value value = partial;
     for (int32_t offset = kWarp / 2; offset > 0; offset /= 2) {
       auto other = gpu::ShuffleOp::create(b, loc, value, offset, kWarp,
                                           gpu::ShuffleMode::XOR);
-      Operation *c = b.clone(*r.combine);
+      Operation *c = b.clone(*combine.op);
       c->setOperands({value, other.getShuffleResult()});
       value = c->getResult(0);
     }
+    return value;
+  }
 
-    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-    Value lane0 =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, zero);
-    if (split > 1) {
-      // Lane 0 of a live warp adds the warp's total atomically.
-      auto leader = scf::IfOp::create(
-          b, loc, arith::AndIOp::create(b, loc, lane0, inRange),
-          /*withElse=*/false);
-      b.setInsertionPoint(leader.thenBlock()->getTerminator());
-      Operation *init = r.loop.getInitArgs()[0].getDefiningOp();
-      for (Operation &op : loop.getBody()->without_terminator()) {
-        if (llvm::is_contained(r.loopDeps, &op) || &op == init || &op == r.loop)
-          continue;
-        if (&op == r.store) {
-          SmallVector<Value> indices;
-          for (Value i : r.store.getIndices())
-            indices.push_back(map.lookupOrDefault(i));
-          memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, value,
-                                      map.lookupOrDefault(r.store.getMemRef()),
-                                      indices);
-          continue;
-        }
-        b.clone(op, map);
-      }
-      loop.erase();
-      return checkContained(launch);
-    }
-    // Every lane of a live warp has the total (the xor shuffles leave it in
-    // all of them): each combines it with the initial value and runs the
-    // rest of the iteration, lane 0 alone storing the row's results, the
-    // lanes splitting the row loops (row epilogues) 32 ways.
-    auto rest = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
-    b.setInsertionPoint(rest.thenBlock()->getTerminator());
+  /// A sum split over several warps: what the loop depends on (free of
+  /// memory effects) unguarded, the warp's total, and lane 0 of a live warp
+  /// adds it to the output atomically (nothing follows the store).
+  void mapSplitSum(scf::ParallelOp loop, dlc::gpu::ReductionLoop &r,
+                   const Lanes &lanes, IRMapping &map) {
+    Location loc = loop.getLoc();
+    for (Operation *op : r.loopDeps)
+      b.clone(*op, map);
+    dlc::gpu::Combine combine{r.combine, r.contribution};
+    Type type = r.loop.getResult(0).getType();
+    auto live = scf::IfOp::create(b, loc, TypeRange{type}, lanes.live,
+                                  /*withElse=*/true);
+    b.setInsertionPointToStart(live.thenBlock());
+    scf::YieldOp::create(b, loc, lanePartial(r.loop, combine, lanes, map));
+    b.setInsertionPointToStart(live.elseBlock());
+    scf::YieldOp::create(
+        b, loc,
+        arith::ConstantOp::create(b, loc,
+                                  dlc::gpu::reductionIdentity(r.combine, type))
+            .getResult());
+    b.setInsertionPointAfter(live);
+    Value value = warpTotal(live.getResult(0), combine);
+    auto leader = scf::IfOp::create(
+        b, loc, arith::AndIOp::create(b, loc, lanes.first, lanes.live),
+        /*withElse=*/false);
+    b.setInsertionPoint(leader.thenBlock()->getTerminator());
+    Operation *init = r.loop.getInitArgs()[0].getDefiningOp();
     for (Operation &op : loop.getBody()->without_terminator()) {
-      if (llvm::is_contained(r.loopDeps, &op))
+      if (llvm::is_contained(r.loopDeps, &op) || &op == init || &op == r.loop)
         continue;
-      if (&op == r.loop) {
-        Operation *c = b.clone(*r.combine);
-        c->setOperands({map.lookupOrDefault(r.loop.getInitArgs()[0]), value});
-        map.map(r.loop.getResult(0), c->getResult(0));
-        continue;
-      }
-      if (auto row = dyn_cast<scf::ForOp>(&op)) {
-        Value step = map.lookupOrDefault(row.getStep());
-        Value start = arith::AddIOp::create(
-            b, loc, map.lookupOrDefault(row.getLowerBound()),
-            arith::MulIOp::create(b, loc, lane, step));
-        auto strided = scf::ForOp::create(
-            b, loc, start, map.lookupOrDefault(row.getUpperBound()),
-            arith::MulIOp::create(b, loc, step, warpSize));
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPoint(strided.getBody()->getTerminator());
-        map.map(row.getInductionVar(), strided.getInductionVar());
-        for (Operation &inner : row.getBody()->without_terminator())
-          b.clone(inner, map);
-        continue;
-      }
-      if (isa<memref::StoreOp>(op)) {
-        auto first = scf::IfOp::create(b, loc, lane0, /*withElse=*/false);
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPoint(first.thenBlock()->getTerminator());
-        b.clone(op, map);
+      if (&op == r.store) {
+        SmallVector<Value> indices;
+        for (Value i : r.store.getIndices())
+          indices.push_back(map.lookupOrDefault(i));
+        memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, value,
+                                    map.lookupOrDefault(r.store.getMemRef()),
+                                    indices);
         continue;
       }
       b.clone(op, map);
     }
-    loop.erase();
-    return checkContained(launch);
+  }
+
+  /// A warp per iteration, the body cut at its reduction loops into phases.
+  /// Each phase runs in every lane of a live warp, ending in the lane's part
+  /// of the reduction that follows it (guarded by an scf.if whose results
+  /// carry that part and the values later phases use; idle warps yield the
+  /// identity and zeros), lane 0 alone storing the iteration's own elements
+  /// and the lanes splitting row loops 32 ways, as they split the
+  /// reductions: a lane reads back only row elements it wrote itself. After
+  /// each phase, unguarded, the shuffles and the total combined with the
+  /// reduction's initial value.
+  void mapWarpPhases(scf::ParallelOp loop, const Lanes &lanes, IRMapping &map) {
+    Location loc = loop.getLoc();
+    Block *body = loop.getBody();
+    SmallVector<Operation *> phase;
+    auto runPhase = [&](scf::ForOp reduction) {
+      std::optional<dlc::gpu::Combine> combine;
+      if (reduction)
+        combine = dlc::gpu::matchCombine(reduction);
+      DenseSet<Operation *> members(phase.begin(), phase.end());
+      SmallVector<Value> liveOut;
+      SmallVector<Type> types;
+      for (Operation *op : phase)
+        for (Value v : op->getResults())
+          if (llvm::any_of(v.getUsers(), [&](Operation *user) {
+                // The reduction's initial value is combined after it.
+                Operation *at = body->findAncestorOpInBlock(*user);
+                if (at == reduction)
+                  return v == reduction.getInitArgs()[0];
+                return !members.contains(at);
+              })) {
+            liveOut.push_back(v);
+            types.push_back(v.getType());
+          }
+      if (reduction)
+        types.push_back(reduction.getResult(0).getType());
+      if (phase.empty() && !reduction)
+        return;
+      auto guard = scf::IfOp::create(b, loc, types, lanes.live,
+                                     /*withElse=*/!types.empty());
+      OpBuilder::InsertionGuard insertion(b);
+      if (types.empty())
+        b.setInsertionPoint(guard.thenBlock()->getTerminator());
+      else
+        b.setInsertionPointToStart(guard.thenBlock());
+      for (Operation *op : phase)
+        cloneInLane(op, lanes, map);
+      phase.clear();
+      if (types.empty())
+        return;
+      SmallVector<Value> results;
+      for (Value v : liveOut)
+        results.push_back(map.lookupOrDefault(v));
+      if (reduction)
+        results.push_back(lanePartial(reduction, *combine, lanes, map));
+      scf::YieldOp::create(b, loc, results);
+      b.setInsertionPointToStart(guard.elseBlock());
+      SmallVector<Value> idle;
+      for (Value v : liveOut)
+        idle.push_back(
+            arith::ConstantOp::create(b, loc, b.getZeroAttr(v.getType())));
+      if (reduction)
+        idle.push_back(arith::ConstantOp::create(
+            b, loc, dlc::gpu::reductionIdentity(combine->op, types.back())));
+      scf::YieldOp::create(b, loc, idle);
+      for (auto [v, result] : llvm::zip(liveOut, guard.getResults()))
+        map.map(v, result);
+      if (!reduction)
+        return;
+      b.setInsertionPointAfter(guard);
+      Value total = warpTotal(guard.getResults().back(), *combine);
+      Operation *c = b.clone(*combine->op);
+      c->setOperands({map.lookupOrDefault(reduction.getInitArgs()[0]), total});
+      map.map(reduction.getResult(0), c->getResult(0));
+    };
+    for (Operation &op : body->without_terminator()) {
+      auto reduction = dyn_cast<scf::ForOp>(&op);
+      if (reduction && reduction.getNumResults() == 1)
+        runPhase(reduction);
+      else
+        phase.push_back(&op);
+    }
+    runPhase(nullptr);
+  }
+
+  /// `op` of a warp's iteration, in a lane: a row loop over the lane's
+  /// elements, a store of the iteration's own element by lane 0.
+  void cloneInLane(Operation *op, const Lanes &lanes, IRMapping &map) {
+    Location loc = op->getLoc();
+    if (auto row = dyn_cast<scf::ForOp>(op)) {
+      Value step = map.lookupOrDefault(row.getStep());
+      Value start = arith::AddIOp::create(
+          b, loc, map.lookupOrDefault(row.getLowerBound()),
+          arith::MulIOp::create(b, loc, lanes.lane, step));
+      auto strided = scf::ForOp::create(
+          b, loc, start, map.lookupOrDefault(row.getUpperBound()),
+          arith::MulIOp::create(b, loc, step, lanes.count));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(strided.getBody()->getTerminator());
+      map.map(row.getInductionVar(), strided.getInductionVar());
+      for (Operation &inner : row.getBody()->without_terminator())
+        b.clone(inner, map);
+      return;
+    }
+    if (isa<memref::StoreOp>(op)) {
+      auto first = scf::IfOp::create(b, loc, lanes.first, /*withElse=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(first.thenBlock()->getTerminator());
+      b.clone(*op, map);
+      return;
+    }
+    b.clone(*op, map);
   }
 
   /// Buffers live in device memory; constant globals get a device copy.

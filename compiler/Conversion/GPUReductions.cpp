@@ -95,23 +95,46 @@ TypedAttr dlc::gpu::reductionIdentity(Operation *combine, Type type) {
   return nullptr;
 }
 
+std::optional<dlc::gpu::Combine> dlc::gpu::matchCombine(scf::ForOp loop) {
+  if (loop.getNumResults() != 1)
+    return std::nullopt;
+  for (Operation &op : loop.getBody()->without_terminator())
+    if (op.getNumRegions() ||
+        (!isMemoryEffectFree(&op) && !isa<memref::LoadOp>(&op)))
+      return std::nullopt;
+  Value acc = loop.getRegionIterArgs()[0];
+  Value next = loop.getBody()->getTerminator()->getOperand(0);
+  Operation *combine = next.getDefiningOp();
+  if (!combine || combine->getBlock() != loop.getBody() ||
+      combine->getNumOperands() != 2 ||
+      !reductionIdentity(combine, next.getType()) || !acc.hasOneUse() ||
+      *acc.getUsers().begin() != combine)
+    return std::nullopt;
+  Value contribution = combine->getOperand(combine->getOperand(0) == acc);
+  if (contribution == acc)
+    return std::nullopt;
+  return Combine{combine, contribution};
+}
+
 std::optional<dlc::gpu::ReductionLoop>
 dlc::gpu::matchReduction(scf::ParallelOp parallel) {
   Block *body = parallel.getBody();
   ReductionLoop r;
-  // The reduction loop, then row loops (dl-gpu-fuse-reductions' row
-  // epilogues: no results, straight-line bodies).
+  unsigned reductions = 0;
+  // Reduction loops (one result each), row loops (dl-gpu-fuse-reductions'
+  // row epilogues: no results, straight-line bodies) and straight-line code
+  // between them, whose values are scalars: dl-gpu-map-kernels passes them
+  // from one of a warp's phases to the next as scf.if results.
   for (Operation &op : body->without_terminator()) {
-    auto loop = dyn_cast<scf::ForOp>(&op);
-    if (loop && !r.loop) {
-      if (loop.getNumResults() != 1)
-        return std::nullopt;
-      r.loop = loop;
-      continue;
-    }
-    if (loop) {
-      if (loop.getNumResults() != 0)
-        return std::nullopt;
+    if (auto loop = dyn_cast<scf::ForOp>(&op)) {
+      if (loop.getNumResults() != 0) {
+        if (!matchCombine(loop))
+          return std::nullopt;
+        if (!r.loop)
+          r.loop = loop;
+        ++reductions;
+        continue;
+      }
       for (Operation &inner : loop.getBody()->without_terminator())
         if (inner.getNumRegions() ||
             (!isMemoryEffectFree(&inner) &&
@@ -122,24 +145,15 @@ dlc::gpu::matchReduction(scf::ParallelOp parallel) {
     if (op.getNumRegions() ||
         (!isMemoryEffectFree(&op) && !isa<memref::LoadOp, memref::StoreOp>(op)))
       return std::nullopt;
+    for (Value v : op.getResults())
+      if (!v.getType().isIntOrIndexOrFloat())
+        return std::nullopt;
   }
   if (!r.loop)
     return std::nullopt;
-  for (Operation &op : r.loop.getBody()->without_terminator())
-    if (op.getNumRegions() ||
-        (!isMemoryEffectFree(&op) && !isa<memref::LoadOp>(&op)))
-      return std::nullopt;
-  Value acc = r.loop.getRegionIterArgs()[0];
-  Value next = r.loop.getBody()->getTerminator()->getOperand(0);
-  r.combine = next.getDefiningOp();
-  if (!r.combine || r.combine->getBlock() != r.loop.getBody() ||
-      r.combine->getNumOperands() != 2 ||
-      !reductionIdentity(r.combine, next.getType()) || !acc.hasOneUse() ||
-      *acc.getUsers().begin() != r.combine)
-    return std::nullopt;
-  r.contribution = r.combine->getOperand(r.combine->getOperand(0) == acc);
-  if (r.contribution == acc)
-    return std::nullopt;
+  Combine c = *matchCombine(r.loop);
+  r.combine = c.op;
+  r.contribution = c.contribution;
   Value result = r.loop.getResult(0);
   for (Operation *user : result.getUsers()) {
     auto store = dyn_cast<memref::StoreOp>(user);
@@ -149,14 +163,16 @@ dlc::gpu::matchReduction(scf::ParallelOp parallel) {
       break;
     }
   }
-  if (!r.store || !collectLoopDeps(body, r.loop, r.loopDeps))
+  if (!r.store)
     return std::nullopt;
+  // A split sum's warps compute what the loop depends on unguarded.
+  bool pureDeps = collectLoopDeps(body, r.loop, r.loopDeps);
   auto init = r.loop.getInitArgs()[0].getDefiningOp<memref::LoadOp>();
-  r.splittable = init && init->getBlock() == body && init->hasOneUse() &&
-                 init.getMemRef() == r.store.getMemRef() &&
-                 init.getIndices() == r.store.getIndices() &&
-                 result.hasOneUse() &&
-                 r.store->getNextNode() == body->getTerminator();
+  r.splittable =
+      pureDeps && reductions == 1 && init && init->getBlock() == body &&
+      init->hasOneUse() && init.getMemRef() == r.store.getMemRef() &&
+      init.getIndices() == r.store.getIndices() && result.hasOneUse() &&
+      r.store->getNextNode() == body->getTerminator();
   return r;
 }
 

@@ -19,7 +19,9 @@
 //     scf.for %j = ... {                         // row epilogues: over a
 //       ...                                      // dimension more, reading
 //     }                                          // the row's %r
-//   }
+//     %r2 = scf.for ... iter_args(...)           // further reductions of
+//     ...                                        // the same row (a softmax's
+//   }                                            // sum after its maximum)
 //
 //===----------------------------------------------------------------------===//
 #ifndef DLC_CONVERSION_GPUREDUCTIONS_H
@@ -36,19 +38,31 @@ namespace dlc::gpu {
 constexpr int64_t kAssumedDynamicExtent = 64;
 constexpr int64_t kWarp = 32;
 
+/// A reduction loop's step: `combine(acc, contribution)`.
+struct Combine {
+  mlir::Operation *op; // addf, maximumf, minimumf
+  mlir::Value contribution;
+};
+
+/// The combine of a loop that a warp may split: one iter_arg, a body of
+/// loads and ops free of memory effects, the yielded value a combine (with
+/// reductionIdentity) of the iter_arg, used once, and another value.
+std::optional<Combine> matchCombine(mlir::scf::ForOp loop);
+
 /// A reduction nest in the form above.
 struct ReductionLoop {
-  mlir::scf::ForOp loop;       // one iter_arg, one result
+  mlir::scf::ForOp loop;       // the first reduction loop
   mlir::memref::StoreOp store; // of the loop's result, after the loop
   mlir::Operation *combine;    // the yielded value's op
   mlir::Value contribution;    // x(k): combine's other operand
   /// The parallel body's ops the loop depends on (its bounds and the values
-  /// its body uses), all free of memory effects: a warp computes them in
-  /// every lane, unguarded.
+  /// its body uses), when all are free of memory effects: a split sum's
+  /// warps compute them in every lane, unguarded.
   llvm::SmallVector<mlir::Operation *> loopDeps;
   /// The initial value is the output's own element (`memref.load %out[I]`,
-  /// used by the loop alone) and nothing follows the store: the sum may be
-  /// split over warps that add their totals to the output atomically.
+  /// used by the loop alone), nothing follows the store and the loop
+  /// depends on nothing with memory effects: the sum may be split over
+  /// warps that add their totals to the output atomically.
   bool splittable = false;
 };
 

@@ -310,8 +310,9 @@ func.func @elementwise_chain(%x: memref<?xf32>, %y: memref<?xf32>, %z: memref<?x
 // Row epilogues: a nest over the reduction's space and one more dimension
 // that reads the row's result (a softmax's exp(x - max), then a scaling)
 // runs as one loop after the reduction's store; the second joins the first
-// one's loop and reads its value from the register. A nest that would
-// write what the reduction reads (other rows' elements) stays apart.
+// one's loop and reads its value from the register. So does a third that
+// writes the row the reduction read, in place: each iteration (each lane of
+// a warp) rewrites only the elements it read itself.
 // CHECK-LABEL: func.func @row_epilogues
 // CHECK:         scf.parallel (%[[B:.*]]) =
 // CHECK:           %[[MAX:.*]] = scf.for {{.*}} iter_args
@@ -324,10 +325,10 @@ func.func @elementwise_chain(%x: memref<?xf32>, %y: memref<?xf32>, %z: memref<?x
 // CHECK-NEXT:        memref.store %[[E]], %arg2[%[[B]], %[[J]]]
 // CHECK-NEXT:        %[[S:.*]] = arith.mulf %[[E]]
 // CHECK-NEXT:        memref.store %[[S]], %arg3[%[[B]], %[[J]]]
+// CHECK-NEXT:        memref.store %[[S]], %arg0[%[[B]], %[[J]]]
 // CHECK-NEXT:      }
 // CHECK-NEXT:      scf.reduce
-// CHECK:         scf.parallel
-// CHECK:           memref.store %{{.*}}, %arg0
+// CHECK-NOT:     scf.parallel
 func.func @row_epilogues(%x: memref<?x64xf32>, %m: memref<?xf32>, %e: memref<?x64xf32>, %s: memref<?x64xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -366,6 +367,43 @@ func.func @row_epilogues(%x: memref<?x64xf32>, %m: memref<?xf32>, %e: memref<?x6
   scf.parallel (%b, %j) = (%c0, %c0) to (%n, %c64) step (%c1, %c1) {
     %sc = memref.load %s[%b, %j] : memref<?x64xf32>
     memref.store %sc, %x[%b, %j] : memref<?x64xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A row epilogue writing the row the reduction read, but over another range:
+// positions are matched only between loops over the same range, so it stays
+// apart.
+// CHECK-LABEL: func.func @row_epilogue_other_range
+// CHECK:         scf.parallel
+// CHECK:           scf.for {{.*}} to %c32 {{.*}} iter_args
+// CHECK-NOT:       scf.for
+// CHECK:           scf.reduce
+// CHECK:         scf.parallel
+// CHECK:           memref.store %{{.*}}, %arg0
+func.func @row_epilogue_other_range(%x: memref<?x64xf32>, %m: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  %n = memref.dim %x, %c0 : memref<?x64xf32>
+  scf.parallel (%b) = (%c0) to (%n) step (%c1) {
+    scf.for %j = %c0 to %c32 step %c1 {
+      %v = memref.load %x[%b, %j] : memref<?x64xf32>
+      %acc = memref.load %m[%b] : memref<?xf32>
+      %mx = arith.maximumf %acc, %v : f32
+      memref.store %mx, %m[%b] : memref<?xf32>
+    }
+    scf.reduce
+  }
+  scf.parallel (%b, %j) = (%c0, %c0) to (%n, %c64) step (%c1, %c1) {
+    %v = memref.load %x[%b, %j] : memref<?x64xf32>
+    %mx = memref.load %m[%b] : memref<?xf32>
+    %d = arith.subf %v, %mx : f32
+    memref.store %d, %x[%b, %j] : memref<?x64xf32>
     scf.reduce
   }
   return
@@ -435,6 +473,229 @@ func.func @partial_fill(%x: memref<7xf32>, %buf: memref<8xf32>) {
   scf.parallel (%i) = (%c0) to (%c7) step (%c1) {
     %v = memref.load %x[%i] : memref<7xf32>
     memref.store %v, %view[%i] : memref<7xf32, strided<[1], offset: 1>>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A row epilogue that reads the neighbour of the element the joined one
+// wrote (j + 1): a warp's lane would read what another lane wrote without
+// a synchronisation between, so it stays apart.
+// CHECK-LABEL: func.func @row_epilogue_neighbour
+// CHECK:         scf.parallel
+// CHECK:           scf.for {{.*}} iter_args
+// CHECK:           scf.for
+// CHECK:             math.exp
+// CHECK:           scf.reduce
+// CHECK:         scf.parallel
+// CHECK:           arith.minui
+func.func @row_epilogue_neighbour(%x: memref<?x64xf32>, %m: memref<?xf32>, %e: memref<?x64xf32>, %s: memref<?x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c63 = arith.constant 63 : index
+  %c64 = arith.constant 64 : index
+  %n = memref.dim %x, %c0 : memref<?x64xf32>
+  scf.parallel (%b) = (%c0) to (%n) step (%c1) {
+    scf.for %j = %c0 to %c64 step %c1 {
+      %v = memref.load %x[%b, %j] : memref<?x64xf32>
+      %acc = memref.load %m[%b] : memref<?xf32>
+      %mx = arith.maximumf %acc, %v : f32
+      memref.store %mx, %m[%b] : memref<?xf32>
+    }
+    scf.reduce
+  }
+  scf.parallel (%b, %j) = (%c0, %c0) to (%n, %c64) step (%c1, %c1) {
+    %v = memref.load %x[%b, %j] : memref<?x64xf32>
+    %mx = memref.load %m[%b] : memref<?xf32>
+    %d = arith.subf %v, %mx : f32
+    %ex = math.exp %d : f32
+    memref.store %ex, %e[%b, %j] : memref<?x64xf32>
+    scf.reduce
+  }
+  scf.parallel (%b, %j) = (%c0, %c0) to (%n, %c64) step (%c1, %c1) {
+    %j1 = arith.addi %j, %c1 : index
+    %k = arith.minui %j1, %c63 : index
+    %v = memref.load %e[%b, %k] : memref<?x64xf32>
+    memref.store %v, %s[%b, %j] : memref<?x64xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A softmax's rows and a loss after them: the row maximum, the exponentials
+// (a row epilogue), their sum (a reduction over the same space that reads
+// them at its own positions), the normalisation (a row epilogue of the sum)
+// and a per-row loss (a third reduction reading the maximum and the sum
+// outside loops) become one nest; the maximum and the sum are read from
+// registers, not loaded.
+// CHECK-LABEL: func.func @softmax_rows
+// CHECK:         scf.parallel (%[[B:.*]]) =
+// CHECK:           %[[MAX:.*]] = scf.for {{.*}} iter_args
+// CHECK:             arith.maximumf
+// CHECK:           memref.store %[[MAX]], %arg1[%[[B]]]
+// CHECK-NEXT:      scf.for %[[J:.*]] = %c0 to %c64 step %c1 {
+// CHECK:             math.exp
+// CHECK:             memref.store %{{.*}}, %arg2[%[[B]], %[[J]]]
+// CHECK:           }
+// CHECK:           %[[SUM:.*]] = scf.for %[[K:.*]] = %c0 to %c64 step %c1 iter_args
+// CHECK-NEXT:        memref.load %arg2[%[[B]], %[[K]]]
+// CHECK:           memref.store %[[SUM]], %arg3[%[[B]]]
+// CHECK:           %[[LOSS:.*]] = scf.for {{.*}} iter_args
+// CHECK-NOT:         memref.load %arg1
+// CHECK-NOT:         memref.load %arg3
+// CHECK:             math.log %[[SUM]]
+// CHECK:             arith.subf %{{.*}}, %[[MAX]]
+// CHECK:           memref.store %[[LOSS]], %arg4[%[[B]]]
+// CHECK-NEXT:      scf.for %[[J2:.*]] = %c0 to %c64 step %c1 {
+// CHECK-NEXT:        %[[E:.*]] = memref.load %arg2[%[[B]], %[[J2]]]
+// CHECK-NEXT:        %[[P:.*]] = arith.divf %[[E]], %[[SUM]]
+// CHECK-NEXT:        memref.store %[[P]], %arg2[%[[B]], %[[J2]]]
+// CHECK-NEXT:      }
+// CHECK-NEXT:      scf.reduce
+// CHECK-NOT:     scf.parallel
+func.func @softmax_rows(%x: memref<?x64xf32>, %m: memref<?xf32>, %e: memref<?x64xf32>, %sum: memref<?xf32>, %loss: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %ninf = arith.constant 0xFF800000 : f32
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x64xf32>
+  scf.parallel (%b) = (%c0) to (%n) step (%c1) {
+    memref.store %ninf, %m[%b] : memref<?xf32>
+    scf.reduce
+  }
+  scf.parallel (%b) = (%c0) to (%n) step (%c1) {
+    scf.for %j = %c0 to %c64 step %c1 {
+      %v = memref.load %x[%b, %j] : memref<?x64xf32>
+      %acc = memref.load %m[%b] : memref<?xf32>
+      %mx = arith.maximumf %acc, %v : f32
+      memref.store %mx, %m[%b] : memref<?xf32>
+    }
+    scf.reduce
+  }
+  scf.parallel (%b, %j) = (%c0, %c0) to (%n, %c64) step (%c1, %c1) {
+    %v = memref.load %x[%b, %j] : memref<?x64xf32>
+    %mx = memref.load %m[%b] : memref<?xf32>
+    %d = arith.subf %v, %mx : f32
+    %ex = math.exp %d : f32
+    memref.store %ex, %e[%b, %j] : memref<?x64xf32>
+    scf.reduce
+  }
+  scf.parallel (%b) = (%c0) to (%n) step (%c1) {
+    memref.store %zero, %sum[%b] : memref<?xf32>
+    scf.reduce
+  }
+  scf.parallel (%b) = (%c0) to (%n) step (%c1) {
+    scf.for %j = %c0 to %c64 step %c1 {
+      %v = memref.load %e[%b, %j] : memref<?x64xf32>
+      %acc = memref.load %sum[%b] : memref<?xf32>
+      %s = arith.addf %acc, %v : f32
+      memref.store %s, %sum[%b] : memref<?xf32>
+    }
+    scf.reduce
+  }
+  scf.parallel (%b) = (%c0) to (%n) step (%c1) {
+    memref.store %zero, %loss[%b] : memref<?xf32>
+    scf.reduce
+  }
+  scf.parallel (%b) = (%c0) to (%n) step (%c1) {
+    scf.for %j = %c0 to %c64 step %c1 {
+      %v = memref.load %x[%b, %j] : memref<?x64xf32>
+      %mx = memref.load %m[%b] : memref<?xf32>
+      %s = memref.load %sum[%b] : memref<?xf32>
+      %l = math.log %s : f32
+      %d = arith.subf %v, %mx : f32
+      %t = arith.subf %d, %l : f32
+      %acc = memref.load %loss[%b] : memref<?xf32>
+      %a = arith.addf %acc, %t : f32
+      memref.store %a, %loss[%b] : memref<?xf32>
+    }
+    scf.reduce
+  }
+  scf.parallel (%b, %j) = (%c0, %c0) to (%n, %c64) step (%c1, %c1) {
+    %ex = memref.load %e[%b, %j] : memref<?x64xf32>
+    %s = memref.load %sum[%b] : memref<?xf32>
+    %p = arith.divf %ex, %s : f32
+    memref.store %p, %e[%b, %j] : memref<?x64xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Following reductions that stay apart: one whose loop reads the row the
+// first wrote over another range (positions cannot be matched); after it,
+// one whose rows are long enough for a warp each (in the nest of a row a
+// thread reduces, it would run in one thread); after that, a sum that
+// dl-gpu-map-kernels splits over several warps adding atomically.
+// CHECK-LABEL: func.func @following_kept_apart
+// CHECK:         scf.parallel
+// CHECK:           scf.for {{.*}} to %c10 {{.*}} iter_args
+// CHECK:           scf.for {{.*}} to %c10
+// CHECK:           scf.reduce
+// CHECK:         scf.parallel
+// CHECK:           scf.for {{.*}} to %c5 {{.*}} iter_args
+// CHECK:           scf.reduce
+// CHECK:         scf.parallel
+// CHECK:           scf.for {{.*}} to %c64 {{.*}} iter_args
+// CHECK:           scf.reduce
+// CHECK:         scf.parallel
+// CHECK:           scf.for {{.*}} to %c8192 {{.*}} iter_args
+// CHECK:           scf.reduce
+func.func @following_kept_apart(%x: memref<?x10xf32>, %m: memref<?xf32>, %e: memref<?x10xf32>, %sum: memref<?xf32>, %y: memref<?x64xf32>, %ys: memref<?xf32>, %z: memref<?x8192xf32>, %zs: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c5 = arith.constant 5 : index
+  %c10 = arith.constant 10 : index
+  %c64 = arith.constant 64 : index
+  %c8192 = arith.constant 8192 : index
+  %n = memref.dim %x, %c0 : memref<?x10xf32>
+  scf.parallel (%b) = (%c0) to (%n) step (%c1) {
+    scf.for %j = %c0 to %c10 step %c1 {
+      %v = memref.load %x[%b, %j] : memref<?x10xf32>
+      %acc = memref.load %m[%b] : memref<?xf32>
+      %mx = arith.maximumf %acc, %v : f32
+      memref.store %mx, %m[%b] : memref<?xf32>
+    }
+    scf.reduce
+  }
+  scf.parallel (%b, %j) = (%c0, %c0) to (%n, %c10) step (%c1, %c1) {
+    %v = memref.load %x[%b, %j] : memref<?x10xf32>
+    %mx = memref.load %m[%b] : memref<?xf32>
+    %d = arith.subf %v, %mx : f32
+    memref.store %d, %e[%b, %j] : memref<?x10xf32>
+    scf.reduce
+  }
+  scf.parallel (%b) = (%c0) to (%n) step (%c1) {
+    scf.for %j = %c0 to %c5 step %c1 {
+      %v = memref.load %e[%b, %j] : memref<?x10xf32>
+      %acc = memref.load %sum[%b] : memref<?xf32>
+      %s = arith.addf %acc, %v : f32
+      memref.store %s, %sum[%b] : memref<?xf32>
+    }
+    scf.reduce
+  }
+  scf.parallel (%b) = (%c0) to (%n) step (%c1) {
+    scf.for %j = %c0 to %c64 step %c1 {
+      %v = memref.load %y[%b, %j] : memref<?x64xf32>
+      %acc = memref.load %ys[%b] : memref<?xf32>
+      %s = arith.maximumf %acc, %v : f32
+      memref.store %s, %ys[%b] : memref<?xf32>
+    }
+    scf.reduce
+  }
+  scf.parallel (%b) = (%c0) to (%n) step (%c1) {
+    scf.for %j = %c0 to %c8192 step %c1 {
+      %v = memref.load %z[%b, %j] : memref<?x8192xf32>
+      %acc = memref.load %zs[%b] : memref<?xf32>
+      %s = arith.addf %acc, %v : f32
+      memref.store %s, %zs[%b] : memref<?xf32>
+    }
     scf.reduce
   }
   return

@@ -128,17 +128,20 @@ func.func @table(%out: memref<4xf32>) {
 // CHECK:         gpu.launch blocks({{.*}}) in ({{.*}} = %[[BLOCKS]], {{.*}}) threads(%[[TX:[^,]*]], {{.*}}) in ({{.*}} = %c256,
 // CHECK:           %[[LANE:.*]] = arith.remui %[[TX]], %c32
 // CHECK:           %[[W:.*]] = arith.addi
+// CHECK:           %[[FIRST:.*]] = arith.cmpi eq, %[[LANE]], %c0
 // CHECK:           %[[ID:.*]] = arith.divui %[[W]], %c64
+// CHECK:           %[[LIVE:.*]] = arith.cmpi ult, %[[ID]]
 // CHECK:           %[[SEG:.*]] = arith.remui %[[W]], %c64
 // CHECK:           %[[FIRSTLANE:.*]] = arith.muli %[[SEG]], %c32
 // CHECK:           %[[PART:.*]] = arith.addi %[[FIRSTLANE]], %[[LANE]]
-// CHECK:           scf.if
+// CHECK:           %[[STRIDE0:.*]] = arith.muli %c32, %c64
+// CHECK:           scf.if %[[LIVE]]
 // CHECK:             %[[START:.*]] = arith.muli %[[PART]], %c1
-// CHECK:             %[[STRIDE0:.*]] = arith.muli %c32, %c64
 // CHECK:             %[[STRIDE:.*]] = arith.muli %c1{{.*}}, %[[STRIDE0]]
 // CHECK:             scf.for %{{.*}} = %{{.*}} to %c50176 step %[[STRIDE]]
 // CHECK-COUNT-5:   gpu.shuffle xor
-// CHECK:           scf.if
+// CHECK:           %[[LEADER:.*]] = arith.andi %[[FIRST]], %[[LIVE]]
+// CHECK:           scf.if %[[LEADER]]
 // CHECK:             memref.atomic_rmw addf
 // CHECK-NOT:         memref.store
 func.func @channel_sums(%dy: memref<64x50176xf32>, %out: memref<64xf32>) {
@@ -172,23 +175,23 @@ func.func @channel_sums(%dy: memref<64x50176xf32>, %out: memref<64xf32>) {
 // CHECK:           %[[LANE:.*]] = arith.remui %[[TX]], %c32
 // CHECK:           %[[WARP:.*]] = arith.divui %[[TX]], %c32
 // CHECK:           %[[ID:.*]] = arith.addi %{{.*}}, %[[WARP]]
+// CHECK:           %[[LANE0:.*]] = arith.cmpi eq, %[[LANE]], %{{.*}}
 // CHECK:           %[[LIVE:.*]] = arith.cmpi ult, %[[ID]], %[[TOTAL]]
-// CHECK:           %[[PART:.*]] = scf.if %[[LIVE]] -> (f32) {
-// CHECK:             %[[SUM:.*]] = scf.for %{{.*}} = %{{.*}} to %c784 step %{{.*}} iter_args(%[[ACC:.*]] = %cst) -> (f32) {
+// CHECK:           %[[PHASE:.*]]:2 = scf.if %[[LIVE]] -> (f32, f32) {
+// CHECK:             %[[OLD:.*]] = memref.load %arg2
+// CHECK:             %[[SUM:.*]] = scf.for %{{.*}} = %{{.*}} to %c784 step %{{.*}} iter_args(%[[ACC:.*]] = %cst{{.*}}) -> (f32) {
 // CHECK:               %[[P:.*]] = arith.mulf
 // CHECK:               %[[NEXT:.*]] = arith.addf %[[ACC]], %[[P]]
 // CHECK:               scf.yield %[[NEXT]]
-// CHECK:             scf.yield %[[SUM]]
+// CHECK:             scf.yield %[[OLD]], %[[SUM]]
 // CHECK:           } else {
-// CHECK:             scf.yield %cst
+// CHECK:             scf.yield %cst{{.*}}, %cst{{.*}} : f32, f32
 // CHECK:           }
-// CHECK:           gpu.shuffle xor %[[PART]]
+// CHECK:           gpu.shuffle xor %[[PHASE]]#1
 // CHECK-COUNT-4:   gpu.shuffle xor
 // CHECK:           %[[TOTAL:.*]] = arith.addf
-// CHECK:           %[[LANE0:.*]] = arith.cmpi eq, %[[LANE]], %{{.*}}
-// CHECK:           scf.if %[[LIVE]] {
-// CHECK-NEXT:        %[[OLD:.*]] = memref.load %arg2
-// CHECK-NEXT:        %[[NEW:.*]] = arith.addf %[[OLD]], %[[TOTAL]]
+// CHECK-NEXT:      %[[NEW:.*]] = arith.addf %[[PHASE]]#0, %[[TOTAL]]
+// CHECK-NEXT:      scf.if %[[LIVE]] {
 // CHECK-NEXT:        scf.if %[[LANE0]] {
 // CHECK-NEXT:          memref.store %[[NEW]], %arg2
 func.func @matvec(%a: memref<?x784xf32>, %w: memref<10x784xf32>, %out: memref<?x10xf32>) {
@@ -219,20 +222,21 @@ func.func @matvec(%a: memref<?x784xf32>, %w: memref<10x784xf32>, %out: memref<?x
 // bias, adds the warp's total to it and runs the ReLU; lane 0 stores.
 // CHECK-LABEL: func.func @matvec_bias_relu
 // CHECK:         gpu.launch
-// CHECK:           %[[PART:.*]] = scf.if %{{.*}} -> (f32) {
-// CHECK:             scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO:.*]]) -> (f32) {
+// CHECK:           %[[LANE0:.*]] = arith.cmpi eq
+// CHECK:           %[[PHASE:.*]]:2 = scf.if %{{.*}} -> (f32, f32) {
+// CHECK:             %[[BIAS:.*]] = memref.load %arg2
+// CHECK:             %[[SUM:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %cst{{.*}}) -> (f32) {
+// CHECK:             scf.yield %[[BIAS]], %[[SUM]]
 // CHECK:           } else {
-// CHECK:             scf.yield %[[ZERO]]
+// CHECK:             scf.yield %cst{{.*}}, %cst{{.*}} : f32, f32
 // CHECK-COUNT-5:   gpu.shuffle xor
 // CHECK:           %[[TOTAL:.*]] = arith.addf
-// CHECK:           %[[LANE0:.*]] = arith.cmpi eq
-// CHECK:           scf.if %{{.*}} {
-// CHECK-NEXT:        %[[BIAS:.*]] = memref.load %arg2
-// CHECK-NEXT:        %[[SUM:.*]] = arith.addf %[[BIAS]], %[[TOTAL]]
+// CHECK-NEXT:      %[[OUT:.*]] = arith.addf %[[PHASE]]#0, %[[TOTAL]]
+// CHECK-NEXT:      scf.if %{{.*}} {
 // CHECK-NEXT:        scf.if %[[LANE0]] {
-// CHECK-NEXT:          memref.store %[[SUM]], %arg3
+// CHECK-NEXT:          memref.store %[[OUT]], %arg3
 // CHECK-NEXT:        }
-// CHECK-NEXT:        %[[RELU:.*]] = arith.maximumf %[[SUM]]
+// CHECK-NEXT:        %[[RELU:.*]] = arith.maximumf %[[OUT]]
 // CHECK-NEXT:        scf.if %[[LANE0]] {
 // CHECK-NEXT:          memref.store %[[RELU]], %arg4
 // CHECK-NOT:     memref.atomic_rmw
@@ -269,11 +273,12 @@ func.func @matvec_bias_relu(%a: memref<?x784xf32>, %w: memref<10x784xf32>, %bias
 // CHECK-LABEL: func.func @row_max_exp
 // CHECK:         gpu.launch {{.*}} threads(%[[TX:[^,]*]],
 // CHECK:           %[[LANE:.*]] = arith.remui %[[TX]], %c32
+// CHECK:           %[[FIRST:.*]] = arith.cmpi eq, %[[LANE]]
+// CHECK:           %[[LIVE:.*]] = arith.cmpi ult
 // CHECK-COUNT-5:   gpu.shuffle xor
 // CHECK-NEXT:      %[[MAX:.*]] = arith.maximumf
-// CHECK:           %[[FIRST:.*]] = arith.cmpi eq, %[[LANE]]
-// CHECK:           scf.if %[[LIVE:.*]] {
-// CHECK-NEXT:        %[[ROW:.*]] = arith.maximumf %{{.*}}, %[[MAX]]
+// CHECK-NEXT:      %[[ROW:.*]] = arith.maximumf %{{.*}}, %[[MAX]]
+// CHECK-NEXT:      scf.if %[[LIVE]] {
 // CHECK-NEXT:        scf.if %[[FIRST]] {
 // CHECK-NEXT:          memref.store %[[ROW]], %arg1
 // CHECK-NEXT:        }
@@ -302,6 +307,91 @@ func.func @row_max_exp(%x: memref<?x64xf32>, %m: memref<?xf32>, %e: memref<?x64x
       %d = arith.subf %v, %mx : f32
       %ex = math.exp %d : f32
       memref.store %ex, %e[%b, %j] : memref<?x64xf32>
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A warp per row of a softmax (dl-gpu-fuse-reductions: the maximum, the
+// exponentials, their sum, the normalisation in one nest). The body runs in
+// phases cut at the reductions: each ends in the lane's part of the next
+// reduction, inside one guard whose results carry the part (the identity in
+// idle warps); the shuffles run unguarded between. The lanes take the same
+// elements of every row loop and reduction (lane l: l, l + 32), so the sum
+// reads only exponentials its own lane wrote.
+// CHECK-LABEL: func.func @softmax_warp
+// CHECK:         gpu.launch {{.*}} threads(%[[TX:[^,]*]],
+// CHECK:           %[[LANE:.*]] = arith.remui %[[TX]], %c32
+// CHECK:           %[[FIRST:.*]] = arith.cmpi eq, %[[LANE]]
+// CHECK:           %[[LIVE:.*]] = arith.cmpi ult
+// CHECK:           %[[P1:.*]] = scf.if %[[LIVE]] -> (f32) {
+// CHECK:             arith.muli %[[LANE]]
+// CHECK:             scf.for {{.*}} iter_args
+// CHECK:               arith.maximumf
+// CHECK:           gpu.shuffle xor %[[P1]]
+// CHECK-COUNT-4:   gpu.shuffle xor
+// CHECK-NEXT:      %[[T1:.*]] = arith.maximumf
+// CHECK-NEXT:      %[[MAX:.*]] = arith.maximumf %{{.*}}, %[[T1]]
+// CHECK-NEXT:      %[[P2:.*]] = scf.if %[[LIVE]] -> (f32) {
+// CHECK-NEXT:        scf.if %[[FIRST]] {
+// CHECK-NEXT:          memref.store %[[MAX]], %arg1
+// CHECK-NEXT:        }
+// CHECK:             %[[O1:.*]] = arith.muli %[[LANE]], %c1
+// CHECK:             %[[S1:.*]] = arith.addi %c0{{.*}}, %[[O1]]
+// CHECK:             scf.for %[[J:.*]] = %[[S1]] to %c64{{.*}} step %{{.*}} {
+// CHECK:               math.exp
+// CHECK:               memref.store %{{.*}}, %arg2[%{{.*}}, %[[J]]]
+// CHECK:             }
+// CHECK:             %[[O2:.*]] = arith.muli %[[LANE]], %c1
+// CHECK:             %[[S2:.*]] = arith.addi %c0{{.*}}, %[[O2]]
+// CHECK:             %[[SUM:.*]] = scf.for %[[K:.*]] = %[[S2]] to %c64{{.*}} step %{{.*}} iter_args
+// CHECK-NEXT:          memref.load %arg2[%{{.*}}, %[[K]]]
+// CHECK-NEXT:          arith.addf
+// CHECK:             scf.yield %[[SUM]]
+// CHECK:           } else {
+// CHECK:           gpu.shuffle xor %[[P2]]
+// CHECK-COUNT-4:   gpu.shuffle xor
+// CHECK-NEXT:      %[[T2:.*]] = arith.addf
+// CHECK-NEXT:      %[[TOTAL:.*]] = arith.addf %{{.*}}, %[[T2]]
+// CHECK-NEXT:      scf.if %[[LIVE]] {
+// CHECK-NEXT:        scf.if %[[FIRST]] {
+// CHECK-NEXT:          memref.store %[[TOTAL]], %arg3
+// CHECK-NEXT:        }
+// CHECK:             scf.for
+// CHECK:               arith.divf %{{.*}}, %[[TOTAL]]
+func.func @softmax_warp(%x: memref<?x64xf32>, %m: memref<?xf32>, %e: memref<?x64xf32>, %s: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %ninf = arith.constant 0xFF800000 : f32
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x64xf32>
+  scf.parallel (%b) = (%c0) to (%n) step (%c1) {
+    %mx = scf.for %j = %c0 to %c64 step %c1 iter_args(%acc = %ninf) -> (f32) {
+      %v = memref.load %x[%b, %j] : memref<?x64xf32>
+      %next = arith.maximumf %acc, %v : f32
+      scf.yield %next : f32
+    }
+    memref.store %mx, %m[%b] : memref<?xf32>
+    scf.for %j = %c0 to %c64 step %c1 {
+      %v = memref.load %x[%b, %j] : memref<?x64xf32>
+      %d = arith.subf %v, %mx : f32
+      %ex = math.exp %d : f32
+      memref.store %ex, %e[%b, %j] : memref<?x64xf32>
+    }
+    %sum = scf.for %j = %c0 to %c64 step %c1 iter_args(%acc = %zero) -> (f32) {
+      %v = memref.load %e[%b, %j] : memref<?x64xf32>
+      %next = arith.addf %acc, %v : f32
+      scf.yield %next : f32
+    }
+    memref.store %sum, %s[%b] : memref<?xf32>
+    scf.for %j = %c0 to %c64 step %c1 {
+      %v = memref.load %e[%b, %j] : memref<?x64xf32>
+      %p = arith.divf %v, %sum : f32
+      memref.store %p, %e[%b, %j] : memref<?x64xf32>
     }
     scf.reduce
   }
