@@ -247,6 +247,7 @@ public:
     if (foldInterior())
       return;
     scf::ForOp loop = promote();
+    forwardStores();
     if (loop && !isSplit())
       foldPrologues(loop);
   }
@@ -394,12 +395,23 @@ private:
   /// or null.
   scf::ForOp promote() {
     Block *body = nest.getBody();
-    auto loop =
-        dyn_cast_or_null<scf::ForOp>(body->getTerminator()->getPrevNode());
-    if (!loop || loop.getNumResults() != 0 || nest.getNumResults() != 0)
+    // The body's loop nest: last in a nest of linalg's, followed by the
+    // scalar code after it in a unit nest (wrapScalarReduction).
+    scf::ForOp loop;
+    for (auto candidate : body->getOps<scf::ForOp>())
+      if (candidate.getNumResults() == 0) {
+        loop = candidate;
+        break;
+      }
+    if (!loop || nest.getNumResults() != 0)
       return nullptr;
+    // Coalescing replaces the loop (and puts the bounds' product before).
+    Operation *before = loop->getPrevNode();
     (void)coalescePerfectlyNestedSCFForLoops(loop);
-    loop = cast<scf::ForOp>(body->getTerminator()->getPrevNode());
+    Operation *op = before ? before->getNextNode() : &body->front();
+    while (!isa<scf::ForOp>(op))
+      op = op->getNextNode();
+    loop = cast<scf::ForOp>(op);
     SmallVector<memref::StoreOp> stores;
     SmallVector<memref::LoadOp> loads;
     for (Operation &op : loop.getBody()->without_terminator()) {
@@ -467,6 +479,48 @@ private:
                               store.getIndices());
     loop.erase();
     return promoted;
+  }
+
+  /// Loads of an element this iteration stored before, outside loops, read
+  /// the stored value (a unit nest's scalar code: the accumulator's initial
+  /// value, the total after the loop). A store, or a loop storing, to a
+  /// buffer forgets what was stored to it at other indices.
+  void forwardStores() {
+    SmallVector<std::pair<Access, Value>> stored;
+    auto forget = [&](Value root) {
+      llvm::erase_if(stored,
+                     [&](auto &s) { return rootOf(s.first.memref) == root; });
+    };
+    auto forward = [&](memref::LoadOp load) {
+      IRMapping identity;
+      for (auto &[access, value] : llvm::reverse(stored))
+        if (access.memref == load.getMemRef() &&
+            sameIndices(access.indices, llvm::to_vector(load.getIndices()),
+                        identity)) {
+          load.replaceAllUsesWith(value);
+          load.erase();
+          return;
+        }
+    };
+    for (Operation &op :
+         llvm::make_early_inc_range(nest.getBody()->without_terminator())) {
+      if (auto store = dyn_cast<memref::StoreOp>(&op)) {
+        forget(rootOf(store.getMemRef()));
+        stored.push_back({*accessOf(store), store.getValueToStore()});
+      } else if (auto load = dyn_cast<memref::LoadOp>(&op)) {
+        forward(load);
+      } else if (auto loop = dyn_cast<scf::ForOp>(&op)) {
+        SmallVector<memref::LoadOp> loads;
+        loop.getBody()->walk([&](Operation *inner) {
+          if (auto store = dyn_cast<memref::StoreOp>(inner))
+            forget(rootOf(store.getMemRef()));
+          else if (auto load = dyn_cast<memref::LoadOp>(inner))
+            loads.push_back(load);
+        });
+        for (memref::LoadOp load : loads)
+          forward(load);
+      }
+    }
   }
 
   /// Step 3, prologues: nests before this one that store the initial value

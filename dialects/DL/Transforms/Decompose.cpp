@@ -67,7 +67,10 @@ struct DecomposeCrossEntropy : OpRewritePattern<CrossEntropyOp> {
     Value logp = LogSoftmaxOp::create(rewriter, loc, op.getLogits(),
                                       rewriter.getI64IntegerAttr(1));
     Value oneHot = OneHotOp::create(rewriter, loc, logitsType, op.getLabels());
-    Value picked = MulOp::create(rewriter, loc, oneHot, logp);
+    // The log-probabilities first: the product's batch extent is read off
+    // them, as every other extent of the computation is (the labels' equal
+    // extent is another value; nests over it would not fuse).
+    Value picked = MulOp::create(rewriter, loc, logp, oneHot);
     Value perRow = ReduceSumOp::create(
         rewriter, loc, picked, rewriter.getDenseI64ArrayAttr({1}), nullptr);
     Value mean = ReduceMeanOp::create(

@@ -43,14 +43,16 @@ func.func @log_softmax_axis0(%x: tensor<3x4xf32>) -> tensor<3x4xf32> {
 
 // -----
 
-// Cross-entropy becomes -mean(sum(one_hot(y) * log_softmax(x), 1)), and the
+// Cross-entropy becomes -mean(sum(log_softmax(x) * one_hot(y), 1)) (the
+// log-probabilities first: the product's batch extent is x's), and the
 // composite log_softmax it creates is itself expanded.
 // CHECK-LABEL: func.func @cross_entropy
 // CHECK-SAME: (%[[X:.*]]: tensor<?x10xf32>, %[[Y:.*]]: tensor<?xi64>)
 // CHECK-NOT: dl.log_softmax
 // CHECK: dl.log
+// CHECK: %[[LOGP:.*]] = dl.sub {{.*}} : tensor<?x10xf32>, tensor<?x1xf32>
 // CHECK: %[[H:.*]] = dl.one_hot %[[Y]] : tensor<?xi64> -> tensor<?x10xf32>
-// CHECK: %[[PICK:.*]] = dl.mul %[[H]], %{{.*}} : tensor<?x10xf32>, tensor<?x10xf32>
+// CHECK: %[[PICK:.*]] = dl.mul %[[LOGP]], %[[H]] : tensor<?x10xf32>, tensor<?x10xf32>
 // CHECK: %[[ROW:.*]] = dl.reduce_sum %[[PICK]] along [1] : tensor<?x10xf32>
 // CHECK: %[[MEAN:.*]] = dl.reduce_mean %[[ROW]] along [0] : tensor<?xf32>
 // CHECK: %[[L:.*]] = dl.neg %[[MEAN]] : tensor<f32>
