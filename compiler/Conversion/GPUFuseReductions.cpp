@@ -237,6 +237,171 @@ IRMapping inductionMap(scf::ParallelOp from, scf::ParallelOp to) {
   return map;
 }
 
+/// Whether the host can compute `v`: built from function arguments and
+/// constants by ops free of memory effects (a batch size as a float).
+bool isHostValue(Value v) {
+  if (auto arg = dyn_cast<BlockArgument>(v))
+    return isa<func::FuncOp>(arg.getOwner()->getParentOp());
+  Operation *def = v.getDefiningOp();
+  return def->getNumRegions() == 0 && isMemoryEffectFree(def) &&
+         llvm::all_of(def->getOperands(), isHostValue);
+}
+
+/// A rank-0 buffer stored once, outside kernels, with a value the host
+/// computes, and read only after it: the loads read the value (a kernel
+/// argument), the buffer goes (dl-gpu-map-kernels would launch a thread to
+/// store it).
+void forwardHostScalars(Block &body) {
+  SmallVector<memref::AllocOp> allocs(body.getOps<memref::AllocOp>());
+  for (memref::AllocOp alloc : allocs) {
+    if (alloc.getType().getRank() != 0)
+      continue;
+    memref::StoreOp store;
+    SmallVector<memref::LoadOp> loads;
+    SmallVector<Operation *> deallocs;
+    bool onlyThese = true;
+    for (Operation *user : alloc->getUsers()) {
+      auto s = dyn_cast<memref::StoreOp>(user);
+      if (s && s.getMemRef() == alloc && s->getBlock() == &body && !store)
+        store = s;
+      else if (auto load = dyn_cast<memref::LoadOp>(user))
+        loads.push_back(load);
+      else if (isa<memref::DeallocOp>(user))
+        deallocs.push_back(user);
+      else
+        onlyThese = false;
+    }
+    if (!onlyThese || !store || !isHostValue(store.getValueToStore()) ||
+        llvm::any_of(loads, [&](memref::LoadOp load) {
+          Operation *at = body.findAncestorOpInBlock(*load);
+          return !at || !store->isBeforeInBlock(at);
+        }))
+      continue;
+    for (memref::LoadOp load : loads) {
+      load.replaceAllUsesWith(store.getValueToStore());
+      load.erase();
+    }
+    store.erase();
+    for (Operation *dealloc : deallocs)
+      dealloc->erase();
+    alloc.erase();
+  }
+}
+
+/// A sum into a rank-0 buffer outside any nest (a mean over the batch)
+/// would run in one thread of its own, with the scalar code around it. It
+/// becomes a nest of one iteration, `scf.parallel (%u) = (0) to (1)`, with
+/// the stores of host values just before it (the accumulator's initial
+/// value) and the scalar code after it up to the next nest, loop or
+/// deallocation (the division by the count); host bookkeeping in that
+/// range moves above it. Then the loop is promoted like any reduction's,
+/// loads of what the nest stored read the stored value, and
+/// dl-gpu-map-kernels gives it a warp. Left alone when a value it computes
+/// is used outside it, or when a load in it may read an element an earlier
+/// store of it wrote through another view or indices (a warp's lane 0
+/// stores; only forwarded values are safe to read).
+void wrapScalarReduction(scf::ForOp loop) {
+  if (loop.getNumResults() != 0)
+    return;
+  // Loops (a sum over several dimensions: promote() coalesces them) and
+  // straight-line code storing to rank-0 buffers only.
+  bool stores = false;
+  WalkResult scalar = loop.getBody()->walk([&](Operation *op) {
+    if (auto inner = dyn_cast<scf::ForOp>(op))
+      return inner.getNumResults() ? WalkResult::interrupt()
+                                   : WalkResult::advance();
+    if (isa<scf::YieldOp>(op))
+      return WalkResult::advance();
+    if (op->getNumRegions() ||
+        (!isMemoryEffectFree(op) && !isa<memref::LoadOp, memref::StoreOp>(op)))
+      return WalkResult::interrupt();
+    if (auto store = dyn_cast<memref::StoreOp>(op)) {
+      if (store.getMemRefType().getRank() != 0)
+        return WalkResult::interrupt();
+      stores = true;
+    }
+    return WalkResult::advance();
+  });
+  if (scalar.wasInterrupted() || !stores)
+    return;
+  SmallVector<Operation *> wrapped, hoisted;
+  for (Operation *op = loop->getPrevNode(); op; op = op->getPrevNode()) {
+    auto store = dyn_cast<memref::StoreOp>(op);
+    if (store && isHostValue(store.getValueToStore())) {
+      wrapped.insert(wrapped.begin(), op);
+      continue;
+    }
+    if (!isTransparent(op))
+      break;
+  }
+  wrapped.push_back(loop);
+  DenseSet<Value> produced;
+  for (Operation *op = loop->getNextNode();
+       op && !op->hasTrait<OpTrait::IsTerminator>(); op = op->getNextNode()) {
+    bool usesWrapped = llvm::any_of(
+        op->getOperands(), [&](Value v) { return produced.contains(v); });
+    if (!op->getNumRegions() && (isa<memref::LoadOp, memref::StoreOp>(op) ||
+                                 (usesWrapped && isMemoryEffectFree(op)))) {
+      wrapped.push_back(op);
+      produced.insert(op->getResults().begin(), op->getResults().end());
+      continue;
+    }
+    if (isTransparent(op) && !usesWrapped) {
+      hoisted.push_back(op);
+      continue;
+    }
+    break;
+  }
+  Block &body = *loop->getBlock();
+  DenseSet<Operation *> inside(wrapped.begin(), wrapped.end());
+  for (Operation *op : wrapped)
+    for (Operation *user : op->getUsers())
+      if (!inside.contains(body.findAncestorOpInBlock(*user)))
+        return;
+  // Loads after stores to the same buffer: the same element, so forwarded
+  // (the loop's own accumulators aside: promoted).
+  DenseSet<Value> accumulators;
+  loop.getBody()->walk([&](memref::StoreOp store) {
+    accumulators.insert(rootOf(store.getMemRef()));
+  });
+  SmallVector<Access> storedBefore;
+  bool safe = true;
+  auto visit = [&](Operation *op, bool inLoop) {
+    std::optional<Access> a = accessOf(op);
+    if (!a || (inLoop && accumulators.contains(rootOf(a->memref))))
+      return;
+    if (a->write) {
+      storedBefore.push_back(*a);
+      return;
+    }
+    IRMapping identity;
+    for (const Access &s : storedBefore)
+      if (rootOf(s.memref) == rootOf(a->memref) &&
+          (s.memref != a->memref ||
+           !sameIndices(s.indices, a->indices, identity)))
+        safe = false;
+  };
+  for (Operation *op : wrapped) {
+    if (op == loop.getOperation())
+      loop.getBody()->walk([&](Operation *inner) { visit(inner, true); });
+    else
+      visit(op, false);
+  }
+  if (!safe)
+    return;
+
+  for (Operation *op : hoisted)
+    op->moveBefore(loop);
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value one = arith::ConstantIndexOp::create(b, loc, 1);
+  auto unit = scf::ParallelOp::create(b, loc, ValueRange{zero}, ValueRange{one},
+                                      ValueRange{one});
+  for (Operation *op : wrapped)
+    op->moveBefore(unit.getBody()->getTerminator());
+}
+
 class ReductionFuser {
 public:
   explicit ReductionFuser(scf::ParallelOp nest) : nest(nest) {}
@@ -483,42 +648,63 @@ private:
 
   /// Loads of an element this iteration stored before, outside loops, read
   /// the stored value (a unit nest's scalar code: the accumulator's initial
-  /// value, the total after the loop). A store, or a loop storing, to a
-  /// buffer forgets what was stored to it at other indices.
+  /// value, the total after the loop), and a store that a later one to the
+  /// same element overwrites before anything reads the buffer goes. A
+  /// store, or a loop storing, to a buffer forgets what was stored to it at
+  /// other indices; a load the stored values cannot answer, or a loop
+  /// reading, keeps the stores to its buffer.
   void forwardStores() {
-    SmallVector<std::pair<Access, Value>> stored;
-    auto forget = [&](Value root) {
-      llvm::erase_if(stored,
-                     [&](auto &s) { return rootOf(s.first.memref) == root; });
+    SmallVector<memref::StoreOp> stored, unread;
+    IRMapping identity;
+    auto sameElement = [&](memref::StoreOp store, Value memref,
+                           ValueRange indices) {
+      return store.getMemRef() == memref &&
+             sameIndices(llvm::to_vector(store.getIndices()),
+                         llvm::to_vector(indices), identity);
+    };
+    auto onRoot = [](Value root) {
+      return
+          [root](memref::StoreOp s) { return rootOf(s.getMemRef()) == root; };
     };
     auto forward = [&](memref::LoadOp load) {
-      IRMapping identity;
-      for (auto &[access, value] : llvm::reverse(stored))
-        if (access.memref == load.getMemRef() &&
-            sameIndices(access.indices, llvm::to_vector(load.getIndices()),
-                        identity)) {
-          load.replaceAllUsesWith(value);
+      for (memref::StoreOp store : llvm::reverse(stored))
+        if (sameElement(store, load.getMemRef(), load.getIndices())) {
+          load.replaceAllUsesWith(store.getValueToStore());
           load.erase();
-          return;
+          return true;
         }
+      return false;
     };
     for (Operation &op :
          llvm::make_early_inc_range(nest.getBody()->without_terminator())) {
       if (auto store = dyn_cast<memref::StoreOp>(&op)) {
-        forget(rootOf(store.getMemRef()));
-        stored.push_back({*accessOf(store), store.getValueToStore()});
+        Value root = rootOf(store.getMemRef());
+        SmallVector<memref::StoreOp> overwritten;
+        for (memref::StoreOp old : unread)
+          if (sameElement(old, store.getMemRef(), store.getIndices()))
+            overwritten.push_back(old);
+        llvm::erase_if(unread, onRoot(root));
+        llvm::erase_if(stored, onRoot(root));
+        for (memref::StoreOp old : overwritten)
+          old.erase();
+        stored.push_back(store);
+        unread.push_back(store);
       } else if (auto load = dyn_cast<memref::LoadOp>(&op)) {
-        forward(load);
+        if (!forward(load))
+          llvm::erase_if(unread, onRoot(rootOf(load.getMemRef())));
       } else if (auto loop = dyn_cast<scf::ForOp>(&op)) {
         SmallVector<memref::LoadOp> loads;
         loop.getBody()->walk([&](Operation *inner) {
-          if (auto store = dyn_cast<memref::StoreOp>(inner))
-            forget(rootOf(store.getMemRef()));
-          else if (auto load = dyn_cast<memref::LoadOp>(inner))
+          if (auto store = dyn_cast<memref::StoreOp>(inner)) {
+            llvm::erase_if(stored, onRoot(rootOf(store.getMemRef())));
+            llvm::erase_if(unread, onRoot(rootOf(store.getMemRef())));
+          } else if (auto load = dyn_cast<memref::LoadOp>(inner)) {
             loads.push_back(load);
+          }
         });
         for (memref::LoadOp load : loads)
-          forward(load);
+          if (!forward(load))
+            llvm::erase_if(unread, onRoot(rootOf(load.getMemRef())));
       }
     }
   }
@@ -755,25 +941,35 @@ private:
     for (Operation &inner : nest.getBody()->without_terminator())
       if (auto store = dyn_cast<memref::StoreOp>(&inner))
         stored.push_back({*accessOf(store), store.getValueToStore()});
-    // The value this iteration stored last at `load`'s element, or null.
-    auto storedValue = [&](memref::LoadOp load) -> Value {
+    // The value this iteration stored last at an element, or null.
+    auto storedValue = [&](Value memref, ArrayRef<Value> indices) -> Value {
       IRMapping identity;
       for (auto &[access, value] : llvm::reverse(stored))
-        if (access.memref == load.getMemRef() &&
-            sameIndices(access.indices, llvm::to_vector(load.getIndices()),
-                        identity))
+        if (access.memref == memref &&
+            sameIndices(access.indices, indices, identity))
           return value;
       return nullptr;
     };
     OpBuilder b(nest.getBody()->getTerminator());
     for (Operation &inner : next.getBody()->without_terminator()) {
+      if (auto load = dyn_cast<memref::LoadOp>(&inner)) {
+        SmallVector<Value> at;
+        for (Value i : load.getIndices())
+          at.push_back(map.lookupOrDefault(i));
+        if (Value value =
+                storedValue(map.lookupOrDefault(load.getMemRef()), at)) {
+          map.map(load.getResult(), value);
+          continue;
+        }
+      }
       Operation *copy = b.clone(inner, map);
       if (auto store = dyn_cast<memref::StoreOp>(copy))
         stored.push_back({*accessOf(store), store.getValueToStore()});
       SmallVector<memref::LoadOp> loads;
       copy->walk([&](memref::LoadOp load) { loads.push_back(load); });
       for (memref::LoadOp load : loads)
-        if (Value value = storedValue(load)) {
+        if (Value value = storedValue(load.getMemRef(),
+                                      llvm::to_vector(load.getIndices()))) {
           load.replaceAllUsesWith(value);
           load.erase();
         }
@@ -818,6 +1014,10 @@ struct GPUFuseReductionsPass
     // A nest erases only its prologues (before it) and epilogues (after it,
     // looked up again once it is done).
     Block &body = getOperation().getBody().front();
+    forwardHostScalars(body);
+    SmallVector<scf::ForOp> scalarLoops(body.getOps<scf::ForOp>());
+    for (scf::ForOp loop : scalarLoops)
+      wrapScalarReduction(loop);
     for (Operation *op = &body.front(); op; op = op->getNextNode())
       if (auto nest = dyn_cast<scf::ParallelOp>(op))
         ReductionFuser(nest).initialise();

@@ -700,3 +700,93 @@ func.func @following_kept_apart(%x: memref<?x10xf32>, %m: memref<?xf32>, %e: mem
   }
   return
 }
+
+// -----
+
+// A mean over the batch outside any nest (scalar code a one-thread kernel
+// would run): the sum, its initial value stored just before it and the
+// division after it become a nest of one iteration; the sum is promoted
+// (its initial value the stored zero), the division reads it from the
+// register and only its result is stored. The count, a host value stored
+// in a rank-0 buffer for the next nest, is read as the value itself: the
+// buffer goes.
+// CHECK-LABEL: func.func @scalar_mean
+// CHECK-SAME:    (%[[X:.*]]: memref<?xf32>, %[[OUT:.*]]: memref<?xf32>)
+// CHECK:         %[[ZERO:.*]] = arith.constant 0.0
+// CHECK-NOT:     memref.alloc() : memref<f32>
+// CHECK:         %[[ACC:.*]] = memref.alloc() : memref<f32>
+// CHECK-NOT:     memref.alloc() : memref<f32>
+// CHECK:         %[[NF:.*]] = arith.sitofp
+// CHECK:         scf.parallel (%{{.*}}) = (%c0{{.*}}) to (%c1{{.*}}) step (%c1{{.*}}) {
+// CHECK-NEXT:      %[[SUM:.*]] = scf.for {{.*}} iter_args(%[[A:.*]] = %[[ZERO]]) -> (f32) {
+// CHECK-NEXT:        %[[V:.*]] = memref.load %[[X]]
+// CHECK-NEXT:        %[[S:.*]] = arith.addf %[[V]], %[[A]]
+// CHECK-NEXT:        scf.yield %[[S]]
+// CHECK-NEXT:      }
+// CHECK-NEXT:      %[[M:.*]] = arith.divf %[[SUM]], %[[NF]]
+// CHECK-NEXT:      memref.store %[[M]], %[[ACC]][]
+// CHECK-NEXT:      scf.reduce
+// CHECK:         scf.parallel
+// CHECK-NOT:       memref.load %{{.*}}[] : memref<f32>
+// CHECK:           arith.divf %{{.*}}, %[[NF]]
+// CHECK:         return %[[ACC]]
+func.func @scalar_mean(%x: memref<?xf32>, %out: memref<?xf32>) -> memref<f32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?xf32>
+  %acc = memref.alloc() : memref<f32>
+  memref.store %zero, %acc[] : memref<f32>
+  scf.for %i = %c0 to %n step %c1 {
+    %v = memref.load %x[%i] : memref<?xf32>
+    %a = memref.load %acc[] : memref<f32>
+    %s = arith.addf %v, %a : f32
+    memref.store %s, %acc[] : memref<f32>
+  }
+  %ni = arith.index_cast %n : index to i64
+  %nf = arith.sitofp %ni : i64 to f32
+  %cnt = memref.alloc() : memref<f32>
+  memref.store %nf, %cnt[] : memref<f32>
+  %t = memref.load %acc[] : memref<f32>
+  %m = arith.divf %t, %nf : f32
+  memref.store %m, %acc[] : memref<f32>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %c = memref.load %cnt[] : memref<f32>
+    %v = memref.load %x[%i] : memref<?xf32>
+    %d = arith.divf %v, %c : f32
+    memref.store %d, %out[%i] : memref<?xf32>
+    scf.reduce
+  }
+  memref.dealloc %cnt : memref<f32>
+  return %acc : memref<f32>
+}
+
+// -----
+
+// Scalar code that reads an element of a buffer it stored through other
+// indices (%k may be 0): in a warp, lane 0 stores and every lane reads, so
+// only values forwarded in registers are safe. It stays one thread's.
+// CHECK-LABEL: func.func @scalar_other_index
+// CHECK-NOT:     scf.parallel
+// CHECK:         scf.for
+// CHECK-NOT:     scf.parallel
+func.func @scalar_other_index(%x: memref<?xf32>, %t: memref<4xf32>, %k: index) -> memref<f32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?xf32>
+  %acc = memref.alloc() : memref<f32>
+  memref.store %zero, %t[%c0] : memref<4xf32>
+  memref.store %zero, %acc[] : memref<f32>
+  scf.for %i = %c0 to %n step %c1 {
+    %v = memref.load %x[%i] : memref<?xf32>
+    %a = memref.load %acc[] : memref<f32>
+    %s = arith.addf %v, %a : f32
+    memref.store %s, %acc[] : memref<f32>
+  }
+  %r = memref.load %t[%k] : memref<4xf32>
+  %a = memref.load %acc[] : memref<f32>
+  %s = arith.addf %a, %r : f32
+  memref.store %s, %acc[] : memref<f32>
+  return %acc : memref<f32>
+}
