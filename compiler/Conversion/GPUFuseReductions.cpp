@@ -7,7 +7,10 @@
 // consume it elementwise (a ReLU). On the GPU that is three launches, and
 // every step of the reduction a round trip to global memory: LLVM cannot
 // keep the element in a register, as it cannot prove that the buffers do
-// not alias. For every top-level scf.parallel ending in a loop nest:
+// not alias. First (wrapScalarReduction, forwardHostScalars), a sum into a
+// rank-0 buffer outside any nest becomes a nest of one iteration with the
+// scalar code around it, and a rank-0 buffer holding one host value is read
+// as that value. Then, for every top-level scf.parallel with a loop nest:
 //  1. the perfectly nested scf.for loops become one loop (coalesced), so
 //     that a warp can split it (dl-gpu-map-kernels);
 //  2. each output element the loop accumulates into (a load and a store at
@@ -22,6 +25,9 @@
 //     - epilogues: parallel nests just after it, over the same iteration
 //       space, without loops, whose accesses to what it writes are to the
 //       element its own iteration writes, run in it, reading the register;
+//       so do nests over one more dimension (row epilogues, as a loop) and
+//       following nests with loops (a row's further reductions) that touch
+//       what it touches only at the iteration's own elements;
 //  4. an output that nothing reads any more is neither stored nor
 //     allocated.
 // A padding (a fill of a buffer, then a copy into a view of its interior)
@@ -110,10 +116,34 @@ bool sameIndices(ArrayRef<Value> a, ArrayRef<Value> b, const IRMapping &map) {
   return true;
 }
 
+/// Whether `buffer` holds a dynamic reshape's shape and no nest touches it:
+/// the host writes and reads it (dl-gpu-map-kernels keeps it in host
+/// memory).
+bool isShapeBuffer(Value buffer) {
+  if (!buffer.getDefiningOp<memref::AllocOp>())
+    return false;
+  bool shape = false;
+  for (Operation *user : buffer.getUsers()) {
+    if (!isa<func::FuncOp>(user->getParentOp()))
+      return false;
+    if (auto reshape = dyn_cast<memref::ReshapeOp>(user))
+      shape |= reshape.getShape() == buffer;
+  }
+  return shape;
+}
+
+/// A load or store of a shape buffer, or a reshape reading one.
+bool isShapeAccess(Operation *op) {
+  if (auto reshape = dyn_cast<memref::ReshapeOp>(op))
+    return isShapeBuffer(reshape.getShape());
+  std::optional<Access> a = accessOf(op);
+  return a && isa<func::FuncOp>(op->getParentOp()) && isShapeBuffer(a->memref);
+}
+
 /// Host bookkeeping that a nest may move across.
 bool isTransparent(Operation *op) {
   return (op->getNumRegions() == 0 && isMemoryEffectFree(op)) ||
-         isa<memref::AllocOp>(op);
+         isa<memref::AllocOp>(op) || isShapeAccess(op);
 }
 
 /// A memref.dealloc, or an scf.if of deallocations (ownership-based
@@ -340,6 +370,10 @@ void wrapScalarReduction(scf::ForOp loop) {
        op && !op->hasTrait<OpTrait::IsTerminator>(); op = op->getNextNode()) {
     bool usesWrapped = llvm::any_of(
         op->getOperands(), [&](Value v) { return produced.contains(v); });
+    if (isShapeAccess(op) && !usesWrapped) {
+      hoisted.push_back(op);
+      continue;
+    }
     if (!op->getNumRegions() && (isa<memref::LoadOp, memref::StoreOp>(op) ||
                                  (usesWrapped && isMemoryEffectFree(op)))) {
       wrapped.push_back(op);

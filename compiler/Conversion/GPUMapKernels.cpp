@@ -10,7 +10,9 @@
 //    threads touch adjacent elements: coalesced accesses);
 //  - one whose iterations are few and each a long reduction in a register
 //    (dl-gpu-fuse-reductions' form, dlc::gpu::reductionWarps decides) gets a
-//    warp per iteration, or several that add their sums atomically;
+//    warp per iteration, or several that add their sums atomically; a body
+//    with several reductions (a softmax's maximum and sum) runs in phases
+//    cut at them;
 //  - a run of scalar compute becomes a one-thread launch;
 //  - memref.alloc / dealloc become gpu.alloc / gpu.dealloc (device memory),
 //    and constant globals are copied to device memory at function entry.

@@ -424,8 +424,15 @@ def GPUFuseReductions : Pass<"dl-gpu-fuse-reductions",
     sum over the batch) loads and stores its output element at every step
     of its inner loops; a nest before it initialises the output (a fill, a
     bias broadcast) and nests after it consume it elementwise (a ReLU): on
-    the GPU, three launches and a global-memory round trip per step. For
-    every top-level `scf.parallel` ending in a loop nest:
+    the GPU, three launches and a global-memory round trip per step. First,
+    a rank-0 buffer stored once with a value the host computes (a batch size
+    as a float) is read as that value, and a sum into a rank-0 buffer
+    outside any nest (a mean over the batch: one thread's work) becomes a
+    nest of one iteration, `scf.parallel (%u) = (0) to (1)`, with the
+    stores of host values just before it and the scalar code after it (the
+    division by the count); not when a load there may read an element a
+    store there wrote through other indices. Then, for every top-level
+    `scf.parallel` with a loop nest:
     1. the perfectly nested `scf.for` loops become one loop;
     2. each element the loop accumulates into (a load and a store at the same
        loop-invariant indices, its buffer touched by nothing else in the
@@ -438,7 +445,17 @@ def GPUFuseReductions : Pass<"dl-gpu-fuse-reductions",
        whose accesses to what it writes are to the element its own iteration
        writes run in it, reading the register (epilogues), and so do nests
        over its space and one more inner dimension (row epilogues: a
-       softmax's `exp(x - max)`), as a loop after its store;
+       softmax's `exp(x - max)`, also in place over the row the reduction
+       read), as a loop after its store; so do following nests with loops
+       over the same space (a softmax's sum after its maximum, a layer
+       norm's variance after its mean, a per-row loss) when the two touch
+       shared elements only at the iteration's own: outside loops at the
+       same indices, inside loops over the same range at the same position
+       (the lanes of a warp take a row's elements alike in every loop, so a
+       lane reads back only what it wrote), and when both run alike (a
+       thread or a warp per iteration; never a split sum). Loads of
+       elements the iteration stored read the stored value, and a store
+       overwritten before anything reads the buffer goes;
     4. an output allocated in the function that nothing reads any more is
        neither stored nor allocated.
     An elementwise nest takes the nests after it as a reduction takes its
@@ -501,12 +518,16 @@ def GPUMapKernels : Pass<"dl-gpu-map-kernels", "::mlir::ModuleOp"> {
       identity, five `gpu.shuffle xor` combine them (the total in every
       lane), every lane of a live warp combines it with the initial value
       and runs the rest of the iteration, lane 0 alone storing, the lanes
-      splitting row-epilogue loops 32 ways; sums over so few outputs that their warps
+      splitting row-epilogue loops 32 ways; a body with several reductions
+      runs in phases cut at them (each phase guarded, ending in the lane's
+      part of the next reduction; the shuffles between, unguarded; values
+      pass from phase to phase as `scf.if` results); sums over so few outputs that their warps
       would leave the GPU idle split each sum over several warps, which add
       atomically to the output (only when its initial value is the output's
       own element and nothing follows the store);
-    - every run of scalar compute (an `scf.for` reduction to a scalar, the
-      loads and stores of rank-0 buffers) becomes a one-thread launch;
+    - every run of scalar compute left (loads and stores of rank-0 buffers;
+      `dl-gpu-fuse-reductions` makes sums to a scalar warp reductions)
+      becomes a one-thread launch;
     - `memref.alloc`/`dealloc` become `gpu.alloc`/`gpu.dealloc` (device
       memory), and a constant global is copied to a device buffer at entry.
     Loops nested inside a kernel stay sequential per thread. The module gets
@@ -672,6 +693,39 @@ def GPUMergeKernelModules : Pass<"dl-gpu-merge-kernel-modules",
     ```
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def GPUFoldTransposes : Pass<"dl-gpu-fold-transposes"> {
+  let summary = "Read the operands of linalg ops through transposed maps "
+                "instead of transposed copies";
+  let description = [{
+    A `linalg.transpose` feeding a linalg op is a copy made only so that the
+    consumer reads its operand in another order: on the GPU, a launch of its
+    own and a pass over memory (tiny_gpt: a Linear layer's `x @ W^T` over a
+    batch of sequences, attention's heads split out of the sequence
+    dimension, `k^T`). Runs on the GPU target after `dl-fuse-planned`: every
+    linalg op taking a transpose's result as an input (named ops are
+    generalized, keeping their kernel) reads the transpose's source instead,
+    through its indexing map composed with the permutation; a transpose
+    left without uses goes. Other uses (a reshape, a returned value) keep
+    it. The CPU pipeline keeps its transposes (its vectoriser wants
+    contiguous operands).
+
+    Before:
+    ```mlir
+    %t = linalg.transpose ins(%w : tensor<192x64xf32>)
+                          outs(%e : tensor<64x192xf32>) permutation = [1, 0]
+    linalg.generic {indexing_maps = [(b, t, k, n) -> (b, t, k),
+                                     (b, t, k, n) -> (k, n), ...]}
+      ins(%x, %t : ...) ...
+    ```
+    After:
+    ```mlir
+    linalg.generic {indexing_maps = [(b, t, k, n) -> (b, t, k),
+                                     (b, t, k, n) -> (n, k), ...]}
+      ins(%x, %w : ...) ...
+    ```
+  }];
 }
 
 def GPULoopOrder : Pass<"dl-gpu-loop-order"> {

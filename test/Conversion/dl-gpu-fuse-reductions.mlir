@@ -790,3 +790,48 @@ func.func @scalar_other_index(%x: memref<?xf32>, %t: memref<4xf32>, %k: index) -
   memref.store %s, %acc[] : memref<f32>
   return %acc : memref<f32>
 }
+
+// -----
+
+// Copies out of two parts of a fused projection, each reshaped (a dynamic
+// reshape reads its shape from a buffer the host fills and reads): the
+// shape buffer's loads and stores and the reshapes are host bookkeeping the
+// copies move across, so they are one nest.
+// CHECK-LABEL: func.func @copies_around_reshape
+// CHECK:         memref.reshape
+// CHECK:         memref.load %{{.*}}[%c0] : memref<4xindex>
+// CHECK:         scf.parallel
+// CHECK-COUNT-2:   memref.store
+// CHECK:           scf.reduce
+// CHECK-NOT:     scf.parallel
+func.func @copies_around_reshape(%src: memref<?x32x192xf32>) -> (memref<?x32x4x16xf32>, memref<?x32x4x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  %dim = memref.dim %src, %c0 : memref<?x32x192xf32>
+  %subview = memref.subview %src[0, 0, 0] [%dim, 32, 64] [1, 1, 1] : memref<?x32x192xf32> to memref<?x32x64xf32, strided<[6144, 192, 1]>>
+  %shape = memref.alloc() : memref<4xindex>
+  memref.store %dim, %shape[%c0] : memref<4xindex>
+  memref.store %c32, %shape[%c1] : memref<4xindex>
+  memref.store %c4, %shape[%c4] : memref<4xindex>
+  %a = memref.alloc(%dim) : memref<?x32x64xf32>
+  scf.parallel (%i, %j, %k) = (%c0, %c0, %c0) to (%dim, %c32, %c64) step (%c1, %c1, %c1) {
+    %v = memref.load %subview[%i, %j, %k] : memref<?x32x64xf32, strided<[6144, 192, 1]>>
+    memref.store %v, %a[%i, %j, %k] : memref<?x32x64xf32>
+    scf.reduce
+  }
+  %ra = memref.reshape %a(%shape) : (memref<?x32x64xf32>, memref<4xindex>) -> memref<?x32x4x16xf32>
+  %n = memref.load %shape[%c0] : memref<4xindex>
+  %subview2 = memref.subview %src[0, 0, 64] [%dim, 32, 64] [1, 1, 1] : memref<?x32x192xf32> to memref<?x32x64xf32, strided<[6144, 192, 1], offset: 64>>
+  %b = memref.alloc(%dim) : memref<?x32x64xf32>
+  scf.parallel (%i, %j, %k) = (%c0, %c0, %c0) to (%dim, %c32, %c64) step (%c1, %c1, %c1) {
+    %v = memref.load %subview2[%i, %j, %k] : memref<?x32x64xf32, strided<[6144, 192, 1], offset: 64>>
+    memref.store %v, %b[%i, %j, %k] : memref<?x32x64xf32>
+    scf.reduce
+  }
+  %rb = memref.reshape %b(%shape) : (memref<?x32x64xf32>, memref<4xindex>) -> memref<?x32x4x16xf32>
+  return %ra, %rb : memref<?x32x4x16xf32>, memref<?x32x4x16xf32>
+}

@@ -1,0 +1,67 @@
+// RUN: dl-opt %s --dl-gpu-fold-transposes --split-input-file | FileCheck %s
+
+// A Linear layer over a batch of sequences, x @ W^T: the contraction reads
+// W through the transposed map; the transposed copy goes.
+// CHECK-DAG: #[[WT:.*]] = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+// CHECK-LABEL: func.func @linear
+// CHECK-SAME:    (%[[X:.*]]: tensor<?x32x64xf32>, %[[W:.*]]: tensor<192x64xf32>
+// CHECK-NOT:     linalg.transpose
+// CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #[[WT]], #{{.*}}]
+// CHECK-SAME:      ins(%[[X]], %[[W]] : tensor<?x32x64xf32>, tensor<192x64xf32>)
+// CHECK-SAME:      attrs = {dl.kernel = 2 : i64}
+#x = affine_map<(b, t, k, n) -> (b, t, k)>
+#w = affine_map<(b, t, k, n) -> (k, n)>
+#y = affine_map<(b, t, k, n) -> (b, t, n)>
+func.func @linear(%x: tensor<?x32x64xf32>, %w: tensor<192x64xf32>, %init: tensor<?x32x192xf32>) -> tensor<?x32x192xf32> {
+  %e = tensor.empty() : tensor<64x192xf32>
+  %t = linalg.transpose ins(%w : tensor<192x64xf32>) outs(%e : tensor<64x192xf32>) permutation = [1, 0] {dl.kernel = 1 : i64}
+  %y = linalg.generic {indexing_maps = [#x, #w, #y], iterator_types = ["parallel", "parallel", "reduction", "parallel"]} ins(%x, %t : tensor<?x32x64xf32>, tensor<64x192xf32>) outs(%init : tensor<?x32x192xf32>) attrs = {dl.kernel = 2 : i64} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x32x192xf32>
+  return %y : tensor<?x32x192xf32>
+}
+
+// -----
+
+// Attention's heads: [B, T, H, D] -> [B, H, T, D] read by an elementwise
+// op; the result index (b, h, t, d) reads the source at (b, t, h, d).
+// A transpose also returned stays, for its other use only.
+// CHECK-DAG: #[[HEADS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d1, d3)>
+// CHECK-LABEL: func.func @heads
+// CHECK-SAME:    (%[[Q:.*]]: tensor<?x32x4x16xf32>
+// CHECK:         %[[T:.*]] = linalg.transpose
+// CHECK:         linalg.generic {indexing_maps = [#[[HEADS]], #{{.*}}]
+// CHECK-SAME:      ins(%[[Q]] : tensor<?x32x4x16xf32>)
+// CHECK:         return %[[T]],
+#id = affine_map<(b, h, t, d) -> (b, h, t, d)>
+func.func @heads(%q: tensor<?x32x4x16xf32>, %e: tensor<?x4x32x16xf32>) -> (tensor<?x4x32x16xf32>, tensor<?x4x32x16xf32>) {
+  %t = linalg.transpose ins(%q : tensor<?x32x4x16xf32>) outs(%e : tensor<?x4x32x16xf32>) permutation = [0, 2, 1, 3]
+  %s = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%t : tensor<?x4x32x16xf32>) outs(%e : tensor<?x4x32x16xf32>) {
+  ^bb0(%a: f32, %c: f32):
+    %m = arith.mulf %a, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<?x4x32x16xf32>
+  return %t, %s : tensor<?x4x32x16xf32>, tensor<?x4x32x16xf32>
+}
+
+// -----
+
+// A named consumer is generalized first, keeping its kernel: k^T in
+// q @ k^T as a batch matmul reading k through (b, m, n, k) -> (b, n, k).
+// CHECK-DAG: #[[KT:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
+// CHECK-LABEL: func.func @named
+// CHECK-SAME:    (%[[Q:.*]]: tensor<8x32x16xf32>, %[[K:.*]]: tensor<8x32x16xf32>
+// CHECK-NOT:     linalg.transpose
+// CHECK-NOT:     linalg.batch_matmul
+// CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #[[KT]], #{{.*}}]
+// CHECK-SAME:      ins(%[[Q]], %[[K]] :
+// CHECK-SAME:      dl.kernel = 3
+func.func @named(%q: tensor<8x32x16xf32>, %k: tensor<8x32x16xf32>, %init: tensor<8x32x32xf32>) -> tensor<8x32x32xf32> {
+  %e = tensor.empty() : tensor<8x16x32xf32>
+  %t = linalg.transpose ins(%k : tensor<8x32x16xf32>) outs(%e : tensor<8x16x32xf32>) permutation = [0, 2, 1]
+  %s = linalg.batch_matmul {dl.kernel = 3 : i64} ins(%q, %t : tensor<8x32x16xf32>, tensor<8x16x32xf32>) outs(%init : tensor<8x32x32xf32>) -> tensor<8x32x32xf32>
+  return %s : tensor<8x32x32xf32>
+}
