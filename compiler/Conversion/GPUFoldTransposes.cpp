@@ -14,6 +14,7 @@
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace mlir::dl {
 #define GEN_PASS_DEF_GPUFOLDTRANSPOSES
@@ -46,14 +47,17 @@ struct GPUFoldTransposesPass
       if (!transpose.hasPureTensorSemantics())
         continue;
       Value result = transpose->getResult(0);
-      SmallVector<std::pair<Operation *, unsigned>> inputs;
+      // Each consumer once (one may read the transpose twice, and
+      // generalising replaces it). A transpose of it is left alone: it is
+      // on the list, and folds into its own consumers.
+      llvm::SetVector<Operation *> consumers;
       for (OpOperand &use : result.getUses()) {
         auto consumer = dyn_cast<linalg::LinalgOp>(use.getOwner());
-        if (consumer && consumer.hasPureTensorSemantics() &&
-            consumer.isDpsInput(&use))
-          inputs.push_back({consumer, use.getOperandNumber()});
+        if (consumer && !isa<linalg::TransposeOp>(use.getOwner()) &&
+            consumer.hasPureTensorSemantics() && consumer.isDpsInput(&use))
+          consumers.insert(consumer);
       }
-      for (auto [consumer, operand] : inputs) {
+      for (Operation *consumer : consumers) {
         auto generic = dyn_cast<linalg::GenericOp>(consumer);
         if (!generic) {
           rewriter.setInsertionPoint(consumer);
@@ -63,13 +67,15 @@ struct GPUFoldTransposesPass
             continue;
           generic = *g;
         }
-        // Generalising keeps the operands' order (inputs, then inits).
-        OpOperand &use = generic->getOpOperand(operand);
         SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
-        maps[operand] =
-            throughTranspose(maps[operand], transpose.getPermutation());
+        for (OpOperand *input : generic.getDpsInputOperands()) {
+          if (input->get() != result)
+            continue;
+          unsigned i = input->getOperandNumber();
+          maps[i] = throughTranspose(maps[i], transpose.getPermutation());
+          input->set(transpose.getInput());
+        }
         generic.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
-        use.set(transpose.getInput());
       }
       if (result.use_empty())
         rewriter.eraseOp(transpose);

@@ -4,7 +4,7 @@
 // W through the transposed map; the transposed copy goes.
 // CHECK-DAG: #[[WT:.*]] = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
 // CHECK-LABEL: func.func @linear
-// CHECK-SAME:    (%[[X:.*]]: tensor<?x32x64xf32>, %[[W:.*]]: tensor<192x64xf32>
+// CHECK-SAME:    (%[[X:[^:]*]]: tensor<?x32x64xf32>, %[[W:[^:]*]]: tensor<192x64xf32>
 // CHECK-NOT:     linalg.transpose
 // CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #[[WT]], #{{.*}}]
 // CHECK-SAME:      ins(%[[X]], %[[W]] : tensor<?x32x64xf32>, tensor<192x64xf32>)
@@ -31,7 +31,7 @@ func.func @linear(%x: tensor<?x32x64xf32>, %w: tensor<192x64xf32>, %init: tensor
 // A transpose also returned stays, for its other use only.
 // CHECK-DAG: #[[HEADS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d1, d3)>
 // CHECK-LABEL: func.func @heads
-// CHECK-SAME:    (%[[Q:.*]]: tensor<?x32x4x16xf32>
+// CHECK-SAME:    (%[[Q:[^:]*]]: tensor<?x32x4x16xf32>
 // CHECK:         %[[T:.*]] = linalg.transpose
 // CHECK:         linalg.generic {indexing_maps = [#[[HEADS]], #{{.*}}]
 // CHECK-SAME:      ins(%[[Q]] : tensor<?x32x4x16xf32>)
@@ -53,7 +53,7 @@ func.func @heads(%q: tensor<?x32x4x16xf32>, %e: tensor<?x4x32x16xf32>) -> (tenso
 // q @ k^T as a batch matmul reading k through (b, m, n, k) -> (b, n, k).
 // CHECK-DAG: #[[KT:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
 // CHECK-LABEL: func.func @named
-// CHECK-SAME:    (%[[Q:.*]]: tensor<8x32x16xf32>, %[[K:.*]]: tensor<8x32x16xf32>
+// CHECK-SAME:    (%[[Q:[^:]*]]: tensor<8x32x16xf32>, %[[K:[^:]*]]: tensor<8x32x16xf32>
 // CHECK-NOT:     linalg.transpose
 // CHECK-NOT:     linalg.batch_matmul
 // CHECK:         linalg.generic {indexing_maps = [#{{.*}}, #[[KT]], #{{.*}}]
@@ -64,4 +64,34 @@ func.func @named(%q: tensor<8x32x16xf32>, %k: tensor<8x32x16xf32>, %init: tensor
   %t = linalg.transpose ins(%k : tensor<8x32x16xf32>) outs(%e : tensor<8x16x32xf32>) permutation = [0, 2, 1]
   %s = linalg.batch_matmul {dl.kernel = 3 : i64} ins(%q, %t : tensor<8x32x16xf32>, tensor<8x16x32xf32>) outs(%init : tensor<8x32x32xf32>) -> tensor<8x32x32xf32>
   return %s : tensor<8x32x32xf32>
+}
+
+// -----
+
+// A consumer reading the transpose twice (x^T * x^T) reads the source
+// through the permuted map in both places. A transpose of the transpose is
+// left alone (and folds into its own consumers).
+// CHECK-DAG: #[[T:.*]] = affine_map<(d0, d1) -> (d1, d0)>
+// CHECK-LABEL: func.func @twice
+// CHECK-SAME:    (%[[X:[^:]*]]: tensor<4x8xf32>
+// CHECK:         %[[T1:.*]] = linalg.transpose ins(%[[X]]
+// CHECK:         linalg.generic {indexing_maps = [#[[T]], #[[T]], #{{.*}}]
+// CHECK-SAME:      ins(%[[X]], %[[X]] :
+// CHECK:         linalg.generic {indexing_maps = [#[[T]], #{{.*}}]
+// CHECK-SAME:      ins(%[[T1]] :
+#id2 = affine_map<(i, j) -> (i, j)>
+func.func @twice(%x: tensor<4x8xf32>, %e: tensor<8x4xf32>, %f: tensor<4x8xf32>) -> (tensor<8x4xf32>, tensor<4x8xf32>) {
+  %t = linalg.transpose ins(%x : tensor<4x8xf32>) outs(%e : tensor<8x4xf32>) permutation = [1, 0]
+  %p = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%t, %t : tensor<8x4xf32>, tensor<8x4xf32>) outs(%e : tensor<8x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<8x4xf32>
+  %tt = linalg.transpose ins(%t : tensor<8x4xf32>) outs(%f : tensor<4x8xf32>) permutation = [1, 0]
+  %q = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%tt : tensor<4x8xf32>) outs(%f : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %c: f32):
+    %n = arith.negf %a : f32
+    linalg.yield %n : f32
+  } -> tensor<4x8xf32>
+  return %p, %q : tensor<8x4xf32>, tensor<4x8xf32>
 }
