@@ -357,7 +357,7 @@ void wrapScalarReduction(scf::ForOp loop) {
   SmallVector<Operation *> wrapped, hoisted;
   for (Operation *op = loop->getPrevNode(); op; op = op->getPrevNode()) {
     auto store = dyn_cast<memref::StoreOp>(op);
-    if (store && isHostValue(store.getValueToStore())) {
+    if (store && isHostValue(store.getValueToStore()) && !isShapeAccess(op)) {
       wrapped.insert(wrapped.begin(), op);
       continue;
     }

@@ -835,3 +835,33 @@ func.func @copies_around_reshape(%src: memref<?x32x192xf32>) -> (memref<?x32x4x1
   %rb = memref.reshape %b(%shape) : (memref<?x32x64xf32>, memref<4xindex>) -> memref<?x32x4x16xf32>
   return %ra, %rb : memref<?x32x4x16xf32>, memref<?x32x4x16xf32>
 }
+
+// -----
+
+// A store of a host value just before a scalar sum, but to a reshape's shape
+// buffer (the host reads it to build the view): it stays outside the nest
+// of one iteration.
+// CHECK-LABEL: func.func @scalar_after_shape
+// CHECK:         memref.store %{{.*}}, %[[SHAPE:.*]][%c0] : memref<1xindex>
+// CHECK-NEXT:    memref.reshape %{{.*}}(%[[SHAPE]])
+// CHECK:         scf.parallel
+// CHECK-NOT:       memref<1xindex>
+// CHECK:           scf.reduce
+func.func @scalar_after_shape(%x: memref<?xf32>, %y: memref<?x1xf32>) -> (memref<f32>, memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?xf32>
+  %acc = memref.alloc() : memref<f32>
+  %shape = memref.alloc() : memref<1xindex>
+  memref.store %zero, %acc[] : memref<f32>
+  memref.store %n, %shape[%c0] : memref<1xindex>
+  scf.for %i = %c0 to %n step %c1 {
+    %v = memref.load %x[%i] : memref<?xf32>
+    %a = memref.load %acc[] : memref<f32>
+    %s = arith.addf %v, %a : f32
+    memref.store %s, %acc[] : memref<f32>
+  }
+  %r = memref.reshape %y(%shape) : (memref<?x1xf32>, memref<1xindex>) -> memref<?xf32>
+  return %acc, %r : memref<f32>, memref<?xf32>
+}
