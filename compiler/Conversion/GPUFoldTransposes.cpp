@@ -14,6 +14,7 @@
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "llvm/ADT/SetVector.h"
 
 namespace mlir::dl {
@@ -34,6 +35,68 @@ AffineMap throughTranspose(AffineMap map, ArrayRef<int64_t> perm) {
     results[p] = map.getResult(d);
   return AffineMap::get(map.getNumDims(), map.getNumSymbols(), results,
                         map.getContext());
+}
+
+/// A transpose of a linalg op's result that nothing else uses (attention's
+/// heads merged back before a reshape): the op writes the transposed layout
+/// itself, into the transpose's empty init (or a fill of it, where the op
+/// accumulates into a fill), through its output map composed with the
+/// permutation.
+bool foldIntoProducer(IRRewriter &rewriter, linalg::TransposeOp transpose) {
+  Value source = transpose.getInput();
+  auto producer = source.getDefiningOp<linalg::LinalgOp>();
+  auto empty = transpose.getInit().getDefiningOp<tensor::EmptyOp>();
+  if (!producer || isa<linalg::TransposeOp, linalg::FillOp>(producer) ||
+      !producer.hasPureTensorSemantics() || producer->getNumResults() != 1 ||
+      !source.hasOneUse() || !empty ||
+      empty->getBlock() != producer->getBlock())
+    return false;
+  // The empty tensor moves above the producer if its sizes are known there.
+  auto before = [&](Value v) {
+    Operation *def = v.getDefiningOp();
+    return !def || (def->getBlock() == producer->getBlock() &&
+                    def->isBeforeInBlock(producer));
+  };
+  if (!empty->isBeforeInBlock(producer) &&
+      !llvm::all_of(empty->getOperands(), before))
+    return false;
+  Value init = producer.getDpsInitOperand(0)->get();
+  auto fill = init.getDefiningOp<linalg::FillOp>();
+  if (!init.getDefiningOp<tensor::EmptyOp>() &&
+      !(fill && fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>()))
+    return false;
+  rewriter.setInsertionPoint(producer);
+  FailureOr<linalg::GenericOp> generic =
+      isa<linalg::GenericOp>(producer)
+          ? FailureOr<linalg::GenericOp>(cast<linalg::GenericOp>(*producer))
+          : dlc::fusion::generalizeKeepingPlan(rewriter, producer);
+  if (failed(generic))
+    return false;
+  if (!empty->isBeforeInBlock(*generic))
+    empty->moveBefore(*generic);
+  Value newInit = transpose.getInit();
+  if (fill) {
+    auto newFill = linalg::FillOp::create(
+        rewriter, fill.getLoc(), fill.getInputs(), ValueRange{newInit});
+    newFill->setDiscardableAttrs(fill->getDiscardableAttrDictionary());
+    newInit = newFill.getResult(0);
+  }
+  OpOperand *out = generic->getDpsInitOperand(0);
+  SmallVector<AffineMap> maps = generic->getIndexingMapsArray();
+  AffineMap old = maps[out->getOperandNumber()];
+  SmallVector<AffineExpr> results;
+  for (int64_t p : transpose.getPermutation())
+    results.push_back(old.getResult(p));
+  maps[out->getOperandNumber()] = AffineMap::get(
+      old.getNumDims(), old.getNumSymbols(), results, old.getContext());
+  generic->setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
+  out->set(newInit);
+  Value result = generic->getResult(0);
+  result.setType(transpose->getResult(0).getType());
+  rewriter.replaceOp(transpose, result);
+  if (fill && fill->use_empty())
+    rewriter.eraseOp(fill);
+  return true;
 }
 
 struct GPUFoldTransposesPass
@@ -79,6 +142,8 @@ struct GPUFoldTransposesPass
       }
       if (result.use_empty())
         rewriter.eraseOp(transpose);
+      else
+        foldIntoProducer(rewriter, transpose);
     }
   }
 };

@@ -768,22 +768,63 @@ private:
     }
   }
 
+  /// The prologue's induction variables to this nest's such that `store`
+  /// writes, for each iteration, the element `init` reads in the
+  /// corresponding one, over the same elements: the same space and
+  /// indices, or spaces that differ by the permutation the indices show (a
+  /// fill of a buffer this nest writes through a transposed map).
+  std::optional<IRMapping> elementMap(scf::ParallelOp prologue,
+                                      memref::StoreOp store,
+                                      memref::LoadOp init) {
+    SmallVector<Value> from = llvm::to_vector(store.getIndices());
+    SmallVector<Value> to = llvm::to_vector(init.getIndices());
+    if (sameSpace(prologue, nest)) {
+      IRMapping map = inductionMap(prologue, nest);
+      if (sameIndices(from, to, map))
+        return map;
+    }
+    if (prologue.getNumLoops() != nest.getNumLoops() ||
+        from.size() != to.size())
+      return std::nullopt;
+    IRMapping map;
+    llvm::SmallBitVector used(nest.getNumLoops());
+    for (auto [f, t] : llvm::zip(from, to)) {
+      auto p = dyn_cast<BlockArgument>(f);
+      auto n = dyn_cast<BlockArgument>(t);
+      if (!p || !n || p.getOwner() != prologue.getBody() ||
+          n.getOwner() != nest.getBody() || map.contains(p) ||
+          used.test(n.getArgNumber()))
+        return std::nullopt;
+      unsigned i = p.getArgNumber(), j = n.getArgNumber();
+      if (!sameValue(prologue.getLowerBound()[i], nest.getLowerBound()[j]) ||
+          !sameValue(prologue.getUpperBound()[i], nest.getUpperBound()[j]) ||
+          !sameValue(prologue.getStep()[i], nest.getStep()[j]))
+        return std::nullopt;
+      map.map(p, n);
+      used.set(j);
+    }
+    if (!used.all())
+      return std::nullopt;
+    return map;
+  }
+
   bool foldPrologue(scf::ParallelOp prologue,
                     DenseMap<Value, memref::LoadOp> &initOf,
                     const DenseSet<Value> &written) {
-    if (!sameSpace(prologue, nest) || !isElementwise(prologue))
+    if (!isElementwise(prologue))
       return false;
     // It reads nothing the reduction writes.
     memref::StoreOp store = soleStore(prologue, written);
     if (!store)
       return false;
     auto it = initOf.find(store.getMemRef());
-    IRMapping map = inductionMap(prologue, nest);
-    if (it == initOf.end() ||
-        !sameIndices(llvm::to_vector(store.getIndices()),
-                     llvm::to_vector(it->second.getIndices()), map))
+    if (it == initOf.end())
       return false;
     memref::LoadOp init = it->second;
+    std::optional<IRMapping> element = elementMap(prologue, store, init);
+    if (!element)
+      return false;
+    IRMapping &map = *element;
     OpBuilder b(init);
     for (Operation &op : prologue.getBody()->without_terminator())
       if (&op != store)

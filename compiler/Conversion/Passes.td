@@ -439,8 +439,11 @@ def GPUFuseReductions : Pass<"dl-gpu-fuse-reductions",
        loop) becomes an `iter_arg`: loaded before the loop, stored after it;
     3. unless `dl-gpu-map-kernels` will split the sum over warps that add
        atomically (`dlc::gpu::reductionWarps`): the nests just before it over
-       the same iteration space that only store an accumulator's initial
-       value at the same element become its initial value (prologues), and
+       the same iteration space (or one that differs by the permutation the
+       indices show, with the bounds agreeing under it: a fill of an output
+       written through a transposed map) that only store an accumulator's
+       initial value at the same element become its initial value
+       (prologues), and
        the nests just after it over the same iteration space, without loops,
        whose accesses to what it writes are to the element its own iteration
        writes run in it, reading the register (epilogues), and so do nests
@@ -707,8 +710,13 @@ def GPUFoldTransposes : Pass<"dl-gpu-fold-transposes"> {
     linalg op taking a transpose's result as an input (named ops are
     generalized, keeping their kernel) reads the transpose's source instead,
     through its indexing map composed with the permutation; a transpose
-    left without uses goes. Other uses (a reshape, a returned value) keep
-    it. The CPU pipeline keeps its transposes (its vectoriser wants
+    left without uses goes. A transpose whose source is a linalg op's
+    result that nothing else uses (attention's heads merged back before a
+    reshape, which cannot read through a map) goes the other way: the op
+    writes the transposed layout itself, into the transpose's empty tensor
+    (or a fill of it, where the op accumulates into a fill), through its
+    output map composed with the permutation. Other uses (a returned value)
+    keep it. The CPU pipeline keeps its transposes (its vectoriser wants
     contiguous operands).
 
     Before:

@@ -95,3 +95,61 @@ func.func @twice(%x: tensor<4x8xf32>, %e: tensor<8x4xf32>, %f: tensor<4x8xf32>) 
   } -> tensor<4x8xf32>
   return %p, %q : tensor<8x4xf32>, tensor<4x8xf32>
 }
+
+// -----
+
+// Attention's heads merged back ([B, H, T, D] -> [B, T, H, D]) before a
+// reshape, which cannot read through a map: the producer (a contraction
+// accumulating into a fill) writes the merged layout itself, into a fill of
+// the transpose's empty tensor, through its output map composed with the
+// permutation.
+// CHECK-DAG: #[[MERGED:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d1, d3)>
+// CHECK-LABEL: func.func @merge_heads
+// CHECK-NOT:     linalg.transpose
+// CHECK:         %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<?x32x4x16xf32>
+// CHECK:         %[[F:.*]] = linalg.fill {dl.kernel = 7 : i64} ins(%{{.*}} : f32) outs(%[[E]] : tensor<?x32x4x16xf32>)
+// CHECK:         %[[Y:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #[[MERGED]]]
+// CHECK-SAME:      outs(%[[F]] : tensor<?x32x4x16xf32>)
+// CHECK:         } -> tensor<?x32x4x16xf32>
+// CHECK:         tensor.collapse_shape %[[Y]]
+#p = affine_map<(b, h, t, d, s) -> (b, h, t, s)>
+#v = affine_map<(b, h, t, d, s) -> (b, h, s, d)>
+#o = affine_map<(b, h, t, d, s) -> (b, h, t, d)>
+func.func @merge_heads(%p: tensor<?x4x32x32xf32>, %v: tensor<?x4x32x16xf32>) -> tensor<?x32x64xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %p, %c0 : tensor<?x4x32x32xf32>
+  %e = tensor.empty(%n) : tensor<?x4x32x16xf32>
+  %f = linalg.fill {dl.kernel = 7 : i64} ins(%zero : f32) outs(%e : tensor<?x4x32x16xf32>) -> tensor<?x4x32x16xf32>
+  %y = linalg.generic {indexing_maps = [#p, #v, #o], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]} ins(%p, %v : tensor<?x4x32x32xf32>, tensor<?x4x32x16xf32>) outs(%f : tensor<?x4x32x16xf32>) attrs = {dl.kernel = 7 : i64} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<?x4x32x16xf32>
+  %e2 = tensor.empty(%n) : tensor<?x32x4x16xf32>
+  %t = linalg.transpose ins(%y : tensor<?x4x32x16xf32>) outs(%e2 : tensor<?x32x4x16xf32>) permutation = [0, 2, 1, 3] {dl.kernel = 8 : i64}
+  %r = tensor.collapse_shape %t [[0], [1], [2, 3]] : tensor<?x32x4x16xf32> into tensor<?x32x64xf32>
+  return %r : tensor<?x32x64xf32>
+}
+
+// -----
+
+// A producer whose result is also used elsewhere keeps its layout: the
+// transpose stays.
+// CHECK-LABEL: func.func @producer_shared
+// CHECK:         %[[Y:.*]] = linalg.generic
+// CHECK:         linalg.transpose ins(%[[Y]]
+// CHECK:         tensor.collapse_shape
+func.func @producer_shared(%x: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<6xf32>) {
+  %e = tensor.empty() : tensor<2x3xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<2x3xf32>) outs(%e : tensor<2x3xf32>) {
+  ^bb0(%a: f32, %c: f32):
+    %n = arith.negf %a : f32
+    linalg.yield %n : f32
+  } -> tensor<2x3xf32>
+  %e2 = tensor.empty() : tensor<3x2xf32>
+  %t = linalg.transpose ins(%y : tensor<2x3xf32>) outs(%e2 : tensor<3x2xf32>) permutation = [1, 0]
+  %r = tensor.collapse_shape %t [[0, 1]] : tensor<3x2xf32> into tensor<6xf32>
+  return %y, %r : tensor<2x3xf32>, tensor<6xf32>
+}

@@ -865,3 +865,60 @@ func.func @scalar_after_shape(%x: memref<?xf32>, %y: memref<?x1xf32>) -> (memref
   %r = memref.reshape %y(%shape) : (memref<?x1xf32>, memref<1xindex>) -> memref<?xf32>
   return %acc, %r : memref<f32>, memref<?xf32>
 }
+
+// -----
+
+// A reduction writing its output through a transposed map (attention's
+// heads merged back by dl-gpu-fold-transposes): the fill iterates over the
+// buffer's dimensions, the reduction over (b, h, t); the indices show the
+// permutation between the spaces, the bounds agree under it, so the fill is
+// the reduction's initial value. A fill whose bounds disagree under the
+// permutation stays.
+// CHECK-LABEL: func.func @permuted_prologue
+// CHECK:         scf.parallel (%[[B:.*]], %[[H:.*]], %[[T:.*]]) =
+// CHECK-NEXT:      scf.for {{.*}} iter_args(%{{.*}} = %cst)
+// CHECK:           memref.store %{{.*}}, %arg1[%[[B]], %[[T]], %[[H]]]
+// CHECK-NEXT:      scf.reduce
+// CHECK:         scf.parallel
+// CHECK-NEXT:      memref.store %cst, %arg2
+// CHECK:         scf.parallel
+// CHECK-NEXT:      memref.load %arg2
+// CHECK-NEXT:      scf.for {{.*}} iter_args
+func.func @permuted_prologue(%x: memref<?x4x32x16xf32>, %y: memref<?x32x4xf32>, %z: memref<?x32x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  %zero = arith.constant 0.0 : f32
+  %n = memref.dim %x, %c0 : memref<?x4x32x16xf32>
+  scf.parallel (%i, %j, %k) = (%c0, %c0, %c0) to (%n, %c32, %c4) step (%c1, %c1, %c1) {
+    memref.store %zero, %y[%i, %j, %k] : memref<?x32x4xf32>
+    scf.reduce
+  }
+  scf.parallel (%b, %h, %t) = (%c0, %c0, %c0) to (%n, %c4, %c32) step (%c1, %c1, %c1) {
+    scf.for %d = %c0 to %c16 step %c1 {
+      %v = memref.load %x[%b, %h, %t, %d] : memref<?x4x32x16xf32>
+      %a = memref.load %y[%b, %t, %h] : memref<?x32x4xf32>
+      %s = arith.addf %a, %v : f32
+      memref.store %s, %y[%b, %t, %h] : memref<?x32x4xf32>
+    }
+    scf.reduce
+  }
+  // A fill of the first 4 of the 32 positions: under the permutation the
+  // indices show, its second dimension (4) meets the reduction's third (32).
+  scf.parallel (%i, %j, %k) = (%c0, %c0, %c0) to (%n, %c4, %c4) step (%c1, %c1, %c1) {
+    memref.store %zero, %z[%i, %j, %k] : memref<?x32x4xf32>
+    scf.reduce
+  }
+  scf.parallel (%b, %h, %t) = (%c0, %c0, %c0) to (%n, %c4, %c32) step (%c1, %c1, %c1) {
+    scf.for %d = %c0 to %c16 step %c1 {
+      %v = memref.load %x[%b, %h, %t, %d] : memref<?x4x32x16xf32>
+      %a = memref.load %z[%b, %t, %h] : memref<?x32x4xf32>
+      %s = arith.addf %a, %v : f32
+      memref.store %s, %z[%b, %t, %h] : memref<?x32x4xf32>
+    }
+    scf.reduce
+  }
+  return
+}
