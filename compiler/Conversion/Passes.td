@@ -504,6 +504,43 @@ def GPUFuseReductions : Pass<"dl-gpu-fuse-reductions",
   }];
 }
 
+def GPUMergeFills : Pass<"dl-gpu-merge-fills", "::mlir::func::FuncOp"> {
+  let summary = "Move fill nests up and run adjacent ones as one nest";
+  let description = [{
+    Runs on the GPU target after `dl-gpu-fuse-reductions`, before
+    `dl-gpu-map-kernels`. The fills left then are those no reduction could
+    take as its initial value (a split sum's or split tile's zeros, which
+    its warps or blocks add to atomically; a scatter's): each a launch of
+    its own, usually small, right before its consumer. Every fill nest (an
+    `scf.parallel` from 0 by 1 storing a constant at its induction
+    variables) moves up past the ops that neither define what it uses nor
+    touch its buffer (through any view), and fills that then lie next to
+    each other, with only ops free of memory effects and allocations
+    between, become one nest over the sum of their sizes (at most 24 per
+    launch): an iteration finds its fill by its offset and stores that
+    fill's constant at the delinearised index, the last dimension fastest.
+
+    Before:
+    ```mlir
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c128, %c64) step (%c1, %c1) {
+      memref.store %zero, %dw[%i, %j] : memref<128x64xf32>
+    }
+    gpu.launch ... { ... memref.atomic_rmw addf %t, %dw[...] ... }
+    scf.parallel (%i) = (%c0) to (%c128) step (%c1) {
+      memref.store %zero, %db[%i] : memref<128xf32>
+    }
+    ```
+    After:
+    ```mlir
+    scf.parallel (%k) = (%c0) to (%c8320) step (%c1) {
+      scf.if (%k in [0, 8192)) { memref.store %zero, %dw[%k / 64, %k % 64] }
+      scf.if (%k in [8192, 8320)) { memref.store %zero, %db[%k - 8192] }
+    }
+    gpu.launch ... { ... }
+    ```
+  }];
+}
+
 def GPUMapKernels : Pass<"dl-gpu-map-kernels", "::mlir::ModuleOp"> {
   let summary = "Move every loop nest of a bufferized function into a GPU kernel";
   let description = [{

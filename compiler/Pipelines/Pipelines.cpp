@@ -179,8 +179,8 @@ dlc::GPUTarget dlc::gpuTargetFor(const std::string &chip) {
   "convert-bufferization-to-memref,"                                           \
   "dl-memref-copy-to-linalg,func.func(dl-gpu-tile-contractions),"              \
   "func.func(convert-linalg-to-parallel-loops),canonicalize,"                  \
-  "func.func(dl-gpu-fuse-reductions),dl-gpu-map-kernels,scf-parallel-for-to-"  \
-  "nested-fors,"                                                               \
+  "func.func(dl-gpu-fuse-reductions,dl-gpu-merge-fills),dl-gpu-map-kernels,"   \
+  "scf-parallel-for-to-nested-fors,"                                           \
   "gpu-launch-sink-index-computations"
 const char *const dlc::kLinalgToGPUKernelsPipeline =
     DLC_GPU_KERNELS ",gpu-kernel-outlining,dl-gpu-merge-kernel-modules";
