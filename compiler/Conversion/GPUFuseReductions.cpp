@@ -44,6 +44,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Conversion/BufferAccess.h"
+#include "compiler/Conversion/GPUNests.h"
 #include "compiler/Conversion/GPUReductions.h"
 #include "compiler/Conversion/Passes.h"
 
@@ -61,118 +62,10 @@ namespace mlir::dl {
 } // namespace mlir::dl
 
 using namespace mlir;
+using namespace dlc::gpu;
 using dlc::buffers::rootOf;
 
 namespace {
-
-/// A load or store of one element.
-struct Access {
-  Value memref;
-  SmallVector<Value> indices;
-  bool write;
-};
-
-std::optional<Access> accessOf(Operation *op) {
-  if (auto load = dyn_cast<memref::LoadOp>(op))
-    return Access{load.getMemRef(), llvm::to_vector(load.getIndices()), false};
-  if (auto store = dyn_cast<memref::StoreOp>(op))
-    return Access{store.getMemRef(), llvm::to_vector(store.getIndices()), true};
-  return std::nullopt;
-}
-
-bool sameValue(Value a, Value b) {
-  if (a == b)
-    return true;
-  std::optional<int64_t> x = getConstantIntValue(a), y = getConstantIntValue(b);
-  if (x || y)
-    return x && y && *x == *y;
-  // Each nest reads its bounds off the buffers (no CSE has run yet).
-  auto dx = a.getDefiningOp<memref::DimOp>(),
-       dy = b.getDefiningOp<memref::DimOp>();
-  return dx && dy && dx.getSource() == dy.getSource() &&
-         sameValue(dx.getIndex(), dy.getIndex());
-}
-
-/// Whether `a` and `b` iterate over the same space.
-bool sameSpace(scf::ParallelOp a, scf::ParallelOp b) {
-  if (a.getNumLoops() != b.getNumLoops())
-    return false;
-  for (unsigned i = 0; i < a.getNumLoops(); ++i)
-    if (!sameValue(a.getLowerBound()[i], b.getLowerBound()[i]) ||
-        !sameValue(a.getUpperBound()[i], b.getUpperBound()[i]) ||
-        !sameValue(a.getStep()[i], b.getStep()[i]))
-      return false;
-  return true;
-}
-
-/// Whether `a` (with `map` applied: another nest's induction variables to
-/// this one's) and `b` are the same indices.
-bool sameIndices(ArrayRef<Value> a, ArrayRef<Value> b, const IRMapping &map) {
-  if (a.size() != b.size())
-    return false;
-  for (auto [x, y] : llvm::zip(a, b))
-    if (!sameValue(map.lookupOrDefault(x), y))
-      return false;
-  return true;
-}
-
-/// Whether `buffer` holds a dynamic reshape's shape and no nest touches it:
-/// the host writes and reads it (dl-gpu-map-kernels keeps it in host
-/// memory).
-bool isShapeBuffer(Value buffer) {
-  if (!buffer.getDefiningOp<memref::AllocOp>())
-    return false;
-  bool shape = false;
-  for (Operation *user : buffer.getUsers()) {
-    if (!isa<func::FuncOp>(user->getParentOp()))
-      return false;
-    if (auto reshape = dyn_cast<memref::ReshapeOp>(user))
-      shape |= reshape.getShape() == buffer;
-  }
-  return shape;
-}
-
-/// A load or store of a shape buffer, or a reshape reading one.
-bool isShapeAccess(Operation *op) {
-  if (auto reshape = dyn_cast<memref::ReshapeOp>(op))
-    return isShapeBuffer(reshape.getShape());
-  std::optional<Access> a = accessOf(op);
-  return a && isa<func::FuncOp>(op->getParentOp()) && isShapeBuffer(a->memref);
-}
-
-/// Host bookkeeping that a nest may move across.
-bool isTransparent(Operation *op) {
-  return (op->getNumRegions() == 0 && isMemoryEffectFree(op)) ||
-         isa<memref::AllocOp>(op) || isShapeAccess(op);
-}
-
-/// A memref.dealloc, or an scf.if of deallocations (ownership-based
-/// deallocation frees conditionally).
-bool isDeallocation(Operation *op) {
-  if (isa<memref::DeallocOp>(op))
-    return true;
-  auto branch = dyn_cast<scf::IfOp>(op);
-  if (!branch || branch.getNumResults() != 0)
-    return false;
-  WalkResult r = branch->walk([&](Operation *inner) {
-    if (inner == op || isa<memref::DeallocOp, scf::YieldOp>(inner))
-      return WalkResult::advance();
-    return WalkResult::interrupt();
-  });
-  return !r.wasInterrupted();
-}
-
-/// Whether a nest's body is straight-line element code: loads, stores, ops
-/// free of memory effects.
-bool isElementwise(scf::ParallelOp nest) {
-  if (nest.getNumResults() != 0)
-    return false;
-  for (Operation &op : nest.getBody()->without_terminator())
-    if (op.getNumRegions() ||
-        (!isMemoryEffectFree(&op) && !isa<memref::LoadOp, memref::StoreOp>(op)))
-      return false;
-  return true;
-}
 
 /// The one store of an elementwise nest that reads no buffer of `roots`, or
 /// null.
@@ -189,13 +82,6 @@ memref::StoreOp soleStore(scf::ParallelOp nest, const DenseSet<Value> &roots) {
     }
   }
   return store;
-}
-
-/// Whether two loops run over the same range.
-bool sameRange(scf::ForOp a, scf::ForOp b) {
-  return sameValue(a.getLowerBound(), b.getLowerBound()) &&
-         sameValue(a.getUpperBound(), b.getUpperBound()) &&
-         sameValue(a.getStep(), b.getStep());
 }
 
 /// Whether a nest's body is straight-line element code and loops of it:
@@ -258,182 +144,6 @@ int64_t mapping(scf::ParallelOp nest) {
     return -1;
   std::optional<dlc::gpu::ReductionLoop> r = dlc::gpu::matchReduction(nest);
   return r ? dlc::gpu::reductionWarps(nest, *r) : 0;
-}
-
-IRMapping inductionMap(scf::ParallelOp from, scf::ParallelOp to) {
-  IRMapping map;
-  for (auto [x, y] : llvm::zip(from.getInductionVars(), to.getInductionVars()))
-    map.map(x, y);
-  return map;
-}
-
-/// Whether the host can compute `v`: built from function arguments and
-/// constants by ops free of memory effects (a batch size as a float).
-bool isHostValue(Value v) {
-  if (auto arg = dyn_cast<BlockArgument>(v))
-    return isa<func::FuncOp>(arg.getOwner()->getParentOp());
-  Operation *def = v.getDefiningOp();
-  return def->getNumRegions() == 0 && isMemoryEffectFree(def) &&
-         llvm::all_of(def->getOperands(), isHostValue);
-}
-
-/// A rank-0 buffer stored once, outside kernels, with a value the host
-/// computes, and read only after it: the loads read the value (a kernel
-/// argument), the buffer goes (dl-gpu-map-kernels would launch a thread to
-/// store it).
-void forwardHostScalars(Block &body) {
-  SmallVector<memref::AllocOp> allocs(body.getOps<memref::AllocOp>());
-  for (memref::AllocOp alloc : allocs) {
-    if (alloc.getType().getRank() != 0)
-      continue;
-    memref::StoreOp store;
-    SmallVector<memref::LoadOp> loads;
-    SmallVector<Operation *> deallocs;
-    bool onlyThese = true;
-    for (Operation *user : alloc->getUsers()) {
-      auto s = dyn_cast<memref::StoreOp>(user);
-      if (s && s.getMemRef() == alloc && s->getBlock() == &body && !store)
-        store = s;
-      else if (auto load = dyn_cast<memref::LoadOp>(user))
-        loads.push_back(load);
-      else if (isa<memref::DeallocOp>(user))
-        deallocs.push_back(user);
-      else
-        onlyThese = false;
-    }
-    if (!onlyThese || !store || !isHostValue(store.getValueToStore()) ||
-        llvm::any_of(loads, [&](memref::LoadOp load) {
-          Operation *at = body.findAncestorOpInBlock(*load);
-          return !at || !store->isBeforeInBlock(at);
-        }))
-      continue;
-    for (memref::LoadOp load : loads) {
-      load.replaceAllUsesWith(store.getValueToStore());
-      load.erase();
-    }
-    store.erase();
-    for (Operation *dealloc : deallocs)
-      dealloc->erase();
-    alloc.erase();
-  }
-}
-
-/// A sum into a rank-0 buffer outside any nest (a mean over the batch)
-/// would run in one thread of its own, with the scalar code around it. It
-/// becomes a nest of one iteration, `scf.parallel (%u) = (0) to (1)`, with
-/// the stores of host values just before it (the accumulator's initial
-/// value) and the scalar code after it up to the next nest, loop or
-/// deallocation (the division by the count); host bookkeeping in that
-/// range moves above it. Then the loop is promoted like any reduction's,
-/// loads of what the nest stored read the stored value, and
-/// dl-gpu-map-kernels gives it a warp. Left alone when a value it computes
-/// is used outside it, or when a load in it may read an element an earlier
-/// store of it wrote through another view or indices (a warp's lane 0
-/// stores; only forwarded values are safe to read).
-void wrapScalarReduction(scf::ForOp loop) {
-  if (loop.getNumResults() != 0)
-    return;
-  // Loops (a sum over several dimensions: promote() coalesces them) and
-  // straight-line code storing to rank-0 buffers only.
-  bool stores = false;
-  WalkResult scalar = loop.getBody()->walk([&](Operation *op) {
-    if (auto inner = dyn_cast<scf::ForOp>(op))
-      return inner.getNumResults() ? WalkResult::interrupt()
-                                   : WalkResult::advance();
-    if (isa<scf::YieldOp>(op))
-      return WalkResult::advance();
-    if (op->getNumRegions() ||
-        (!isMemoryEffectFree(op) && !isa<memref::LoadOp, memref::StoreOp>(op)))
-      return WalkResult::interrupt();
-    if (auto store = dyn_cast<memref::StoreOp>(op)) {
-      if (store.getMemRefType().getRank() != 0)
-        return WalkResult::interrupt();
-      stores = true;
-    }
-    return WalkResult::advance();
-  });
-  if (scalar.wasInterrupted() || !stores)
-    return;
-  SmallVector<Operation *> wrapped, hoisted;
-  for (Operation *op = loop->getPrevNode(); op; op = op->getPrevNode()) {
-    auto store = dyn_cast<memref::StoreOp>(op);
-    if (store && isHostValue(store.getValueToStore()) && !isShapeAccess(op)) {
-      wrapped.insert(wrapped.begin(), op);
-      continue;
-    }
-    if (!isTransparent(op))
-      break;
-  }
-  wrapped.push_back(loop);
-  DenseSet<Value> produced;
-  for (Operation *op = loop->getNextNode();
-       op && !op->hasTrait<OpTrait::IsTerminator>(); op = op->getNextNode()) {
-    bool usesWrapped = llvm::any_of(
-        op->getOperands(), [&](Value v) { return produced.contains(v); });
-    if (isShapeAccess(op) && !usesWrapped) {
-      hoisted.push_back(op);
-      continue;
-    }
-    if (!op->getNumRegions() && (isa<memref::LoadOp, memref::StoreOp>(op) ||
-                                 (usesWrapped && isMemoryEffectFree(op)))) {
-      wrapped.push_back(op);
-      produced.insert(op->getResults().begin(), op->getResults().end());
-      continue;
-    }
-    if (isTransparent(op) && !usesWrapped) {
-      hoisted.push_back(op);
-      continue;
-    }
-    break;
-  }
-  Block &body = *loop->getBlock();
-  DenseSet<Operation *> inside(wrapped.begin(), wrapped.end());
-  for (Operation *op : wrapped)
-    for (Operation *user : op->getUsers())
-      if (!inside.contains(body.findAncestorOpInBlock(*user)))
-        return;
-  // Loads after stores to the same buffer: the same element, so forwarded
-  // (the loop's own accumulators aside: promoted).
-  DenseSet<Value> accumulators;
-  loop.getBody()->walk([&](memref::StoreOp store) {
-    accumulators.insert(rootOf(store.getMemRef()));
-  });
-  SmallVector<Access> storedBefore;
-  bool safe = true;
-  auto visit = [&](Operation *op, bool inLoop) {
-    std::optional<Access> a = accessOf(op);
-    if (!a || (inLoop && accumulators.contains(rootOf(a->memref))))
-      return;
-    if (a->write) {
-      storedBefore.push_back(*a);
-      return;
-    }
-    IRMapping identity;
-    for (const Access &s : storedBefore)
-      if (rootOf(s.memref) == rootOf(a->memref) &&
-          (s.memref != a->memref ||
-           !sameIndices(s.indices, a->indices, identity)))
-        safe = false;
-  };
-  for (Operation *op : wrapped) {
-    if (op == loop.getOperation())
-      loop.getBody()->walk([&](Operation *inner) { visit(inner, true); });
-    else
-      visit(op, false);
-  }
-  if (!safe)
-    return;
-
-  for (Operation *op : hoisted)
-    op->moveBefore(loop);
-  OpBuilder b(loop);
-  Location loc = loop.getLoc();
-  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  Value one = arith::ConstantIndexOp::create(b, loc, 1);
-  auto unit = scf::ParallelOp::create(b, loc, ValueRange{zero}, ValueRange{one},
-                                      ValueRange{one});
-  for (Operation *op : wrapped)
-    op->moveBefore(unit.getBody()->getTerminator());
 }
 
 class ReductionFuser {

@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Conversion/BufferAccess.h"
+#include "compiler/Conversion/GPUNests.h"
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -70,12 +71,6 @@ bool touches(Operation *op, Value root) {
     return WalkResult::advance();
   });
   return r.wasInterrupted();
-}
-
-/// Host bookkeeping between fills of one launch.
-bool isBookkeeping(Operation *op) {
-  return (op->getNumRegions() == 0 && isMemoryEffectFree(op)) ||
-         isa<memref::AllocOp>(op);
 }
 
 /// Moves `op` (an allocation or an op free of memory effects) up past every
@@ -194,7 +189,7 @@ struct GPUMergeFillsPass : dl::impl::GPUMergeFillsBase<GPUMergeFillsPass> {
         run = {cast<scf::ParallelOp>(op)};
         continue;
       }
-      if (isBookkeeping(&op))
+      if (dlc::gpu::isTransparent(&op)) // host bookkeeping
         continue;
       if (run.size() > 1)
         runs.push_back(run);

@@ -30,6 +30,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Conversion/BufferAccess.h"
+#include "compiler/Conversion/GPUNests.h"
 #include "compiler/Conversion/GPUReductions.h"
 #include "compiler/Conversion/Passes.h"
 
@@ -266,8 +267,7 @@ private:
          op = op->getNextNode()) {
       if (isa<memref::DeallocOp>(op))
         continue; // it stays: the epilogue cannot use what it frees
-      if ((!op->getNumRegions() && isMemoryEffectFree(op)) ||
-          isa<memref::AllocOp>(op)) {
+      if (dlc::gpu::isTransparent(op)) {
         for (Value operand : op->getOperands())
           if (passed.contains(operand.getDefiningOp()))
             return nullptr; // it could not move above what it uses
@@ -380,8 +380,7 @@ private:
     for (Operation *op = c.op->getPrevNode(); op; op = op->getPrevNode()) {
       if (auto fill = dyn_cast<linalg::FillOp>(op))
         return fill.getDpsInitOperand(0)->get() == c.c->get() ? fill : nullptr;
-      if ((op->getNumRegions() || !isMemoryEffectFree(op)) &&
-          !isa<memref::AllocOp>(op))
+      if (!dlc::gpu::isTransparent(op))
         return nullptr;
     }
     return nullptr;
