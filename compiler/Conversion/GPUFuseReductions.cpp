@@ -146,6 +146,59 @@ int64_t mapping(scf::ParallelOp nest) {
   return r ? dlc::gpu::reductionWarps(nest, *r) : 0;
 }
 
+/// The elements an iteration has stored (outside loops, and in the row
+/// loop a row epilogue joins), last last: a load of one of them in code
+/// that joins the iteration reads the stored value (in a warp only lane 0
+/// stores).
+class StoredElements {
+public:
+  void add(memref::StoreOp store) {
+    list.push_back({*accessOf(store), store.getValueToStore()});
+  }
+
+  /// The value stored last at an element, or null.
+  Value lookup(Value memref, ArrayRef<Value> indices) const {
+    IRMapping identity;
+    for (auto &[access, value] : llvm::reverse(list))
+      if (access.memref == memref &&
+          sameIndices(access.indices, indices, identity))
+        return value;
+    return nullptr;
+  }
+
+  /// Clones `op` at `b` with `map`, except a load of a stored element,
+  /// whose result `map` takes to the value instead; a cloned store is
+  /// recorded, and loads of stored elements inside a cloned loop read the
+  /// value too.
+  void cloneForwarding(OpBuilder &b, Operation &op, IRMapping &map) {
+    if (auto load = dyn_cast<memref::LoadOp>(&op)) {
+      SmallVector<Value> at;
+      for (Value i : load.getIndices())
+        at.push_back(map.lookupOrDefault(i));
+      if (Value value = lookup(map.lookupOrDefault(load.getMemRef()), at)) {
+        map.map(load.getResult(), value);
+        return;
+      }
+    }
+    Operation *copy = b.clone(op, map);
+    if (auto store = dyn_cast<memref::StoreOp>(copy))
+      add(store);
+    if (!copy->getNumRegions())
+      return;
+    SmallVector<memref::LoadOp> loads;
+    copy->walk([&](memref::LoadOp load) { loads.push_back(load); });
+    for (memref::LoadOp load : loads)
+      if (Value value =
+              lookup(load.getMemRef(), llvm::to_vector(load.getIndices()))) {
+        load.replaceAllUsesWith(value);
+        load.erase();
+      }
+  }
+
+private:
+  SmallVector<std::pair<Access, Value>> list;
+};
+
 class ReductionFuser {
 public:
   explicit ReductionFuser(scf::ParallelOp nest) : nest(nest) {}
@@ -554,6 +607,18 @@ private:
     return nullptr;
   }
 
+  /// Moves the host bookkeeping between this nest and the one joining it
+  /// above this one; the elements this iteration stores so far.
+  StoredElements join(ArrayRef<Operation *> between) {
+    for (Operation *host : between)
+      host->moveBefore(nest);
+    StoredElements stored;
+    for (Operation &inner : nest.getBody()->without_terminator())
+      if (auto store = dyn_cast<memref::StoreOp>(&inner))
+        stored.add(store);
+    return stored;
+  }
+
   /// Step 3, epilogues: the next nest, if it reads and writes what this one
   /// writes only at the element the same iteration writes, runs in it. A
   /// reduction also takes a nest over its space and one more (inner)
@@ -638,14 +703,7 @@ private:
       }
     }
 
-    for (Operation *host : between)
-      host->moveBefore(nest);
-    // The elements this iteration has stored, last first: loads of them
-    // read the stored value.
-    SmallVector<std::pair<Access, Value>> stored;
-    for (Operation &inner : nest.getBody()->without_terminator())
-      if (auto store = dyn_cast<memref::StoreOp>(&inner))
-        stored.push_back({*accessOf(store), store.getValueToStore()});
+    StoredElements stored = join(between);
     if (row && !rowLoop) {
       OpBuilder lb(nest.getBody()->getTerminator());
       rowLoop = scf::ForOp::create(
@@ -656,28 +714,11 @@ private:
     if (rowLoop)
       for (Operation &op : rowLoop.getBody()->without_terminator())
         if (auto store = dyn_cast<memref::StoreOp>(&op))
-          stored.push_back({*accessOf(store), store.getValueToStore()});
+          stored.add(store);
     OpBuilder b(row ? rowLoop.getBody()->getTerminator()
                     : nest.getBody()->getTerminator());
-    IRMapping identity;
-    for (Operation &inner : epilogue.getBody()->without_terminator()) {
-      if (auto load = dyn_cast<memref::LoadOp>(&inner)) {
-        SmallVector<Value> at;
-        for (Value i : load.getIndices())
-          at.push_back(map.lookupOrDefault(i));
-        auto known = llvm::find_if(llvm::reverse(stored), [&](auto &s) {
-          return s.first.memref == load.getMemRef() &&
-                 sameIndices(s.first.indices, at, identity);
-        });
-        if (known != llvm::reverse(stored).end()) {
-          map.map(load.getResult(), known->second);
-          continue;
-        }
-      }
-      Operation *copy = b.clone(inner, map);
-      if (auto store = dyn_cast<memref::StoreOp>(copy))
-        stored.push_back({*accessOf(store), store.getValueToStore()});
-    }
+    for (Operation &inner : epilogue.getBody()->without_terminator())
+      stored.cloneForwarding(b, inner, map);
     epilogue.erase();
     return true;
   }
@@ -720,45 +761,10 @@ private:
       }
     }
 
-    for (Operation *host : between)
-      host->moveBefore(nest);
-    SmallVector<std::pair<Access, Value>> stored;
-    for (Operation &inner : nest.getBody()->without_terminator())
-      if (auto store = dyn_cast<memref::StoreOp>(&inner))
-        stored.push_back({*accessOf(store), store.getValueToStore()});
-    // The value this iteration stored last at an element, or null.
-    auto storedValue = [&](Value memref, ArrayRef<Value> indices) -> Value {
-      IRMapping identity;
-      for (auto &[access, value] : llvm::reverse(stored))
-        if (access.memref == memref &&
-            sameIndices(access.indices, indices, identity))
-          return value;
-      return nullptr;
-    };
+    StoredElements stored = join(between);
     OpBuilder b(nest.getBody()->getTerminator());
-    for (Operation &inner : next.getBody()->without_terminator()) {
-      if (auto load = dyn_cast<memref::LoadOp>(&inner)) {
-        SmallVector<Value> at;
-        for (Value i : load.getIndices())
-          at.push_back(map.lookupOrDefault(i));
-        if (Value value =
-                storedValue(map.lookupOrDefault(load.getMemRef()), at)) {
-          map.map(load.getResult(), value);
-          continue;
-        }
-      }
-      Operation *copy = b.clone(inner, map);
-      if (auto store = dyn_cast<memref::StoreOp>(copy))
-        stored.push_back({*accessOf(store), store.getValueToStore()});
-      SmallVector<memref::LoadOp> loads;
-      copy->walk([&](memref::LoadOp load) { loads.push_back(load); });
-      for (memref::LoadOp load : loads)
-        if (Value value = storedValue(load.getMemRef(),
-                                      llvm::to_vector(load.getIndices()))) {
-          load.replaceAllUsesWith(value);
-          load.erase();
-        }
-    }
+    for (Operation &inner : next.getBody()->without_terminator())
+      stored.cloneForwarding(b, inner, map);
     next.erase();
     return true;
   }
