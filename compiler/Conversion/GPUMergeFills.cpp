@@ -41,7 +41,7 @@ namespace {
 constexpr size_t kMaxFills = 24;
 
 /// The store of a fill nest: from 0 by 1, one store of a constant at the
-/// induction variables, each once; or null.
+/// induction variables, each once, and constant indices; or null.
 memref::StoreOp fillStore(Operation *op) {
   auto nest = dyn_cast<scf::ParallelOp>(op);
   if (!nest || nest.getNumResults() != 0 ||
@@ -51,15 +51,19 @@ memref::StoreOp fillStore(Operation *op) {
   Block *body = nest.getBody();
   auto store = dyn_cast<memref::StoreOp>(&body->front());
   if (!store || store->getNextNode() != body->getTerminator() ||
-      !matchPattern(store.getValueToStore(), m_Constant()) ||
-      store.getIndices().size() != nest.getNumLoops())
+      !matchPattern(store.getValueToStore(), m_Constant()))
     return nullptr;
+  // Each induction variable once; constants elsewhere (a unit dimension's
+  // 0).
   llvm::SmallDenseSet<Value> seen;
-  for (Value i : store.getIndices())
+  for (Value i : store.getIndices()) {
+    if (matchPattern(i, m_Constant()))
+      continue;
     if (!llvm::is_contained(nest.getInductionVars(), i) ||
         !seen.insert(i).second)
       return nullptr;
-  return store;
+  }
+  return seen.size() == nest.getNumLoops() ? store : nullptr;
 }
 
 /// Whether `op` (or an op inside it) uses a buffer whose root is `root`.

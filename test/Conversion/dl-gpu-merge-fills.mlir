@@ -98,3 +98,31 @@ func.func @blocked(%a: memref<4xf32>, %b: memref<8xf32>, %out: memref<4xf32>) {
   }
   return
 }
+
+// -----
+
+// A fill of a buffer with a unit dimension stores at its constant 0 there
+// (a convolution's filter gradient, [64, 1, 3, 3]): still a fill, merged
+// with its neighbour, the constant index kept.
+// CHECK-LABEL: func.func @unit_dim
+// CHECK:         scf.parallel
+// CHECK-DAG:       memref.store %cst, %arg0[%{{.*}}, %c0, %{{.*}}]
+// CHECK-DAG:       memref.store %cst, %arg1[%{{.*}}]
+// CHECK:           scf.reduce
+// CHECK-NOT:     scf.parallel
+func.func @unit_dim(%w: memref<4x1x3xf32>, %b: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c4, %c3) step (%c1, %c1) {
+    memref.store %zero, %w[%i, %c0, %j] : memref<4x1x3xf32>
+    scf.reduce
+  }
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    memref.store %zero, %b[%i] : memref<4xf32>
+    scf.reduce
+  }
+  return
+}
