@@ -106,7 +106,7 @@ void hoistDefinition(Operation *op) {
 /// its bounds) moves up first where it can.
 void hoist(scf::ParallelOp fill, memref::StoreOp store) {
   Value root = rootOf(store.getMemRef());
-  llvm::SetVector<Operation *> defs; // in a fixed order: the output's
+  llvm::SetVector<Operation *> defs; // ordered: a deterministic output
   fill->walk([&](Operation *inner) {
     for (Value v : inner->getOperands())
       if (Operation *def = v.getDefiningOp();
