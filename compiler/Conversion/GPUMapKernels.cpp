@@ -20,6 +20,7 @@
 // (scf-parallel-for-to-nested-fors, afterwards).
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Conversion/GPUNests.h"
 #include "compiler/Conversion/GPUReductions.h"
 #include "compiler/Conversion/Passes.h"
 
@@ -42,31 +43,8 @@ using namespace mlir;
 namespace {
 
 constexpr int64_t kThreadsPerBlock = 256;
+using dlc::gpu::isShapeBuffer;
 using dlc::gpu::kWarp;
-
-/// Whether `buffer` holds the shape operand of memref.reshape (a flatten with
-/// a dynamic batch): the host reads it to build the view, so it stays in host
-/// memory and is filled by the host.
-bool isShapeBuffer(Value buffer) {
-  if (!buffer.getDefiningOp<memref::AllocOp>() &&
-      !buffer.getDefiningOp<memref::AllocaOp>())
-    return false;
-  bool shapeUse = false;
-  for (OpOperand &use : buffer.getUses()) {
-    Operation *user = use.getOwner();
-    if (auto reshape = dyn_cast<memref::ReshapeOp>(user)) {
-      if (reshape.getShape() != buffer)
-        return false;
-      shapeUse = true;
-    } else if (auto store = dyn_cast<memref::StoreOp>(user)) {
-      if (store.getMemRef() != buffer)
-        return false;
-    } else if (!isa<memref::DeallocOp, memref::LoadOp>(user)) {
-      return false;
-    }
-  }
-  return shapeUse;
-}
 
 /// Whether `op` only does host bookkeeping: it reads and writes no buffer
 /// contents, and every value it uses is available on the host.

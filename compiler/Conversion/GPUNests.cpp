@@ -11,24 +11,28 @@ using dlc::buffers::rootOf;
 
 namespace dlc::gpu {
 
-namespace {
-/// Whether `buffer` holds a dynamic reshape's shape and no nest touches it:
-/// the host writes and reads it (dl-gpu-map-kernels keeps it in host
-/// memory).
 bool isShapeBuffer(Value buffer) {
-  if (!buffer.getDefiningOp<memref::AllocOp>())
+  if (!buffer.getDefiningOp<memref::AllocOp>() &&
+      !buffer.getDefiningOp<memref::AllocaOp>())
     return false;
-  bool shape = false;
-  for (Operation *user : buffer.getUsers()) {
+  bool shapeUse = false;
+  for (OpOperand &use : buffer.getUses()) {
+    Operation *user = use.getOwner();
     if (!isa<func::FuncOp>(user->getParentOp()))
       return false;
-    if (auto reshape = dyn_cast<memref::ReshapeOp>(user))
-      shape |= reshape.getShape() == buffer;
+    if (auto reshape = dyn_cast<memref::ReshapeOp>(user)) {
+      if (reshape.getShape() != buffer)
+        return false;
+      shapeUse = true;
+    } else if (auto store = dyn_cast<memref::StoreOp>(user)) {
+      if (store.getMemRef() != buffer)
+        return false;
+    } else if (!isa<memref::DeallocOp, memref::LoadOp>(user)) {
+      return false;
+    }
   }
-  return shape;
+  return shapeUse;
 }
-
-} // namespace
 
 std::optional<Access> accessOf(Operation *op) {
   if (auto load = dyn_cast<memref::LoadOp>(op))

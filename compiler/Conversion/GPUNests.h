@@ -47,9 +47,13 @@ bool sameIndices(llvm::ArrayRef<mlir::Value> a, llvm::ArrayRef<mlir::Value> b,
 mlir::IRMapping inductionMap(mlir::scf::ParallelOp from,
                              mlir::scf::ParallelOp to);
 
-/// A load or store of a buffer that holds a dynamic reshape's shape and that
-/// no nest touches (the host writes and reads it: dl-gpu-map-kernels keeps
-/// it in host memory), or a reshape reading one.
+/// Whether `buffer` holds the shape operand of a memref.reshape (a flatten
+/// with a dynamic batch) and nothing else uses it but the host's stores,
+/// loads and deallocation: the host fills and reads it to build the view, so
+/// dl-gpu-map-kernels keeps it in host memory and no nest touches it.
+bool isShapeBuffer(mlir::Value buffer);
+
+/// A load or store of a shape buffer, or a reshape reading one.
 bool isShapeAccess(mlir::Operation *op);
 
 /// Host bookkeeping that a nest may move across: ops free of memory effects,
