@@ -441,8 +441,8 @@ bool Compilation::lowerToGPU(const GPUTarget &target) {
   return runPipeline(linalgToGPUPipeline(target).c_str());
 }
 
-bool Compilation::lowerToEmulatedGPU(bool reversed) {
-  return runPipeline(linalgToEmulatedGPUPipeline(reversed).c_str());
+bool Compilation::lowerToEmulatedGPU(bool reversed, const std::string &matmul) {
+  return runPipeline(linalgToEmulatedGPUPipeline(reversed, matmul).c_str());
 }
 
 bool Compilation::lowerToLLVM(unsigned threads, bool profile) {

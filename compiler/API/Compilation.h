@@ -71,8 +71,9 @@ public:
   /// Kernels compiled for `target`, host code in the LLVM dialect.
   bool lowerToGPU(const GPUTarget &target);
   /// The GPU target's kernels run on the CPU (the cuda-emulator target);
-  /// `reversed`: blocks and threads last to first.
-  bool lowerToEmulatedGPU(bool reversed = false);
+  /// `reversed`: blocks and threads last to first; `matmul` as GPUTarget's.
+  bool lowerToEmulatedGPU(bool reversed = false,
+                          const std::string &matmul = "fp32");
   /// `threads` > 1: OpenMP work-sharing loops (the JIT must load libomp).
   bool lowerToLLVM(unsigned threads = 1, bool profile = false);
   std::unique_ptr<llvm::Module> translateToLLVMIR(llvm::LLVMContext &llvmCtx);

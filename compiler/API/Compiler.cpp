@@ -11,6 +11,25 @@
 
 using namespace dl;
 
+const char *dl::gpuMatmulName(GPUMatmul matmul) {
+  switch (matmul) {
+  case GPUMatmul::FP32:
+    return "fp32";
+  case GPUMatmul::TF32:
+    return "tf32";
+  case GPUMatmul::TF32x3:
+    return "3xtf32";
+  }
+  return "fp32";
+}
+
+std::optional<GPUMatmul> dl::parseGPUMatmul(const std::string &name) {
+  for (GPUMatmul m : {GPUMatmul::FP32, GPUMatmul::TF32, GPUMatmul::TF32x3})
+    if (name == gpuMatmulName(m))
+      return m;
+  return std::nullopt;
+}
+
 Compiler::Compiler(CompilerOptions options) : options(options) {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -65,7 +84,9 @@ static CompileResult compile(dlc::Compilation &c,
     if (!c.lowerToLinalg(/*gpu=*/true, options.fusion))
       return CompileResult{std::nullopt, c.diagnostics()};
     lap("dl to linalg");
-    if (!c.lowerToGPU(dlc::gpuTargetFor(options.gpuArch)))
+    dlc::GPUTarget target = dlc::gpuTargetFor(options.gpuArch);
+    target.matmul = gpuMatmulName(options.gpuMatmul);
+    if (!c.lowerToGPU(target))
       return CompileResult{std::nullopt, c.diagnostics()};
     lap("GPU kernels and host code");
   } else if (options.target == Target::CUDAEmulator) {
@@ -73,7 +94,8 @@ static CompileResult compile(dlc::Compilation &c,
     if (!c.lowerToLinalg(/*gpu=*/true, options.fusion))
       return CompileResult{std::nullopt, c.diagnostics()};
     lap("dl to linalg");
-    if (!c.lowerToEmulatedGPU(options.emulateReversed))
+    if (!c.lowerToEmulatedGPU(options.emulateReversed,
+                              gpuMatmulName(options.gpuMatmul)))
       return CompileResult{std::nullopt, c.diagnostics()};
     lap("emulated GPU kernels to the LLVM dialect");
   } else {

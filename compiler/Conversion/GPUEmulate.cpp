@@ -17,7 +17,9 @@
 //    for every thread, as CUDA requires); barriers elsewhere (inside an
 //    scf.if) are refused;
 //  - a shuffle writes its value to a per-block buffer, passes a barrier,
-//    reads its source lane's value, passes another;
+//    reads its source lane's value, passes another; a tensor-core mma.sync
+//    likewise, each lane then computing its accumulators from the warp's
+//    fragments;
 //  - workgroup (shared) buffers are host buffers, gpu.alloc / dealloc /
 //    memcpy host allocations and copies.
 // No threads: deterministic, and fast enough for CI. One schedule hides
@@ -37,7 +39,9 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 
 namespace mlir::dl {
@@ -109,7 +113,7 @@ public:
          llvm::make_early_inc_range(body.front().without_terminator()))
       if (op.hasTrait<OpTrait::ConstantLike>())
         op.moveBefore(launch);
-    if (failed(lowerShuffles()))
+    if (failed(lowerShuffles()) || failed(lowerMmas()))
       return failure();
 
     // Shared memory: one host buffer per attribution, reused by every block
@@ -175,18 +179,11 @@ private:
       if (!scratch.count(type))
         scratch[type] = newArray(type);
     }
-    gpu::KernelDim3 tids = launch.getThreadIds(), size = launch.getBlockSize();
     for (gpu::ShuffleOp shuffle : shuffles) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPoint(shuffle);
       Location loc = shuffle.getLoc();
-      Value linear = arith::AddIOp::create(
-          b, loc, tids.x,
-          arith::MulIOp::create(
-              b, loc, size.x,
-              arith::AddIOp::create(
-                  b, loc, tids.y,
-                  arith::MulIOp::create(b, loc, size.y, tids.z))));
+      Value linear = linearThreadId(loc);
       Value width = arith::IndexCastOp::create(b, loc, b.getIndexType(),
                                                shuffle.getWidth());
       Value offset = arith::IndexCastOp::create(b, loc, b.getIndexType(),
@@ -221,6 +218,128 @@ private:
       shuffle.getValid().replaceAllUsesWith(valid);
       shuffle.erase();
     }
+    return success();
+  }
+
+  /// The linear index of the thread in its block.
+  Value linearThreadId(Location loc) {
+    gpu::KernelDim3 tids = launch.getThreadIds(), size = launch.getBlockSize();
+    return arith::AddIOp::create(
+        b, loc, tids.x,
+        arith::MulIOp::create(
+            b, loc, size.x,
+            arith::AddIOp::create(
+                b, loc, tids.y,
+                arith::MulIOp::create(b, loc, size.y, tids.z))));
+  }
+
+  /// An nvgpu.mma.sync m16n8k8 on TF32 (the only form dl-gpu-tile-
+  /// contractions makes) becomes: each lane writes its A (4) and B (2)
+  /// fragment values to per-thread arrays, barrier, each lane computes its
+  /// four accumulators from the warp's values, barrier. Lane l = 4 g + t
+  /// holds A[g + 8 (i % 2)][t + 4 (i / 2)] in a_i, B[t + 4 i][g] in b_i and
+  /// D[g + 8 (i / 2)][2 t + i % 2] in d_i (PTX ISA, "Matrix Fragments for
+  /// mma.m16n8k8", .tf32); the tensor cores read A and B as TF32 (the 13
+  /// low mantissa bits ignored), so those bits are cleared here too. The
+  /// products of TF32 values are exact in f32; the sums are f32 in order k.
+  LogicalResult lowerMmas() {
+    SmallVector<nvgpu::MmaSyncOp> mmas;
+    launch.getBody().walk([&](nvgpu::MmaSyncOp m) { mmas.push_back(m); });
+    if (mmas.empty())
+      return success();
+    Type f32 = b.getF32Type();
+    auto aType = VectorType::get({4, 1}, f32);
+    auto bType = VectorType::get({2, 1}, f32);
+    auto cType = VectorType::get({2, 2}, f32);
+    for (nvgpu::MmaSyncOp m : mmas)
+      if (m.getMmaShapeAsArray() != std::array<int64_t, 3>{16, 8, 8} ||
+          !m.getTf32Enabled() || m.getMatrixA().getType() != aType ||
+          m.getMatrixB().getType() != bType ||
+          m.getMatrixC().getType() != cType)
+        return m.emitError("dl-gpu-emulate: only mma.sync m16n8k8 on tf32 "
+                           "with f32 accumulators is emulated");
+    SmallVector<Value> aValues, bValues;
+    for (int i = 0; i < 4; ++i)
+      aValues.push_back(newArray(f32));
+    for (int i = 0; i < 2; ++i)
+      bValues.push_back(newArray(f32));
+    for (nvgpu::MmaSyncOp m : mmas) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(m);
+      Location loc = m.getLoc();
+      auto index = [&](int64_t v) {
+        return arith::ConstantIndexOp::create(b, loc, v);
+      };
+      Value linear = linearThreadId(loc);
+      Value lane = arith::RemUIOp::create(b, loc, linear, index(32));
+      Value first = arith::SubIOp::create(b, loc, linear, lane);
+      Value g = arith::DivUIOp::create(b, loc, lane, index(4));
+      Value t = arith::RemUIOp::create(b, loc, lane, index(4));
+      Type i32 = b.getI32Type();
+      Value mask = arith::ConstantIntOp::create(b, loc, i32, 0xFFFFE000);
+      // Element i (row-major) of a fragment. Vectors cannot be kept across
+      // the barriers: one the kernel built once for several mma.sync (A,
+      // for four tiles) is read from the elements it was built of.
+      auto element = [&](Value vector, int64_t i) -> Value {
+        if (auto built = vector.getDefiningOp<vector::FromElementsOp>())
+          return built.getElements()[i];
+        int64_t columns = cast<VectorType>(vector.getType()).getDimSize(1);
+        return vector::ExtractOp::create(
+            b, loc, vector, ArrayRef<int64_t>{i / columns, i % columns});
+      };
+      auto store = [&](Value vector, int64_t i, Value array) {
+        Value bits = arith::AndIOp::create(
+            b, loc, arith::BitcastOp::create(b, loc, i32, element(vector, i)),
+            mask);
+        memref::StoreOp::create(
+            b, loc, arith::BitcastOp::create(b, loc, f32, bits), array, linear);
+      };
+      for (int64_t i = 0; i < 4; ++i)
+        store(m.getMatrixA(), i, aValues[i]);
+      for (int64_t i = 0; i < 2; ++i)
+        store(m.getMatrixB(), i, bValues[i]);
+      SmallVector<Value> acc;
+      for (int64_t i = 0; i < 4; ++i)
+        acc.push_back(element(m.getMatrixC(), i));
+      gpu::BarrierOp::create(b, loc);
+      for (int64_t i = 0; i < 4; ++i) {
+        // D[row][col], row = g + 8 (i / 2), col = 2 t + i % 2.
+        Value col = arith::AddIOp::create(
+            b, loc, arith::MulIOp::create(b, loc, t, index(2)), index(i % 2));
+        for (int64_t k = 0; k < 8; ++k) {
+          // A[row][k]: lane 4 g + k % 4, value (row / 8) + 2 (k / 4).
+          Value aLane = arith::AddIOp::create(
+              b, loc, first,
+              arith::AddIOp::create(b, loc,
+                                    arith::MulIOp::create(b, loc, g, index(4)),
+                                    index(k % 4)));
+          // B[k][col]: lane 4 col + k % 4, value k / 4.
+          Value bLane = arith::AddIOp::create(
+              b, loc, first,
+              arith::AddIOp::create(
+                  b, loc, arith::MulIOp::create(b, loc, col, index(4)),
+                  index(k % 4)));
+          Value x = memref::LoadOp::create(b, loc, aValues[i / 2 + 2 * (k / 4)],
+                                           ValueRange{aLane});
+          Value y =
+              memref::LoadOp::create(b, loc, bValues[k / 4], ValueRange{bLane});
+          acc[i] = arith::AddFOp::create(b, loc, acc[i],
+                                         arith::MulFOp::create(b, loc, x, y));
+        }
+      }
+      gpu::BarrierOp::create(b, loc);
+      m.getRes().replaceAllUsesWith(
+          vector::FromElementsOp::create(b, loc, cType, acc).getResult());
+      m.erase();
+    }
+    // The fragments' vectors, now unused.
+    SmallVector<vector::FromElementsOp> unused;
+    launch.getBody().walk([&](vector::FromElementsOp v) {
+      if (v->use_empty())
+        unused.push_back(v);
+    });
+    for (vector::FromElementsOp v : unused)
+      v.erase();
     return success();
   }
 

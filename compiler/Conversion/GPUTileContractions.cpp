@@ -40,8 +40,11 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/StringSwitch.h"
 
 namespace mlir::dl {
 #define GEN_PASS_DEF_GPUTILECONTRACTIONS
@@ -57,7 +60,13 @@ constexpr int64_t kTileK = 16;    // K per shared-memory step
 constexpr int64_t kPerThread = 4; // outputs per thread along M and N
 constexpr int64_t kThreads = 256; // (kTile / kPerThread)^2
 constexpr int64_t kSide = kTile / kPerThread; // 16 threads per tile side
-constexpr int64_t kPad = 1; // shared rows of 65 floats: fewer conflicts
+// Shared rows of 65 floats: the threads of a warp read 16 rows' worth of
+// one row (broadcasts) and 2 of the next, fewer bank conflicts than 64.
+constexpr int64_t kPad = 1;
+// With tensor cores, rows of 72: a fragment's lanes read rows k + t (t =
+// lane % 4) at columns g (lane / 4), banks 8t + g, all 32 distinct.
+constexpr int64_t kMmaPad = 8;
+constexpr int64_t kWarp = 32;
 // Below these sizes a thread (or warp) per output is as good: a tile would
 // leave most of its threads idle.
 constexpr int64_t kMinMN = 32, kMinK = 16;
@@ -65,6 +74,20 @@ constexpr int64_t kMinMN = 32, kMinK = 16;
 // keeping at least this much K per block.
 constexpr int64_t kTargetBlocks = 264, kMinKPerSplit = 256;
 using dlc::gpu::kAssumedDynamicExtent; // as dl-gpu-map-kernels
+
+/// How the tiles multiply: f32 on the CUDA cores, or on the tensor cores
+/// (mma.sync m16n8k8) in TF32 (inputs keep 10 of their 23 mantissa bits),
+/// or in three TF32 products per pair (a = hi + lo: hi*hi + hi*lo + lo*hi,
+/// about f32's accuracy at three times the tensor-core work).
+enum class Precision { FP32, TF32, TF32x3 };
+
+std::optional<Precision> parsePrecision(StringRef name) {
+  return llvm::StringSwitch<std::optional<Precision>>(name)
+      .Case("fp32", Precision::FP32)
+      .Case("tf32", Precision::TF32)
+      .Case("3xtf32", Precision::TF32x3)
+      .Default(std::nullopt);
+}
 
 struct Contraction {
   linalg::LinalgOp op;
@@ -172,7 +195,8 @@ int64_t estimatedProduct(ArrayRef<int64_t> ranges, ArrayRef<unsigned> dims) {
 
 class TileBuilder {
 public:
-  TileBuilder(Contraction &c) : c(c), b(c.op), loc(c.op.getLoc()) {}
+  TileBuilder(Contraction &c, Precision precision)
+      : c(c), b(c.op), loc(c.op.getLoc()), precision(precision) {}
 
   /// Replaces the contraction by its tiled kernel, or fails (leaving it for
   /// dl-gpu-map-kernels) if it is too small for tiles.
@@ -215,10 +239,11 @@ public:
             b, loc, arith::CeilDivUIOp::create(b, loc, kTotal, splits),
             constant(kTileK)),
         constant(kTileK));
-    Type shared =
-        MemRefType::get({kTileK, kTile + kPad}, b.getF32Type(), AffineMap(),
-                        gpu::AddressSpaceAttr::get(
-                            b.getContext(), gpu::AddressSpace::Workgroup));
+    bool mma = precision != Precision::FP32;
+    Type shared = MemRefType::get(
+        {kTileK, kTile + (mma ? kMmaPad : kPad)}, b.getF32Type(), AffineMap(),
+        gpu::AddressSpaceAttr::get(b.getContext(),
+                                   gpu::AddressSpace::Workgroup));
     auto launch = gpu::LaunchOp::create(
         b, loc, arith::CeilDivUIOp::create(b, loc, nTotal, tile),
         arith::CeilDivUIOp::create(b, loc, mTotal, tile),
@@ -476,12 +501,168 @@ private:
     }
   }
 
+  /// Where a lane's fragments lie in the block's tile (w: the warp, g =
+  /// lane / 4, t = lane % 4): A's rows and the accumulators' at `row` =
+  /// 16 (w % 4) + g (and + 8), the accumulators' columns at `col` =
+  /// 32 (w / 4) + 2 t (and + 1, + 8 j), A's and B's K at `k` = t (and + 4),
+  /// B's columns at `bCol` = 32 (w / 4) + g (and + 8 j).
+  struct Fragment {
+    Value row, col, k, bCol;
+  };
+
+  /// Thread `tid`'s place in the block's 64 x 64 tile, and its 16 outputs'
+  /// rows and columns. On the CUDA cores, rows tr + 16 i and columns
+  /// tc + 16 j (output 4 i + j); with tensor cores, warp w owns rows
+  /// 16 (w % 4) .. + 16 and columns 32 (w / 4) .. + 32, four m16n8 tiles
+  /// side by side, and output 4 j + r is mma.sync's accumulator r of tile j:
+  /// row g + 8 (r / 2), column 8 j + 2 t + r % 2 (PTX ISA, "Matrix Fragments
+  /// for mma.m16n8k8", .tf32).
+  void placeThread(Value tid, SmallVectorImpl<Value> &rows,
+                   SmallVectorImpl<Value> &cols) {
+    if (precision == Precision::FP32) {
+      Value side = constant(kSide);
+      tr = arith::DivUIOp::create(b, loc, tid, side);
+      tc = arith::RemUIOp::create(b, loc, tid, side);
+      for (int64_t i = 0; i < kPerThread; ++i)
+        for (int64_t j = 0; j < kPerThread; ++j) {
+          rows.push_back(
+              arith::AddIOp::create(b, loc, tr, constant(kSide * i)));
+          cols.push_back(
+              arith::AddIOp::create(b, loc, tc, constant(kSide * j)));
+        }
+      return;
+    }
+    Value warp = arith::DivUIOp::create(b, loc, tid, constant(kWarp));
+    Value lane = arith::RemUIOp::create(b, loc, tid, constant(kWarp));
+    Value g = arith::DivUIOp::create(b, loc, lane, constant(4));
+    Value t = arith::RemUIOp::create(b, loc, lane, constant(4));
+    Value rowBase = arith::MulIOp::create(
+        b, loc, arith::RemUIOp::create(b, loc, warp, constant(4)),
+        constant(16));
+    Value colBase = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, warp, constant(4)),
+        constant(32));
+    frag.row = arith::AddIOp::create(b, loc, rowBase, g);
+    frag.col = arith::AddIOp::create(
+        b, loc, colBase, arith::MulIOp::create(b, loc, t, constant(2)));
+    frag.k = t;
+    frag.bCol = arith::AddIOp::create(b, loc, colBase, g);
+    for (int64_t j = 0; j < kPerThread; ++j)
+      for (int64_t r = 0; r < 4; ++r) {
+        rows.push_back(
+            arith::AddIOp::create(b, loc, frag.row, constant(8 * (r / 2))));
+        cols.push_back(
+            arith::AddIOp::create(b, loc, frag.col, constant(8 * j + r % 2)));
+      }
+  }
+
+  /// One staged step of K on the CUDA cores: each thread's 4 x 4 products
+  /// added to `acc`, kk from 0 to 16.
+  SmallVector<Value> multiplyOnCudaCores(Value as, Value bs, ValueRange acc) {
+    auto inner = scf::ForOp::create(
+        b, loc, constant(0), constant(kTileK), constant(1), acc,
+        [&](OpBuilder &, Location, Value kk, ValueRange sums) {
+          SmallVector<Value> av, bv;
+          for (int64_t i = 0; i < kPerThread; ++i) {
+            Value offset = constant(kSide * i);
+            av.push_back(memref::LoadOp::create(
+                b, loc, as,
+                ValueRange{kk, arith::AddIOp::create(b, loc, tr, offset)}));
+            bv.push_back(memref::LoadOp::create(
+                b, loc, bs,
+                ValueRange{kk, arith::AddIOp::create(b, loc, tc, offset)}));
+          }
+          SmallVector<Value> next;
+          for (int64_t i = 0; i < kPerThread; ++i)
+            for (int64_t j = 0; j < kPerThread; ++j)
+              next.push_back(arith::AddFOp::create(
+                  b, loc, sums[i * kPerThread + j],
+                  arith::MulFOp::create(b, loc, av[i], bv[j])));
+          scf::YieldOp::create(b, loc, next);
+        });
+    return inner.getResults();
+  }
+
+  /// `x` with its 13 low mantissa bits cleared: the TF32 value the tensor
+  /// cores would read (they ignore those bits).
+  Value tf32High(Value x) {
+    Type i32 = b.getI32Type();
+    Value bits = arith::BitcastOp::create(b, loc, i32, x);
+    Value mask = arith::ConstantIntOp::create(b, loc, i32, 0xFFFFE000);
+    return arith::BitcastOp::create(b, loc, b.getF32Type(),
+                                    arith::AndIOp::create(b, loc, bits, mask));
+  }
+
+  /// One staged step of K on the tensor cores: for each 8 of K, the warp's
+  /// A fragment (rows g and g + 8, K t and t + 4) and four B fragments (K t
+  /// and t + 4, column g of each m16n8 tile) from shared memory, four
+  /// nvgpu.mma.sync (three each in 3xTF32: small parts first).
+  SmallVector<Value> multiplyOnTensorCores(Value as, Value bs, ValueRange acc) {
+    const Fragment &f = frag;
+    auto f32 = b.getF32Type();
+    auto aType = VectorType::get({4, 1}, f32);
+    auto bType = VectorType::get({2, 1}, f32);
+    auto cType = VectorType::get({2, 2}, f32);
+    SmallVector<Value> sums(acc.begin(), acc.end());
+    bool split = precision == Precision::TF32x3;
+    // The fragment's values, or with `split` their hi and lo parts.
+    auto parts = [&](ArrayRef<Value> values, VectorType type) {
+      SmallVector<Value> hi, lo;
+      for (Value v : values) {
+        if (!split) {
+          hi.push_back(v);
+          continue;
+        }
+        Value h = tf32High(v);
+        hi.push_back(h);
+        lo.push_back(arith::SubFOp::create(b, loc, v, h));
+      }
+      std::pair<Value, Value> result;
+      result.first = vector::FromElementsOp::create(b, loc, type, hi);
+      if (split)
+        result.second = vector::FromElementsOp::create(b, loc, type, lo);
+      return result;
+    };
+    for (int64_t k0 = 0; k0 < kTileK; k0 += 8) {
+      SmallVector<Value> av;
+      for (int64_t r = 0; r < 4; ++r) {
+        Value kk =
+            arith::AddIOp::create(b, loc, f.k, constant(k0 + 4 * (r / 2)));
+        Value m = arith::AddIOp::create(b, loc, f.row, constant(8 * (r % 2)));
+        av.push_back(memref::LoadOp::create(b, loc, as, ValueRange{kk, m}));
+      }
+      auto [aHi, aLo] = parts(av, aType);
+      for (int64_t j = 0; j < kPerThread; ++j) {
+        SmallVector<Value> bv;
+        for (int64_t r = 0; r < 2; ++r) {
+          Value kk = arith::AddIOp::create(b, loc, f.k, constant(k0 + 4 * r));
+          Value n = arith::AddIOp::create(b, loc, f.bCol, constant(8 * j));
+          bv.push_back(memref::LoadOp::create(b, loc, bs, ValueRange{kk, n}));
+        }
+        auto [bHi, bLo] = parts(bv, bType);
+        Value c = vector::FromElementsOp::create(
+            b, loc, cType, ArrayRef<Value>(sums).slice(4 * j, 4));
+        auto mma = [&](Value x, Value y) {
+          c = nvgpu::MmaSyncOp::create(b, loc, x, y, c,
+                                       ArrayRef<int64_t>{16, 8, 8},
+                                       /*tf32Enabled=*/true);
+        };
+        if (split) {
+          mma(aLo, bHi);
+          mma(aHi, bLo);
+        }
+        mma(aHi, bHi);
+        for (int64_t r = 0; r < 4; ++r)
+          sums[4 * j + r] = vector::ExtractOp::create(
+              b, loc, c, ArrayRef<int64_t>{r / 2, r % 2});
+      }
+    }
+    return sums;
+  }
+
   void buildKernel(gpu::LaunchOp launch, Value mTotal, Value nTotal,
                    Value kTotal, Value kPerSplit) {
     Value tid = launch.getThreadIds().x;
-    Value side = constant(kSide);
-    Value tr = arith::DivUIOp::create(b, loc, tid, side);
-    Value tc = arith::RemUIOp::create(b, loc, tid, side);
     Value tile = constant(kTile);
     Value m0 = arith::MulIOp::create(b, loc, launch.getBlockIds().y, tile);
     Value n0 = arith::MulIOp::create(b, loc, launch.getBlockIds().x, tile);
@@ -501,6 +682,8 @@ private:
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
     constexpr int64_t outputs = kPerThread * kPerThread;
     SmallVector<Value> init(outputs, zero);
+    SmallVector<Value> rows, cols;
+    placeThread(tid, rows, cols);
 
     auto steps = scf::ForOp::create(
         b, loc, kBegin, kEnd, constant(kTileK), init,
@@ -508,64 +691,41 @@ private:
           stage(c.a, c.aAlongK, c.mDims, m0, mTotal, k0, kEnd, tid, as, fixed);
           stage(c.b, c.bAlongK, c.nDims, n0, nTotal, k0, kEnd, tid, bs, fixed);
           gpu::BarrierOp::create(b, loc);
-          auto inner = scf::ForOp::create(
-              b, loc, constant(0), constant(kTileK), constant(1), acc,
-              [&](OpBuilder &, Location, Value kk, ValueRange sums) {
-                SmallVector<Value> av, bv;
-                for (int64_t i = 0; i < kPerThread; ++i) {
-                  Value offset = constant(kSide * i);
-                  av.push_back(memref::LoadOp::create(
-                      b, loc, as,
-                      ValueRange{kk,
-                                 arith::AddIOp::create(b, loc, tr, offset)}));
-                  bv.push_back(memref::LoadOp::create(
-                      b, loc, bs,
-                      ValueRange{kk,
-                                 arith::AddIOp::create(b, loc, tc, offset)}));
-                }
-                SmallVector<Value> next;
-                for (int64_t i = 0; i < kPerThread; ++i)
-                  for (int64_t j = 0; j < kPerThread; ++j)
-                    next.push_back(arith::AddFOp::create(
-                        b, loc, sums[i * kPerThread + j],
-                        arith::MulFOp::create(b, loc, av[i], bv[j])));
-                scf::YieldOp::create(b, loc, next);
-              });
+          SmallVector<Value> sums = precision == Precision::FP32
+                                        ? multiplyOnCudaCores(as, bs, acc)
+                                        : multiplyOnTensorCores(as, bs, acc);
           gpu::BarrierOp::create(b, loc);
-          scf::YieldOp::create(b, loc, inner.getResults());
+          scf::YieldOp::create(b, loc, sums);
         });
 
     // C += the tile (atomically when blocks along K share outputs).
-    for (int64_t i = 0; i < kPerThread; ++i)
-      for (int64_t j = 0; j < kPerThread; ++j) {
-        Value gm = arith::AddIOp::create(
-            b, loc, m0, arith::AddIOp::create(b, loc, tr, constant(kSide * i)));
-        Value gn = arith::AddIOp::create(
-            b, loc, n0, arith::AddIOp::create(b, loc, tc, constant(kSide * j)));
-        Value inRange = arith::AndIOp::create(b, loc, lessThan(gm, mTotal),
-                                              lessThan(gn, nTotal));
-        auto write = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPoint(write.thenBlock()->getTerminator());
-        SmallVector<Value> iv(fixed);
-        delinearize(gm, c.mDims, iv);
-        delinearize(gn, c.nDims, iv);
-        SmallVector<Value> at = indices(c.c, iv);
-        Value sum = steps.getResult(i * kPerThread + j);
-        if (split > 1) {
-          memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, sum,
-                                      c.c->get(), at);
-        } else {
-          Value old = initialValue
-                          ? initialValue
-                          : memref::LoadOp::create(b, loc, c.c->get(), at);
-          Value value = arith::AddFOp::create(b, loc, old, sum);
-          if (storeC)
-            memref::StoreOp::create(b, loc, value, c.c->get(), at);
-          if (epilogue)
-            emitEpilogue(value, at);
-        }
+    for (int64_t o = 0; o < outputs; ++o) {
+      Value gm = arith::AddIOp::create(b, loc, m0, rows[o]);
+      Value gn = arith::AddIOp::create(b, loc, n0, cols[o]);
+      Value inRange = arith::AndIOp::create(b, loc, lessThan(gm, mTotal),
+                                            lessThan(gn, nTotal));
+      auto write = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(write.thenBlock()->getTerminator());
+      SmallVector<Value> iv(fixed);
+      delinearize(gm, c.mDims, iv);
+      delinearize(gn, c.nDims, iv);
+      SmallVector<Value> at = indices(c.c, iv);
+      Value sum = steps.getResult(o);
+      if (split > 1) {
+        memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, sum,
+                                    c.c->get(), at);
+      } else {
+        Value old = initialValue
+                        ? initialValue
+                        : memref::LoadOp::create(b, loc, c.c->get(), at);
+        Value value = arith::AddFOp::create(b, loc, old, sum);
+        if (storeC)
+          memref::StoreOp::create(b, loc, value, c.c->get(), at);
+        if (epilogue)
+          emitEpilogue(value, at);
       }
+    }
   }
 
 public:
@@ -581,12 +741,24 @@ private:
   linalg::GenericOp epilogue;      // run on each final value, or null
   Operation *epilogueOp = nullptr; // once erased
   bool storeC = true;              // false: only the epilogue reads C
+  Precision precision;
+  Value tr, tc;  // on the CUDA cores: the thread's row and column
+  Fragment frag; // with tensor cores: the lane's fragments
   SmallVector<Value> sizes;
 };
 
 struct GPUTileContractionsPass
     : dl::impl::GPUTileContractionsBase<GPUTileContractionsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
+    std::optional<Precision> precision = parsePrecision(matmul);
+    if (!precision) {
+      getOperation().emitError()
+          << "dl-gpu-tile-contractions: unknown matmul precision '" << matmul
+          << "' (fp32, tf32 or 3xtf32)";
+      return signalPassFailure();
+    }
     SmallVector<linalg::LinalgOp> ops;
     getOperation()->walk([&](linalg::LinalgOp op) { ops.push_back(op); });
     // A tile erases its epilogue, an op later in the list.
@@ -595,7 +767,7 @@ struct GPUTileContractionsPass
       if (erased.contains(op))
         continue;
       if (std::optional<Contraction> c = match(op)) {
-        TileBuilder tile(*c);
+        TileBuilder tile(*c, *precision);
         if (succeeded(tile.run()) && tile.erasedEpilogue())
           erased.insert(tile.erasedEpilogue());
       }

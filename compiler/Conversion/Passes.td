@@ -651,10 +651,18 @@ def GPUTileContractions : Pass<"dl-gpu-tile-contractions",
     }
     ```
   }];
+  let options = [
+    Option<"matmul", "matmul", "std::string", /*default=*/"\"fp32\"",
+           "How tiles multiply: fp32 (CUDA cores), tf32 (tensor cores, "
+           "nvgpu.mma.sync m16n8k8 on TF32 inputs) or 3xtf32 (tensor cores, "
+           "each product as three TF32 products: about f32's accuracy)">
+  ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::affine::AffineDialect",
+                           "::mlir::nvgpu::NVGPUDialect",
                            "::mlir::scf::SCFDialect",
-                           "::mlir::memref::MemRefDialect"];
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def GPUEmulate : Pass<"dl-gpu-emulate", "::mlir::ModuleOp"> {
@@ -677,6 +685,12 @@ def GPUEmulate : Pass<"dl-gpu-emulate", "::mlir::ModuleOp"> {
     - a `xor` or `down` shuffle writes its value to a per-block buffer at the
       thread's index, `gpu.barrier`, reads the source lane's, `gpu.barrier`
       (the whole block must reach it, as the kernels here guarantee);
+    - an `nvgpu.mma.sync` m16n8k8 on TF32 (dl-gpu-tile-contractions'
+      tensor-core tiles) writes each lane's A and B fragment values (their
+      13 low mantissa bits cleared, as the tensor cores ignore them) to
+      per-thread arrays, `gpu.barrier`, each lane sums its four
+      accumulators from the warp's values in the PTX ISA's fragment layout,
+      `gpu.barrier`;
     - workgroup attributions become host buffers;
     - `gpu.alloc`/`dealloc`/`memcpy` become `memref.alloc`/`dealloc`/`copy`.
     One schedule of the threads hides a barrier missing at the end of a loop
@@ -706,7 +720,8 @@ def GPUEmulate : Pass<"dl-gpu-emulate", "::mlir::ModuleOp"> {
            "atomic adds) shows a race through global memory">
   ];
   let dependentDialects = ["::mlir::memref::MemRefDialect",
-                           "::mlir::scf::SCFDialect"];
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def GPUMergeKernelModules : Pass<"dl-gpu-merge-kernel-modules",

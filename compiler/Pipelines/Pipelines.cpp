@@ -159,52 +159,59 @@ dlc::GPUTarget dlc::gpuTargetFor(const std::string &chip) {
 }
 
 // The GPU target. Bufferize as for the CPU, then contractions large enough
-// become shared-memory tiled kernels (dl-gpu-tile-contractions), every other
+// become shared-memory tiled kernels (dl-gpu-tile-contractions: on the CUDA
+// cores, or the tensor cores for `matmul` tf32 and 3xtf32), every other
 // parallel loop nest a kernel (dl-gpu-map-kernels: one thread or one warp per
 // output), constants and index arithmetic move into the kernels (so that
 // static sizes are constants there, not arguments: no run-time divisions by
-// them), kernels are outlined into gpu.modules and lowered to NVVM (math
-// through libdevice), the host side runs asynchronously on one stream per
-// call (gpu-async-region: launches and allocations queue, the call waits once
-// at its end), and each gpu.module is compiled to PTX and, by ptxas, to a
-// cubin that the host code loads at start-up (mgpuModuleLoad, in a global
-// constructor).
-#define DLC_GPU_KERNELS                                                        \
-  "dl-update-in-place,eliminate-empty-tensors,"                                \
-  "one-shot-bufferize{bufferize-function-boundaries "                          \
-  "function-boundary-type-conversion=identity-layout-map},"                    \
-  "canonicalize,dl-drop-in-place-results,"                                     \
-  "func.func(dl-merge-horizontal{chunk=1 max-operands=96}),"                   \
-  "buffer-deallocation-pipeline,"                                              \
-  "convert-bufferization-to-memref,"                                           \
-  "dl-memref-copy-to-linalg,func.func(dl-gpu-tile-contractions),"              \
-  "func.func(convert-linalg-to-parallel-loops),canonicalize,"                  \
-  "func.func(dl-gpu-fuse-reductions,dl-gpu-merge-fills),dl-gpu-map-kernels,"   \
-  "scf-parallel-for-to-nested-fors,"                                           \
-  "gpu-launch-sink-index-computations"
-const char *const dlc::kLinalgToGPUKernelsPipeline =
-    DLC_GPU_KERNELS ",gpu-kernel-outlining,dl-gpu-merge-kernel-modules";
+// them), kernels are outlined into gpu.modules and lowered to NVVM (mma.sync
+// through convert-nvgpu-to-nvvm, math through libdevice), the host side runs
+// asynchronously on one stream per call (gpu-async-region: launches and
+// allocations queue, the call waits once at its end), and each gpu.module is
+// compiled to PTX and, by ptxas, to a cubin that the host code loads at
+// start-up (mgpuModuleLoad, in a global constructor).
+static std::string gpuKernelsPipeline(const std::string &matmul) {
+  return "dl-update-in-place,eliminate-empty-tensors,"
+         "one-shot-bufferize{bufferize-function-boundaries "
+         "function-boundary-type-conversion=identity-layout-map},"
+         "canonicalize,dl-drop-in-place-results,"
+         "func.func(dl-merge-horizontal{chunk=1 max-operands=96}),"
+         "buffer-deallocation-pipeline,"
+         "convert-bufferization-to-memref,"
+         "dl-memref-copy-to-linalg,func.func(dl-gpu-tile-contractions{matmul=" +
+         matmul +
+         "}),"
+         "func.func(convert-linalg-to-parallel-loops),canonicalize,"
+         "func.func(dl-gpu-fuse-reductions,dl-gpu-merge-fills),"
+         "dl-gpu-map-kernels,scf-parallel-for-to-nested-fors,"
+         "gpu-launch-sink-index-computations";
+}
+
+std::string dlc::linalgToGPUKernelsPipeline(const std::string &matmul) {
+  return gpuKernelsPipeline(matmul) +
+         ",gpu-kernel-outlining,dl-gpu-merge-kernel-modules";
+}
 
 // The test target cuda-emulator: the same kernels, run on the CPU with
 // CUDA's semantics (dl-gpu-emulate), then the host's LLVM lowering.
-std::string dlc::linalgToEmulatedGPUPipeline(bool reversed) {
-  return std::string(DLC_GPU_KERNELS) +
+std::string dlc::linalgToEmulatedGPUPipeline(bool reversed,
+                                             const std::string &matmul) {
+  return gpuKernelsPipeline(matmul) +
          (reversed ? ",dl-gpu-emulate{reverse=true}," : ",dl-gpu-emulate,") +
          hostLoopsToLLVM(false);
 }
-#undef DLC_GPU_KERNELS
 
 std::string dlc::linalgToGPUPipeline(const GPUTarget &target) {
   std::string toolkit =
       target.toolkit.empty() ? "" : " toolkit=" + target.toolkit;
-  return std::string(kLinalgToGPUKernelsPipeline) +
+  return linalgToGPUKernelsPipeline(target.matmul) +
          ",func.func(gpu-async-region),"
          "nvvm-attach-target{chip=" +
          target.chip + " features=" + target.features +
          " O=3},"
          "lower-affine,convert-scf-to-cf,"
-         "gpu.module(convert-gpu-to-nvvm,canonicalize,cse,"
-         "reconcile-unrealized-casts),"
+         "gpu.module(convert-nvgpu-to-nvvm,convert-gpu-to-nvvm,canonicalize,"
+         "cse,reconcile-unrealized-casts),"
          "gpu-to-llvm,expand-strided-metadata,lower-affine,"
          "finalize-memref-to-llvm,convert-math-to-llvm,convert-math-to-libm,"
          "convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,"
@@ -245,7 +252,7 @@ void dlc::registerPassesAndPipelines() {
         [](OpPassManager &pm) {
           std::string error;
           (void)addPipeline(pm, kDLToLinalgGPUPipeline, error);
-          (void)addPipeline(pm, kLinalgToGPUKernelsPipeline, error);
+          (void)addPipeline(pm, linalgToGPUKernelsPipeline(), error);
         });
     PassPipelineRegistration<>(
         "dl-lower-to-nvvm",

@@ -47,17 +47,21 @@ struct GPUTarget {
   std::string format = "bin";
   /// The CUDA toolkit (ptxas, libdevice); empty: MLIR's search (PATH).
   std::string toolkit;
+  /// How shared-memory tiles multiply (dl-gpu-tile-contractions' `matmul`):
+  /// "fp32", "tf32" or "3xtf32".
+  std::string matmul = "fp32";
 };
 /// `chip` with the CUDA toolkit of $CUDA_HOME, $CUDA_PATH, $CUDA_ROOT or
 /// /usr/local/cuda, and cubins if ptxas is there (or on PATH), else PTX.
 GPUTarget gpuTargetFor(const std::string &chip);
 /// The passes from linalg on tensors to outlined kernels (one gpu.module of
-/// gpu.func) and host code launching them.
-extern const char *const kLinalgToGPUKernelsPipeline;
+/// gpu.func) and host code launching them; `matmul` as GPUTarget's.
+std::string linalgToGPUKernelsPipeline(const std::string &matmul = "fp32");
 /// The same kernels run on the CPU (dl-gpu-emulate, the cuda-emulator test
 /// target; `reversed`: blocks and threads last to first), then host code in
 /// the LLVM dialect.
-std::string linalgToEmulatedGPUPipeline(bool reversed = false);
+std::string linalgToEmulatedGPUPipeline(bool reversed = false,
+                                        const std::string &matmul = "fp32");
 /// Those, then NVVM and host code in the LLVM dialect with the kernels
 /// embedded as gpu.binary objects.
 std::string linalgToGPUPipeline(const GPUTarget &target);

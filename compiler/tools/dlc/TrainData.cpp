@@ -174,6 +174,12 @@ bool dlc::applyTarget(dl::CompilerOptions &options) {
   }
   options.optLevel = c.optLevel;
   options.fusion = c.fusion;
+  std::optional<dl::GPUMatmul> matmul = dl::parseGPUMatmul(c.gpuMatmul);
+  if (!matmul) {
+    fail("unknown --gpu-matmul '" + c.gpuMatmul + "' (fp32, tf32 or 3xtf32)");
+    return false;
+  }
+  options.gpuMatmul = *matmul;
   if (c.name == "cpu") {
     options.target = dl::Target::CPU;
   } else if (c.name == "cuda") {

@@ -36,9 +36,10 @@ makeSyntheticInputs(const dl::FunctionInfo &fn, uint64_t seed, bool requireBind,
 struct TargetChoice {
   std::string name = "cpu";
   std::string gpuArch = "sm_90";
-  unsigned optLevel = 2;        // --opt-level
-  bool fusion = true;           // false: --no-fusion
-  bool emulateReversed = false; // --emulate-reversed
+  unsigned optLevel = 2;          // --opt-level
+  bool fusion = true;             // false: --no-fusion
+  bool emulateReversed = false;   // --emulate-reversed
+  std::string gpuMatmul = "fp32"; // --gpu-matmul
 };
 TargetChoice &targetChoice();
 /// Sets `options.target` (and the optimisation level) from targetChoice();

@@ -157,6 +157,13 @@ cl::opt<std::string> gpuArch("gpu-arch",
                              cl::sub(cl::SubCommand::getAll()),
                              cl::cat(dlcOptions));
 
+cl::opt<std::string> gpuMatmul(
+    "gpu-matmul",
+    cl::desc("How GPU matmuls and convolutions multiply: fp32 (CUDA cores, "
+             "the default), tf32 (tensor cores, inputs rounded to TF32) or "
+             "3xtf32 (tensor cores, about f32's accuracy)"),
+    cl::init("fp32"), cl::sub(cl::SubCommand::getAll()), cl::cat(dlcOptions));
+
 cl::SubCommand predictCommand("predict",
                               "Top classes of `forward` for each image");
 cl::opt<std::string> predictFile(cl::Positional, cl::desc("<file.dl>"),
@@ -416,6 +423,10 @@ int emitStage() {
     return fail("unknown --target '" + dlc::targetChoice().name +
                 "' (cpu, cuda or cuda-emulator)");
   dlc::GPUTarget gpu = dlc::gpuTargetFor(dlc::targetChoice().gpuArch);
+  if (!dl::parseGPUMatmul(gpuMatmul))
+    return fail("unknown --gpu-matmul '" + gpuMatmul +
+                "' (fp32, tf32 or 3xtf32)");
+  gpu.matmul = gpuMatmul;
   if (emitKind == Emit::PTX)
     gpu.format = "isa"; // keep the PTX text in the gpu.binary objects
   bool ok = c.emitDL();
@@ -425,7 +436,7 @@ int emitStage() {
     ok = c.lowerToLinalg(cuda || emulator, !noFusion);
   if (ok && emitKind >= Emit::LLVMDialect)
     ok = cuda       ? c.lowerToGPU(gpu)
-         : emulator ? c.lowerToEmulatedGPU(emulateReversed)
+         : emulator ? c.lowerToEmulatedGPU(emulateReversed, gpuMatmul)
                     : c.lowerToLLVM();
   if (!ok) {
     llvm::errs() << c.errors();
@@ -608,8 +619,8 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTargetAsmPrinter();
   cl::HideUnrelatedOptions(dlcOptions);
   cl::ParseCommandLineOptions(argc, argv, "dlc: the DL model compiler\n");
-  dlc::targetChoice() = {targetName, gpuArch, optLevel, !noFusion,
-                         emulateReversed};
+  dlc::targetChoice() = {targetName, gpuArch,         optLevel,
+                         !noFusion,  emulateReversed, gpuMatmul};
   if (compareTargetsCommand)
     return dlc::compareTargets(compareFile, compareSeed, binds);
   if (runCommand)

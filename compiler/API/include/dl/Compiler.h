@@ -40,6 +40,19 @@ using Shape = dlrt::Shape;
 /// barriers (dl-gpu-emulate), so they can be checked where there is no GPU.
 enum class Target { CPU, CUDA, CUDAEmulator };
 
+/// The GPU target's tiled contractions: FP32 on the CUDA cores (the default,
+/// as PyTorch's matmuls); TF32 on the tensor cores (mma.sync, sm_80 and
+/// newer; inputs keep 10 of their 23 mantissa bits, relative error about
+/// 1e-3 per product, as PyTorch's allow_tf32); TF32x3 on the tensor cores
+/// with each product split into three TF32 products (about f32's accuracy,
+/// three times TF32's tensor-core work).
+enum class GPUMatmul { FP32, TF32, TF32x3 };
+/// "fp32", "tf32", "3xtf32" (the spelling of `--gpu-matmul` and of
+/// dl-gpu-tile-contractions' `matmul` option).
+const char *gpuMatmulName(GPUMatmul matmul);
+/// The GPUMatmul a name spells, or nothing.
+std::optional<GPUMatmul> parseGPUMatmul(const std::string &name);
+
 /// A torch.optim optimizer, compiled into the training step.
 struct OptimizerConfig {
   enum class Kind { SGD, Adam, AdamW } kind = Kind::SGD;
@@ -57,6 +70,9 @@ struct CompilerOptions {
   Target target = Target::CPU;
   /// Target::CUDA: the GPU architecture the kernels are compiled for.
   std::string gpuArch = "sm_90";
+  /// Target::CUDA and CUDAEmulator: how matmuls and convolutions large
+  /// enough for shared-memory tiles multiply (`--gpu-matmul`).
+  GPUMatmul gpuMatmul = GPUMatmul::FP32;
   /// LLVM optimisation level for the generated code (0-3). 2 by default:
   /// the kernels arrive vectorised and register-tiled (dl-cpu-vectorize), so
   /// below 3 LLVM's loop unroller and vectorisers stay off (they were most
