@@ -18,9 +18,13 @@
 # builtin, forward and gradient), test/Inputs/gpu-contractions.dl (the
 # shared-memory tiles) and on every example (functions, gradients,
 # three SGD-momentum steps), then one epoch of examples/mnist_cnn.dl on the subset
-# with --target cuda, whose test accuracy must be within 1 point of the CPU's.
+# with --target cuda, whose test accuracy must be within 1 point of the CPU's;
+# gpu-contractions.dl and mnist_cnn.dl again with the tensor cores
+# (--gpu-matmul=3xtf32, against the CPU at f32's tolerance), and the epoch
+# again with --gpu-matmul=tf32 (accuracy within 1 point).
 # Benchmark: training images/s of mnist_cnn and mlp (batch 64, Adam) with dlc
-# --target cuda and with PyTorch eager on the same GPU, and the ratio; then
+# --target cuda and with PyTorch eager on the same GPU, and the ratio;
+# mnist_cnn with TF32 tensor cores on both sides (and dlc's 3xtf32); then
 # mnist_cnn's kernels by time (--profile: each launch synchronised).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -90,45 +94,56 @@ run() {
   # GPU machine has 16 cores), and the device's time is rationed.
   local files=(test/Inputs/gpu-ops.dl test/Inputs/gpu-contractions.dl examples/mlp.dl
                examples/mnist_cnn.dl examples/bn_cnn.dl examples/lenet.dl examples/tiny_gpt.dl)
+  # The tensor-core tiles (--gpu-matmul=3xtf32: mma.sync's fragment layout
+  # on the hardware, at f32's tolerance) on the contractions and the CNN.
+  local runs=("${files[@]}" "test/Inputs/gpu-contractions.dl 3xtf32"
+              "examples/mnist_cnn.dl 3xtf32")
   local start=$SECONDS pids=()
-  for f in "${files[@]}"; do
-    local log="$out/compare-$(basename "$f" .dl).log" binds=()
+  for r in "${runs[@]}"; do
+    local f=${r% *} matmul=fp32
+    [[ $r == *" "* ]] && matmul=${r#* }
+    local log="$out/compare-$(basename "$f" .dl)-$matmul.log" binds=()
     # Partial shared-memory tiles in every dim (docs/gpu.md).
     [[ $f == *gpu-contractions.dl ]] && binds=(--bind B=40)
-    ( "$dlc" compare-targets "$ROOT/$f" --target cuda "${binds[@]}" >"$log" 2>&1
+    ( "$dlc" compare-targets "$ROOT/$f" --target cuda --gpu-matmul="$matmul" \
+        "${binds[@]}" >"$log" 2>&1
       echo "rc=$? $((SECONDS - start)) s" >>"$log" ) &
     pids+=($!)
   done
   wait "${pids[@]}"
-  for f in "${files[@]}"; do
-    local log="$out/compare-$(basename "$f" .dl).log" last
+  for r in "${runs[@]}"; do
+    local f=${r% *} matmul=fp32 last
+    [[ $r == *" "* ]] && matmul=${r#* }
+    local log="$out/compare-$(basename "$f" .dl)-$matmul.log"
     last=$(tail -1 "$log")
     if [[ $last == "rc=0 "* ]]; then
-      say "PASS $f (done after ${last#rc=0 })"
+      say "PASS $f --gpu-matmul=$matmul (done after ${last#rc=0 })"
     else
       failed=1
-      say "FAIL $f ($last):"
+      say "FAIL $f --gpu-matmul=$matmul ($last):"
       grep -v " ok$" "$log" | tail -15 | tee -a "$summary"
     fi
   done
 
   say ""
-  say "## training examples/mnist_cnn.dl, 1 epoch on the subset"
-  local gpuLog="$out/train-cuda.log"
-  "$dlc" train "$ROOT/examples/mnist_cnn.dl" --target cuda --data "fashion-mnist:$PACK/data" \
-    --epochs 1 --seed 0 >"$gpuLog" 2>&1
-  local gpuAcc cpuAcc
-  gpuAcc=$(sed -n 's/.*test accuracy[: ]*\([0-9.]*\).*/\1/p' "$gpuLog" | tail -1)
+  say "## training examples/mnist_cnn.dl, 1 epoch on the subset (fp32, then TF32 tensor cores)"
+  local cpuAcc
   cpuAcc=$(sed -n 's/.*test accuracy[: ]*\([0-9.]*\).*/\1/p' "$PACK/cpu-train.txt" | tail -1)
-  say "cuda: $(grep -m1 'compiled in' "$gpuLog")"
-  say "cuda test accuracy ${gpuAcc:-none}, cpu ${cpuAcc:-none}"
-  if [[ -n "$gpuAcc" && -n "$cpuAcc" ]] &&
-     awk -v a="$gpuAcc" -v b="$cpuAcc" 'BEGIN { d = a - b; exit !(d < 0.01 && d > -0.01) }'; then
-    say "PASS accuracy within 1 point of the CPU"
-  else
-    failed=1
-    say "FAIL accuracy"; tail -5 "$gpuLog" | tee -a "$summary"
-  fi
+  for matmul in fp32 tf32; do
+    local gpuLog="$out/train-cuda-$matmul.log" gpuAcc
+    "$dlc" train "$ROOT/examples/mnist_cnn.dl" --target cuda --gpu-matmul=$matmul \
+      --data "fashion-mnist:$PACK/data" --epochs 1 --seed 0 >"$gpuLog" 2>&1
+    gpuAcc=$(sed -n 's/.*test accuracy[: ]*\([0-9.]*\).*/\1/p' "$gpuLog" | tail -1)
+    say "cuda $matmul: $(grep -m1 'compiled in' "$gpuLog")"
+    say "cuda $matmul test accuracy ${gpuAcc:-none}, cpu ${cpuAcc:-none}"
+    if [[ -n "$gpuAcc" && -n "$cpuAcc" ]] &&
+       awk -v a="$gpuAcc" -v b="$cpuAcc" 'BEGIN { d = a - b; exit !(d < 0.01 && d > -0.01) }'; then
+      say "PASS $matmul accuracy within 1 point of the CPU"
+    else
+      failed=1
+      say "FAIL $matmul accuracy"; tail -5 "$gpuLog" | tee -a "$summary"
+    fi
+  done
 
   say ""
   say "## benchmark: training images/s, batch 64, Adam (PyTorch $(python3 -c 'import torch; print(torch.__version__)' 2>/dev/null))"
@@ -152,6 +167,18 @@ run() {
     printf "%-10s %12s %14s %8s %16s %8s\n" "$model" "${d:-n/a}" "${t:-n/a}" "$r1" \
       "${c:-n/a}" "$r2" | tee -a "$summary"
     [[ -n "$compileNote" ]] && say "  ($model: torch.compile took $compileNote s to compile)"
+  done
+  # Tensor cores on both sides: dlc's TF32 tiles against PyTorch with
+  # allow_tf32 for matmuls and cuDNN (3xtf32 for what f32 accuracy costs).
+  for matmul in tf32 3xtf32; do
+    local d t r=n/a
+    d=$("$dlc" train "$ROOT/examples/mnist_cnn.dl" --target cuda --gpu-matmul=$matmul \
+          --data "fashion-mnist:$PACK/data" --steps 150 --batch 64 --shuffle off --epochs 1 2>&1 |
+        sed -n 's|.*step 150/[0-9]* loss [0-9.]*  \([0-9.]*\) images/s.*|\1|p' | tail -1)
+    t=$(python3 "$ROOT/bench/torch_gpu_train.py" mnist_cnn 150 64 "$PACK/data" eager tf32 \
+          2>>"$out/torch-mnist_cnn.err" | sed -n 's/images\/s: //p')
+    [[ -n "$d" && -n "$t" ]] && r=$(awk -v a="$d" -v b="$t" 'BEGIN { printf "%.2f", a / b }')
+    say "mnist_cnn dlc --gpu-matmul=$matmul ${d:-n/a} images/s, torch eager tf32 ${t:-n/a}, ratio $r"
   done
   say ""
   say "## where the time goes: mnist_cnn, 100 steps, every launch synchronised and timed"

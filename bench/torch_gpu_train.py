@@ -5,10 +5,13 @@ batches in file order read from DATA (IDX, gzip), each batch copied to the
 device per step as dlc does. Eager mode (cuDNN, its default algorithms),
 timed after a warm-up with the device synchronised. Prints `images/s: X`.
 
-    torch_gpu_train.py MODEL STEPS BATCH DATA [eager|compile]
+    torch_gpu_train.py MODEL STEPS BATCH DATA [eager|compile] [default|tf32]
 
 `compile` wraps the model in torch.compile (Inductor, default mode); its
 compile time is reported as `compile s: X` and excluded from images/s.
+`default` keeps PyTorch's defaults (matmuls in FP32, cuDNN's convolutions
+allowed TF32); `tf32` allows TF32 tensor cores for both (allow_tf32), the
+peer of `dlc --gpu-matmul=tf32`.
 """
 import gzip
 import sys
@@ -28,8 +31,11 @@ def net(model):
     return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
 
 
-def main(model, steps, batch, data, mode):
+def main(model, steps, batch, data, mode, precision):
     torch.manual_seed(0)
+    if precision == "tf32":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     n = (steps + 10) * batch
     with gzip.open(f"{data}/train-images-idx3-ubyte.gz") as f:
         pixels = np.frombuffer(f.read(), dtype=np.uint8, offset=16)[: n * 784]
@@ -71,4 +77,5 @@ def main(model, steps, batch, data, mode):
 
 if __name__ == "__main__":
     main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4],
-         sys.argv[5] if len(sys.argv) > 5 else "eager")
+         sys.argv[5] if len(sys.argv) > 5 else "eager",
+         sys.argv[6] if len(sys.argv) > 6 else "default")

@@ -628,7 +628,13 @@ def GPUTileContractions : Pass<"dl-gpu-tile-contractions",
       lie between if it can move above them; C is stored (and allocated)
       only if something else reads it.
     Ops that do not match are left to `dl-gpu-map-kernels`, which leaves
-    these launches alone.
+    these launches alone. With `matmul=tf32` the products run on the tensor
+    cores: `16 x 72` buffers, warp w owning rows 16 (w % 4) and columns
+    32 (w / 4) of the tile as four m16n8 tiles, per 8 of K an A fragment and
+    four B fragments read in the PTX ISA's mma.m16n8k8 .tf32 layout and four
+    `nvgpu.mma.sync`; `matmul=3xtf32` splits each value into hi (13 low
+    mantissa bits cleared) and lo = x - hi and adds lo*hi, hi*lo and hi*hi
+    (about f32's accuracy).
 
     Before:
     ```mlir

@@ -167,3 +167,4 @@ func.func @accumulate(%in: memref<8x64xf32>, %out: memref<64xf32>) {
   }
   return
 }
+

@@ -1,4 +1,8 @@
 // RUN: dl-opt %s --pass-pipeline='builtin.module(func.func(dl-gpu-tile-contractions),canonicalize,cse)' --split-input-file | FileCheck %s
+// RUN: dl-opt %s --pass-pipeline='builtin.module(func.func(dl-gpu-tile-contractions{matmul=tf32}),canonicalize,cse)' --split-input-file | FileCheck %s --check-prefix=TF32
+// RUN: dl-opt %s --pass-pipeline='builtin.module(func.func(dl-gpu-tile-contractions{matmul=3xtf32}),canonicalize,cse)' --split-input-file | FileCheck %s --check-prefix=X3
+// RUN: not dl-opt %s --pass-pipeline='builtin.module(func.func(dl-gpu-tile-contractions{matmul=bf16}))' 2>&1 | FileCheck %s --check-prefix=BAD
+// BAD: error: dl-gpu-tile-contractions: unknown matmul precision 'bf16' (fp32, tf32 or 3xtf32)
 
 // A matmul with a dynamic batch: a grid of 64 x 64 tiles (x along N, y along
 // M), 256 threads, two 16 x 65 shared buffers. Per step of 16 along K: A and
@@ -42,6 +46,73 @@
 // CHECK-COUNT-15:  memref.store %{{.*}}, %arg2
 // CHECK:           gpu.terminator
 // CHECK-NOT:     linalg.matmul
+
+// With tensor cores (matmul=tf32): shared rows of 72 floats; warp w owns
+// rows 16 (w % 4) and columns 32 (w / 4) of the tile. Per 8 of K, lane
+// 4 g + t loads A[g, t], A[g + 8, t], A[g, t + 4], A[g + 8, t + 4] and, for
+// each of four m16n8 tiles, B[t, g] and B[t + 4, g] (the PTX ISA's mma.m16n8k8
+// .tf32 fragments): 8 mma.sync per step of 16. Accumulator 0 of tile 0 goes
+// to row g, column 2 t, accumulator 1 to column 2 t + 1.
+// TF32-LABEL: func.func @matmul
+// TF32:         workgroup(%[[AS:.*]] : memref<16x72xf32, #gpu.address_space<workgroup>>, %[[BS:.*]] : memref<16x72xf32, #gpu.address_space<workgroup>>)
+// TF32:           %[[WARP:.*]] = arith.divui %[[T:.*]], %c32
+// TF32:           %[[LANE:.*]] = arith.remui %[[T]], %c32
+// TF32:           %[[G:.*]] = arith.divui %[[LANE]], %c4
+// TF32:           %[[TK:.*]] = arith.remui %[[LANE]], %c4
+// TF32:           %[[WM:.*]] = arith.remui %[[WARP]], %c4
+// TF32:           %[[M16:.*]] = arith.muli %[[WM]], %c16
+// TF32:           %[[WN:.*]] = arith.divui %[[WARP]], %c4
+// TF32:           %[[N32:.*]] = arith.muli %[[WN]], %c32
+// TF32:           %[[ROW:.*]] = arith.addi %[[M16]], %[[G]]
+// TF32:           %[[T2:.*]] = arith.muli %[[TK]], %c2
+// TF32:           %[[COL:.*]] = arith.addi %[[N32]], %[[T2]]
+// TF32:           %[[BCOL:.*]] = arith.addi %[[N32]], %[[G]]
+// TF32:           %[[COL1:.*]] = arith.addi %[[COL]], %c1
+// TF32:           %[[ROW8:.*]] = arith.addi %[[ROW]], %c8
+// TF32:           scf.for
+// TF32:             gpu.barrier
+// TF32:             %[[A0:.*]] = memref.load %[[AS]][%[[TK]], %[[ROW]]]
+// TF32:             %[[A1:.*]] = memref.load %[[AS]][%[[TK]], %[[ROW8]]]
+// TF32:             %[[K4:.*]] = arith.addi %[[TK]], %c4
+// TF32:             %[[A2:.*]] = memref.load %[[AS]][%[[K4]], %[[ROW]]]
+// TF32:             %[[A3:.*]] = memref.load %[[AS]][%[[K4]], %[[ROW8]]]
+// TF32:             %[[A:.*]] = vector.from_elements %[[A0]], %[[A1]], %[[A2]], %[[A3]] : vector<4x1xf32>
+// TF32:             %[[B0:.*]] = memref.load %[[BS]][%[[TK]], %[[BCOL]]]
+// TF32:             %[[B1:.*]] = memref.load %[[BS]][%[[K4]], %[[BCOL]]]
+// TF32:             %[[B:.*]] = vector.from_elements %[[B0]], %[[B1]] : vector<2x1xf32>
+// TF32:             %[[C:.*]] = vector.from_elements %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : vector<2x2xf32>
+// TF32:             nvgpu.mma.sync(%[[A]], %[[B]], %[[C]]) {mmaShape = [16, 8, 8], tf32Enabled}
+// TF32-COUNT-7:     nvgpu.mma.sync
+// TF32-NOT:         nvgpu.mma.sync
+// TF32:             gpu.barrier
+// TF32:           %[[GM:.*]] = arith.addi %{{.*}}, %[[ROW]]
+// TF32:           scf.if
+// TF32:             memref.load %arg2[%[[GM]], %[[COL]]]
+// TF32:           scf.if
+// TF32:             memref.load %arg2[%[[GM]], %[[COL1]]]
+
+// 3xtf32: each fragment value v splits into hi (v with its 13 low mantissa
+// bits cleared) and lo = v - hi; per tile lo*hi, hi*lo, then hi*hi: 24
+// mma.sync per step of 16.
+// X3-LABEL: func.func @matmul
+// X3:         %[[MASK:.*]] = arith.constant -8192 : i32
+// X3:             gpu.barrier
+// X3:             %[[V:.*]] = memref.load
+// X3:             %[[BITS:.*]] = arith.bitcast %[[V]] : f32 to i32
+// X3:             %[[HB:.*]] = arith.andi %[[BITS]], %[[MASK]]
+// X3:             %[[HI:.*]] = arith.bitcast %[[HB]] : i32 to f32
+// X3:             %[[LO:.*]] = arith.subf %[[V]], %[[HI]]
+// X3:             %[[AHI:.*]] = vector.from_elements %[[HI]], {{.*}} : vector<4x1xf32>
+// X3:             %[[ALO:.*]] = vector.from_elements %[[LO]], {{.*}} : vector<4x1xf32>
+// X3:             %[[BHI:.*]] = vector.from_elements {{.*}} : vector<2x1xf32>
+// X3:             %[[BLO:.*]] = vector.from_elements {{.*}} : vector<2x1xf32>
+// X3:             %[[C:.*]] = vector.from_elements {{.*}} : vector<2x2xf32>
+// X3:             %[[S1:.*]] = nvgpu.mma.sync(%[[ALO]], %[[BHI]], %[[C]])
+// X3:             %[[S2:.*]] = nvgpu.mma.sync(%[[AHI]], %[[BLO]], %[[S1]])
+// X3:             nvgpu.mma.sync(%[[AHI]], %[[BHI]], %[[S2]])
+// X3-COUNT-21:    nvgpu.mma.sync
+// X3-NOT:         nvgpu.mma.sync
+// X3:             gpu.barrier
 func.func @matmul(%a: memref<?x70xf32>, %b: memref<70x50xf32>, %c: memref<?x50xf32>) {
   linalg.matmul ins(%a, %b : memref<?x70xf32>, memref<70x50xf32>) outs(%c : memref<?x50xf32>)
   return

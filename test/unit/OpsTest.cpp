@@ -144,21 +144,38 @@ TEST(Ops, BatchedMatmul) {
 // The CPU's register tiles on one and two threads, and the GPU target's
 // shared-memory tiles (dl-gpu-tile-contractions, run by the emulator): N = 100
 // and K = 1040 with M = 69 make partial 64 x 64 tiles and a grid split along
-// K (blocks add atomically); M = 1 leaves most of a tile idle.
+// K (blocks add atomically); M = 1 leaves most of a tile idle (below 32
+// columns no tile is made). With tensor cores (the emulator's
+// mma.sync reads A and B as TF32, their 13 low mantissa bits cleared:
+// |x - tf32(x)| <= 2^-10 |x|): a TF32 product is within (2^-9 + 2^-20) |ab|,
+// and 3xTF32's hi*hi + hi*lo + lo*hi (lo = x - hi exactly, |lo| <=
+// 2^-10 |x|, its own truncation <= 2^-20 |x|) within 3 * 2^-20 |ab|, all
+// products exact in f32; the f32 sums of K (3K) such products add Higham's
+// gamma. TF32 must also show: some tiled element is off by more than f32's
+// bound alone (else the tensor-core path did not run).
 TEST(Ops, TiledMatmulsMatchNaiveLoops) {
-  for (auto [target, threads] :
-       {std::pair{dl::Target::CPU, 1u}, std::pair{dl::Target::CPU, 2u},
-        std::pair{dl::Target::CUDAEmulator, 1u}})
+  struct Run {
+    dl::Target target;
+    unsigned threads;
+    dl::GPUMatmul matmul;
+  };
+  for (Run run_ : {Run{dl::Target::CPU, 1, dl::GPUMatmul::FP32},
+                   Run{dl::Target::CPU, 2, dl::GPUMatmul::FP32},
+                   Run{dl::Target::CUDAEmulator, 1, dl::GPUMatmul::FP32},
+                   Run{dl::Target::CUDAEmulator, 1, dl::GPUMatmul::TF32},
+                   Run{dl::Target::CUDAEmulator, 1, dl::GPUMatmul::TF32x3}})
     for (int64_t M : {1, 69})
       for (int64_t N : {5, 16, 100})
         for (bool transposed : {false, true})
           for (int64_t K : {int64_t(37), int64_t(1040)}) {
             if (K != 37 && !transposed)
               continue;
-            SCOPED_TRACE(testing::Message()
-                         << (target == dl::Target::CPU ? "cpu" : "emulator")
-                         << " threads " << threads << " M " << M << " N " << N
-                         << " K " << K << " W^T " << transposed);
+            SCOPED_TRACE(
+                testing::Message()
+                << (run_.target == dl::Target::CPU ? "cpu" : "emulator") << " "
+                << dl::gpuMatmulName(run_.matmul) << " threads " << run_.threads
+                << " M " << M << " N " << N << " K " << K << " W^T "
+                << transposed);
             dl::Tensor x = randn({M, K}, -1, 1, 12);
             dl::Shape ws = transposed ? dl::Shape{N, K} : dl::Shape{K, N};
             dl::Tensor w = randn(ws, -1, 1, 13);
@@ -170,8 +187,9 @@ TEST(Ops, TiledMatmulsMatchNaiveLoops) {
                 ns + "] { return " +
                 (transposed ? "x @ transpose(w, 0, 1)" : "x @ w") + "; }";
             dl::CompilerOptions options;
-            options.threads = threads;
-            options.target = target;
+            options.threads = run_.threads;
+            options.target = run_.target;
+            options.gpuMatmul = run_.matmul;
             dl::Tensor r = run(src, {x, w}, options);
             std::vector<double> ref, mags;
             for (int64_t i = 0; i < M; ++i)
@@ -186,9 +204,30 @@ TEST(Ops, TiledMatmulsMatchNaiveLoops) {
                 ref.push_back(acc);
                 mags.push_back(mag);
               }
+            // B is dynamic: the tile pass assumes 64 rows, M = 1 is tiled.
+            bool tiled = N >= 32;
+            double perProduct = 0;
+            int64_t terms = K;
+            if (tiled && run_.matmul == dl::GPUMatmul::TF32)
+              perProduct = std::ldexp(1.0, -9) + std::ldexp(1.0, -20);
+            if (tiled && run_.matmul == dl::GPUMatmul::TF32x3) {
+              perProduct = 3 * std::ldexp(1.0, -20);
+              terms = 3 * K;
+            }
+            // The tensor cores' products' magnitudes exceed sum |ab| by at
+            // most 2^-9 relative: (1 + 2^-8) covers it.
+            double sumFactor =
+                perProduct == 0 ? gamma(K) : (1 + 0x1p-8) * gamma(terms);
             expectWithin(r, ref, [&](int64_t i, double) {
-              return gamma(K) * mags[i] + 1e-30;
+              return (perProduct + sumFactor) * mags[i] + 1e-30;
             });
+            if (tiled && run_.matmul == dl::GPUMatmul::TF32) {
+              double worst = 0;
+              for (size_t i = 0; i < ref.size(); ++i)
+                worst = std::max(worst, std::fabs(at(r, i) - ref[i]) /
+                                            (gamma(K) * mags[i]));
+              EXPECT_GT(worst, 1) << "no element shows TF32's rounding";
+            }
           }
 }
 
@@ -702,13 +741,19 @@ TEST(Ops, Conv2dMatchesNaiveLoops) {
       {2, 8, 10, 10, 40, 3, 1, 1, 1, 1, true},
       {2, 64, 6, 6, 64, 3, 1, 1, 1, 2, false},
   };
-  for (dl::Target target : {dl::Target::CPU, dl::Target::CUDAEmulator})
+  // The emulator also with tensor cores: bounds as in
+  // TiledMatmulsMatchNaiveLoops (valid for the untiled cases too).
+  for (auto [target, matmul] :
+       {std::pair{dl::Target::CPU, dl::GPUMatmul::FP32},
+        std::pair{dl::Target::CUDAEmulator, dl::GPUMatmul::FP32},
+        std::pair{dl::Target::CUDAEmulator, dl::GPUMatmul::TF32},
+        std::pair{dl::Target::CUDAEmulator, dl::GPUMatmul::TF32x3}})
     for (const Case &c : cases) {
       SCOPED_TRACE(testing::Message()
-                   << (target == dl::Target::CPU ? "cpu " : "emulator ") << "N"
-                   << c.N << " C" << c.C << " H" << c.H << " W" << c.W << " F"
-                   << c.F << " K" << c.K << " s" << c.s << " p" << c.p << " d"
-                   << c.d << " g" << c.g);
+                   << (target == dl::Target::CPU ? "cpu " : "emulator ")
+                   << dl::gpuMatmulName(matmul) << " N" << c.N << " C" << c.C
+                   << " H" << c.H << " W" << c.W << " F" << c.F << " K" << c.K
+                   << " s" << c.s << " p" << c.p << " d" << c.d << " g" << c.g);
       dl::Tensor x = randn({c.N, c.C, c.H, c.W}, -1, 1, 4);
       dl::Tensor w = randn({c.F, c.C / c.g, c.K, c.K}, -1, 1, 5);
       dl::Tensor b = randn({c.F}, -1, 1, 6);
@@ -738,12 +783,17 @@ TEST(Ops, Conv2dMatchesNaiveLoops) {
         in.push_back(b);
       dl::CompilerOptions options;
       options.target = target;
+      options.gpuMatmul = matmul;
       dl::Tensor r = run(src, in, options);
       ASSERT_EQ(r.shape(), outShape);
       int64_t terms = c.C / c.g * c.K * c.K + 1;
-      expectWithin(r, ref, [&](int64_t i, double) {
-        return gamma(terms) * mags[i] + 1e-30;
-      });
+      double bound = gamma(terms);
+      if (matmul == dl::GPUMatmul::TF32)
+        bound = 0x1p-9 + 0x1p-20 + (1 + 0x1p-8) * gamma(terms);
+      if (matmul == dl::GPUMatmul::TF32x3)
+        bound = 3 * 0x1p-20 + (1 + 0x1p-8) * gamma(3 * terms);
+      expectWithin(r, ref,
+                   [&](int64_t i, double) { return bound * mags[i] + 1e-30; });
     }
 }
 
