@@ -615,7 +615,13 @@ private:
         }
         Value h = tf32High(v);
         hi.push_back(h);
-        lo.push_back(arith::SubFOp::create(b, loc, v, h));
+        // An infinity is its own hi (v - hi would be NaN): lo = 0 where
+        // hi == v, as it is for every finite v whose hi is exact.
+        Value same =
+            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, v, h);
+        Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+        lo.push_back(arith::SelectOp::create(
+            b, loc, same, zero, arith::SubFOp::create(b, loc, v, h)));
       }
       std::pair<Value, Value> result;
       result.first = vector::FromElementsOp::create(b, loc, type, hi);

@@ -92,8 +92,8 @@
 // TF32:             memref.load %arg2[%[[GM]], %[[COL1]]]
 
 // 3xtf32: each fragment value v splits into hi (v with its 13 low mantissa
-// bits cleared) and lo = v - hi; per tile lo*hi, hi*lo, then hi*hi: 24
-// mma.sync per step of 16.
+// bits cleared) and lo = v - hi (0 where hi == v: an infinity); per tile
+// lo*hi, hi*lo, then hi*hi: 24 mma.sync per step of 16.
 // X3-LABEL: func.func @matmul
 // X3:         %[[MASK:.*]] = arith.constant -8192 : i32
 // X3:             gpu.barrier
@@ -101,7 +101,9 @@
 // X3:             %[[BITS:.*]] = arith.bitcast %[[V]] : f32 to i32
 // X3:             %[[HB:.*]] = arith.andi %[[BITS]], %[[MASK]]
 // X3:             %[[HI:.*]] = arith.bitcast %[[HB]] : i32 to f32
-// X3:             %[[LO:.*]] = arith.subf %[[V]], %[[HI]]
+// X3:             %[[SAME:.*]] = arith.cmpf oeq, %[[V]], %[[HI]]
+// X3:             %[[DIFF:.*]] = arith.subf %[[V]], %[[HI]]
+// X3:             %[[LO:.*]] = arith.select %[[SAME]], %cst, %[[DIFF]]
 // X3:             %[[AHI:.*]] = vector.from_elements %[[HI]], {{.*}} : vector<4x1xf32>
 // X3:             %[[ALO:.*]] = vector.from_elements %[[LO]], {{.*}} : vector<4x1xf32>
 // X3:             %[[BHI:.*]] = vector.from_elements {{.*}} : vector<2x1xf32>

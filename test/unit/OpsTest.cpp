@@ -231,6 +231,30 @@ TEST(Ops, TiledMatmulsMatchNaiveLoops) {
           }
 }
 
+// An infinity in a tiled product's input gives infinities as in f32 with
+// every --gpu-matmul (3xtf32's lo part of an infinity is 0, not inf - inf).
+TEST(Ops, TiledMatmulsPropagateInfinity) {
+  dl::Tensor x = randn({2, 40}, 0.5, 1, 14);
+  dl::Tensor w = randn({40, 40}, 0.5, 1, 15);
+  x.data<float>()[3] = std::numeric_limits<float>::infinity();
+  for (dl::GPUMatmul matmul :
+       {dl::GPUMatmul::FP32, dl::GPUMatmul::TF32, dl::GPUMatmul::TF32x3}) {
+    SCOPED_TRACE(dl::gpuMatmulName(matmul));
+    dl::CompilerOptions options;
+    options.target = dl::Target::CUDAEmulator;
+    options.gpuMatmul = matmul;
+    dl::Tensor r =
+        run("fn f(x: f32[B, 40], w: f32[40, 40]) -> f32[B, 40] { return x @ w; "
+            "}",
+            {x, w}, options);
+    ASSERT_EQ(r.numElements(), 80);
+    for (int64_t j = 0; j < 40; ++j) {
+      EXPECT_EQ(at(r, j), std::numeric_limits<float>::infinity()) << j;
+      EXPECT_TRUE(std::isfinite(at(r, 40 + j))) << j;
+    }
+  }
+}
+
 // Sums over every axis but the channel (a convolution's bias gradient, batch
 // norm's statistics), on the vectorised "sum into few outputs" path: the
 // pixel count is a multiple of the vector width (16 x 16), or leaves a
