@@ -239,8 +239,9 @@ private:
   /// four accumulators from the warp's values, barrier. Lane l = 4 g + t
   /// holds A[g + 8 (i % 2)][t + 4 (i / 2)] in a_i, B[t + 4 i][g] in b_i and
   /// D[g + 8 (i / 2)][2 t + i % 2] in d_i (PTX ISA, "Matrix Fragments for
-  /// mma.m16n8k8", .tf32); the tensor cores read A and B as TF32 (the 13
-  /// low mantissa bits ignored), so those bits are cleared here too. The
+  /// mma.m16n8k8", .tf32). A and B are read as TF32, their 13 low mantissa
+  /// bits cleared: a no-op for the tiles, which give mma.sync TF32 values
+  /// only (what the hardware makes of other bits is not assumed). The
   /// products of TF32 values are exact in f32; the sums are f32 in order k.
   LogicalResult lowerMmas() {
     SmallVector<nvgpu::MmaSyncOp> mmas;

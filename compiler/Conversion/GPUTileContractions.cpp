@@ -76,7 +76,7 @@ constexpr int64_t kTargetBlocks = 264, kMinKPerSplit = 256;
 using dlc::gpu::kAssumedDynamicExtent; // as dl-gpu-map-kernels
 
 /// How the tiles multiply: f32 on the CUDA cores, or on the tensor cores
-/// (mma.sync m16n8k8) in TF32 (inputs keep 10 of their 23 mantissa bits),
+/// (mma.sync m16n8k8) in TF32 (inputs rounded to 10 of their 23 mantissa bits),
 /// or in three TF32 products per pair (a = hi + lo: hi*hi + hi*lo + lo*hi,
 /// about f32's accuracy at three times the tensor-core work).
 enum class Precision { FP32, TF32, TF32x3 };
@@ -583,11 +583,16 @@ private:
     return inner.getResults();
   }
 
-  /// `x` with its 13 low mantissa bits cleared: the TF32 value the tensor
-  /// cores would read (they ignore those bits).
-  Value tf32High(Value x) {
+  /// `x` as TF32 (10 mantissa bits, its 13 low bits zero): rounded to
+  /// nearest, ties away from zero (as cvt.rna.tf32.f32), or truncated
+  /// (never rounds up to an infinity). The tensor cores are given only such
+  /// values: what they make of other bits is not ours to assume.
+  Value toTF32(Value x, bool round) {
     Type i32 = b.getI32Type();
     Value bits = arith::BitcastOp::create(b, loc, i32, x);
+    if (round) // half an ulp of TF32 carries into the kept bits
+      bits = arith::AddIOp::create(
+          b, loc, bits, arith::ConstantIntOp::create(b, loc, i32, 0x1000));
     Value mask = arith::ConstantIntOp::create(b, loc, i32, 0xFFFFE000);
     return arith::BitcastOp::create(b, loc, b.getF32Type(),
                                     arith::AndIOp::create(b, loc, bits, mask));
@@ -605,23 +610,26 @@ private:
     auto cType = VectorType::get({2, 2}, f32);
     SmallVector<Value> sums(acc.begin(), acc.end());
     bool split = precision == Precision::TF32x3;
-    // The fragment's values, or with `split` their hi and lo parts.
+    // The fragment's values as TF32, or with `split` their hi parts
+    // (truncated: x - hi is exact, and no hi is an infinity that x is not)
+    // and lo parts (x - hi rounded; 0 where hi == x: an infinity is its own
+    // hi, inf - inf would be NaN).
     auto parts = [&](ArrayRef<Value> values, VectorType type) {
       SmallVector<Value> hi, lo;
       for (Value v : values) {
         if (!split) {
-          hi.push_back(v);
+          hi.push_back(toTF32(v, /*round=*/true));
           continue;
         }
-        Value h = tf32High(v);
+        Value h = toTF32(v, /*round=*/false);
         hi.push_back(h);
-        // An infinity is its own hi (v - hi would be NaN): lo = 0 where
-        // hi == v, as it is for every finite v whose hi is exact.
         Value same =
             arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, v, h);
         Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
-        lo.push_back(arith::SelectOp::create(
-            b, loc, same, zero, arith::SubFOp::create(b, loc, v, h)));
+        lo.push_back(
+            toTF32(arith::SelectOp::create(b, loc, same, zero,
+                                           arith::SubFOp::create(b, loc, v, h)),
+                   /*round=*/true));
       }
       std::pair<Value, Value> result;
       result.first = vector::FromElementsOp::create(b, loc, type, hi);

@@ -632,9 +632,10 @@ def GPUTileContractions : Pass<"dl-gpu-tile-contractions",
     cores: `16 x 72` buffers, warp w owning rows 16 (w % 4) and columns
     32 (w / 4) of the tile as four m16n8 tiles, per 8 of K an A fragment and
     four B fragments read in the PTX ISA's mma.m16n8k8 .tf32 layout and four
-    `nvgpu.mma.sync`; `matmul=3xtf32` splits each value into hi (13 low
-    mantissa bits cleared) and lo = x - hi and adds lo*hi, hi*lo and hi*hi
-    (about f32's accuracy).
+    `nvgpu.mma.sync` on the values rounded to TF32 (to nearest: 0x1000 added,
+    the 13 low bits cleared); `matmul=3xtf32` splits each value into hi (13
+    low mantissa bits cleared) and lo = x - hi rounded to TF32 and adds
+    lo*hi, hi*lo and hi*hi (about f32's accuracy).
 
     Before:
     ```mlir
@@ -693,7 +694,8 @@ def GPUEmulate : Pass<"dl-gpu-emulate", "::mlir::ModuleOp"> {
       (the whole block must reach it, as the kernels here guarantee);
     - an `nvgpu.mma.sync` m16n8k8 on TF32 (dl-gpu-tile-contractions'
       tensor-core tiles) writes each lane's A and B fragment values (their
-      13 low mantissa bits cleared, as the tensor cores ignore them) to
+      13 low mantissa bits cleared: a no-op for the TF32 values the tiles
+      give it; other bits are read as truncated) to
       per-thread arrays, `gpu.barrier`, each lane sums its four
       accumulators from the warp's values in the PTX ISA's fragment layout,
       `gpu.barrier`;

@@ -1,8 +1,8 @@
 // RUN: dl-opt %s --dl-gpu-emulate --canonicalize --cse | FileCheck %s
 
 // A tensor-core mma.sync (m16n8k8, TF32): each lane writes its four A and
-// two B fragment values, their 13 low mantissa bits cleared (what the tensor
-// cores read), to per-thread arrays; after the barrier each lane sums its
+// two B fragment values, their 13 low mantissa bits cleared (read as TF32;
+// a no-op for the TF32 values the tiles give it), to per-thread arrays; after the barrier each lane sums its
 // accumulators from the warp's values. Accumulator 0 of lane 4 g + t is
 // D[g][2 t] = sum over k of A[g][k] B[k][2 t]: A[g][k] is a0 of lane
 // 4 g + k (k < 4) and a2 of lane 4 g + k - 4; B[k][2 t] is b0 of lane

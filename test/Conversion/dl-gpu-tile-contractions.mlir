@@ -51,8 +51,10 @@
 // rows 16 (w % 4) and columns 32 (w / 4) of the tile. Per 8 of K, lane
 // 4 g + t loads A[g, t], A[g + 8, t], A[g, t + 4], A[g + 8, t + 4] and, for
 // each of four m16n8 tiles, B[t, g] and B[t + 4, g] (the PTX ISA's mma.m16n8k8
-// .tf32 fragments): 8 mma.sync per step of 16. Accumulator 0 of tile 0 goes
-// to row g, column 2 t, accumulator 1 to column 2 t + 1.
+// .tf32 fragments), each rounded to TF32 (+ 0x1000, the 13 low bits
+// cleared: to nearest, ties away from zero): 8 mma.sync per step of 16.
+// Accumulator 0 of tile 0 goes to row g, column 2 t, accumulator 1 to
+// column 2 t + 1.
 // TF32-LABEL: func.func @matmul
 // TF32:         workgroup(%[[AS:.*]] : memref<16x72xf32, #gpu.address_space<workgroup>>, %[[BS:.*]] : memref<16x72xf32, #gpu.address_space<workgroup>>)
 // TF32:           %[[WARP:.*]] = arith.divui %[[T:.*]], %c32
@@ -76,10 +78,14 @@
 // TF32:             %[[K4:.*]] = arith.addi %[[TK]], %c4
 // TF32:             %[[A2:.*]] = memref.load %[[AS]][%[[K4]], %[[ROW]]]
 // TF32:             %[[A3:.*]] = memref.load %[[AS]][%[[K4]], %[[ROW8]]]
-// TF32:             %[[A:.*]] = vector.from_elements %[[A0]], %[[A1]], %[[A2]], %[[A3]] : vector<4x1xf32>
+// TF32:             %[[BITS:.*]] = arith.bitcast %[[A0]] : f32 to i32
+// TF32:             %[[UP:.*]] = arith.addi %[[BITS]], %c4096_i32
+// TF32:             %[[KEPT:.*]] = arith.andi %[[UP]], %c-8192_i32
+// TF32:             %[[R0:.*]] = arith.bitcast %[[KEPT]] : i32 to f32
+// TF32:             %[[A:.*]] = vector.from_elements %[[R0]], %{{.*}}, %{{.*}}, %{{.*}} : vector<4x1xf32>
 // TF32:             %[[B0:.*]] = memref.load %[[BS]][%[[TK]], %[[BCOL]]]
 // TF32:             %[[B1:.*]] = memref.load %[[BS]][%[[K4]], %[[BCOL]]]
-// TF32:             %[[B:.*]] = vector.from_elements %[[B0]], %[[B1]] : vector<2x1xf32>
+// TF32:             %[[B:.*]] = vector.from_elements %{{.*}}, %{{.*}} : vector<2x1xf32>
 // TF32:             %[[C:.*]] = vector.from_elements %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : vector<2x2xf32>
 // TF32:             nvgpu.mma.sync(%[[A]], %[[B]], %[[C]]) {mmaShape = [16, 8, 8], tf32Enabled}
 // TF32-COUNT-7:     nvgpu.mma.sync
@@ -92,8 +98,8 @@
 // TF32:             memref.load %arg2[%[[GM]], %[[COL1]]]
 
 // 3xtf32: each fragment value v splits into hi (v with its 13 low mantissa
-// bits cleared) and lo = v - hi (0 where hi == v: an infinity); per tile
-// lo*hi, hi*lo, then hi*hi: 24 mma.sync per step of 16.
+// bits cleared) and lo = v - hi (0 where hi == v: an infinity) rounded to
+// TF32; per tile lo*hi, hi*lo, then hi*hi: 24 mma.sync per step of 16.
 // X3-LABEL: func.func @matmul
 // X3:         %[[MASK:.*]] = arith.constant -8192 : i32
 // X3:             gpu.barrier
@@ -103,7 +109,11 @@
 // X3:             %[[HI:.*]] = arith.bitcast %[[HB]] : i32 to f32
 // X3:             %[[SAME:.*]] = arith.cmpf oeq, %[[V]], %[[HI]]
 // X3:             %[[DIFF:.*]] = arith.subf %[[V]], %[[HI]]
-// X3:             %[[LO:.*]] = arith.select %[[SAME]], %cst, %[[DIFF]]
+// X3:             %[[REST:.*]] = arith.select %[[SAME]], %cst, %[[DIFF]]
+// X3:             %[[RBITS:.*]] = arith.bitcast %[[REST]] : f32 to i32
+// X3:             %[[RUP:.*]] = arith.addi %[[RBITS]], %c4096_i32
+// X3:             %[[RKEPT:.*]] = arith.andi %[[RUP]], %[[MASK]]
+// X3:             %[[LO:.*]] = arith.bitcast %[[RKEPT]] : i32 to f32
 // X3:             %[[AHI:.*]] = vector.from_elements %[[HI]], {{.*}} : vector<4x1xf32>
 // X3:             %[[ALO:.*]] = vector.from_elements %[[LO]], {{.*}} : vector<4x1xf32>
 // X3:             %[[BHI:.*]] = vector.from_elements {{.*}} : vector<2x1xf32>

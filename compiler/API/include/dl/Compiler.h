@@ -42,7 +42,7 @@ enum class Target { CPU, CUDA, CUDAEmulator };
 
 /// The GPU target's tiled contractions: FP32 on the CUDA cores (the default,
 /// as PyTorch's matmuls); TF32 on the tensor cores (mma.sync, sm_80 and
-/// newer; inputs keep 10 of their 23 mantissa bits, relative error about
+/// newer; inputs rounded to 10 of their 23 mantissa bits, relative error about
 /// 1e-3 per product, as PyTorch's allow_tf32); TF32x3 on the tensor cores
 /// with each product split into three TF32 products (about f32's accuracy,
 /// three times TF32's tensor-core work).
