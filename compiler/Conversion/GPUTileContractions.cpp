@@ -27,6 +27,12 @@
 // Each operand is staged with the thread index running along the dimension
 // its buffer's last index follows (K or the tile's own side, followsK), so
 // that adjacent threads read adjacent addresses where the layout allows.
+// With `matmul` tf32 or 3xtf32 the same staged tiles are multiplied on the
+// tensor cores: each warp owns 16 x 32 outputs as four m16n8 tiles and
+// issues nvgpu.mma.sync m16n8k8 on fragments it reads from shared memory
+// in the PTX ISA's layout, on values rounded to TF32 (or, 3xtf32, split
+// into two TF32 parts whose three cross products give about f32's
+// accuracy).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Conversion/BufferAccess.h"
@@ -60,9 +66,7 @@ constexpr int64_t kTileK = 16;    // K per shared-memory step
 constexpr int64_t kPerThread = 4; // outputs per thread along M and N
 constexpr int64_t kThreads = 256; // (kTile / kPerThread)^2
 constexpr int64_t kSide = kTile / kPerThread; // 16 threads per tile side
-// Shared rows of 65 floats: the threads of a warp read 16 rows' worth of
-// one row (broadcasts) and 2 of the next, fewer bank conflicts than 64.
-constexpr int64_t kPad = 1;
+constexpr int64_t kPad = 1; // shared rows of 65 floats: fewer conflicts
 // With tensor cores, rows of 72: a fragment's lanes read rows k + t (t =
 // lane % 4) at columns g (lane / 4), banks 8t + g, all 32 distinct.
 constexpr int64_t kMmaPad = 8;
