@@ -438,6 +438,19 @@ bool Compilation::finishLinalg(bool gpu) {
 }
 
 bool Compilation::lowerToGPU(const GPUTarget &target) {
+  // TF32 mma.sync is sm_80's: below it ptxas would reject the kernels with
+  // an error about an instruction the user never wrote.
+  if (target.matmul != "fp32") {
+    llvm::StringRef chip(target.chip);
+    unsigned sm = 0;
+    if (!chip.consume_front("sm_") || chip.consumeInteger(10, sm) || sm < 80) {
+      reportError("--gpu-matmul=" + target.matmul +
+                  " needs tensor cores with TF32 (sm_80 or newer); "
+                  "--gpu-arch is " +
+                  target.chip);
+      return false;
+    }
+  }
   return runPipeline(linalgToGPUPipeline(target).c_str());
 }
 
