@@ -7,6 +7,8 @@
 // optimizer state kept on the device come back to the host when read.
 // Tolerance: 1e-5 + 1e-4 |cpu| per element (f32 rounding of libdevice's
 // exp/log and fused multiply-adds; see compiler/tools/dlc/CompareTargets.cpp).
+// The tiled matmul with each --gpu-matmul against a naive loop: the tensor
+// cores' fragment layout on the hardware (bounds in the test).
 //
 //===----------------------------------------------------------------------===//
 #include "dl/Compiler.h"
@@ -82,6 +84,55 @@ TEST(Gpu, ForwardGradientsAndStepsMatchTheCpu) {
     expectClose(*cpu.parameter(name), *gpu.parameter(name), name);
   for (size_t k = 0; k < sc->state().size(); ++k)
     expectClose(sc->state()[k], sg->state()[k], sc->stateNames()[k]);
+}
+
+// A [70, 100] x [100, 90] product (partial 64 x 64 tiles, seven 16-wide K
+// steps) on the GPU with fp32, tf32 and 3xtf32 tiles against a loop in
+// double. Per product: TF32 rounds each input (2^-10 + 2^-22 of |ab|),
+// 3xTF32 2^-19 (test/unit/OpsTest.cpp derives both); the sums' rounding
+// counted twice over (2 gamma): the tensor cores' adders need not round to
+// nearest. A wrong fragment layout is off by whole products.
+TEST(Gpu, TensorCoreTilesMatchNaiveLoops) {
+  if (dlrt::Status s = dlrt::cuda::init(); !s)
+    GTEST_SKIP() << "no usable CUDA GPU: " << s.message();
+  const int64_t M = 70, K = 100, N = 90;
+  dl::Tensor a(dl::DType::F32, {M, K}), b(dl::DType::F32, {K, N});
+  for (int64_t i = 0; i < a.numElements(); ++i)
+    a.data<float>()[i] = std::sin(0.37f * float(i));
+  for (int64_t i = 0; i < b.numElements(); ++i)
+    b.data<float>()[i] = std::cos(0.21f * float(i));
+  const double u = 0x1p-24;
+  for (dl::GPUMatmul matmul :
+       {dl::GPUMatmul::FP32, dl::GPUMatmul::TF32, dl::GPUMatmul::TF32x3}) {
+    SCOPED_TRACE(dl::gpuMatmulName(matmul));
+    dl::CompilerOptions o;
+    o.target = dl::Target::CUDA;
+    o.gpuMatmul = matmul;
+    dl::CompileResult r = dl::Compiler(o).compileString(
+        "fn f(a: f32[M, 100], b: f32[100, 90]) -> f32[M, 90] { return a @ b; "
+        "}");
+    ASSERT_TRUE(r.ok()) << r.errors();
+    auto c = r.module->call("f", {a, b});
+    ASSERT_TRUE(c) << c.message();
+    double perProduct = matmul == dl::GPUMatmul::TF32     ? 0x1p-10 + 0x1p-22
+                        : matmul == dl::GPUMatmul::TF32x3 ? 0x1p-19
+                                                          : 0;
+    int64_t terms = matmul == dl::GPUMatmul::TF32x3 ? 3 * K : K;
+    double sums = 2 * (1 + 0x1p-8) * terms * u / (1 - terms * u);
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) {
+        double want = 0, mag = 0;
+        for (int64_t k = 0; k < K; ++k) {
+          double p =
+              double(a.data<float>()[i * K + k]) * b.data<float>()[k * N + j];
+          want += p;
+          mag += std::fabs(p);
+        }
+        ASSERT_LE(std::fabs(c->data<float>()[i * N + j] - want),
+                  (perProduct + sums) * mag + 1e-30)
+            << "element " << i << ", " << j;
+      }
+  }
 }
 
 } // namespace
