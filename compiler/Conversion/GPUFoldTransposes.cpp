@@ -2,7 +2,10 @@
 //
 // A linalg.transpose feeding a linalg op is a copy that exists only so that
 // the consumer reads its operand in another order: on the GPU a launch of
-// its own and a pass over memory. Every linalg consumer that takes the
+// its own and a pass over memory. A transpose of a linalg op's result that
+// nothing else uses becomes that op's output layout (a weight's gradient
+// coming transposed out of its matmul: its consumers, the optimizer's
+// update, stay as they were). Otherwise every linalg consumer that takes the
 // transpose's result as an input reads the transpose's source instead,
 // through its indexing map composed with the permutation (a Linear layer's
 // `x @ W^T` over a batch of sequences, attention's heads split out of the
@@ -109,6 +112,12 @@ struct GPUFoldTransposesPass
     for (linalg::TransposeOp transpose : transposes) {
       if (!transpose.hasPureTensorSemantics())
         continue;
+      // The producer writing the transposed layout leaves every consumer
+      // as it was: the optimizer's update of a weight whose gradient comes
+      // transposed out of its matmul still reads all its operands alike, so
+      // that it joins the other updates in one launch (dl-merge-horizontal).
+      if (foldIntoProducer(rewriter, transpose))
+        continue;
       Value result = transpose->getResult(0);
       // Each consumer once (one may read the transpose twice, and
       // generalising replaces it). A transpose of it is left alone: it is
@@ -142,8 +151,6 @@ struct GPUFoldTransposesPass
       }
       if (result.use_empty())
         rewriter.eraseOp(transpose);
-      else
-        foldIntoProducer(rewriter, transpose);
     }
   }
 };

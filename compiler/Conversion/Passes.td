@@ -770,13 +770,16 @@ def GPUFoldTransposes : Pass<"dl-gpu-fold-transposes"> {
     linalg op taking a transpose's result as an input (named ops are
     generalized, keeping their kernel) reads the transpose's source instead,
     through its indexing map composed with the permutation; a transpose
-    left without uses goes. A transpose whose source is a linalg op's
-    result that nothing else uses (attention's heads merged back before a
-    reshape, which cannot read through a map) goes the other way: the op
-    writes the transposed layout itself, into the transpose's empty tensor
-    (or a fill of it, where the op accumulates into a fill), through its
-    output map composed with the permutation. Other uses (a returned value)
-    keep it. The CPU pipeline keeps its transposes (its vectoriser wants
+    left without uses goes. First, though, a transpose whose source is a
+    linalg op's result that nothing else uses (attention's heads merged back
+    before a reshape, which cannot read through a map; a weight's gradient
+    coming transposed out of its matmul, whose consumer, the optimizer's
+    update, must read its operands alike to join the other updates in one
+    launch) goes the other way: the op writes the transposed layout itself,
+    into the transpose's empty tensor (or a fill of it, where the op
+    accumulates into a fill), through its output map composed with the
+    permutation, and the consumers stay as they were. Other uses (a
+    returned value) keep it. The CPU pipeline keeps its transposes (its vectoriser wants
     contiguous operands).
 
     Before:

@@ -153,3 +153,46 @@ func.func @producer_shared(%x: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<6xf3
   %r = tensor.collapse_shape %t [[0, 1]] : tensor<3x2xf32> into tensor<6xf32>
   return %y, %r : tensor<2x3xf32>, tensor<6xf32>
 }
+
+// -----
+
+// A weight's gradient coming transposed out of its matmul, read by the
+// optimizer's update: the matmul writes the weight's layout itself (its
+// output map permuted) and the update is left as it was, reading all its
+// operands through the same map, so that it can join the other updates in
+// one launch (dl-merge-horizontal); reading the gradient through the
+// transposed map instead would keep it apart.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2) -> (d1, d0)>
+// CHECK-LABEL: func.func @gradient_for_update
+// CHECK-SAME:    (%[[X:[^:]*]]: tensor<8x4xf32>, %[[DY:[^:]*]]: tensor<8x6xf32>, %[[W:[^:]*]]: tensor<6x4xf32>
+// CHECK-NOT:     linalg.transpose
+// CHECK:         %[[G:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #[[OUT]]]
+// CHECK-SAME:      ins(%[[X]], %[[DY]] :
+// CHECK-SAME:      outs(%{{.*}} : tensor<6x4xf32>)
+// CHECK:         linalg.generic {indexing_maps = [#[[ID]], #[[ID]], #[[ID]]]
+// CHECK-SAME:      ins(%[[W]], %[[G]] : tensor<6x4xf32>, tensor<6x4xf32>)
+#x = affine_map<(i, o, n) -> (n, i)>
+#dy = affine_map<(i, o, n) -> (n, o)>
+#g = affine_map<(i, o, n) -> (i, o)>
+#id = affine_map<(i, j) -> (i, j)>
+func.func @gradient_for_update(%x: tensor<8x4xf32>, %dy: tensor<8x6xf32>, %w: tensor<6x4xf32>) -> tensor<6x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x6xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<4x6xf32>) -> tensor<4x6xf32>
+  %g = linalg.generic {indexing_maps = [#x, #dy, #g], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %dy : tensor<8x4xf32>, tensor<8x6xf32>) outs(%f : tensor<4x6xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<4x6xf32>
+  %e2 = tensor.empty() : tensor<6x4xf32>
+  %t = linalg.transpose ins(%g : tensor<4x6xf32>) outs(%e2 : tensor<6x4xf32>) permutation = [1, 0]
+  %e3 = tensor.empty() : tensor<6x4xf32>
+  %u = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%w, %t : tensor<6x4xf32>, tensor<6x4xf32>) outs(%e3 : tensor<6x4xf32>) {
+  ^bb0(%p: f32, %d: f32, %o: f32):
+    %s = arith.subf %p, %d : f32
+    linalg.yield %s : f32
+  } -> tensor<6x4xf32>
+  return %u : tensor<6x4xf32>
+}
