@@ -799,6 +799,42 @@ def GPUFoldTransposes : Pass<"dl-gpu-fold-transposes"> {
   }];
 }
 
+def GPUFoldConstantInputs : Pass<"dl-gpu-fold-constant-inputs"> {
+  let summary = "Read the splat constant inputs of linalg.generic ops as "
+                "scalar constants";
+  let description = [{
+    A `linalg.generic` input defined by a splat constant (a layer norm's
+    epsilon, attention's scale, a mean's `1/n`, `-inf` as a maximum's start:
+    `arith.constant dense<v> : tensor<f32>`, or a splat of any shape) reads
+    one value everywhere. Bufferized, it would be a global: on the GPU a
+    device copy made and freed at every call (a 4-byte copy from pageable
+    host memory), a kernel argument and a load per iteration, and a
+    broadcast of it a kernel reading it rather than a fill of a constant
+    (which `dl-gpu-merge-fills` merges). Runs on the GPU target after
+    `dl-fuse-planned`: the input's block argument becomes an
+    `arith.constant` scalar and the input and its indexing map go; the op
+    is otherwise unchanged (its fusion plan's attributes kept).
+
+    Before:
+    ```mlir
+    %eps = arith.constant dense<1.0e-05> : tensor<f32>
+    linalg.generic {indexing_maps = [(i, j) -> (i, j), (i, j) -> (), ...]}
+      ins(%var, %eps : tensor<?x32xf32>, tensor<f32>) ... {
+    ^bb0(%v: f32, %e: f32, %o: f32):
+      %s = arith.addf %v, %e : f32
+    ```
+    After:
+    ```mlir
+    %e = arith.constant 1.0e-05 : f32
+    linalg.generic {indexing_maps = [(i, j) -> (i, j), ...]}
+      ins(%var : tensor<?x32xf32>) ... {
+    ^bb0(%v: f32, %o: f32):
+      %s = arith.addf %v, %e : f32
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def GPULoopOrder : Pass<"dl-gpu-loop-order"> {
   let summary = "Put the parallel dimensions of linalg ops before their reductions";
   let description = [{

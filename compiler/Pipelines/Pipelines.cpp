@@ -41,7 +41,8 @@ using namespace mlir;
 // innermost (for the vectorizer), the GPU all parallel loops outermost (for
 // threads).
 #define DLC_CPU_TAIL "dl-cpu-im2col,canonicalize,cse,dl-cpu-loop-order"
-#define DLC_GPU_TAIL "dl-gpu-fold-transposes,dl-gpu-loop-order"
+#define DLC_GPU_TAIL                                                           \
+  "dl-gpu-fold-transposes,dl-gpu-fold-constant-inputs,dl-gpu-loop-order"
 const char *const dlc::kDLToLinalgPipeline =
     DLC_DL_TO_PLANNED("dl-plan-fusion") "," DLC_FUSE "," DLC_CPU_TAIL;
 // Epilogues are computed per register block by dl-cpu-vectorize; the GPU
