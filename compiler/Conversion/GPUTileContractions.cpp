@@ -38,6 +38,7 @@
 #include "compiler/Conversion/BufferAccess.h"
 #include "compiler/Conversion/GPUNests.h"
 #include "compiler/Conversion/GPUReductions.h"
+#include "compiler/Conversion/GPUTensorCores.h"
 #include "compiler/Conversion/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -46,9 +47,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/StringSwitch.h"
 
@@ -61,16 +60,12 @@ using namespace mlir;
 
 namespace {
 
-constexpr int64_t kTile = 64;     // outputs per block along M and N
-constexpr int64_t kTileK = 16;    // K per shared-memory step
-constexpr int64_t kPerThread = 4; // outputs per thread along M and N
-constexpr int64_t kThreads = 256; // (kTile / kPerThread)^2
+using dlc::gpu::kPerThread;
+using dlc::gpu::kThreads;
+using dlc::gpu::kTile;
+using dlc::gpu::kTileK;
 constexpr int64_t kSide = kTile / kPerThread; // 16 threads per tile side
 constexpr int64_t kPad = 1; // shared rows of 65 floats: fewer conflicts
-// With tensor cores, rows of 72: a fragment's lanes read rows k + t (t =
-// lane % 4) at columns g (lane / 4), banks 8t + g, all 32 distinct.
-constexpr int64_t kMmaPad = 8;
-constexpr int64_t kWarp = 32;
 // Below these sizes a thread (or warp) per output is as good: a tile would
 // leave most of its threads idle.
 constexpr int64_t kMinMN = 32, kMinK = 16;
@@ -245,7 +240,8 @@ public:
         constant(kTileK));
     bool mma = precision != Precision::FP32;
     Type shared = MemRefType::get(
-        {kTileK, kTile + (mma ? kMmaPad : kPad)}, b.getF32Type(), AffineMap(),
+        {kTileK, kTile + (mma ? dlc::gpu::kMmaSharedPad : kPad)},
+        b.getF32Type(), AffineMap(),
         gpu::AddressSpaceAttr::get(b.getContext(),
                                    gpu::AddressSpace::Workgroup));
     auto launch = gpu::LaunchOp::create(
@@ -505,15 +501,6 @@ private:
     }
   }
 
-  /// Where a lane's fragments lie in the block's tile (w: the warp, g =
-  /// lane / 4, t = lane % 4): A's rows and the accumulators' at `row` =
-  /// 16 (w % 4) + g (and + 8), the accumulators' columns at `col` =
-  /// 32 (w / 4) + 2 t (and + 1, + 8 j), A's and B's K at `k` = t (and + 4),
-  /// B's columns at `bCol` = 32 (w / 4) + g (and + 8 j).
-  struct Fragment {
-    Value row, col, k, bCol;
-  };
-
   /// Thread `tid`'s place in the block's 64 x 64 tile, and its 16 outputs'
   /// rows and columns. On the CUDA cores, rows tr + 16 i and columns
   /// tc + 16 j (output 4 i + j); with tensor cores, warp w owns rows
@@ -536,28 +523,8 @@ private:
         }
       return;
     }
-    Value warp = arith::DivUIOp::create(b, loc, tid, constant(kWarp));
-    Value lane = arith::RemUIOp::create(b, loc, tid, constant(kWarp));
-    Value g = arith::DivUIOp::create(b, loc, lane, constant(4));
-    Value t = arith::RemUIOp::create(b, loc, lane, constant(4));
-    Value rowBase = arith::MulIOp::create(
-        b, loc, arith::RemUIOp::create(b, loc, warp, constant(4)),
-        constant(16));
-    Value colBase = arith::MulIOp::create(
-        b, loc, arith::DivUIOp::create(b, loc, warp, constant(4)),
-        constant(32));
-    frag.row = arith::AddIOp::create(b, loc, rowBase, g);
-    frag.col = arith::AddIOp::create(
-        b, loc, colBase, arith::MulIOp::create(b, loc, t, constant(2)));
-    frag.k = t;
-    frag.bCol = arith::AddIOp::create(b, loc, colBase, g);
-    for (int64_t j = 0; j < kPerThread; ++j)
-      for (int64_t r = 0; r < 4; ++r) {
-        rows.push_back(
-            arith::AddIOp::create(b, loc, frag.row, constant(8 * (r / 2))));
-        cols.push_back(
-            arith::AddIOp::create(b, loc, frag.col, constant(8 * j + r % 2)));
-      }
+    warpTile.emplace(b, loc, tid, precision == Precision::TF32x3);
+    warpTile->outputPositions(rows, cols);
   }
 
   /// One staged step of K on the CUDA cores: each thread's 4 x 4 products
@@ -585,97 +552,6 @@ private:
           scf::YieldOp::create(b, loc, next);
         });
     return inner.getResults();
-  }
-
-  /// `x` as TF32 (10 mantissa bits, its 13 low bits zero): rounded to
-  /// nearest, ties away from zero (as cvt.rna.tf32.f32), or truncated
-  /// (never rounds up to an infinity). The tensor cores are given only such
-  /// values: what they make of other bits is not ours to assume.
-  Value toTF32(Value x, bool round) {
-    Type i32 = b.getI32Type();
-    Value bits = arith::BitcastOp::create(b, loc, i32, x);
-    if (round) // half an ulp of TF32 carries into the kept bits
-      bits = arith::AddIOp::create(
-          b, loc, bits, arith::ConstantIntOp::create(b, loc, i32, 0x1000));
-    Value mask = arith::ConstantIntOp::create(b, loc, i32, 0xFFFFE000);
-    return arith::BitcastOp::create(b, loc, b.getF32Type(),
-                                    arith::AndIOp::create(b, loc, bits, mask));
-  }
-
-  /// One staged step of K on the tensor cores: for each 8 of K, the warp's
-  /// A fragment (rows g and g + 8, K t and t + 4) and four B fragments (K t
-  /// and t + 4, column g of each m16n8 tile) from shared memory, four
-  /// nvgpu.mma.sync (three each in 3xTF32: small parts first).
-  SmallVector<Value> multiplyOnTensorCores(Value as, Value bs, ValueRange acc) {
-    const Fragment &f = frag;
-    auto f32 = b.getF32Type();
-    auto aType = VectorType::get({4, 1}, f32);
-    auto bType = VectorType::get({2, 1}, f32);
-    auto cType = VectorType::get({2, 2}, f32);
-    SmallVector<Value> sums(acc.begin(), acc.end());
-    bool split = precision == Precision::TF32x3;
-    // The fragment's values as TF32, or with `split` their hi parts
-    // (truncated: x - hi is exact, and no hi is an infinity that x is not)
-    // and lo parts (x - hi rounded; 0 where hi == x: an infinity is its own
-    // hi, inf - inf would be NaN).
-    auto parts = [&](ArrayRef<Value> values, VectorType type) {
-      SmallVector<Value> hi, lo;
-      for (Value v : values) {
-        if (!split) {
-          hi.push_back(toTF32(v, /*round=*/true));
-          continue;
-        }
-        Value h = toTF32(v, /*round=*/false);
-        hi.push_back(h);
-        Value same =
-            arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, v, h);
-        Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
-        lo.push_back(
-            toTF32(arith::SelectOp::create(b, loc, same, zero,
-                                           arith::SubFOp::create(b, loc, v, h)),
-                   /*round=*/true));
-      }
-      std::pair<Value, Value> result;
-      result.first = vector::FromElementsOp::create(b, loc, type, hi);
-      if (split)
-        result.second = vector::FromElementsOp::create(b, loc, type, lo);
-      return result;
-    };
-    for (int64_t k0 = 0; k0 < kTileK; k0 += 8) {
-      SmallVector<Value> av;
-      for (int64_t r = 0; r < 4; ++r) {
-        Value kk =
-            arith::AddIOp::create(b, loc, f.k, constant(k0 + 4 * (r / 2)));
-        Value m = arith::AddIOp::create(b, loc, f.row, constant(8 * (r % 2)));
-        av.push_back(memref::LoadOp::create(b, loc, as, ValueRange{kk, m}));
-      }
-      auto [aHi, aLo] = parts(av, aType);
-      for (int64_t j = 0; j < kPerThread; ++j) {
-        SmallVector<Value> bv;
-        for (int64_t r = 0; r < 2; ++r) {
-          Value kk = arith::AddIOp::create(b, loc, f.k, constant(k0 + 4 * r));
-          Value n = arith::AddIOp::create(b, loc, f.bCol, constant(8 * j));
-          bv.push_back(memref::LoadOp::create(b, loc, bs, ValueRange{kk, n}));
-        }
-        auto [bHi, bLo] = parts(bv, bType);
-        Value c = vector::FromElementsOp::create(
-            b, loc, cType, ArrayRef<Value>(sums).slice(4 * j, 4));
-        auto mma = [&](Value x, Value y) {
-          c = nvgpu::MmaSyncOp::create(b, loc, x, y, c,
-                                       ArrayRef<int64_t>{16, 8, 8},
-                                       /*tf32Enabled=*/true);
-        };
-        if (split) {
-          mma(aLo, bHi);
-          mma(aHi, bLo);
-        }
-        mma(aHi, bHi);
-        for (int64_t r = 0; r < 4; ++r)
-          sums[4 * j + r] = vector::ExtractOp::create(
-              b, loc, c, ArrayRef<int64_t>{r / 2, r % 2});
-      }
-    }
-    return sums;
   }
 
   void buildKernel(gpu::LaunchOp launch, Value mTotal, Value nTotal,
@@ -711,7 +587,7 @@ private:
           gpu::BarrierOp::create(b, loc);
           SmallVector<Value> sums = precision == Precision::FP32
                                         ? multiplyOnCudaCores(as, bs, acc)
-                                        : multiplyOnTensorCores(as, bs, acc);
+                                        : warpTile->multiply(as, bs, acc);
           gpu::BarrierOp::create(b, loc);
           scf::YieldOp::create(b, loc, sums);
         });
@@ -760,8 +636,8 @@ private:
   Operation *epilogueOp = nullptr; // once erased
   bool storeC = true;              // false: only the epilogue reads C
   Precision precision;
-  Value tr, tc;  // on the CUDA cores: the thread's row and column
-  Fragment frag; // with tensor cores: the lane's fragments
+  Value tr, tc; // on the CUDA cores: the thread's row and column
+  std::optional<dlc::gpu::WarpTile> warpTile; // with tensor cores
   SmallVector<Value> sizes;
 };
 
