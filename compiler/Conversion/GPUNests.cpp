@@ -13,7 +13,8 @@ namespace dlc::gpu {
 
 bool isShapeBuffer(Value buffer) {
   if (!buffer.getDefiningOp<memref::AllocOp>() &&
-      !buffer.getDefiningOp<memref::AllocaOp>())
+      !buffer.getDefiningOp<memref::AllocaOp>() &&
+      !buffer.getDefiningOp<memref::GetGlobalOp>())
     return false;
   bool shapeUse = false;
   for (OpOperand &use : buffer.getUses()) {

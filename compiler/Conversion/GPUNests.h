@@ -48,9 +48,10 @@ mlir::IRMapping inductionMap(mlir::scf::ParallelOp from,
                              mlir::scf::ParallelOp to);
 
 /// Whether `buffer` holds the shape operand of a memref.reshape (a flatten
-/// with a dynamic batch) and nothing else uses it but the host's stores,
-/// loads and deallocation: the host fills and reads it to build the view, so
-/// dl-gpu-map-kernels keeps it in host memory and no nest touches it.
+/// with a dynamic batch, or a constant shape: a global) and nothing else uses
+/// it but the host's stores, loads and deallocation: the host fills and reads
+/// it to build the view, so dl-gpu-map-kernels keeps it in host memory (no
+/// device copy) and no nest touches it.
 bool isShapeBuffer(mlir::Value buffer);
 
 /// A load or store of a shape buffer, or a reshape reading one.

@@ -93,6 +93,21 @@ func.func @flatten(%x: memref<?x4x4xf32>) -> memref<?x16xf32> {
 
 // -----
 
+// A constant shape (a global) read only by reshapes stays on the host too: no
+// device copy of it at every call.
+// CHECK-LABEL: func.func @constant_shape
+// CHECK:         %[[S:.*]] = memref.get_global @shape4
+// CHECK-NOT:     gpu.memcpy
+// CHECK:         memref.reshape %arg0(%[[S]])
+memref.global "private" constant @shape4 : memref<4xindex> = dense<[1, 32, 1, 1]>
+func.func @constant_shape(%x: memref<32xf32>) -> memref<1x32x1x1xf32> {
+  %s = memref.get_global @shape4 : memref<4xindex>
+  %r = memref.reshape %x(%s) : (memref<32xf32>, memref<4xindex>) -> memref<1x32x1x1xf32>
+  return %r : memref<1x32x1x1xf32>
+}
+
+// -----
+
 // A constant global gets a device copy at entry, freed before the return.
 // CHECK-LABEL: func.func @table
 // CHECK:         %[[G:.*]] = memref.get_global @lut
