@@ -71,16 +71,12 @@ Value zeroIfNotPositive(OpBuilder &b, Location loc, Value x, Value g) {
   return SelectOp::create(b, loc, positive, g, scalarOf(b, loc, g, 0));
 }
 
-/// The number of elements each result element of a reduction summarises,
-/// with the result's shape (so dynamic sizes work).
+/// The number of elements each result element of a reduction over `axes`
+/// summarises, as a rank-0 tensor (dynamic sizes read at run time): not a
+/// sum of a tensor of ones, which costs a full-size tensor and a reduction.
 Value reductionCount(OpBuilder &b, Location loc, Value x,
-                     ArrayRef<int64_t> axes, bool keepdims) {
-  SmallVector<int64_t> all;
-  for (int64_t d = 0; d < ty(x).getRank(); ++d)
-    all.push_back(d);
-  Value ones = broadcastLike(b, loc, scalarOf(b, loc, x, 1), x, all);
-  return ReduceSumOp::create(b, loc, ones, b.getDenseI64ArrayAttr(axes),
-                             keepdims ? b.getUnitAttr() : nullptr);
+                     ArrayRef<int64_t> axes) {
+  return NumelOp::create(b, loc, x, b.getDenseI64ArrayAttr(axes));
 }
 
 } // namespace
@@ -303,7 +299,7 @@ LogicalResult ReduceSumOp::buildVJP(OpBuilder &b, Value g,
 LogicalResult ReduceMeanOp::buildVJP(OpBuilder &b, Value g,
                                      SmallVectorImpl<Value> &out) {
   Location loc = getLoc();
-  Value count = reductionCount(b, loc, getInput(), getAxes(), getKeepdims());
+  Value count = reductionCount(b, loc, getInput(), getAxes());
   out.push_back(broadcastLike(b, loc, DivOp::create(b, loc, g, count),
                               getInput(), getAxes()));
   return success();

@@ -141,3 +141,21 @@ func.func @cross_entropy_rule(%w: tensor<?x10xf32> {dl.param = "w"}, %y: tensor<
   %0 = dl.cross_entropy %w, %y : tensor<?x10xf32>, tensor<?xi64>
   return %0 : tensor<f32>
 }
+
+// -----
+
+// reduce_mean over a dynamic axis: the adjoint divided by the count (numel
+// over the reduced axes, read at run time), broadcast back; no tensor of
+// ones is summed for the count.
+// CHECK-LABEL: func.func @mean_rule.grad
+// CHECK-SAME: (%[[W:.*]]: tensor<?x32x64xf32> {dl.param = "w"})
+// CHECK-NOT: dl.reduce_sum
+// CHECK: %[[N:.*]] = dl.numel %[[W]] <{axes = array<i64: 0, 1, 2>}>
+// CHECK-NOT: dl.reduce_sum
+// CHECK: %[[S:.*]] = dl.div %{{.*}}, %[[N]] : tensor<f32>, tensor<f32>
+// CHECK: %[[DX:.*]] = dl.broadcast_to %[[S]], %[[W]] axes [0, 1, 2]
+// CHECK: return %{{.*}}, %[[DX]]
+func.func @mean_rule(%w: tensor<?x32x64xf32> {dl.param = "w"}) -> tensor<f32> attributes {dl.differentiate} {
+  %0 = dl.reduce_mean %w along [0, 1, 2] : tensor<?x32x64xf32>
+  return %0 : tensor<f32>
+}
