@@ -11,6 +11,11 @@ using dlc::gpu::WarpTile;
 
 namespace {
 constexpr int64_t kWarp = 32;
+// A warp's four m16n8 tiles side by side, four accumulators each: the
+// thread's 16 outputs.
+constexpr int64_t kTilesPerWarp = 4, kAccumulators = 4;
+static_assert(kTilesPerWarp * kAccumulators ==
+              dlc::gpu::kPerThread * dlc::gpu::kPerThread);
 } // namespace
 
 WarpTile::WarpTile(OpBuilder &b, Location loc, Value tid, bool split)
@@ -32,8 +37,8 @@ WarpTile::WarpTile(OpBuilder &b, Location loc, Value tid, bool split)
 
 void WarpTile::outputPositions(SmallVectorImpl<Value> &rows,
                                SmallVectorImpl<Value> &cols) {
-  for (int64_t j = 0; j < kPerThread; ++j)
-    for (int64_t r = 0; r < 4; ++r) {
+  for (int64_t j = 0; j < kTilesPerWarp; ++j)
+    for (int64_t r = 0; r < kAccumulators; ++r) {
       rows.push_back(arith::AddIOp::create(b, loc, row, constant(8 * (r / 2))));
       cols.push_back(
           arith::AddIOp::create(b, loc, col, constant(8 * j + r % 2)));
@@ -99,7 +104,7 @@ SmallVector<Value> WarpTile::multiply(Value as, Value bs, ValueRange acc) {
       av.push_back(memref::LoadOp::create(b, loc, as, ValueRange{kk, m}));
     }
     auto [aHi, aLo] = fragments(av, aType);
-    for (int64_t j = 0; j < kPerThread; ++j) {
+    for (int64_t j = 0; j < kTilesPerWarp; ++j) {
       // B[t][g], B[t + 4][g] of m16n8 tile j.
       SmallVector<Value> bv;
       for (int64_t i = 0; i < 2; ++i) {
@@ -109,7 +114,8 @@ SmallVector<Value> WarpTile::multiply(Value as, Value bs, ValueRange acc) {
       }
       auto [bHi, bLo] = fragments(bv, bType);
       Value c = vector::FromElementsOp::create(
-          b, loc, cType, ArrayRef<Value>(sums).slice(4 * j, 4));
+          b, loc, cType,
+          ArrayRef<Value>(sums).slice(kAccumulators * j, kAccumulators));
       auto mma = [&](Value x, Value y) {
         c = nvgpu::MmaSyncOp::create(b, loc, x, y, c,
                                      ArrayRef<int64_t>{16, 8, 8},
@@ -120,8 +126,8 @@ SmallVector<Value> WarpTile::multiply(Value as, Value bs, ValueRange acc) {
         mma(aHi, bLo);
       }
       mma(aHi, bHi);
-      for (int64_t r = 0; r < 4; ++r)
-        sums[4 * j + r] = vector::ExtractOp::create(
+      for (int64_t r = 0; r < kAccumulators; ++r)
+        sums[kAccumulators * j + r] = vector::ExtractOp::create(
             b, loc, c, ArrayRef<int64_t>{r / 2, r % 2});
     }
   }

@@ -503,11 +503,8 @@ private:
 
   /// Thread `tid`'s place in the block's 64 x 64 tile, and its 16 outputs'
   /// rows and columns. On the CUDA cores, rows tr + 16 i and columns
-  /// tc + 16 j (output 4 i + j); with tensor cores, warp w owns rows
-  /// 16 (w % 4) .. + 16 and columns 32 (w / 4) .. + 32, four m16n8 tiles
-  /// side by side, and output 4 j + r is mma.sync's accumulator r of tile j:
-  /// row g + 8 (r / 2), column 8 j + 2 t + r % 2 (PTX ISA, "Matrix Fragments
-  /// for mma.m16n8k8", .tf32).
+  /// tc + 16 j (output 4 i + j); with tensor cores, the lane's accumulators
+  /// in its warp's m16n8 tiles (dlc::gpu::WarpTile).
   void placeThread(Value tid, SmallVectorImpl<Value> &rows,
                    SmallVectorImpl<Value> &cols) {
     if (precision == Precision::FP32) {
